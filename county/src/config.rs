@@ -1,0 +1,136 @@
+//! Server settings: a TOML file, then environment overrides.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::Deserialize;
+
+#[derive(Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on, e.g. `0.0.0.0:8787`.
+    pub listen: String,
+    /// `postgres://user:password@host:port/db`; redacted in `Debug`.
+    pub database_url: String,
+    pub pool_size: usize,
+    /// Accepted distance between a request's timestamp and the server clock.
+    pub max_skew_ms: i64,
+    /// Clients speaking an older protocol get 426.
+    pub min_protocol: u32,
+    pub enrol_code_ttl_hours: i64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8787".into(),
+            database_url: String::new(),
+            pool_size: 16,
+            max_skew_ms: yichuang_wire::MAX_CLOCK_SKEW_MS,
+            min_protocol: 1,
+            enrol_code_ttl_hours: 72,
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("pool_size", &self.pool_size)
+            .field("max_skew_ms", &self.max_skew_ms)
+            .field("min_protocol", &self.min_protocol)
+            .field("enrol_code_ttl_hours", &self.enrol_code_ttl_hours)
+            .finish()
+    }
+}
+
+/// Hide the password of a URL (`postgres://u:secret@h/db` -> `postgres://u:***@h/db`),
+/// and any `password=` of a key/value connection string.
+pub fn redact_url(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some((auth, host)) = rest.rsplit_once('@') {
+            let user = auth.split(':').next().unwrap_or("");
+            let hidden = if auth.contains(':') { ":***" } else { "" };
+            return format!("{scheme}://{user}{hidden}@{host}");
+        }
+        return url.to_owned();
+    }
+    url.split_whitespace()
+        .map(|kv| {
+            if kv.starts_with("password=") {
+                "password=***"
+            } else {
+                kv
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("no database URL: set database_url in the config file or YICHUANG_COUNTY_DATABASE_URL")]
+    NoDatabase,
+}
+
+impl Config {
+    /// Read `path` (if any), then apply `YICHUANG_COUNTY_DATABASE_URL`,
+    /// `YICHUANG_COUNTY_LISTEN` and `YICHUANG_COUNTY_POOL_SIZE`.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut cfg = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
+                    path: p.display().to_string(),
+                    source,
+                })?;
+                toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                    path: p.display().to_string(),
+                    message: e.to_string(),
+                })?
+            }
+            None => Config::default(),
+        };
+        if let Ok(v) = std::env::var("YICHUANG_COUNTY_DATABASE_URL") {
+            cfg.database_url = v;
+        }
+        if let Ok(v) = std::env::var("YICHUANG_COUNTY_LISTEN") {
+            cfg.listen = v;
+        }
+        if let Some(n) = std::env::var("YICHUANG_COUNTY_POOL_SIZE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            cfg.pool_size = n;
+        }
+        if cfg.database_url.is_empty() {
+            return Err(ConfigError::NoDatabase);
+        }
+        Ok(cfg)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_password() {
+        let cfg = Config {
+            database_url: "postgres://county:s3cret@db:5432/yc".into(),
+            ..Config::default()
+        };
+        let s = format!("{cfg:?}");
+        assert!(!s.contains("s3cret"), "{s}");
+        assert!(s.contains("county:***@db:5432/yc"), "{s}");
+        assert_eq!(redact_url("host=db password=x user=u"), "host=db password=*** user=u");
+    }
+}

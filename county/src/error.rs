@@ -1,0 +1,163 @@
+//! Typed errors and their HTTP mapping. Every refusal carries an English
+//! message and a Chinese one for the station's window.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use yichuang_wire::{ErrorBody, codes};
+
+use crate::now_ms;
+
+/// Failures of the storage layer (never shown in detail to a client).
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] tokio_postgres::Error),
+    #[error("database pool: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unknown device")]
+    UnknownDevice,
+    #[error("signature refused: {0}")]
+    BadSignature(String),
+    #[error("request timestamp is more than the allowed skew away from the server clock")]
+    StaleTimestamp,
+    #[error("nonce already used")]
+    ReplayedNonce,
+    #[error("device is revoked")]
+    Revoked,
+    #[error("client protocol too old; at least version {min} is required")]
+    ClientTooOld { min: u32 },
+    #[error("request too large: {0}")]
+    TooLarge(String),
+    #[error("gap: the county expects seq {expected_seq} next")]
+    Gap { expected_seq: u64, head_hash: String },
+    #[error("fork at seq {seq}: the station's log differs from the county's copy")]
+    Fork {
+        seq: u64,
+        expected_seq: u64,
+        head_hash: String,
+    },
+    #[error("this device already uploads log {expected}, not {found}")]
+    LogMismatch {
+        expected: String,
+        found: String,
+        expected_seq: u64,
+        head_hash: String,
+    },
+    #[error("event seq {seq}: {reason}")]
+    ChainInvalid { seq: u64, reason: String },
+    #[error("enrolment code unknown, used or expired")]
+    BadCode,
+    #[error("not found")]
+    NotFound,
+    #[error("internal error")]
+    Internal(#[from] StoreError),
+}
+
+impl ApiError {
+    pub fn status(&self) -> StatusCode {
+        use ApiError::*;
+        match self {
+            BadRequest(_) => StatusCode::BAD_REQUEST,
+            UnknownDevice | BadSignature(_) | StaleTimestamp | ReplayedNonce | BadCode => {
+                StatusCode::UNAUTHORIZED
+            }
+            Revoked => StatusCode::FORBIDDEN,
+            ClientTooOld { .. } => StatusCode::UPGRADE_REQUIRED,
+            TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Gap { .. } | Fork { .. } | LogMismatch { .. } => StatusCode::CONFLICT,
+            ChainInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            NotFound => StatusCode::NOT_FOUND,
+            Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        use ApiError::*;
+        let (code, zh) = match self {
+            BadRequest(_) => (codes::BAD_REQUEST, "请求格式错误".to_owned()),
+            UnknownDevice => (codes::UNKNOWN_DEVICE, "本设备未在县级服务器登记，请重新注册".into()),
+            BadSignature(_) => (codes::BAD_SIGNATURE, "请求签名验证失败".into()),
+            StaleTimestamp => (codes::STALE_TIMESTAMP, "本机时间与服务器相差过大，请校准时间".into()),
+            ReplayedNonce => (codes::REPLAYED_NONCE, "重复的请求已被拒绝".into()),
+            Revoked => (codes::REVOKED, "本设备已被县级管理员停用".into()),
+            ClientTooOld { .. } => (codes::CLIENT_TOO_OLD, "客户端版本过旧，请升级".into()),
+            TooLarge(_) => (codes::TOO_LARGE, "上传数据过大".into()),
+            Gap { expected_seq, .. } => (
+                codes::GAP,
+                format!("上传记录不连续，服务器期待第 {expected_seq} 条"),
+            ),
+            Fork { seq, .. } => (
+                codes::FORK,
+                format!("第 {seq} 条记录与服务器已存副本不一致（可能从旧备份恢复），请联系县级管理员"),
+            ),
+            LogMismatch { .. } => (
+                codes::LOG_MISMATCH,
+                "本设备的数据库与已登记的不一致，请联系县级管理员".into(),
+            ),
+            ChainInvalid { seq, .. } => (
+                codes::CHAIN_INVALID,
+                format!("第 {seq} 条记录校验失败（数据可能被篡改）"),
+            ),
+            BadCode => (codes::BAD_CODE, "注册码无效、已使用或已过期".into()),
+            NotFound => (codes::NOT_FOUND, "未找到".into()),
+            Internal(_) => (codes::INTERNAL, "服务器内部错误，请稍后重试".into()),
+        };
+        let (expected_seq, head_hash, seq) = match self {
+            Gap {
+                expected_seq,
+                head_hash,
+            } => (Some(*expected_seq), Some(head_hash.clone()), None),
+            Fork {
+                seq,
+                expected_seq,
+                head_hash,
+            } => (Some(*expected_seq), Some(head_hash.clone()), Some(*seq)),
+            LogMismatch {
+                expected_seq,
+                head_hash,
+                ..
+            } => (Some(*expected_seq), Some(head_hash.clone()), None),
+            ChainInvalid { seq, .. } => (None, None, Some(*seq)),
+            _ => (None, None, None),
+        };
+        ErrorBody {
+            code: code.to_owned(),
+            message: self.to_string(),
+            message_zh: zh,
+            expected_seq,
+            head_hash,
+            seq,
+            server_time_ms: now_ms(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let ApiError::Internal(e) = &self {
+            eprintln!("yichuang-county: internal error: {e}");
+        }
+        (self.status(), Json(self.body())).into_response()
+    }
+}
+
+impl From<tokio_postgres::Error> for ApiError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        ApiError::Internal(StoreError::Db(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for ApiError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        ApiError::Internal(StoreError::Pool(e))
+    }
+}

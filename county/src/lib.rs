@@ -1,0 +1,149 @@
+//! 一窗 county server: receives the stations' hash-chained event logs into
+//! PostgreSQL, projects cases, and publishes signed reference-data releases.
+//!
+//! Architecture invariant: the county never links SQLite; storage is
+//! PostgreSQL through `tokio-postgres` only.
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use api::{AppState, router};
+pub use config::Config;
+pub use error::{ApiError, StoreError};
+
+/// Unix milliseconds of the server clock.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Connect, migrate, load the release key and catch up projections.
+pub async fn prepare(config: Config) -> Result<AppState, StartError> {
+    let pool = db::make_pool(&config.database_url, config.pool_size)?;
+    db::migrate(&pool).await?;
+    let release_key = db::release_key(&pool).await?;
+    store::project_all(&pool).await?;
+    Ok(AppState {
+        pool,
+        config: Arc::new(config),
+        release_key: Arc::new(release_key),
+    })
+}
+
+/// Serve until `shutdown` resolves; prunes old nonces in the background.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let pool = state.pool.clone();
+    let skew = state.config.max_skew_ms;
+    let pruner = tokio::spawn(async move {
+        loop {
+            if let Err(e) = store::prune_nonces(&pool, skew).await {
+                eprintln!("yichuang-county: nonce pruning failed: {e}");
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+        }
+    });
+    let r = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    pruner.abort();
+    r
+}
+
+/// A server on its own runtime, for tests and benchmarks. Dropping it (or
+/// [`RunningServer::kill`]) stops every task at once, like a crash: open
+/// transactions are rolled back by PostgreSQL when their connections close.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl RunningServer {
+    /// Start on `listen` (use port 0 for a free port).
+    pub fn start(mut config: Config, listen: SocketAddr) -> Result<RunningServer, StartError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        config.listen = listen.to_string();
+        let (state, listener) = runtime.block_on(async {
+            let state = prepare(config).await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: listen.to_string(),
+                    source,
+                })?;
+            Ok::<_, StartError>((state, listener))
+        })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Listen {
+            addr: listen.to_string(),
+            source,
+        })?;
+        let st = state.clone();
+        runtime.spawn(async move {
+            if let Err(e) = serve(listener, st, std::future::pending()).await {
+                eprintln!("yichuang-county: server stopped: {e}");
+            }
+        });
+        Ok(RunningServer {
+            addr,
+            state,
+            runtime: Some(runtime),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Run an async closure against the server's state on its runtime.
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        match &self.runtime {
+            Some(rt) => rt.block_on(f),
+            None => unreachable!("runtime is only taken on drop"),
+        }
+    }
+
+    /// Stop abruptly, as a crash would.
+    pub fn kill(mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}

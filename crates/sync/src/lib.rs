@@ -1,0 +1,739 @@
+//! Station side of 一窗 sync (DESIGN.md §8), blocking.
+//!
+//! The engine implements [`Outbox`] over its SQLite event log and
+//! [`ReleaseSink`] over its reference-data tables; this crate knows no
+//! database. [`Client::sync_once`] uploads the outbox in signed batches and
+//! advances the ack only from the county's post-COMMIT answer;
+//! [`Scheduler`] decides when to call it.
+//!
+//! Invariant: a fork (the station's log differs from the county's copy) is
+//! reported as [`SyncError::Fork`] and never "repaired" by skipping events.
+
+mod key;
+mod schedule;
+
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use key::{DeviceKey, DeviceRegistration};
+pub use schedule::{BackoffPolicy, Scheduler, Trigger};
+pub use yichuang_wire as wire;
+use yichuang_wire::{
+    EnrolRequest, EnrolResponse, ErrorBody, Event, GENESIS_HASH, HeadResponse, MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS, PROTOCOL_VERSION, QuarantineNotice, ReleaseList, ReleaseManifest, UploadAck,
+    canonical_request, codes, headers, paths, sha256_hex, verify_signature,
+};
+
+/// The station's event log as the sync client needs it. Implemented by the
+/// engine over SQLite; tests implement it over a `Vec`.
+pub trait Outbox {
+    type Error: std::error::Error + Send + Sync + 'static;
+    /// UUID of this station database (the `log_id` of every event).
+    fn log_id(&self) -> Result<String, Self::Error>;
+    /// The last `(seq, hash)` the county acknowledged; `(0, GENESIS_HASH)` initially.
+    fn acked(&self) -> Result<(u64, String), Self::Error>;
+    /// Events with `seq > after_seq`, ascending, at most `limit`. Called with
+    /// `after_seq` below the ack too (to resend after a county restore, or to
+    /// compare one event with the county's head), so keep acked events.
+    fn pending(&self, after_seq: u64, limit: usize) -> Result<Vec<Event>, Self::Error>;
+    /// The county durably stored everything up to `seq`. Only ever increases.
+    fn record_ack(&self, seq: u64, hash: &str) -> Result<(), Self::Error>;
+    /// Remember the last success / last error for the status line.
+    fn record_attempt(&self, outcome: &SyncOutcome) -> Result<(), Self::Error>;
+    /// Queue size for the status line. The default reads the whole queue;
+    /// the engine should answer with one COUNT query.
+    fn queue_stats(&self) -> Result<QueueStats, Self::Error> {
+        let (acked, _) = self.acked()?;
+        let mut after = acked;
+        let mut stats = QueueStats::default();
+        loop {
+            let chunk = self.pending(after, 1000)?;
+            let Some(last) = chunk.last() else {
+                return Ok(stats);
+            };
+            if stats.oldest_unsynced_device_time.is_none() {
+                stats.oldest_unsynced_device_time = Some(chunk[0].device_time.clone());
+            }
+            stats.queued += chunk.len() as u64;
+            after = last.seq;
+        }
+    }
+}
+
+/// Reference data on the station. `apply` must swap the snapshot in one
+/// transaction: after a crash the station has the old release or the new one.
+pub trait ReleaseSink {
+    type Error: std::error::Error + Send + Sync + 'static;
+    /// Version applied now, `None` if none yet.
+    fn current_version(&self, kind: &str) -> Result<Option<String>, Self::Error>;
+    /// Called only with bytes whose size, SHA-256 and county signature checked out.
+    fn apply(&self, manifest: &ReleaseManifest, bytes: &[u8]) -> Result<(), Self::Error>;
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueStats {
+    pub queued: u64,
+    /// Device time (RFC 3339) of the oldest event not yet acknowledged.
+    pub oldest_unsynced_device_time: Option<String>,
+}
+
+/// What the window shows about sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub queue: QueueStats,
+    /// Unix ms of the last successful sync.
+    pub last_success_ms: Option<i64>,
+    /// Last error (Chinese, for the clerk) if the last attempt failed.
+    pub last_error_zh: Option<String>,
+}
+
+/// Result of one sync attempt, given to [`Outbox::record_attempt`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncOutcome {
+    Success {
+        at_ms: i64,
+        acked_seq: u64,
+        uploaded: u64,
+    },
+    Failure {
+        at_ms: i64,
+        error: String,
+        message_zh: String,
+        retryable: bool,
+    },
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    /// Events sent (including resends the county already had).
+    pub sent: u64,
+    /// Events the county newly stored.
+    pub stored: u64,
+    pub batches: u64,
+    pub acked_seq: u64,
+    pub acked_hash: String,
+    /// Times the batch was halved after a 413.
+    pub halvings: u32,
+    /// Times we re-read the county's head after a 409 and went on from it.
+    pub resyncs: u32,
+    /// Events the county stored but quarantined (business validation).
+    pub quarantined: Vec<QuarantineNotice>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    /// Could not reach the county, or the connection broke: retry later.
+    #[error("network: {0}")]
+    Network(String),
+    /// The county refused the device (unknown, bad signature, stale clock, bad code).
+    #[error("refused by the county ({}): {}", .0.code, .0.message)]
+    Unauthorized(ErrorBody),
+    #[error("this device is revoked: {}", .0.message)]
+    Revoked(ErrorBody),
+    #[error("client too old: {}", .0.message)]
+    ClientTooOld(ErrorBody),
+    /// The station's log differs from the county's copy at `seq` (e.g. the
+    /// station was restored from an old backup). Needs an administrator.
+    #[error(
+        "FORK at seq {seq}: the station's log differs from the county's copy (county head seq {county_head_seq}, hash {county_head_hash}); nothing was skipped"
+    )]
+    Fork {
+        seq: u64,
+        county_head_seq: u64,
+        county_head_hash: String,
+    },
+    /// A single event is larger than a batch may be.
+    #[error("event seq {seq} is too large to upload ({bytes} bytes)")]
+    EventTooLarge { seq: u64, bytes: usize },
+    /// The county refused the request for another reason (400, 404, 409, 413, 422 …).
+    #[error("county answered {status}: {}", .body.as_ref().map(|b| b.message.as_str()).unwrap_or("(no body)"))]
+    Refused {
+        status: u16,
+        body: Option<ErrorBody>,
+    },
+    /// The county failed (5xx) or answered something we cannot read.
+    #[error("county error {status}: {message}")]
+    Server { status: u16, message: String },
+    #[error("release {kind} {version} refused: {reason}")]
+    ReleaseInvalid {
+        kind: String,
+        version: String,
+        reason: String,
+    },
+    #[error("station outbox: {0}")]
+    Outbox(Box<dyn std::error::Error + Send + Sync>),
+    #[error("station reference data: {0}")]
+    Sink(Box<dyn std::error::Error + Send + Sync>),
+    #[error("device key: {0}")]
+    Key(String),
+}
+
+impl SyncError {
+    /// Whether retrying later (with backoff) can help without a person acting.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, SyncError::Network(_) | SyncError::Server { .. })
+            || matches!(self, SyncError::Unauthorized(b) if b.code == codes::STALE_TIMESTAMP || b.code == codes::REPLAYED_NONCE)
+    }
+
+    /// For the clerk's status line.
+    pub fn message_zh(&self) -> String {
+        match self {
+            SyncError::Network(_) => "无法连接县级服务器，稍后自动重试".into(),
+            SyncError::Unauthorized(b)
+            | SyncError::Revoked(b)
+            | SyncError::ClientTooOld(b) => b.message_zh.clone(),
+            SyncError::Fork { seq, .. } => format!(
+                "第 {seq} 条记录与县级服务器副本不一致（可能从旧备份恢复），已停止上传，请联系县级管理员"
+            ),
+            SyncError::EventTooLarge { seq, .. } => format!("第 {seq} 条记录过大，无法上传"),
+            SyncError::Refused { body: Some(b), .. } => b.message_zh.clone(),
+            SyncError::Refused { status, .. } => format!("县级服务器拒绝了请求（{status}）"),
+            SyncError::Server { .. } => "县级服务器出错，稍后自动重试".into(),
+            SyncError::ReleaseInvalid { kind, .. } => {
+                format!("下发的基础数据（{kind}）校验失败，未应用")
+            }
+            SyncError::Outbox(_) | SyncError::Sink(_) => "本机数据库出错".into(),
+            SyncError::Key(_) => "本机设备密钥无效".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// Whole-request timeout (a blackholed connection fails after this).
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Keep connections alive between requests.
+    pub reuse_connections: bool,
+    pub max_batch_events: usize,
+    pub max_batch_bytes: usize,
+    /// 409 re-reads allowed within one `sync_once` before giving up.
+    pub max_resyncs: u32,
+    /// Label sent at enrolment (for the county's audit log).
+    pub label: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        ClientOptions {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            reuse_connections: true,
+            max_batch_events: MAX_BATCH_EVENTS,
+            max_batch_bytes: MAX_BATCH_BYTES,
+            max_resyncs: 3,
+            label: String::new(),
+        }
+    }
+}
+
+fn local_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A signed-request client of one enrolled device. `Send + Sync`: the
+/// desktop may share it between its sync thread and the window.
+pub struct Client {
+    agent: ureq::Agent,
+    registration: DeviceRegistration,
+    key: DeviceKey,
+    options: ClientOptions,
+    /// Server clock minus local clock, learnt from every answer.
+    skew_ms: AtomicI64,
+    /// Current batch size; halved on 413 and kept for later runs.
+    batch_events: AtomicUsize,
+}
+
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn error_body(&self) -> Option<ErrorBody> {
+        serde_json::from_slice(&self.body).ok()
+    }
+}
+
+fn make_agent(o: &ClientOptions) -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(o.timeout))
+        .timeout_connect(Some(o.connect_timeout))
+        .max_idle_connections(if o.reuse_connections { 4 } else { 0 })
+        .max_idle_connections_per_host(if o.reuse_connections { 4 } else { 0 })
+        .build()
+        .new_agent()
+}
+
+fn json<T: serde::de::DeserializeOwned>(a: &Answer) -> Result<T, SyncError> {
+    serde_json::from_slice(&a.body).map_err(|e| SyncError::Server {
+        status: a.status,
+        message: format!("unreadable answer: {e}"),
+    })
+}
+
+/// Map a non-2xx answer to its error.
+fn failure(a: &Answer) -> SyncError {
+    let body = a.error_body();
+    match (a.status, body) {
+        (401, Some(b)) => SyncError::Unauthorized(b),
+        (403, Some(b)) => SyncError::Revoked(b),
+        (426, Some(b)) => SyncError::ClientTooOld(b),
+        (s, b) if s >= 500 || b.is_none() && !(400..500).contains(&s) => SyncError::Server {
+            status: s,
+            message: b
+                .map(|b| b.message)
+                .unwrap_or_else(|| String::from_utf8_lossy(&a.body).chars().take(200).collect()),
+        },
+        (s, b) => SyncError::Refused { status: s, body: b },
+    }
+}
+
+impl Client {
+    pub fn new(registration: DeviceRegistration, key: DeviceKey) -> Client {
+        Client::with_options(registration, key, ClientOptions::default())
+    }
+
+    pub fn with_options(
+        registration: DeviceRegistration,
+        key: DeviceKey,
+        options: ClientOptions,
+    ) -> Client {
+        Client {
+            agent: make_agent(&options),
+            registration,
+            key,
+            skew_ms: AtomicI64::new(0),
+            batch_events: AtomicUsize::new(options.max_batch_events.clamp(1, MAX_BATCH_EVENTS)),
+            options,
+        }
+    }
+
+    /// Enrol this device with a one-time code; keep the result with the key.
+    pub fn enroll(
+        server_url: &str,
+        code: &str,
+        key: &DeviceKey,
+    ) -> Result<DeviceRegistration, SyncError> {
+        Client::enroll_with(server_url, code, key, &ClientOptions::default())
+    }
+
+    pub fn enroll_with(
+        server_url: &str,
+        code: &str,
+        key: &DeviceKey,
+        options: &ClientOptions,
+    ) -> Result<DeviceRegistration, SyncError> {
+        let base = server_url.trim_end_matches('/');
+        let req = EnrolRequest {
+            code: code.to_owned(),
+            algorithm: key.algorithm().to_owned(),
+            public_key: key.public_key_hex(),
+            label: options.label.clone(),
+        };
+        let body = serde_json::to_vec(&req).map_err(|e| SyncError::Key(e.to_string()))?;
+        let resp = make_agent(options)
+            .post(format!("{base}{}", paths::ENROL))
+            .header(headers::PROTOCOL, PROTOCOL_VERSION.to_string())
+            .header("content-type", "application/json")
+            .send(&body[..])
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        let a = read_answer(resp)?;
+        if a.status != 200 {
+            return Err(failure(&a));
+        }
+        let r: EnrolResponse = json(&a)?;
+        Ok(DeviceRegistration {
+            server_url: base.to_owned(),
+            device_id: r.device_id,
+            station_code: r.station_code,
+            release_key_algorithm: r.release_key_algorithm,
+            release_public_key: r.release_public_key,
+        })
+    }
+
+    pub fn registration(&self) -> &DeviceRegistration {
+        &self.registration
+    }
+
+    /// Server clock minus local clock as last observed (ms).
+    pub fn clock_skew_ms(&self) -> i64 {
+        self.skew_ms.load(Ordering::Relaxed)
+    }
+
+    /// Current upload batch size (after any 413 halvings).
+    pub fn batch_events(&self) -> usize {
+        self.batch_events.load(Ordering::Relaxed)
+    }
+
+    fn nonce() -> Result<String, SyncError> {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).map_err(|e| SyncError::Key(format!("OS random source: {e}")))?;
+        Ok(yichuang_wire::to_hex(&b))
+    }
+
+    /// One signed request; on a stale-timestamp refusal, retry once with the
+    /// clock skew the county just told us.
+    fn signed(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
+        let mut tried_skew = false;
+        loop {
+            let a = self.signed_once(method, path, body)?;
+            let stale = a.status == 401
+                && a.error_body().is_some_and(|b| b.code == codes::STALE_TIMESTAMP);
+            if stale && !tried_skew {
+                tried_skew = true;
+                continue;
+            }
+            return Ok(a);
+        }
+    }
+
+    fn signed_once(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
+        let alg = self.key.algorithm();
+        let ts = local_ms() + self.clock_skew_ms();
+        let nonce = Self::nonce()?;
+        let body_hash = sha256_hex(body);
+        let device = &self.registration.device_id;
+        let msg = canonical_request(alg, device, method, path, ts, &nonce, &body_hash);
+        let sig = self.key.sign_hex(msg.as_bytes());
+        let url = format!("{}{path}", self.registration.server_url);
+        let hdrs = [
+            (headers::PROTOCOL, PROTOCOL_VERSION.to_string()),
+            (headers::DEVICE, device.clone()),
+            (headers::ALGORITHM, alg.to_owned()),
+            (headers::TIMESTAMP, ts.to_string()),
+            (headers::NONCE, nonce),
+            (headers::BODY_SHA256, body_hash),
+            (headers::SIGNATURE, sig),
+        ];
+        let resp = if method == "GET" {
+            let mut r = self.agent.get(&url);
+            for (k, v) in &hdrs {
+                r = r.header(*k, v.as_str());
+            }
+            r.call()
+        } else {
+            let mut r = self.agent.post(&url).header("content-type", "application/json");
+            for (k, v) in &hdrs {
+                r = r.header(*k, v.as_str());
+            }
+            r.send(body)
+        }
+        .map_err(|e| SyncError::Network(e.to_string()))?;
+        if let Some(server) = resp
+            .headers()
+            .get(headers::SERVER_TIME)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<i64>().ok())
+        {
+            self.skew_ms.store(server - local_ms(), Ordering::Relaxed);
+        }
+        read_answer(resp)
+    }
+
+    /// Where the county's copy of this device's log ends.
+    pub fn county_head(&self) -> Result<HeadResponse, SyncError> {
+        let a = self.signed("GET", paths::HEAD, b"")?;
+        if a.status != 200 {
+            return Err(failure(&a));
+        }
+        json(&a)
+    }
+
+    /// Upload everything queued, then record the outcome in the outbox.
+    pub fn sync_once<O: Outbox>(&self, outbox: &O) -> Result<SyncReport, SyncError> {
+        let result = self.upload_all(outbox);
+        let outcome = match &result {
+            Ok(r) => SyncOutcome::Success {
+                at_ms: local_ms(),
+                acked_seq: r.acked_seq,
+                uploaded: r.stored,
+            },
+            Err(e) => SyncOutcome::Failure {
+                at_ms: local_ms(),
+                error: e.to_string(),
+                message_zh: e.message_zh(),
+                retryable: e.is_retryable(),
+            },
+        };
+        outbox
+            .record_attempt(&outcome)
+            .map_err(|e| SyncError::Outbox(Box::new(e)))?;
+        result
+    }
+
+    fn upload_all<O: Outbox>(&self, outbox: &O) -> Result<SyncReport, SyncError> {
+        let ob = |e: O::Error| SyncError::Outbox(Box::new(e));
+        let log_id = outbox.log_id().map_err(ob)?;
+        let (mut acked, mut acked_hash) = outbox.acked().map_err(ob)?;
+        let mut report = SyncReport {
+            acked_seq: acked,
+            acked_hash: acked_hash.clone(),
+            ..SyncReport::default()
+        };
+        // Next upload starts after `cursor`; normally the ack, lower only when
+        // the county reports it has less than we think (restored county).
+        let mut cursor = acked;
+        loop {
+            let limit = self.batch_events();
+            let events = outbox.pending(cursor, limit).map_err(ob)?;
+            if events.is_empty() {
+                return Ok(report);
+            }
+            let (body, n) = encode_batch(&log_id, &events, self.options.max_batch_bytes)?;
+            let sent = &events[..n];
+            let a = self.signed("POST", paths::UPLOAD, &body)?;
+            match a.status {
+                200 => {
+                    let ack: UploadAck = json(&a)?;
+                    let last = &sent[n - 1];
+                    // The county acks exactly what we sent; anything else is a bug or an attack.
+                    if ack.acked_seq != last.seq || ack.acked_hash != last.hash {
+                        return Err(SyncError::Server {
+                            status: 200,
+                            message: format!(
+                                "ack ({}, {}) does not match the batch end ({}, {})",
+                                ack.acked_seq, ack.acked_hash, last.seq, last.hash
+                            ),
+                        });
+                    }
+                    report.batches += 1;
+                    report.sent += n as u64;
+                    report.stored += ack.stored;
+                    report.quarantined.extend(ack.quarantined);
+                    if ack.acked_seq > acked {
+                        outbox.record_ack(ack.acked_seq, &ack.acked_hash).map_err(ob)?;
+                        acked = ack.acked_seq;
+                        acked_hash = ack.acked_hash;
+                    }
+                    report.acked_seq = acked;
+                    report.acked_hash = acked_hash.clone();
+                    cursor = last.seq;
+                }
+                413 => {
+                    if n <= 1 {
+                        return Err(SyncError::EventTooLarge {
+                            seq: sent[0].seq,
+                            bytes: body.len(),
+                        });
+                    }
+                    self.batch_events.store((n / 2).max(1), Ordering::Relaxed);
+                    report.halvings += 1;
+                }
+                409 => {
+                    let Some(b) = a.error_body() else {
+                        return Err(failure(&a));
+                    };
+                    if b.code == codes::LOG_MISMATCH {
+                        return Err(SyncError::Refused {
+                            status: 409,
+                            body: Some(b),
+                        });
+                    }
+                    let (Some(expected), Some(head_hash)) = (b.expected_seq, b.head_hash.clone())
+                    else {
+                        return Err(SyncError::Refused {
+                            status: 409,
+                            body: Some(b),
+                        });
+                    };
+                    let head = expected.saturating_sub(1);
+                    report.resyncs += 1;
+                    // Go on from the county's head only if it is a prefix of our log.
+                    let ours = if head == 0 {
+                        Some(GENESIS_HASH.to_owned())
+                    } else {
+                        outbox
+                            .pending(head - 1, 1)
+                            .map_err(ob)?
+                            .into_iter()
+                            .find(|e| e.seq == head)
+                            .map(|e| e.hash)
+                    };
+                    let resumable = ours.as_deref() == Some(head_hash.as_str());
+                    if !resumable || report.resyncs > self.options.max_resyncs {
+                        return Err(SyncError::Fork {
+                            seq: b.seq.unwrap_or(expected),
+                            county_head_seq: head,
+                            county_head_hash: head_hash,
+                        });
+                    }
+                    if head > acked {
+                        outbox.record_ack(head, &head_hash).map_err(ob)?;
+                        acked = head;
+                        acked_hash = head_hash;
+                        report.acked_seq = acked;
+                        report.acked_hash = acked_hash.clone();
+                    }
+                    cursor = head;
+                }
+                _ => return Err(failure(&a)),
+            }
+        }
+    }
+
+    /// Fetch the latest releases and apply the ones newer than the station's.
+    /// Size, SHA-256 and the county's signature are checked before `apply`.
+    pub fn fetch_releases<S: ReleaseSink>(
+        &self,
+        sink: &S,
+    ) -> Result<Vec<ReleaseManifest>, SyncError> {
+        let sk = |e: S::Error| SyncError::Sink(Box::new(e));
+        let a = self.signed("GET", paths::RELEASES, b"")?;
+        if a.status != 200 {
+            return Err(failure(&a));
+        }
+        let list: ReleaseList = json(&a)?;
+        let mut applied = Vec::new();
+        for m in list.releases {
+            let current = sink.current_version(&m.kind).map_err(sk)?;
+            if !is_newer(&m.version, current.as_deref()) {
+                continue;
+            }
+            let invalid = |reason: String| SyncError::ReleaseInvalid {
+                kind: m.kind.clone(),
+                version: m.version.clone(),
+                reason,
+            };
+            let reg = &self.registration;
+            if m.algorithm != reg.release_key_algorithm {
+                return Err(invalid(format!("signed with {}", m.algorithm)));
+            }
+            verify_signature(
+                &m.algorithm,
+                &reg.release_public_key,
+                m.signing_string().as_bytes(),
+                &m.signature,
+            )
+            .map_err(|e| invalid(format!("manifest signature: {e}")))?;
+            let a = self.signed("GET", &paths::release_snapshot(&m.kind, &m.version), b"")?;
+            if a.status != 200 {
+                return Err(failure(&a));
+            }
+            if a.body.len() as u64 != m.size {
+                return Err(invalid(format!(
+                    "snapshot is {} bytes, manifest says {}",
+                    a.body.len(),
+                    m.size
+                )));
+            }
+            if sha256_hex(&a.body) != m.sha256 {
+                return Err(invalid("snapshot SHA-256 does not match the manifest".into()));
+            }
+            sink.apply(&m, &a.body).map_err(sk)?;
+            applied.push(m);
+        }
+        Ok(applied)
+    }
+}
+
+/// Versions are the county's increasing integers; never go back.
+fn is_newer(offered: &str, current: Option<&str>) -> bool {
+    match current {
+        None => true,
+        Some(c) => match (offered.parse::<u64>(), c.parse::<u64>()) {
+            (Ok(o), Ok(c)) => o > c,
+            _ => offered != c,
+        },
+    }
+}
+
+fn read_answer(mut resp: ureq::http::Response<ureq::Body>) -> Result<Answer, SyncError> {
+    let status = resp.status().as_u16();
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(256 * 1024 * 1024)
+        .read_to_vec()
+        .map_err(|e| SyncError::Network(format!("reading the answer: {e}")))?;
+    Ok(Answer { status, body })
+}
+
+/// Serialise as many of `events` as fit in `max_bytes`; returns the body and
+/// how many events it holds (at least one, else the event is too large).
+fn encode_batch(
+    log_id: &str,
+    events: &[Event],
+    max_bytes: usize,
+) -> Result<(Vec<u8>, usize), SyncError> {
+    let head = format!("{{\"log_id\":{},\"events\":[", to_json(&log_id));
+    let mut body = head.into_bytes();
+    let mut n = 0;
+    for e in events {
+        let item = to_json(e);
+        // +2 for the separating comma and the closing "]}".
+        if body.len() + item.len() + 3 > max_bytes {
+            if n == 0 {
+                return Err(SyncError::EventTooLarge {
+                    seq: e.seq,
+                    bytes: item.len(),
+                });
+            }
+            break;
+        }
+        if n > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item.as_bytes());
+        n += 1;
+    }
+    body.extend_from_slice(b"]}");
+    Ok((body, n))
+}
+
+/// Strings and events always serialise; keeps `encode_batch` free of unwrap.
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yichuang_wire::{UploadBatch, chain_hash};
+
+    fn chain(n: u64, payload_len: usize) -> Vec<Event> {
+        let mut prev = GENESIS_HASH.to_owned();
+        (1..=n)
+            .map(|seq| {
+                let mut e = Event {
+                    log_id: "L".into(),
+                    seq,
+                    event_id: format!("e{seq}"),
+                    kind: "case.registered".into(),
+                    schema_version: 1,
+                    device_time: "2026-11-23T10:00:00Z".into(),
+                    payload: "x".repeat(payload_len),
+                    prev_hash: prev.clone(),
+                    hash: String::new(),
+                };
+                e.hash = chain_hash(&e.prev_hash, &e.fields());
+                prev = e.hash.clone();
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batch_respects_byte_limit_and_parses_back() {
+        let ev = chain(50, 1000);
+        let (body, n) = encode_batch("L", &ev, 10_000).unwrap();
+        assert!(body.len() <= 10_000, "{}", body.len());
+        assert!(n >= 5 && n < 50);
+        let parsed: UploadBatch = serde_json::from_slice(&body).unwrap();
+        assert_eq!(parsed.events, ev[..n]);
+        let err = encode_batch("L", &chain(1, 20_000), 10_000).unwrap_err();
+        assert!(matches!(err, SyncError::EventTooLarge { seq: 1, .. }));
+    }
+
+    #[test]
+    fn versions_never_go_back() {
+        assert!(is_newer("2", None));
+        assert!(is_newer("10", Some("9")));
+        assert!(!is_newer("9", Some("10")));
+        assert!(!is_newer("3", Some("3")));
+    }
+}
