@@ -1,0 +1,523 @@
+//! Font discovery, loading, coverage checks and measurement.
+//!
+//! Every role (body, title, heading) has a chain of faces; a character is drawn
+//! with the first face of the chain that has a glyph for it, ending with the
+//! wide-coverage fallback faces for rare characters (生僻字).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::PdfError;
+
+/// One face of a font file; `face_index` selects the face inside a `.ttc`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FontSpec {
+    pub path: PathBuf,
+    pub face_index: u32,
+}
+
+impl FontSpec {
+    pub fn new(path: impl Into<PathBuf>, face_index: u32) -> FontSpec {
+        FontSpec {
+            path: path.into(),
+            face_index,
+        }
+    }
+}
+
+/// Site configuration: faces listed here come first in their role's chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FontOverrides {
+    pub body: Vec<FontSpec>,
+    pub title: Vec<FontSpec>,
+    pub heading: Vec<FontSpec>,
+    pub fallback: Vec<FontSpec>,
+    /// When true, only the configured faces are used (no system search);
+    /// useful for a bundled installer that ships its own fonts.
+    pub exclusive: bool,
+}
+
+/// The font chains, in priority order, before the files are read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FontConfig {
+    pub body: Vec<FontSpec>,
+    pub title: Vec<FontSpec>,
+    pub heading: Vec<FontSpec>,
+    pub fallback: Vec<FontSpec>,
+}
+
+/// Which chain a piece of text is set in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FontRole {
+    Body,
+    Title,
+    Heading,
+}
+
+impl FontRole {
+    fn name(self) -> &'static str {
+        match self {
+            FontRole::Body => "body",
+            FontRole::Title => "title",
+            FontRole::Heading => "heading",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Body,
+    Title,
+    Heading,
+    Fallback,
+}
+
+/// A known font location. Windows paths and Debian package paths live here and
+/// nowhere else; fontconfig family names are searched via `fc-list`.
+struct Candidate {
+    slot: Slot,
+    /// Absolute path, or `None` to look the family up with fontconfig.
+    path: Option<&'static str>,
+    /// Fontconfig family name (used when `path` is `None`).
+    family: &'static str,
+    face_index: u32,
+}
+
+const fn file(slot: Slot, path: &'static str, face_index: u32) -> Candidate {
+    Candidate {
+        slot,
+        path: Some(path),
+        family: "",
+        face_index,
+    }
+}
+
+const fn family(slot: Slot, family: &'static str) -> Candidate {
+    Candidate {
+        slot,
+        path: None,
+        family,
+        face_index: 0,
+    }
+}
+
+/// Known candidates, most preferred first within each slot.
+const CANDIDATES: &[Candidate] = &[
+    // Body: the site's licensed FangSong, then SimSun, then free Noto Serif CJK SC.
+    file(Slot::Body, r"C:\Windows\Fonts\simfang.ttf", 0),
+    family(Slot::Body, "FangSong_GB2312"),
+    family(Slot::Body, "仿宋_GB2312"),
+    family(Slot::Body, "FangSong"),
+    family(Slot::Body, "仿宋"),
+    file(Slot::Body, r"C:\Windows\Fonts\simsun.ttc", 0),
+    family(Slot::Body, "SimSun"),
+    family(Slot::Body, "宋体"),
+    // Face 2 of the Noto CJK collections is SC; face 0 (JP) has the wrong glyph forms.
+    file(
+        Slot::Body,
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+        2,
+    ),
+    file(
+        Slot::Body,
+        "/usr/share/fonts/noto-cjk/NotoSerifCJK-Regular.ttc",
+        2,
+    ),
+    family(Slot::Body, "Noto Serif CJK SC"),
+    // Title: a 小标宋 where licensed, else Noto Serif CJK SC Bold.
+    family(Slot::Title, "FZXiaoBiaoSong-B05S"),
+    family(Slot::Title, "方正小标宋简体"),
+    file(
+        Slot::Title,
+        "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc",
+        2,
+    ),
+    file(
+        Slot::Title,
+        "/usr/share/fonts/noto-cjk/NotoSerifCJK-Bold.ttc",
+        2,
+    ),
+    family(Slot::Title, "Noto Serif CJK SC:style=Bold"),
+    // Headings and table heads: 黑体-style.
+    file(Slot::Heading, r"C:\Windows\Fonts\simhei.ttf", 0),
+    family(Slot::Heading, "SimHei"),
+    family(Slot::Heading, "黑体"),
+    file(
+        Slot::Heading,
+        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
+        2,
+    ),
+    file(
+        Slot::Heading,
+        "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
+        2,
+    ),
+    family(Slot::Heading, "Noto Sans CJK SC:style=Bold"),
+    // Rare characters: HanaMin A (BMP + Ext-A) and B (Ext-B and beyond).
+    file(
+        Slot::Fallback,
+        "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+        0,
+    ),
+    file(
+        Slot::Fallback,
+        "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
+        0,
+    ),
+    family(Slot::Fallback, "HanaMinA"),
+    family(Slot::Fallback, "HanaMinB"),
+    file(Slot::Fallback, r"C:\Windows\Fonts\simsunb.ttf", 0),
+];
+
+impl FontConfig {
+    /// Configured paths first, then system fonts, then the free Noto / Hanazono faces.
+    pub fn discover(overrides: &FontOverrides) -> Result<FontConfig, PdfError> {
+        let mut cfg = FontConfig {
+            body: overrides.body.clone(),
+            title: overrides.title.clone(),
+            heading: overrides.heading.clone(),
+            fallback: overrides.fallback.clone(),
+        };
+        for spec in cfg
+            .body
+            .iter()
+            .chain(&cfg.title)
+            .chain(&cfg.heading)
+            .chain(&cfg.fallback)
+        {
+            if !spec.path.is_file() {
+                return Err(PdfError::FontNotFound {
+                    path: spec.path.clone(),
+                });
+            }
+        }
+        if !overrides.exclusive {
+            let mut fc_cache: Option<Vec<(String, FontSpec)>> = None;
+            for cand in CANDIDATES {
+                let found = match cand.path {
+                    Some(p) => {
+                        let p = Path::new(p);
+                        p.is_file().then(|| FontSpec::new(p, cand.face_index))
+                    }
+                    None => {
+                        let list = fc_cache.get_or_insert_with(fontconfig_list);
+                        fontconfig_lookup(list, cand.family)
+                    }
+                };
+                let Some(mut spec) = found else { continue };
+                // Distros alias one file under several names (e.g. Debian's
+                // fonts-japanese-mincho.ttf → HanaMinA.ttf); load it once.
+                if let Ok(real) = std::fs::canonicalize(&spec.path) {
+                    spec.path = real;
+                }
+                let chain = match cand.slot {
+                    Slot::Body => &mut cfg.body,
+                    Slot::Title => &mut cfg.title,
+                    Slot::Heading => &mut cfg.heading,
+                    Slot::Fallback => &mut cfg.fallback,
+                };
+                if !chain.contains(&spec) {
+                    chain.push(spec);
+                }
+            }
+        }
+        if cfg.body.is_empty() {
+            return Err(PdfError::NoFont { role: "body" });
+        }
+        Ok(cfg)
+    }
+}
+
+/// `fc-list` output as (family list, spec); empty when fontconfig is absent.
+fn fontconfig_list() -> Vec<(String, FontSpec)> {
+    let out = Command::new("fc-list")
+        .args(["-f", "%{family}\t%{style}\t%{index}\t%{file}\n"])
+        .output();
+    let Ok(out) = out else { return Vec::new() };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut v: Vec<(String, FontSpec)> = text
+        .lines()
+        .filter_map(|line| {
+            let mut it = line.splitn(4, '\t');
+            let fam = it.next()?;
+            let style = it.next()?;
+            let idx = it.next()?.parse().ok()?;
+            let path = it.next()?;
+            Some((format!("{fam}\t{style}"), FontSpec::new(path, idx)))
+        })
+        .collect();
+    // fc-list order is unspecified; sort so discovery is reproducible.
+    v.sort_by(|a, b| (&a.1.path, a.1.face_index).cmp(&(&b.1.path, b.1.face_index)));
+    v
+}
+
+/// Finds `Family` or `Family:style=Style` (exact family match, never a substitute).
+fn fontconfig_lookup(list: &[(String, FontSpec)], query: &str) -> Option<FontSpec> {
+    let (fam, style) = match query.split_once(":style=") {
+        Some((f, s)) => (f, Some(s)),
+        None => (query, None),
+    };
+    list.iter()
+        .find(|(names, _)| {
+            let (families, styles) = names.split_once('\t').unwrap_or((names, ""));
+            let fam_ok = families.split(',').any(|f| f.trim() == fam);
+            let style_ok = match style {
+                Some(s) => styles.split(',').any(|x| x.trim() == s),
+                None => styles
+                    .split(',')
+                    .any(|x| matches!(x.trim(), "Regular" | "Book" | "Normal" | "")),
+            };
+            fam_ok && style_ok
+        })
+        .map(|(_, spec)| spec.clone())
+}
+
+/// One loaded face: its bytes, the printpdf parse (done once, reused per render)
+/// and cached metrics.
+pub(crate) struct LoadedFont {
+    pub spec: FontSpec,
+    pub file_name: String,
+    pub bytes: Arc<Vec<u8>>,
+    pub sha256: String,
+    pub parsed: printpdf::ParsedFont,
+    pub units_per_em: f32,
+}
+
+impl LoadedFont {
+    pub fn face(&self) -> Option<ttf_parser::Face<'_>> {
+        ttf_parser::Face::parse(&self.bytes, self.spec.face_index).ok()
+    }
+}
+
+/// Loaded fonts, indexed by the chains of a [`FontConfig`].
+pub struct FontSet {
+    pub(crate) fonts: Vec<LoadedFont>,
+    body: Vec<usize>,
+    title: Vec<usize>,
+    heading: Vec<usize>,
+    fallback: Vec<usize>,
+}
+
+impl std::fmt::Debug for FontSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FontSet")
+            .field(
+                "fonts",
+                &self.fonts.iter().map(|x| &x.spec).collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+impl FontSet {
+    /// Reads and parses every face of the config (each file once).
+    pub fn load(cfg: &FontConfig) -> Result<FontSet, PdfError> {
+        let mut set = FontSet {
+            fonts: Vec::new(),
+            body: Vec::new(),
+            title: Vec::new(),
+            heading: Vec::new(),
+            fallback: Vec::new(),
+        };
+        let mut files: Vec<(PathBuf, Arc<Vec<u8>>, String)> = Vec::new();
+        for (slot, specs) in [
+            (Slot::Body, &cfg.body),
+            (Slot::Title, &cfg.title),
+            (Slot::Heading, &cfg.heading),
+            (Slot::Fallback, &cfg.fallback),
+        ] {
+            for spec in specs {
+                let idx = match set.fonts.iter().position(|f| &f.spec == spec) {
+                    Some(i) => i,
+                    None => {
+                        let (bytes, sha) = match files.iter().find(|(p, _, _)| p == &spec.path) {
+                            Some((_, b, s)) => (b.clone(), s.clone()),
+                            None => {
+                                let data = std::fs::read(&spec.path).map_err(|source| {
+                                    PdfError::FontRead {
+                                        path: spec.path.clone(),
+                                        source,
+                                    }
+                                })?;
+                                let sha = hex(&Sha256::digest(&data));
+                                let b = Arc::new(data);
+                                files.push((spec.path.clone(), b.clone(), sha.clone()));
+                                (b, sha)
+                            }
+                        };
+                        set.fonts.push(load_face(spec, bytes, sha)?);
+                        set.fonts.len() - 1
+                    }
+                };
+                let chain = match slot {
+                    Slot::Body => &mut set.body,
+                    Slot::Title => &mut set.title,
+                    Slot::Heading => &mut set.heading,
+                    Slot::Fallback => &mut set.fallback,
+                };
+                if !chain.contains(&idx) {
+                    chain.push(idx);
+                }
+            }
+        }
+        if set.body.is_empty() {
+            return Err(PdfError::NoFont { role: "body" });
+        }
+        Ok(set)
+    }
+
+    /// Font indices tried for `role`, in order: the role's own faces, the body
+    /// faces (a title font may lack a character the body font has), the fallback.
+    pub(crate) fn chain(&self, role: FontRole) -> Vec<usize> {
+        let own: &[usize] = match role {
+            FontRole::Body => &[],
+            FontRole::Title => &self.title,
+            FontRole::Heading => &self.heading,
+        };
+        let mut v: Vec<usize> = Vec::new();
+        for &i in own.iter().chain(&self.body).chain(&self.fallback) {
+            if !v.contains(&i) {
+                v.push(i);
+            }
+        }
+        v
+    }
+
+    /// Every character of `text` must have a glyph in the role's chain; the
+    /// first that does not is reported with the field it came from.
+    pub fn check_text(&self, role: FontRole, field: &str, text: &str) -> Result<(), PdfError> {
+        let chain = self.chain(role);
+        let faces: Vec<ttf_parser::Face<'_>> = chain
+            .iter()
+            .filter_map(|&i| self.fonts.get(i).and_then(|f| f.face()))
+            .collect();
+        for ch in text.chars() {
+            if is_layout_control(ch) {
+                continue;
+            }
+            if !faces.iter().any(|f| f.glyph_index(ch).is_some()) {
+                return Err(PdfError::MissingGlyph {
+                    field: field.to_string(),
+                    ch,
+                    codepoint: format!("U+{:04X}", ch as u32),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// (file name, SHA-256 hex) of every distinct font file, for the notice record.
+    pub fn font_hashes(&self) -> Vec<(String, String)> {
+        let mut seen = BTreeSet::new();
+        let mut v = Vec::new();
+        for f in &self.fonts {
+            if seen.insert(f.spec.path.clone()) {
+                v.push((f.file_name.clone(), f.sha256.clone()));
+            }
+        }
+        v
+    }
+
+    /// The faces of each role's chain (for diagnostics and the notice record).
+    pub fn describe(&self, role: FontRole) -> Vec<FontSpec> {
+        self.chain(role)
+            .into_iter()
+            .filter_map(|i| self.fonts.get(i).map(|f| f.spec.clone()))
+            .collect()
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn role_name(role: FontRole) -> &'static str {
+        role.name()
+    }
+}
+
+/// Characters the layout consumes itself and never draws.
+pub(crate) fn is_layout_control(ch: char) -> bool {
+    matches!(ch, '\n' | '\r' | '\t')
+}
+
+fn load_face(spec: &FontSpec, bytes: Arc<Vec<u8>>, sha256: String) -> Result<LoadedFont, PdfError> {
+    let parse_err = || PdfError::FontParse {
+        path: spec.path.clone(),
+        face_index: spec.face_index,
+    };
+    let face = ttf_parser::Face::parse(&bytes, spec.face_index).map_err(|_| parse_err())?;
+    let units_per_em = f32::from(face.units_per_em());
+    let mut warnings = Vec::new();
+    let parsed = printpdf::ParsedFont::from_bytes(&bytes, spec.face_index as usize, &mut warnings)
+        .ok_or_else(parse_err)?;
+    let file_name = spec
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(LoadedFont {
+        spec: spec.clone(),
+        file_name,
+        bytes,
+        sha256,
+        parsed,
+        units_per_em,
+    })
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> Vec<(String, FontSpec)> {
+        vec![
+            (
+                "Noto Serif CJK JP,Noto Serif CJK JP Bold\tBold,Regular".into(),
+                FontSpec::new("/a.ttc", 0),
+            ),
+            (
+                "Noto Serif CJK SC,Noto Serif CJK SC Bold\tBold,Regular".into(),
+                FontSpec::new("/a.ttc", 2),
+            ),
+            ("FangSong,仿宋\tRegular".into(), FontSpec::new("/f.ttf", 0)),
+        ]
+    }
+
+    #[test]
+    fn fontconfig_lookup_matches_exact_family_and_style() {
+        let l = list();
+        assert_eq!(
+            fontconfig_lookup(&l, "Noto Serif CJK SC:style=Bold"),
+            Some(FontSpec::new("/a.ttc", 2))
+        );
+        assert_eq!(
+            fontconfig_lookup(&l, "仿宋"),
+            Some(FontSpec::new("/f.ttf", 0))
+        );
+        assert_eq!(fontconfig_lookup(&l, "FangSong_GB2312"), None);
+    }
+
+    #[test]
+    fn overrides_with_missing_file_fail_by_path() {
+        let o = FontOverrides {
+            body: vec![FontSpec::new("/nonexistent/x.ttf", 0)],
+            ..Default::default()
+        };
+        match FontConfig::discover(&o) {
+            Err(PdfError::FontNotFound { path }) => {
+                assert_eq!(path, PathBuf::from("/nonexistent/x.ttf"))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

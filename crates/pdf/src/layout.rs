@@ -1,0 +1,362 @@
+//! Measuring text with the font chain and breaking it into lines
+//! (避头尾, unbreakable Latin runs, justification by character spacing).
+
+use crate::PdfError;
+use crate::fonts::{FontRole, FontSet, is_layout_control};
+
+/// One character placed with a concrete face.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Glyph {
+    pub ch: char,
+    /// Index into `FontSet::fonts`.
+    pub font: usize,
+    /// Natural advance in pt at the run's size.
+    pub adv: f32,
+}
+
+/// A laid-out line: glyphs and the character spacing (Tc) to draw them with.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Line {
+    pub glyphs: Vec<Glyph>,
+    /// Tc in pt, applied after every glyph.
+    pub tc: f32,
+    /// Extra left offset (first-line indent), pt.
+    pub indent: f32,
+}
+
+impl Line {
+    pub fn width(&self) -> f32 {
+        let n = self.glyphs.len() as f32;
+        self.glyphs.iter().map(|g| g.adv).sum::<f32>() + self.tc * (n - 1.0).max(0.0)
+    }
+}
+
+/// Not allowed at the start of a line (closing punctuation).
+pub(crate) fn no_line_start(c: char) -> bool {
+    matches!(
+        c,
+        '。' | '，'
+            | '、'
+            | '；'
+            | '：'
+            | '？'
+            | '！'
+            | '）'
+            | '」'
+            | '』'
+            | '》'
+            | '〉'
+            | '】'
+            | '〕'
+            | '”'
+            | '’'
+            | '…'
+            | '·'
+            | '％'
+            | '．'
+            | ','
+            | '.'
+            | ';'
+            | ':'
+            | '?'
+            | '!'
+            | ')'
+            | ']'
+            | '}'
+            | '%'
+    )
+}
+
+/// Not allowed at the end of a line (opening punctuation).
+pub(crate) fn no_line_end(c: char) -> bool {
+    matches!(
+        c,
+        '（' | '「' | '『' | '《' | '〈' | '【' | '〔' | '“' | '‘' | '(' | '[' | '{'
+    )
+}
+
+/// Faces of one render, parsed once.
+pub(crate) struct Measurer<'a> {
+    faces: Vec<Option<ttf_parser::Face<'a>>>,
+    upem: Vec<f32>,
+    body: Vec<usize>,
+    title: Vec<usize>,
+    heading: Vec<usize>,
+}
+
+impl<'a> Measurer<'a> {
+    pub fn new(fonts: &'a FontSet) -> Measurer<'a> {
+        Measurer {
+            faces: fonts.fonts.iter().map(|f| f.face()).collect(),
+            upem: fonts.fonts.iter().map(|f| f.units_per_em).collect(),
+            body: fonts.chain(FontRole::Body),
+            title: fonts.chain(FontRole::Title),
+            heading: fonts.chain(FontRole::Heading),
+        }
+    }
+
+    /// Chooses a face per character and measures it; a character no face has
+    /// is an error naming `field`.
+    pub fn shape(
+        &self,
+        role: FontRole,
+        size: f32,
+        field: &str,
+        text: &str,
+    ) -> Result<Vec<Glyph>, PdfError> {
+        let chain = match role {
+            FontRole::Body => &self.body,
+            FontRole::Title => &self.title,
+            FontRole::Heading => &self.heading,
+        };
+        let mut out = Vec::with_capacity(text.len());
+        for ch in text.chars() {
+            if is_layout_control(ch) {
+                continue;
+            }
+            let found = chain.iter().find_map(|&i| {
+                let face = self.faces.get(i)?.as_ref()?;
+                let gid = face.glyph_index(ch)?;
+                let adv = f32::from(face.glyph_hor_advance(gid).unwrap_or(0));
+                Some(Glyph {
+                    ch,
+                    font: i,
+                    adv: adv / self.upem[i] * size,
+                })
+            });
+            match found {
+                Some(g) => out.push(g),
+                None => {
+                    return Err(PdfError::MissingGlyph {
+                        field: field.to_string(),
+                        ch,
+                        codepoint: format!("U+{:04X}", ch as u32),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Chunks that must stay on one line: a run of printable ASCII (an ID number,
+/// a phone number, "GB/T"), or a single other character. Returns end indices.
+fn tokens(glyphs: &[Glyph]) -> Vec<(usize, usize)> {
+    let mut v = Vec::new();
+    let mut i = 0;
+    while i < glyphs.len() {
+        let start = i;
+        if glyphs[i].ch.is_ascii_graphic() {
+            while i < glyphs.len() && glyphs[i].ch.is_ascii_graphic() {
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+        v.push((start, i));
+    }
+    v
+}
+
+/// How a run of text is broken and aligned.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Flow {
+    /// Line width available, pt.
+    pub width: f32,
+    /// First-line indent, pt.
+    pub indent: f32,
+    /// Spacing added to every glyph so full-width characters sit on the grid
+    /// (28 per line in a 16 pt body needs slightly less than 16 pt each).
+    pub base_tc: f32,
+    /// Stretch full lines to the width; the paragraph's last line stays flush left.
+    pub justify: bool,
+}
+
+/// Greedy line breaking with 避头尾 adjustments.
+pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
+    const EPS: f32 = 0.01;
+    let toks = tokens(glyphs);
+    let eff = |a: usize, b: usize| -> f32 {
+        glyphs[a..b]
+            .iter()
+            .map(|g| g.adv + flow.base_tc)
+            .sum::<f32>()
+    };
+    let mut lines = Vec::new();
+    let mut t = 0; // index into toks
+    let mut first = true;
+    while t < toks.len() {
+        // Spaces never start a line.
+        while t < toks.len() && glyphs[toks[t].0].ch == ' ' && !first {
+            t += 1;
+        }
+        if t >= toks.len() {
+            break;
+        }
+        let indent = if first { flow.indent } else { 0.0 };
+        let avail = (flow.width - indent).max(0.0);
+        let start_tok = t;
+        let mut w = 0.0;
+        let mut end_tok = t; // exclusive
+        // Where a too-long token was split, the glyph index it ends at.
+        let mut split_at: Option<usize> = None;
+        while end_tok < toks.len() {
+            let (a, b) = toks[end_tok];
+            // Each glyph occupies its advance plus the grid spacing (its "cell").
+            let tw = eff(a, b);
+            if w + tw <= avail + EPS {
+                w += tw;
+                end_tok += 1;
+            } else {
+                break;
+            }
+        }
+        if end_tok == start_tok {
+            // A single token wider than the line (a very long Latin run): split by glyph.
+            let (a, b) = toks[start_tok];
+            let mut k = a;
+            let mut ww = 0.0;
+            while k < b {
+                let gw = glyphs[k].adv + flow.base_tc;
+                if k > a && ww + gw > avail + EPS {
+                    break;
+                }
+                ww += gw;
+                k += 1;
+            }
+            split_at = Some(k);
+        } else if end_tok < toks.len() {
+            // 避头尾: pull characters down so the next line does not start with
+            // closing punctuation, and push opening punctuation off the line end.
+            let mut e = end_tok;
+            loop {
+                let next_starts_bad = e < toks.len() && no_line_start(glyphs[toks[e].0].ch);
+                let ends_bad = no_line_end(glyphs[toks[e - 1].1 - 1].ch);
+                if (next_starts_bad || ends_bad) && e - 1 > start_tok {
+                    e -= 1;
+                } else {
+                    break;
+                }
+            }
+            end_tok = e;
+        }
+        let (ga, gb) = match split_at {
+            Some(k) => (toks[start_tok].0, k),
+            None => (toks[start_tok].0, toks[end_tok - 1].1),
+        };
+        let mut line: Vec<Glyph> = glyphs[ga..gb].to_vec();
+        while line.last().is_some_and(|g| g.ch == ' ') {
+            line.pop();
+        }
+        let is_last = match split_at {
+            Some(k) => k >= glyphs.len(),
+            None => end_tok >= toks.len(),
+        };
+        let natural: f32 = line.iter().map(|g| g.adv).sum();
+        let n = line.len();
+        let tc = if flow.justify && !is_last && n > 1 {
+            (avail - natural) / (n as f32 - 1.0)
+        } else {
+            flow.base_tc
+        };
+        lines.push(Line {
+            glyphs: line,
+            tc,
+            indent,
+        });
+        match split_at {
+            Some(k) => {
+                // Continue inside the split token: re-tokenise the remainder.
+                let rest_tokens_start = k;
+                let rest = &glyphs[rest_tokens_start..];
+                let mut more = break_lines(
+                    rest,
+                    Flow {
+                        indent: 0.0,
+                        ..flow
+                    },
+                );
+                lines.append(&mut more);
+                return lines;
+            }
+            None => t = end_tok,
+        }
+        first = false;
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(text: &str) -> Vec<Glyph> {
+        text.chars()
+            .map(|ch| Glyph {
+                ch,
+                font: 0,
+                adv: if ch.is_ascii() { 8.0 } else { 16.0 },
+            })
+            .collect()
+    }
+
+    fn s(l: &Line) -> String {
+        l.glyphs.iter().map(|g| g.ch).collect()
+    }
+
+    const F: Flow = Flow {
+        width: 160.0,
+        indent: 0.0,
+        base_tc: 0.0,
+        justify: true,
+    };
+
+    #[test]
+    fn fills_ten_chars_and_justifies_all_but_last() {
+        let lines = break_lines(&g("一二三四五六七八九十一二三"), F);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(s(&lines[0]), "一二三四五六七八九十");
+        assert!((lines[0].width() - 160.0).abs() < 0.01);
+        assert_eq!(lines[1].tc, 0.0);
+    }
+
+    #[test]
+    fn closing_punctuation_never_starts_a_line() {
+        // The 11th character is "。": pull "十" down with it.
+        let lines = break_lines(&g("一二三四五六七八九十。二三"), F);
+        assert_eq!(s(&lines[0]), "一二三四五六七八九");
+        assert_eq!(s(&lines[1]), "十。二三");
+        assert!((lines[0].width() - 160.0).abs() < 0.01, "still justified");
+    }
+
+    #[test]
+    fn opening_punctuation_never_ends_a_line() {
+        let lines = break_lines(&g("一二三四五六七八九（十）"), F);
+        assert_eq!(s(&lines[0]), "一二三四五六七八九");
+        assert_eq!(s(&lines[1]), "（十）");
+    }
+
+    #[test]
+    fn ascii_runs_stay_together() {
+        // 6 CJK (96pt) + an 18-digit ID (144pt) does not fit: the ID moves whole.
+        let lines = break_lines(&g("身份证号码：110101199003071234号"), F);
+        assert_eq!(s(&lines[0]), "身份证号码：");
+        assert_eq!(s(&lines[1]), "110101199003071234号");
+    }
+
+    #[test]
+    fn overlong_ascii_run_is_split() {
+        let lines = break_lines(&g(&"9".repeat(45)), F);
+        assert_eq!(lines.len(), 3);
+        assert_eq!(lines[0].glyphs.len(), 20);
+        assert_eq!(lines[2].glyphs.len(), 5);
+    }
+
+    #[test]
+    fn first_line_indent_reduces_width() {
+        let f = Flow { indent: 32.0, ..F };
+        let lines = break_lines(&g("一二三四五六七八九十一二三"), f);
+        assert_eq!(lines[0].glyphs.len(), 8);
+        assert_eq!(lines[1].indent, 0.0);
+    }
+}

@@ -1,0 +1,874 @@
+//! Page composition (GB/T 9704-2012 geometry) and PDF emission via printpdf.
+//!
+//! Two passes: blocks are laid out into a small display list per page, then
+//! the display list becomes printpdf ops. The split lets font resource names
+//! (and so the subset tags) be derived from the glyphs actually used, which
+//! keeps the output byte-identical across runs.
+
+use std::collections::BTreeSet;
+
+use printpdf::{
+    Color, FontId, Greyscale, Line as PdfLine, LineDashPattern, LinePoint, Mm, Op, PaintMode,
+    PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Polygon, PolygonRing, Pt, TextItem,
+    TextMatrix, WindingOrder,
+};
+use sha2::{Digest, Sha256};
+
+use crate::date::parse_rfc3339_utc;
+use crate::fonts::FontRole;
+use crate::layout::{Flow, Glyph, Line, Measurer, break_lines};
+use crate::{Block, Document, FontSet, PdfError};
+
+const PT_PER_MM: f32 = 72.0 / 25.4;
+const fn mm(v: f32) -> f32 {
+    v * PT_PER_MM
+}
+
+// GB/T 9704-2012 §5.2: A4, top margin 37 mm, left 28 mm, text area 156 × 225 mm.
+const PAGE_W: f32 = mm(210.0);
+const PAGE_H: f32 = mm(297.0);
+const LEFT: f32 = mm(28.0);
+const TEXT_W: f32 = mm(156.0);
+const TOP_Y: f32 = PAGE_H - mm(37.0);
+const BOTTOM_Y: f32 = TOP_Y - mm(225.0);
+const RIGHT: f32 = LEFT + TEXT_W;
+/// 22 lines per page.
+const PITCH: f32 = mm(225.0) / 22.0;
+/// 28 characters per line.
+const CELL: f32 = TEXT_W / 28.0;
+
+const BODY_PT: f32 = 16.0; // 3号
+const TITLE_PT: f32 = 22.0; // 2号
+const TABLE_PT: f32 = 14.0; // 4号
+const PAGE_NO_PT: f32 = 14.0; // 4号
+const FOOTER_PT: f32 = 14.0;
+const TITLE_PITCH: f32 = PITCH;
+const TABLE_LINE: f32 = TABLE_PT * 1.4;
+const TABLE_PAD_X: f32 = 4.0;
+const TABLE_PAD_Y: f32 = 3.0;
+const QR_SIZE: f32 = mm(20.0);
+/// Height of a CJK glyph's visual centre above the baseline, in em
+/// (ideographic em box runs from -0.12 to 0.88).
+const CJK_MID: f32 = 0.38;
+const EPS: f32 = 0.01;
+
+enum Item {
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        font: usize,
+        tc: f32,
+        text: String,
+    },
+    Stroke {
+        points: Vec<(f32, f32)>,
+        width: f32,
+        dash: bool,
+    },
+    /// Filled rectangles (x, y, w, h): the QR modules.
+    Fill { rects: Vec<(f32, f32, f32, f32)> },
+}
+
+/// Splits a line into same-font runs at absolute positions.
+fn line_items(out: &mut Vec<Item>, line: &Line, x0: f32, baseline: f32, size: f32) {
+    let mut x = x0 + line.indent;
+    let mut run = String::new();
+    let mut run_x = x;
+    let mut run_font: Option<usize> = None;
+    for g in &line.glyphs {
+        if run_font != Some(g.font) {
+            if let Some(f) = run_font {
+                out.push(Item::Text {
+                    x: run_x,
+                    y: baseline,
+                    size,
+                    font: f,
+                    tc: line.tc,
+                    text: std::mem::take(&mut run),
+                });
+            }
+            run_font = Some(g.font);
+            run_x = x;
+        }
+        run.push(g.ch);
+        x += g.adv + line.tc;
+    }
+    if let Some(f) = run_font {
+        out.push(Item::Text {
+            x: run_x,
+            y: baseline,
+            size,
+            font: f,
+            tc: line.tc,
+            text: run,
+        });
+    }
+}
+
+struct Composer<'a> {
+    m: Measurer<'a>,
+    pages: Vec<Vec<Item>>,
+    cur: Vec<Item>,
+    /// Top of the next free slot on the current page.
+    y: f32,
+    /// Whether any flow content was placed on the current page.
+    has_flow: bool,
+    /// Right edge available for a marker on the current page (left of the QR on page 1).
+    marker_right: f32,
+}
+
+impl<'a> Composer<'a> {
+    fn new(fonts: &'a FontSet) -> Composer<'a> {
+        Composer {
+            m: Measurer::new(fonts),
+            pages: Vec::new(),
+            cur: Vec::new(),
+            y: TOP_Y,
+            has_flow: false,
+            marker_right: RIGHT,
+        }
+    }
+
+    fn new_page(&mut self) {
+        self.pages.push(std::mem::take(&mut self.cur));
+        self.y = TOP_Y;
+        self.has_flow = false;
+        self.marker_right = RIGHT;
+    }
+
+    /// Starts a new page unless `h` still fits (an empty page always "fits").
+    fn ensure(&mut self, h: f32) {
+        if self.y - h < BOTTOM_Y - EPS && self.has_flow {
+            self.new_page();
+        }
+    }
+
+    fn push_line(&mut self, line: &Line, x0: f32, baseline: f32, size: f32) {
+        line_items(&mut self.cur, line, x0, baseline, size);
+    }
+
+    /// Places lines in the flow, one per `pitch`, breaking pages as needed.
+    /// `align` maps a line to its left x.
+    fn flow_lines(&mut self, lines: &[Line], size: f32, pitch: f32, align: impl Fn(&Line) -> f32) {
+        for line in lines {
+            self.ensure(pitch);
+            let baseline = self.y - pitch / 2.0 - CJK_MID * size;
+            self.push_line(line, align(line), baseline, size);
+            self.y -= pitch;
+            self.has_flow = true;
+        }
+    }
+
+    fn shape(
+        &self,
+        role: FontRole,
+        size: f32,
+        field: &str,
+        text: &str,
+    ) -> Result<Vec<Glyph>, PdfError> {
+        self.m.shape(role, size, field, text)
+    }
+
+    fn body_flow(indent_first: bool, justify: bool) -> Flow {
+        Flow {
+            width: TEXT_W,
+            indent: if indent_first { 2.0 * CELL } else { 0.0 },
+            base_tc: CELL - BODY_PT,
+            justify,
+        }
+    }
+
+    fn title(&mut self, doc: &Document) -> Result<(), PdfError> {
+        if !doc.title.trim().is_empty() {
+            let glyphs = self.shape(FontRole::Title, TITLE_PT, "标题", &doc.title)?;
+            let flow = Flow {
+                width: TEXT_W,
+                indent: 0.0,
+                base_tc: 0.0,
+                justify: false,
+            };
+            let mut lines = break_lines(&glyphs, flow);
+            if lines.len() > 1 {
+                // GB/T 9704 asks for a symmetric title: balance the line lengths.
+                let total: f32 = glyphs.iter().map(|g| g.adv).sum();
+                let n = lines.len() as f32;
+                let balanced = Flow {
+                    width: (total / n + TITLE_PT).min(TEXT_W),
+                    ..flow
+                };
+                let again = break_lines(&glyphs, balanced);
+                if again.len() == lines.len() {
+                    lines = again;
+                }
+            }
+            self.flow_lines(&lines, TITLE_PT, TITLE_PITCH, |l| {
+                LEFT + (TEXT_W - l.width()) / 2.0
+            });
+        }
+        if let Some(no) = doc.doc_no.as_deref().filter(|s| !s.trim().is_empty()) {
+            let glyphs = self.shape(FontRole::Body, BODY_PT, "文号", no)?;
+            let lines = break_lines(&glyphs, Self::body_flow(false, false));
+            self.flow_lines(&lines, BODY_PT, PITCH, |l| {
+                LEFT + (TEXT_W - l.width()) / 2.0
+            });
+        }
+        if self.has_flow {
+            self.y -= PITCH; // one blank line before the body
+        }
+        Ok(())
+    }
+
+    fn paragraph(&mut self, text: &str, indent_first: bool, field: &str) -> Result<(), PdfError> {
+        for para in text.split('\n') {
+            let glyphs = self.shape(FontRole::Body, BODY_PT, field, para)?;
+            if glyphs.is_empty() {
+                self.ensure(PITCH);
+                self.y -= PITCH;
+                self.has_flow = true;
+                continue;
+            }
+            let lines = break_lines(&glyphs, Self::body_flow(indent_first, true));
+            self.flow_lines(&lines, BODY_PT, PITCH, |_| LEFT);
+        }
+        Ok(())
+    }
+
+    fn addressee(&mut self, text: &str) -> Result<(), PdfError> {
+        let glyphs = self.shape(FontRole::Body, BODY_PT, "主送", text)?;
+        let lines = break_lines(&glyphs, Self::body_flow(false, true));
+        self.flow_lines(&lines, BODY_PT, PITCH, |_| LEFT);
+        Ok(())
+    }
+
+    fn heading(&mut self, text: &str) -> Result<(), PdfError> {
+        let glyphs = self.shape(FontRole::Heading, BODY_PT, "标题", text)?;
+        let lines = break_lines(&glyphs, Self::body_flow(true, true));
+        // Keep a heading with at least one line of what follows.
+        self.ensure(PITCH * (lines.len() as f32 + 1.0));
+        self.flow_lines(&lines, BODY_PT, PITCH, |_| LEFT);
+        Ok(())
+    }
+
+    fn table(
+        &mut self,
+        headers: &[String],
+        rows: &[Vec<String>],
+        widths: &[u32],
+        field: &str,
+    ) -> Result<(), PdfError> {
+        let bad = |reason: String| PdfError::InvalidTable {
+            field: field.to_string(),
+            reason,
+        };
+        let ncols = widths.len();
+        if ncols == 0 {
+            return Err(bad("no columns".into()));
+        }
+        if !headers.is_empty() && headers.len() != ncols {
+            return Err(bad(format!(
+                "{} headers for {} column widths",
+                headers.len(),
+                ncols
+            )));
+        }
+        let total: u32 = widths.iter().sum();
+        if total > 28 || widths.contains(&0) {
+            return Err(bad(format!(
+                "column widths {widths:?} must be positive and sum to at most 28"
+            )));
+        }
+        if let Some((i, r)) = rows.iter().enumerate().find(|(_, r)| r.len() > ncols) {
+            return Err(bad(format!(
+                "row {} has {} cells for {} columns",
+                i + 1,
+                r.len(),
+                ncols
+            )));
+        }
+        let col_w: Vec<f32> = widths.iter().map(|&w| w as f32 * CELL).collect();
+        let table_w: f32 = col_w.iter().sum();
+        let x0 = LEFT + (TEXT_W - table_w) / 2.0;
+        let mut xs = vec![x0];
+        for w in &col_w {
+            let last = xs.last().copied().unwrap_or(x0);
+            xs.push(last + w);
+        }
+
+        let lay_row =
+            |this: &Self, cells: &[String], role: FontRole| -> Result<Vec<Vec<Line>>, PdfError> {
+                let mut out = Vec::with_capacity(ncols);
+                for (c, w) in col_w.iter().enumerate() {
+                    let text = cells.get(c).map(String::as_str).unwrap_or("");
+                    let glyphs = this.shape(role, TABLE_PT, field, text)?;
+                    out.push(break_lines(
+                        &glyphs,
+                        Flow {
+                            width: w - 2.0 * TABLE_PAD_X,
+                            indent: 0.0,
+                            base_tc: 0.0,
+                            justify: role == FontRole::Body,
+                        },
+                    ));
+                }
+                Ok(out)
+            };
+        let row_h = |cells: &[Vec<Line>]| {
+            let n = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            n as f32 * TABLE_LINE + 2.0 * TABLE_PAD_Y
+        };
+        let head = if headers.is_empty() {
+            None
+        } else {
+            Some(lay_row(self, headers, FontRole::Heading)?)
+        };
+        let head_h = head.as_ref().map(|h| row_h(h)).unwrap_or(0.0);
+        let body: Vec<Vec<Vec<Line>>> = rows
+            .iter()
+            .map(|r| lay_row(self, r, FontRole::Body))
+            .collect::<Result<_, _>>()?;
+
+        let mut need_head = true;
+        for cells in &body {
+            let h = row_h(cells);
+            let h_with_head = if need_head { h + head_h } else { h };
+            if self.y - h_with_head < BOTTOM_Y - EPS && self.has_flow {
+                self.new_page();
+                need_head = true;
+            }
+            if need_head {
+                if let Some(hd) = &head {
+                    self.table_row(hd, &xs, head_h, true);
+                }
+                need_head = false;
+            }
+            self.table_row(cells, &xs, h, false);
+        }
+        if body.is_empty()
+            && let Some(hd) = &head
+        {
+            self.ensure(head_h);
+            self.table_row(hd, &xs, head_h, true);
+        }
+        // Leave a little air below the table, then snap back to the line grid.
+        self.y -= 4.0;
+        self.snap_to_grid();
+        Ok(())
+    }
+
+    fn table_row(&mut self, cells: &[Vec<Line>], xs: &[f32], h: f32, header: bool) {
+        let top = self.y;
+        let bottom = top - h;
+        let (x_first, x_last) = (xs[0], xs[xs.len() - 1]);
+        let w = if header { 1.0 } else { 0.6 };
+        self.cur.push(Item::Stroke {
+            points: vec![(x_first, top), (x_last, top)],
+            width: w,
+            dash: false,
+        });
+        self.cur.push(Item::Stroke {
+            points: vec![(x_first, bottom), (x_last, bottom)],
+            width: w,
+            dash: false,
+        });
+        for &x in xs {
+            self.cur.push(Item::Stroke {
+                points: vec![(x, top), (x, bottom)],
+                width: 0.6,
+                dash: false,
+            });
+        }
+        for (c, lines) in cells.iter().enumerate() {
+            let cell_x = xs[c] + TABLE_PAD_X;
+            let cell_w = xs[c + 1] - xs[c] - 2.0 * TABLE_PAD_X;
+            // Short cells are centred vertically within the row.
+            let block_h = lines.len() as f32 * TABLE_LINE;
+            let mut slot_top = top - (h - block_h) / 2.0;
+            for line in lines {
+                let baseline = slot_top - TABLE_LINE / 2.0 - CJK_MID * TABLE_PT;
+                let x = if header {
+                    cell_x + (cell_w - line.width()) / 2.0
+                } else {
+                    cell_x
+                };
+                self.push_line(line, x, baseline, TABLE_PT);
+                slot_top -= TABLE_LINE;
+            }
+        }
+        self.y = bottom;
+        self.has_flow = true;
+    }
+
+    /// Moves the cursor down to the next body-line boundary.
+    fn snap_to_grid(&mut self) {
+        let used = TOP_Y - self.y;
+        let lines = (used / PITCH - EPS).ceil().max(0.0);
+        self.y = TOP_Y - lines * PITCH;
+    }
+
+    fn signature(&mut self, office: &str, date_text: &str) -> Result<(), PdfError> {
+        let office_g = self.shape(FontRole::Body, BODY_PT, "发文机关", office)?;
+        let date_g = self.shape(FontRole::Body, BODY_PT, "成文日期", date_text)?;
+        let nojust = Self::body_flow(false, false);
+        let office_l = break_lines(&office_g, nojust);
+        let date_l = break_lines(&date_g, nojust);
+        // Two blank lines for the seal, then office and date: ~40 mm kept together.
+        let n = 2 + office_l.len() + date_l.len();
+        self.ensure(PITCH * n as f32);
+        self.y -= 2.0 * PITCH;
+        // GB/T 9704 §7.3.5.1: date 4 characters from the right; office centred on the date.
+        let date_right = RIGHT - 4.0 * CELL;
+        let date_w = date_l.iter().map(Line::width).fold(0.0, f32::max);
+        let date_x = date_right - date_w;
+        let centre = date_x + date_w / 2.0;
+        self.flow_lines(&office_l, BODY_PT, PITCH, |l| {
+            (centre - l.width() / 2.0).min(RIGHT - l.width()).max(LEFT)
+        });
+        self.flow_lines(&date_l, BODY_PT, PITCH, |l| {
+            (date_right - l.width()).max(LEFT)
+        });
+        Ok(())
+    }
+
+    fn stub(&mut self, lines: &[String]) -> Result<(), PdfError> {
+        let mut laid = Vec::new();
+        for l in lines {
+            let g = self.shape(FontRole::Body, BODY_PT, "回执", l)?;
+            laid.extend(break_lines(&g, Self::body_flow(false, false)));
+        }
+        self.ensure(PITCH * (laid.len() as f32 + 1.0));
+        // The cut line sits in the middle of its own line slot.
+        let y = self.y - PITCH / 2.0;
+        self.cur.push(Item::Stroke {
+            points: vec![(LEFT - mm(10.0), y), (RIGHT + mm(10.0), y)],
+            width: 0.6,
+            dash: true,
+        });
+        self.y -= PITCH;
+        self.has_flow = true;
+        self.flow_lines(&laid, BODY_PT, PITCH, |_| LEFT);
+        Ok(())
+    }
+
+    fn marker(&mut self, text: &str) -> Result<(), PdfError> {
+        let size = BODY_PT;
+        let g = self.shape(FontRole::Heading, size, "标记", text)?;
+        let line = Line {
+            tc: 0.0,
+            indent: 0.0,
+            glyphs: g,
+        };
+        let pad = 4.0;
+        let w = line.width() + 2.0 * pad;
+        let right = self.marker_right;
+        let x = right - w;
+        let box_bottom = TOP_Y + mm(8.0);
+        let box_top = box_bottom + size + 2.0 * pad;
+        self.cur.push(Item::Stroke {
+            points: vec![
+                (x, box_bottom),
+                (right, box_bottom),
+                (right, box_top),
+                (x, box_top),
+                (x, box_bottom),
+            ],
+            width: 1.2,
+            dash: false,
+        });
+        let baseline = (box_bottom + box_top) / 2.0 - CJK_MID * size;
+        self.push_line(&line, x + pad, baseline, size);
+        self.marker_right = x - mm(3.0);
+        Ok(())
+    }
+
+    fn spacer(&mut self, lines: u32) {
+        let h = lines as f32 * PITCH;
+        if self.y - h < BOTTOM_Y - EPS {
+            self.new_page();
+        } else {
+            self.y -= h;
+        }
+    }
+
+    fn footer_note(&mut self, text: &str) -> Result<(), PdfError> {
+        let g = self.shape(FontRole::Body, FOOTER_PT, "附注", text)?;
+        let lines = break_lines(
+            &g,
+            Flow {
+                width: TEXT_W,
+                indent: 0.0,
+                base_tc: 0.0,
+                justify: true,
+            },
+        );
+        let lh = FOOTER_PT * 1.5;
+        let h = lines.len() as f32 * lh;
+        if self.y - h < BOTTOM_Y - EPS {
+            self.new_page();
+        }
+        // Set flush to the bottom of the text area of the last page.
+        self.y = BOTTOM_Y + h;
+        self.flow_lines(&lines, FOOTER_PT, lh, |_| LEFT);
+        Ok(())
+    }
+
+    fn qr(&mut self, payload: &str) -> Result<(), PdfError> {
+        let qr = qrcodegen::QrCode::encode_text(payload, qrcodegen::QrCodeEcc::Medium)
+            .map_err(|_| PdfError::QrTooLong { len: payload.len() })?;
+        let n = qr.size();
+        let module = QR_SIZE / n as f32;
+        let x0 = RIGHT - QR_SIZE;
+        let top = PAGE_H - mm(12.0);
+        let mut rects = Vec::new();
+        for row in 0..n {
+            let mut col = 0;
+            while col < n {
+                if qr.get_module(col, row) {
+                    let start = col;
+                    while col < n && qr.get_module(col, row) {
+                        col += 1;
+                    }
+                    rects.push((
+                        x0 + start as f32 * module,
+                        top - (row + 1) as f32 * module,
+                        (col - start) as f32 * module,
+                        module,
+                    ));
+                } else {
+                    col += 1;
+                }
+            }
+        }
+        self.cur.push(Item::Fill { rects });
+        self.marker_right = x0 - mm(3.0);
+        Ok(())
+    }
+
+    fn finish(mut self) -> (Vec<Vec<Item>>, Measurer<'a>) {
+        self.pages.push(std::mem::take(&mut self.cur));
+        (self.pages, self.m)
+    }
+}
+
+/// Checks every text of the document against the font chains before layout,
+/// so a 生僻字 no font has fails with the field named, never as a blank box.
+fn check_document(doc: &Document, fonts: &FontSet) -> Result<(), PdfError> {
+    fonts.check_text(FontRole::Title, "标题", &doc.title)?;
+    if let Some(no) = &doc.doc_no {
+        fonts.check_text(FontRole::Body, "文号", no)?;
+    }
+    if let Some(note) = &doc.footer_note {
+        fonts.check_text(FontRole::Body, "附注", note)?;
+    }
+    for b in &doc.blocks {
+        match b {
+            Block::Paragraph { text, field, .. } => {
+                fonts.check_text(FontRole::Body, field, text)?
+            }
+            Block::Addressee(t) => fonts.check_text(FontRole::Body, "主送", t)?,
+            Block::Heading(t) => fonts.check_text(FontRole::Heading, "标题", t)?,
+            Block::Table {
+                headers,
+                rows,
+                field,
+                ..
+            } => {
+                for h in headers {
+                    fonts.check_text(FontRole::Heading, field, h)?;
+                }
+                for cell in rows.iter().flatten() {
+                    fonts.check_text(FontRole::Body, field, cell)?;
+                }
+            }
+            Block::Signature { office, date_text } => {
+                fonts.check_text(FontRole::Body, "发文机关", office)?;
+                fonts.check_text(FontRole::Body, "成文日期", date_text)?;
+            }
+            Block::Stub { lines } => {
+                for l in lines {
+                    fonts.check_text(FontRole::Body, "回执", l)?;
+                }
+            }
+            Block::Marker(t) => fonts.check_text(FontRole::Heading, "标记", t)?,
+            Block::Spacer { .. } | Block::PageBreak => {}
+        }
+    }
+    Ok(())
+}
+
+/// Typesets `doc` into PDF bytes. Same document + same fonts → same bytes.
+pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
+    let date = parse_rfc3339_utc(&doc.creation_date)?;
+    check_document(doc, fonts)?;
+
+    let mut c = Composer::new(fonts);
+    if let Some(p) = doc.qr_payload.as_deref().filter(|p| !p.is_empty()) {
+        c.qr(p)?;
+    }
+    c.title(doc)?;
+    for b in &doc.blocks {
+        match b {
+            Block::Paragraph {
+                text,
+                indent_first,
+                field,
+            } => c.paragraph(text, *indent_first, field)?,
+            Block::Addressee(t) => c.addressee(t)?,
+            Block::Heading(t) => c.heading(t)?,
+            Block::Table {
+                headers,
+                rows,
+                col_widths_chars,
+                field,
+            } => c.table(headers, rows, col_widths_chars, field)?,
+            Block::Signature { office, date_text } => c.signature(office, date_text)?,
+            Block::Stub { lines } => c.stub(lines)?,
+            Block::Spacer { lines } => c.spacer(*lines),
+            Block::PageBreak => {
+                if c.has_flow {
+                    c.new_page();
+                }
+            }
+            Block::Marker(t) => c.marker(t)?,
+        }
+    }
+    if let Some(note) = doc.footer_note.as_deref().filter(|s| !s.trim().is_empty()) {
+        c.footer_note(note)?;
+    }
+    let (mut pages, m) = c.finish();
+
+    // Page numbers "— n —", the dashes 7 mm below the text area (GB/T 9704 §7.5).
+    // Drawn as three pieces half an em apart so text extraction keeps the spaces.
+    let baseline = BOTTOM_Y - mm(7.0) - CJK_MID * PAGE_NO_PT;
+    let gap = PAGE_NO_PT / 2.0;
+    for (i, page) in pages.iter_mut().enumerate() {
+        let mut parts = Vec::with_capacity(3);
+        for text in ["—".to_string(), (i + 1).to_string(), "—".to_string()] {
+            let glyphs = m.shape(FontRole::Body, PAGE_NO_PT, "页码", &text)?;
+            parts.push(Line {
+                glyphs,
+                tc: 0.0,
+                indent: 0.0,
+            });
+        }
+        let total = parts.iter().map(Line::width).sum::<f32>() + 2.0 * gap;
+        let mut x = (PAGE_W - total) / 2.0;
+        for part in &parts {
+            line_items(page, part, x, baseline, PAGE_NO_PT);
+            x += part.width() + gap;
+        }
+    }
+
+    emit(doc, fonts, &pages, date)
+}
+
+/// Six uppercase letters from a digest, for the PDF subset tag (ISO 32000-1 §9.6.4).
+fn subset_tag(seed: &[u8]) -> String {
+    Sha256::digest(seed)
+        .iter()
+        .take(6)
+        .map(|b| char::from(b'A' + b % 26))
+        .collect()
+}
+
+fn emit(
+    doc: &Document,
+    fonts: &FontSet,
+    pages: &[Vec<Item>],
+    date: crate::date::Utc,
+) -> Result<Vec<u8>, PdfError> {
+    let mut pdf = PdfDocument::new(&doc.pdf_title);
+    let (y, mo, d, h, mi, s) = date;
+    let dt = printpdf::DateTime {
+        date: printpdf::Date {
+            year: y,
+            month: mo,
+            day: d,
+        },
+        time: printpdf::Time {
+            hour: h,
+            minute: mi,
+            second: s,
+            millisecond: 0,
+        },
+        offset: printpdf::Offset {
+            hours: 0,
+            minutes: 0,
+            seconds: 0,
+            milliseconds: 0,
+        },
+    };
+    pdf.metadata.info.creation_date = dt;
+    pdf.metadata.info.modification_date = dt;
+    pdf.metadata.info.metadata_date = dt;
+    pdf.metadata.info.producer = "yichuang-pdf".to_string();
+    pdf.metadata.info.creator = "yichuang".to_string();
+
+    // Which characters each font draws: decides which fonts to embed and their tags.
+    let mut used: Vec<BTreeSet<char>> = vec![BTreeSet::new(); fonts.fonts.len()];
+    for item in pages.iter().flatten() {
+        if let Item::Text { font, text, .. } = item {
+            used[*font].extend(text.chars());
+        }
+    }
+    let mut ids: Vec<Option<FontId>> = vec![None; fonts.fonts.len()];
+    for (i, chars) in used.iter().enumerate() {
+        if chars.is_empty() {
+            continue;
+        }
+        let f = &fonts.fonts[i];
+        let mut seed = f.sha256.clone().into_bytes();
+        seed.extend(f.spec.face_index.to_be_bytes());
+        seed.extend(chars.iter().collect::<String>().into_bytes());
+        let id = FontId(format!("{}{}", subset_tag(&seed), i));
+        pdf.resources
+            .fonts
+            .map
+            .insert(id.clone(), printpdf::PdfFont::new(f.parsed.clone()));
+        ids[i] = Some(id);
+    }
+
+    let black = Color::Greyscale(Greyscale::new(0.0, None));
+    let pt = |x: f32, y: f32| LinePoint {
+        p: Point { x: Pt(x), y: Pt(y) },
+        bezier: false,
+    };
+    let mut out_pages = Vec::with_capacity(pages.len());
+    for items in pages {
+        let mut ops = vec![
+            Op::SetOutlineColor { col: black.clone() },
+            Op::SetFillColor { col: black.clone() },
+        ];
+        let mut dashed = false;
+        let mut width = -1.0f32;
+        for item in items {
+            match item {
+                Item::Stroke {
+                    points,
+                    width: w,
+                    dash,
+                } => {
+                    if *w != width {
+                        ops.push(Op::SetOutlineThickness { pt: Pt(*w) });
+                        width = *w;
+                    }
+                    if *dash != dashed {
+                        ops.push(Op::SetLineDashPattern {
+                            dash: if *dash {
+                                LineDashPattern::new(0.0, &[4.0, 3.0])
+                            } else {
+                                LineDashPattern::solid()
+                            },
+                        });
+                        dashed = *dash;
+                    }
+                    ops.push(Op::DrawLine {
+                        line: PdfLine {
+                            points: points.iter().map(|&(x, y)| pt(x, y)).collect(),
+                            is_closed: false,
+                        },
+                    });
+                }
+                Item::Fill { rects } => {
+                    let rings = rects
+                        .iter()
+                        .map(|&(x, y, w, h)| PolygonRing {
+                            points: vec![pt(x, y), pt(x + w, y), pt(x + w, y + h), pt(x, y + h)],
+                        })
+                        .collect();
+                    ops.push(Op::DrawPolygon {
+                        polygon: Polygon {
+                            rings,
+                            mode: PaintMode::Fill,
+                            winding_order: WindingOrder::NonZero,
+                        },
+                    });
+                }
+                Item::Text { .. } => {}
+            }
+        }
+        ops.push(Op::StartTextSection);
+        let mut cur_font: Option<(usize, f32)> = None;
+        let mut cur_tc = 0.0f32;
+        for item in items {
+            let Item::Text {
+                x,
+                y,
+                size,
+                font,
+                tc,
+                text,
+            } = item
+            else {
+                continue;
+            };
+            let Some(Some(id)) = ids.get(*font) else {
+                continue;
+            };
+            if cur_font != Some((*font, *size)) {
+                ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(id.clone()),
+                    size: Pt(*size),
+                });
+                cur_font = Some((*font, *size));
+            }
+            if *tc != cur_tc {
+                ops.push(Op::SetCharacterSpacing { multiplier: *tc });
+                cur_tc = *tc;
+            }
+            ops.push(Op::SetTextMatrix {
+                matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
+            });
+            ops.push(Op::ShowText {
+                items: vec![TextItem::Text(text.clone())],
+            });
+        }
+        ops.push(Op::EndTextSection);
+        out_pages.push(PdfPage::new(Mm(210.0), Mm(297.0), ops));
+    }
+    pdf.with_pages(out_pages);
+
+    let opts = PdfSaveOptions {
+        optimize: true,
+        subset_fonts: true,
+        secure: true,
+        image_optimization: None,
+    };
+    let mut warnings = Vec::new();
+    let mut bytes = pdf.save(&opts, &mut warnings);
+    fix_trailer_id(&mut bytes);
+    Ok(bytes)
+}
+
+/// printpdf writes random strings into the trailer /ID; replace them, in
+/// place and at the same length (so xref offsets stay valid), with a digest
+/// of the rest of the file.
+fn fix_trailer_id(bytes: &mut [u8]) {
+    let Some(pos) = find_last(bytes, b"/ID") else {
+        return;
+    };
+    let digest = Sha256::digest(&bytes[..pos]);
+    let hexd = crate::fonts::hex(&digest);
+    let hexd = hexd.as_bytes();
+    // Overwrite the contents of each (...) literal string in the /ID array.
+    let mut i = pos + 3;
+    let mut k = 0usize;
+    let mut in_str = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' if !in_str => in_str = true,
+            b')' if in_str => in_str = false,
+            b']' if !in_str => break,
+            _ if in_str => {
+                bytes[i] = hexd[k % hexd.len()];
+                k += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}

@@ -1,0 +1,388 @@
+//! End-to-end: render real PDFs and inspect them with poppler and qpdf.
+
+mod common;
+
+use common::*;
+use yichuang_pdf::{Block, FontConfig, FontOverrides, FontRole, FontSet, PdfError, render};
+
+/// Removes all whitespace so order checks ignore pdftotext's column layout.
+fn squash(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+fn assert_in_order(haystack: &str, needles: &[&str]) {
+    let hay = squash(haystack);
+    let mut from = 0;
+    for n in needles {
+        let n = squash(n);
+        match hay[from..].find(&n) {
+            Some(i) => from += i + n.len(),
+            None => panic!("{n:?} missing or out of order in:\n{haystack}"),
+        }
+    }
+}
+
+#[test]
+fn realistic_notice_has_all_text_in_order_embedded_subset_fonts_and_is_small() {
+    let doc = sample_document();
+    let bytes = render(&doc, fonts()).unwrap();
+    let path = write_pdf("notice", &bytes);
+
+    assert_eq!(page_count(&path), 1, "the sample notice fits on one page");
+    assert!(bytes.len() <= 150 * 1024, "{} bytes", bytes.len());
+
+    let text = text_layout(&path);
+    assert_in_order(
+        &text,
+        &[
+            "失业保险金申领一次性告知单",
+            "青人社告〔2026〕第0012号",
+            "张三：",
+            "您于2026年11月23日到本窗口申请办理",
+            "11010519491231002X",
+            "序号",
+            "材料名称",
+            "状态",
+            "居民身份证原件及复印件",
+            "已收",
+            "失业登记证明",
+            "缺",
+            "解除或终止劳动合同的证明",
+            "容缺",
+            "社会保障卡（银行账户信息）",
+            "请于2026年12月7日前补齐材料",
+            "0571-88886666。",
+            "青山区人力资源和社会保障局",
+            "2026年11月23日",
+            "本人已收到本告知单。申请人签名：",
+            "— 1 —",
+        ],
+    );
+
+    let fonts_out = stdout("pdffonts", &[path.to_str().unwrap()]);
+    let rows: Vec<&str> = fonts_out.lines().skip(2).collect();
+    assert!(
+        rows.len() >= 3,
+        "body, title and heading fonts:\n{fonts_out}"
+    );
+    for row in &rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let name = cols[0];
+        let (tag, _) = name.split_once('+').expect("subset tag");
+        assert!(
+            tag.len() == 6 && tag.chars().all(|c| c.is_ascii_uppercase()),
+            "{row}"
+        );
+        // emb sub uni are the three yes/no columns before the object id.
+        let n = cols.len();
+        assert_eq!(&cols[n - 5..n - 2], &["yes", "yes", "yes"], "{row}");
+    }
+    // Face 2 of the Noto collections is Simplified Chinese (face 0 would be JP).
+    assert!(fonts_out.contains("NotoSerifCJKsc-Regular"), "{fonts_out}");
+    assert!(fonts_out.contains("NotoSerifCJKsc-Bold"), "{fonts_out}");
+    assert!(fonts_out.contains("NotoSansCJKsc-Bold"), "{fonts_out}");
+
+    let check = run("qpdf", &["--check", path.to_str().unwrap()]);
+    assert!(
+        check.status.success(),
+        "qpdf --check: {}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn two_renders_are_byte_identical_and_carry_the_record_date() {
+    let doc = sample_document();
+    let a = render(&doc, fonts()).unwrap();
+    let b = render(&doc, fonts()).unwrap();
+    assert!(a == b, "renders differ");
+    // 09:30 +08:00 is 01:30 UTC.
+    let needle = b"D:20261123013000";
+    assert!(a.windows(needle.len()).any(|w| w == needle));
+
+    let mut other = doc.clone();
+    other.creation_date = "2026-11-24T09:30:00+08:00".into();
+    assert!(render(&other, fonts()).unwrap() != a);
+}
+
+#[test]
+fn closing_punctuation_never_starts_a_line_and_opening_never_ends_one() {
+    // 28 characters fill a line exactly; the 29th is "。" (or "，"), which
+    // must not start the next line. Line 3 puts "（" in the last column.
+    let full = "一二三四五六七八九十一二三四五六七八九十一二三四五六七八";
+    let text = format!(
+        "{full}。{full}，{}（括号）结束。",
+        &full[..full.char_indices().nth(27).unwrap().0]
+    );
+    let d = doc(
+        "",
+        vec![Block::Paragraph {
+            text,
+            indent_first: false,
+            field: "正文".into(),
+        }],
+    );
+    let bytes = render(&d, fonts()).unwrap();
+    let path = write_pdf("bitouwei", &bytes);
+    let text = text_layout(&path);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('—'))
+        .collect();
+    assert!(lines.len() >= 4, "{text}");
+    for l in &lines {
+        let first = l.chars().next().unwrap();
+        let last = l.chars().last().unwrap();
+        assert!(
+            !"。，、；：？！）」》”’".contains(first),
+            "line starts with {first}: {text}"
+        );
+        assert!(!"（「《“‘".contains(last), "line ends with {last}: {text}");
+    }
+    // The pulled-down character travels with the punctuation.
+    assert!(lines[1].starts_with("八。"), "{text}");
+    assert_in_order(&text, &[full, "。", full, "，", "（括号）结束。"]);
+}
+
+#[test]
+fn an_id_number_is_not_split_across_lines() {
+    // 20 characters, then an 18-digit ID that would straddle the line end.
+    let text = "二十个汉字二十个汉字二十个汉字二十个汉字110105194912310029号码在此。";
+    let d = doc(
+        "",
+        vec![Block::Paragraph {
+            text: text.into(),
+            indent_first: false,
+            field: "正文".into(),
+        }],
+    );
+    let path = write_pdf("idnumber", &render(&d, fonts()).unwrap());
+    let out = text_layout(&path);
+    assert!(
+        out.lines()
+            .any(|l| l.trim_start().starts_with("110105194912310029")),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_long_table_breaks_pages_repeats_its_header_and_numbers_pages() {
+    let rows: Vec<Vec<String>> = (1..=40)
+        .map(|i| {
+            vec![
+                i.to_string(),
+                format!("第{i}项申请材料（原件及复印件各一份）"),
+                if i % 3 == 0 { "缺" } else { "已收" }.to_string(),
+            ]
+        })
+        .collect();
+    let d = doc(
+        "材料清单",
+        vec![Block::Table {
+            headers: vec!["序号".into(), "材料名称".into(), "状态".into()],
+            rows,
+            col_widths_chars: vec![4, 18, 6],
+            field: "材料清单".into(),
+        }],
+    );
+    let bytes = render(&d, fonts()).unwrap();
+    let path = write_pdf("longtable", &bytes);
+    let pages = page_count(&path);
+    assert!(pages >= 2, "{pages} pages");
+    let raw = text_raw(&path);
+    for p in 1..=pages {
+        assert!(raw.contains(&format!("— {p} —")), "page number {p}:\n{raw}");
+        let page_text = stdout(
+            "pdftotext",
+            &[
+                "-layout",
+                "-f",
+                &p.to_string(),
+                "-l",
+                &p.to_string(),
+                path.to_str().unwrap(),
+                "-",
+            ],
+        );
+        assert!(page_text.contains("材料名称"), "header on page {p}");
+    }
+    assert_in_order(&raw, &["第1项申请材料", "第20项申请材料", "第40项申请材料"]);
+    let check = run("qpdf", &["--check", path.to_str().unwrap()]);
+    assert!(check.status.success());
+}
+
+#[test]
+fn page_break_starts_a_second_page() {
+    let d = doc(
+        "承诺告知书",
+        vec![
+            para("第一页内容。", "正文"),
+            Block::PageBreak,
+            para("第二页内容：承诺书。", "正文"),
+        ],
+    );
+    let path = write_pdf("pagebreak", &render(&d, fonts()).unwrap());
+    assert_eq!(page_count(&path), 2);
+    let p2 = stdout(
+        "pdftotext",
+        &["-f", "2", "-l", "2", path.to_str().unwrap(), "-"],
+    );
+    assert!(p2.contains("第二页内容"), "{p2}");
+}
+
+#[test]
+fn rare_character_renders_from_the_fallback_font() {
+    // U+20001 (CJK Ext-B) is in HanaMinB but not in Noto CJK.
+    let name = "王\u{20001}明";
+    assert!(
+        fonts().check_text(FontRole::Body, "申请人", name).is_ok(),
+        "fallback chain covers it"
+    );
+    let d = doc(
+        "告知单",
+        vec![
+            Block::Addressee(format!("{name}：")),
+            para("正文。", "正文"),
+        ],
+    );
+    let path = write_pdf("rare", &render(&d, fonts()).unwrap());
+    let text = text_layout(&path);
+    assert!(text.contains(name), "{text}");
+    let fonts_out = stdout("pdffonts", &[path.to_str().unwrap()]);
+    assert!(fonts_out.contains("HanaMinB"), "{fonts_out}");
+}
+
+#[test]
+fn rare_character_without_a_font_is_an_error_naming_field_and_character() {
+    let cfg = FontConfig::discover(&FontOverrides::default()).unwrap();
+    let no_fallback = FontSet::load(&FontConfig {
+        fallback: Vec::new(),
+        ..cfg
+    })
+    .unwrap();
+    let d = doc(
+        "告知单",
+        vec![Block::Paragraph {
+            text: "申请人王\u{20001}明。".into(),
+            indent_first: true,
+            field: "申请人".into(),
+        }],
+    );
+    let err = render(&d, &no_fallback).unwrap_err();
+    match &err {
+        PdfError::MissingGlyph {
+            field,
+            ch,
+            codepoint,
+        } => {
+            assert_eq!(field, "申请人");
+            assert_eq!(*ch, '\u{20001}');
+            assert_eq!(codepoint, "U+20001");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(
+        err.user_message(),
+        "字段“申请人”中的字符“\u{20001}”(U+20001)没有任何字体可以显示，无法打印"
+    );
+    assert!(err.to_string().contains("U+20001"));
+
+    // Ext-G U+30000 is in no installed font, fallback or not.
+    let e = fonts()
+        .check_text(FontRole::Body, "地址", "\u{30000}")
+        .unwrap_err();
+    assert!(matches!(e, PdfError::MissingGlyph { .. }));
+}
+
+#[test]
+fn page_one_rasterises_to_a_non_blank_image() {
+    let path = write_pdf("raster", &render(&sample_document(), fonts()).unwrap());
+    let prefix = path.with_extension("");
+    run(
+        "pdftoppm",
+        &[
+            "-r",
+            "50",
+            "-gray",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            path.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let pgm = std::fs::read(prefix.with_extension("pgm")).expect("pdftoppm wrote a PGM");
+    let (w, h, pixels) = parse_pgm(&pgm);
+    // A4 at 50 dpi (poppler rounds the width up).
+    assert!((413..=414).contains(&w) && h == 585, "{w}x{h}");
+    let dark = pixels.iter().filter(|&&p| p < 128).count();
+    assert!(dark > 2_000, "only {dark} dark pixels");
+    // The QR code makes the top-right corner dark; the left margin stays white.
+    let at = |x: usize, y: usize| pixels[y * w + x];
+    let qr_dark = (20..65)
+        .flat_map(|y| (320..365).map(move |x| (x, y)))
+        .filter(|&(x, y)| at(x, y) < 128)
+        .count();
+    assert!(qr_dark > 300, "QR region has {qr_dark} dark pixels");
+    assert!((0..h).all(|y| at(10, y) > 200), "left margin is blank");
+}
+
+/// Binary PGM (P5, maxval ≤ 255).
+fn parse_pgm(data: &[u8]) -> (usize, usize, &[u8]) {
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !data[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(std::str::from_utf8(&data[start..i]).unwrap().to_string());
+    }
+    assert_eq!(fields[0], "P5");
+    let w: usize = fields[1].parse().unwrap();
+    let h: usize = fields[2].parse().unwrap();
+    let pixels = &data[i + 1..];
+    assert_eq!(pixels.len(), w * h);
+    (w, h, pixels)
+}
+
+#[test]
+fn bad_inputs_are_reported() {
+    let mut d = sample_document();
+    d.creation_date = "23/11/2026".into();
+    assert!(matches!(render(&d, fonts()), Err(PdfError::InvalidDate(_))));
+
+    let d = doc(
+        "",
+        vec![Block::Table {
+            headers: vec!["甲".into(), "乙".into()],
+            rows: vec![],
+            col_widths_chars: vec![20, 10],
+            field: "材料清单".into(),
+        }],
+    );
+    match render(&d, fonts()) {
+        Err(PdfError::InvalidTable { field, .. }) => assert_eq!(field, "材料清单"),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn font_hashes_name_each_file_once() {
+    let hashes = fonts().font_hashes();
+    assert!(hashes.iter().any(|(n, _)| n == "NotoSerifCJK-Regular.ttc"));
+    assert!(hashes.iter().any(|(n, _)| n == "HanaMinB.ttf"));
+    for (_, h) in &hashes {
+        assert_eq!(h.len(), 64);
+    }
+    let mut names: Vec<_> = hashes.iter().map(|(n, _)| n).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), hashes.len());
+}
