@@ -238,7 +238,9 @@ pub fn valid_public_key(algorithm: &str, public_key_hex: &str) -> bool {
     algorithm == ALG_ED25519
         && from_hex(public_key_hex)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .is_some_and(|k| ed25519_dalek::VerifyingKey::from_bytes(&k).is_ok_and(|k| !k.is_weak()))
+            .is_some_and(|k| {
+                ed25519_dalek::VerifyingKey::from_bytes(&k).is_ok_and(|k| !k.is_weak())
+            })
 }
 
 /// Decode lowercase or uppercase hex; `None` on odd length or a non-hex digit.
@@ -286,7 +288,10 @@ mod tests {
 
     #[test]
     fn hex_round_trip() {
-        assert_eq!(from_hex(&crate::to_hex(&[0, 1, 0xab, 0xff])).unwrap(), vec![0, 1, 0xab, 0xff]);
+        assert_eq!(
+            from_hex(&crate::to_hex(&[0, 1, 0xab, 0xff])).unwrap(),
+            vec![0, 1, 0xab, 0xff]
+        );
         assert_eq!(from_hex("abc"), None);
         assert_eq!(from_hex("zz"), None);
     }

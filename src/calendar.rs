@@ -1,0 +1,318 @@
+//! Working-day calendar (行政许可法 §82): weekends and public holidays are not
+//! counted, 调休 make-up days are. Data, not code: one holiday-cn style JSON
+//! document per year, shipped in `assets/calendar/` and replaceable by the county.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// The years shipped with the program.
+pub const BUNDLED_YEARS: [(i32, &str); 3] = [
+    (2024, include_str!("../assets/calendar/2024.json")),
+    (2025, include_str!("../assets/calendar/2025.json")),
+    (2026, include_str!("../assets/calendar/2026.json")),
+];
+
+/// Upper bound on a deadline length; keeps a typo from looping for years.
+pub const MAX_WORKING_DAYS: u32 = 3650;
+
+#[derive(Debug, Deserialize)]
+struct YearFile {
+    year: i32,
+    days: Vec<DayEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DayEntry {
+    name: String,
+    date: NaiveDate,
+    #[serde(rename = "isOffDay")]
+    is_off_day: bool,
+}
+
+/// What the published schedule says about one date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DayOverride {
+    Holiday(String),
+    MakeUpWorkday(String),
+}
+
+/// A computed date plus whether it rests on a year with no published data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CalDate {
+    pub date: NaiveDate,
+    pub provisional: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    years: BTreeMap<i32, HashMap<NaiveDate, DayOverride>>,
+}
+
+/// Parses and checks one year's JSON; returns the year it covers.
+pub fn parse_year(text: &str) -> Result<(i32, HashMap<NaiveDate, DayOverride>)> {
+    let file: YearFile = serde_json::from_str(text)
+        .map_err(|e| Error::Calendar(format!("cannot parse year file: {e}")))?;
+    let mut days = HashMap::new();
+    for d in file.days {
+        if d.date.year() != file.year && !(d.date.year() == file.year - 1 && d.date.month() == 12) {
+            // holiday-cn lists late-December make-up days of the previous year
+            // in the new year's file; anything further off is a data error.
+            return Err(Error::Calendar(format!(
+                "{} listed in the file for {}",
+                d.date, file.year
+            )));
+        }
+        let entry = if d.is_off_day {
+            DayOverride::Holiday(d.name)
+        } else {
+            DayOverride::MakeUpWorkday(d.name)
+        };
+        if days.insert(d.date, entry).is_some() {
+            return Err(Error::Calendar(format!("{} listed twice", d.date)));
+        }
+    }
+    if !(1949..=2200).contains(&file.year) {
+        return Err(Error::Calendar(format!("implausible year {}", file.year)));
+    }
+    Ok((file.year, days))
+}
+
+impl Calendar {
+    /// The calendar built from the years bundled with the program.
+    pub fn bundled() -> Result<Calendar> {
+        let mut cal = Calendar::default();
+        for (_, text) in BUNDLED_YEARS {
+            cal.add_year_json(text)?;
+        }
+        Ok(cal)
+    }
+
+    pub fn add_year_json(&mut self, text: &str) -> Result<i32> {
+        let (year, days) = parse_year(text)?;
+        // A date may belong to the file of the following year (see parse_year);
+        // file each date under its own calendar year.
+        for (date, o) in days {
+            self.years.entry(date.year()).or_default().insert(date, o);
+        }
+        self.years.entry(year).or_default();
+        Ok(year)
+    }
+
+    /// Years with published data.
+    pub fn known_years(&self) -> Vec<i32> {
+        self.years
+            .iter()
+            .filter(|(_, d)| d.values().any(|o| matches!(o, DayOverride::Holiday(_))))
+            .map(|(y, _)| *y)
+            .collect()
+    }
+
+    pub fn has_year(&self, year: i32) -> bool {
+        self.years
+            .get(&year)
+            .is_some_and(|d| d.values().any(|o| matches!(o, DayOverride::Holiday(_))))
+    }
+
+    /// Is `date` a working day? The flag is true when the year has no data and
+    /// the answer rests on weekends and the fixed-date holidays only.
+    pub fn is_working_day(&self, date: NaiveDate) -> (bool, bool) {
+        if self.has_year(date.year()) {
+            let o = self.years.get(&date.year()).and_then(|d| d.get(&date));
+            let working = match o {
+                Some(DayOverride::Holiday(_)) => false,
+                Some(DayOverride::MakeUpWorkday(_)) => true,
+                None => !is_weekend(date),
+            };
+            (working, false)
+        } else {
+            (!is_weekend(date) && !is_fixed_holiday(date), true)
+        }
+    }
+
+    /// The name of the holiday or make-up day on `date`, if any.
+    pub fn describe(&self, date: NaiveDate) -> Option<&DayOverride> {
+        self.years.get(&date.year()).and_then(|d| d.get(&date))
+    }
+
+    /// "N working days after `from`": the day `from` is not counted; counting
+    /// starts on the next working day. N = 0 gives `from` itself (on the spot).
+    pub fn add_working_days(&self, from: NaiveDate, n: u32) -> Result<CalDate> {
+        if n > MAX_WORKING_DAYS {
+            return Err(Error::invalid(
+                "days",
+                format!("{n} working days exceeds the limit {MAX_WORKING_DAYS}"),
+                format!("工作日数 {n} 超出允许范围（最多 {MAX_WORKING_DAYS}）"),
+            ));
+        }
+        let mut date = from;
+        let mut provisional = false;
+        let mut left = n;
+        while left > 0 {
+            date = date
+                .checked_add_signed(Duration::days(1))
+                .ok_or_else(|| Error::Calendar("date overflow".into()))?;
+            let (working, prov) = self.is_working_day(date);
+            provisional |= prov;
+            if working {
+                left -= 1;
+            }
+        }
+        Ok(CalDate { date, provisional })
+    }
+
+    /// Working days in (`from`, `to`]; negative when `to` is before `from`.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> (i64, bool) {
+        let (a, b, sign) = if to >= from {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let mut n = 0i64;
+        let mut provisional = false;
+        let mut d = a;
+        while d < b {
+            d = d.succ_opt().unwrap_or(d);
+            let (working, prov) = self.is_working_day(d);
+            provisional |= prov;
+            n += i64::from(working);
+            if d == NaiveDate::MAX {
+                break;
+            }
+        }
+        (sign * n, provisional)
+    }
+}
+
+fn is_weekend(d: NaiveDate) -> bool {
+    matches!(d.weekday(), Weekday::Sat | Weekday::Sun)
+}
+
+/// Holidays on fixed Gregorian dates (全国年节及纪念日放假办法, 2025 revision:
+/// 元旦 1 day, 劳动节 2 days, 国庆节 3 days). Lunar holidays cannot be known
+/// without the published schedule, which is why such results are provisional.
+fn is_fixed_holiday(d: NaiveDate) -> bool {
+    matches!(
+        (d.month(), d.day()),
+        (1, 1) | (5, 1) | (10, 1) | (10, 2) | (10, 3)
+    ) || (d.month() == 5 && d.day() == 2 && d.year() >= 2025)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn add(cal: &Calendar, from: &str, n: u32) -> CalDate {
+        cal.add_working_days(d(from), n).unwrap()
+    }
+
+    #[test]
+    fn legal_md_vectors() {
+        let cal = Calendar::bundled().unwrap();
+        for (from, n, want) in [
+            ("2026-09-30", 5, "2026-10-13"),
+            ("2026-02-13", 5, "2026-02-27"),
+            ("2026-02-13", 20, "2026-03-19"),
+            ("2025-12-31", 5, "2026-01-08"),
+        ] {
+            let got = add(&cal, from, n);
+            assert_eq!(got.date, d(want), "{from} + {n}");
+            assert!(!got.provisional);
+        }
+    }
+
+    #[test]
+    fn own_vectors_2024_2026() {
+        let cal = Calendar::bundled().unwrap();
+        for (from, n, want) in [
+            // 2024 春节: 2-10..2-17 off, 2-4 (Sun) and 2-18 (Sun) make-up days.
+            ("2024-02-08", 1, "2024-02-09"),
+            ("2024-02-09", 1, "2024-02-18"),
+            ("2024-02-09", 2, "2024-02-19"),
+            // 2024 国庆: 10-1..10-7 off, 9-29 (Sun) and 10-12 (Sat) make-up.
+            ("2024-09-27", 1, "2024-09-29"),
+            ("2024-09-30", 3, "2024-10-10"),
+            ("2024-10-11", 1, "2024-10-12"),
+            // 2025 劳动节: 5-1..5-5 off, 4-27 (Sun) make-up.
+            ("2025-04-25", 1, "2025-04-27"),
+            ("2025-04-30", 1, "2025-05-06"),
+            // A plain week: Friday + 1 = Monday.
+            ("2026-11-20", 1, "2026-11-23"),
+            ("2026-11-23", 0, "2026-11-23"),
+            // Receipt on a Saturday: the Monday is day 1.
+            ("2026-11-21", 1, "2026-11-23"),
+        ] {
+            assert_eq!(add(&cal, from, n).date, d(want), "{from} + {n}");
+        }
+    }
+
+    #[test]
+    fn make_up_saturday_counts() {
+        let cal = Calendar::bundled().unwrap();
+        assert_eq!(cal.is_working_day(d("2026-10-10")), (true, false));
+        assert_eq!(cal.is_working_day(d("2026-10-05")), (false, false));
+        assert_eq!(cal.is_working_day(d("2026-11-21")), (false, false));
+    }
+
+    #[test]
+    fn reaching_into_2027_is_provisional() {
+        let cal = Calendar::bundled().unwrap();
+        let r = add(&cal, "2026-12-24", 10);
+        assert!(r.provisional);
+        // 12-25 .. 12-31 give 5 working days; 2027-01-01 is 元旦 (fixed date).
+        assert_eq!(r.date, d("2027-01-08"));
+        let inside = add(&cal, "2026-12-01", 10);
+        assert!(!inside.provisional);
+        assert!(!cal.has_year(2027));
+    }
+
+    #[test]
+    fn between_counts_and_signs() {
+        let cal = Calendar::bundled().unwrap();
+        assert_eq!(
+            cal.working_days_between(d("2026-09-30"), d("2026-10-13")),
+            (5, false)
+        );
+        assert_eq!(
+            cal.working_days_between(d("2026-10-13"), d("2026-09-30")),
+            (-5, false)
+        );
+        assert_eq!(
+            cal.working_days_between(d("2026-11-23"), d("2026-11-23")).0,
+            0
+        );
+    }
+
+    #[test]
+    fn bad_year_file_is_refused() {
+        let mut cal = Calendar::default();
+        assert!(cal.add_year_json("{\"year\": 2027}").is_err());
+        assert!(
+            cal.add_year_json(
+                r#"{"year":2027,"days":[{"name":"x","date":"2030-01-01","isOffDay":true}]}"#
+            )
+            .is_err()
+        );
+        assert!(cal.add_year_json("not json").is_err());
+        assert!(
+            cal.add_year_json(
+                r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true}]}"#
+            )
+            .is_ok()
+        );
+        assert!(cal.has_year(2027));
+    }
+
+    #[test]
+    fn absurd_lengths_are_refused() {
+        let cal = Calendar::bundled().unwrap();
+        assert!(cal.add_working_days(d("2026-01-01"), 100_000).is_err());
+    }
+}

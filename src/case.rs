@@ -1,0 +1,1265 @@
+//! Cases (办件) and their lifecycle (DESIGN.md §5). Every transition is one
+//! transaction that writes the new state and appends its event; a transition
+//! not in [`allowed`] is a typed error.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::NaiveDate;
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::catalog::ServiceItem;
+use crate::clerk::{Clerk, Role};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::ids;
+use crate::store::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    Registered,
+    AwaitingMaterials,
+    Accepted,
+    AcceptedWithCommitment,
+    SupplementOverdue,
+    InProgress,
+    RejectionPendingApproval,
+    Rejected,
+    CompletedApproved,
+    CompletedDenied,
+    Terminated,
+    Withdrawn,
+}
+
+pub const ALL_STATES: [CaseState; 12] = [
+    CaseState::Registered,
+    CaseState::AwaitingMaterials,
+    CaseState::Accepted,
+    CaseState::AcceptedWithCommitment,
+    CaseState::SupplementOverdue,
+    CaseState::InProgress,
+    CaseState::RejectionPendingApproval,
+    CaseState::Rejected,
+    CaseState::CompletedApproved,
+    CaseState::CompletedDenied,
+    CaseState::Terminated,
+    CaseState::Withdrawn,
+];
+
+impl CaseState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CaseState::Registered => "registered",
+            CaseState::AwaitingMaterials => "awaiting_materials",
+            CaseState::Accepted => "accepted",
+            CaseState::AcceptedWithCommitment => "accepted_with_commitment",
+            CaseState::SupplementOverdue => "supplement_overdue",
+            CaseState::InProgress => "in_progress",
+            CaseState::RejectionPendingApproval => "rejection_pending_approval",
+            CaseState::Rejected => "rejected",
+            CaseState::CompletedApproved => "completed_approved",
+            CaseState::CompletedDenied => "completed_denied",
+            CaseState::Terminated => "terminated",
+            CaseState::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<CaseState> {
+        ALL_STATES
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "state",
+                    format!("unknown state {s}"),
+                    format!("状态“{s}”无效"),
+                )
+            })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CaseState::Registered => "已登记",
+            CaseState::AwaitingMaterials => "待补正材料",
+            CaseState::Accepted => "已受理",
+            CaseState::AcceptedWithCommitment => "容缺受理",
+            CaseState::SupplementOverdue => "逾期未补齐",
+            CaseState::InProgress => "办理中",
+            CaseState::RejectionPendingApproval => "不予受理待审批",
+            CaseState::Rejected => "不予受理",
+            CaseState::CompletedApproved => "办结（准予）",
+            CaseState::CompletedDenied => "办结（不予许可）",
+            CaseState::Terminated => "终止办理",
+            CaseState::Withdrawn => "已撤回",
+        }
+    }
+
+    /// Still on someone's desk (deadlines apply).
+    pub fn is_open(self) -> bool {
+        !matches!(
+            self,
+            CaseState::Rejected
+                | CaseState::CompletedApproved
+                | CaseState::CompletedDenied
+                | CaseState::Terminated
+                | CaseState::Withdrawn
+        )
+    }
+}
+
+impl fmt::Display for CaseState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Every action of the lifecycle, named as in events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    UpdateMaterials,
+    Accept,
+    RequestMaterials,
+    MaterialsReturned,
+    AcceptWithCommitment,
+    Supplement,
+    MarkSupplementOverdue,
+    Terminate,
+    Start,
+    Complete,
+    Deny,
+    ProposeRejection,
+    ApproveRejection,
+    ReturnRejection,
+    Withdraw,
+}
+
+pub const ALL_ACTIONS: [Action; 15] = [
+    Action::UpdateMaterials,
+    Action::Accept,
+    Action::RequestMaterials,
+    Action::MaterialsReturned,
+    Action::AcceptWithCommitment,
+    Action::Supplement,
+    Action::MarkSupplementOverdue,
+    Action::Terminate,
+    Action::Start,
+    Action::Complete,
+    Action::Deny,
+    Action::ProposeRejection,
+    Action::ApproveRejection,
+    Action::ReturnRejection,
+    Action::Withdraw,
+];
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::UpdateMaterials => "update_materials",
+            Action::Accept => "accept",
+            Action::RequestMaterials => "request_materials",
+            Action::MaterialsReturned => "materials_returned",
+            Action::AcceptWithCommitment => "accept_with_commitment",
+            Action::Supplement => "supplement",
+            Action::MarkSupplementOverdue => "mark_supplement_overdue",
+            Action::Terminate => "terminate",
+            Action::Start => "start",
+            Action::Complete => "complete",
+            Action::Deny => "deny",
+            Action::ProposeRejection => "propose_rejection",
+            Action::ApproveRejection => "approve_rejection",
+            Action::ReturnRejection => "return_rejection",
+            Action::Withdraw => "withdraw",
+        }
+    }
+}
+
+/// The lifecycle table: the state an action leads to from `from`, if legal.
+pub fn allowed(from: CaseState, action: Action) -> Option<CaseState> {
+    use Action as A;
+    use CaseState as S;
+    Some(match (from, action) {
+        (S::Registered, A::UpdateMaterials) => S::Registered,
+        (S::Registered, A::Accept) => S::Accepted,
+        (S::Registered, A::RequestMaterials) => S::AwaitingMaterials,
+        (S::Registered, A::AcceptWithCommitment) => S::AcceptedWithCommitment,
+        (S::Registered | S::AwaitingMaterials, A::ProposeRejection) => S::RejectionPendingApproval,
+        (S::AwaitingMaterials, A::MaterialsReturned) => S::Registered,
+        (S::AcceptedWithCommitment | S::SupplementOverdue, A::Supplement) => S::InProgress,
+        (S::AcceptedWithCommitment, A::MarkSupplementOverdue) => S::SupplementOverdue,
+        (S::SupplementOverdue, A::Terminate) => S::Terminated,
+        (S::Accepted, A::Start) => S::InProgress,
+        (S::Accepted | S::InProgress, A::Complete) => S::CompletedApproved,
+        (S::Accepted | S::InProgress, A::Deny) => S::CompletedDenied,
+        (S::RejectionPendingApproval, A::ApproveRejection) => S::Rejected,
+        (S::RejectionPendingApproval, A::ReturnRejection) => S::Registered,
+        (
+            S::Registered
+            | S::AwaitingMaterials
+            | S::Accepted
+            | S::AcceptedWithCommitment
+            | S::InProgress,
+            A::Withdraw,
+        ) => S::Withdrawn,
+        _ => return None,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialStatus {
+    Received,
+    Missing,
+    /// 容缺: accepted now, to be supplied by the supplement deadline.
+    Deferred,
+    /// 告知承诺: a written promise replaces the proof.
+    Promised,
+    NotApplicable,
+}
+
+impl MaterialStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MaterialStatus::Received => "received",
+            MaterialStatus::Missing => "missing",
+            MaterialStatus::Deferred => "deferred",
+            MaterialStatus::Promised => "promised",
+            MaterialStatus::NotApplicable => "not_applicable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<MaterialStatus> {
+        Ok(match s {
+            "received" => MaterialStatus::Received,
+            "missing" => MaterialStatus::Missing,
+            "deferred" => MaterialStatus::Deferred,
+            "promised" => MaterialStatus::Promised,
+            "not_applicable" => MaterialStatus::NotApplicable,
+            _ => {
+                return Err(Error::invalid(
+                    "material_status",
+                    format!("unknown material status {s}"),
+                    format!("材料状态“{s}”无效"),
+                ));
+            }
+        })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            MaterialStatus::Received => "已收",
+            MaterialStatus::Missing => "缺",
+            MaterialStatus::Deferred => "容缺",
+            MaterialStatus::Promised => "告知承诺",
+            MaterialStatus::NotApplicable => "不适用",
+        }
+    }
+
+    fn satisfies(self) -> bool {
+        matches!(
+            self,
+            MaterialStatus::Received | MaterialStatus::Promised | MaterialStatus::NotApplicable
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PersonIdType {
+    ResidentId,
+    HkMacauPermit,
+    TaiwanPermit,
+    Passport,
+    ForeignPermanentResident,
+}
+
+impl PersonIdType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PersonIdType::ResidentId => "resident_id",
+            PersonIdType::HkMacauPermit => "hk_macau_permit",
+            PersonIdType::TaiwanPermit => "taiwan_permit",
+            PersonIdType::Passport => "passport",
+            PersonIdType::ForeignPermanentResident => "foreign_permanent_resident",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            PersonIdType::ResidentId => "居民身份证",
+            PersonIdType::HkMacauPermit => "港澳居民来往内地通行证",
+            PersonIdType::TaiwanPermit => "台湾居民来往大陆通行证",
+            PersonIdType::Passport => "护照",
+            PersonIdType::ForeignPermanentResident => "外国人永久居留身份证",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ApplicantInput {
+    Person {
+        name: String,
+        id_type: PersonIdType,
+        id_no: String,
+        #[serde(default)]
+        phone: String,
+    },
+    Organization {
+        name: String,
+        uscc: String,
+        #[serde(default)]
+        phone: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AgentInput {
+    pub name: String,
+    /// 居民身份证号 of the agent (经办人).
+    pub id_no: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NewCase {
+    pub item_code: String,
+    pub applicant: ApplicantInput,
+    #[serde(default)]
+    pub agent: Option<AgentInput>,
+    /// Material code → status; materials not named are `missing`.
+    #[serde(default)]
+    pub materials: BTreeMap<String, MaterialStatus>,
+    /// Date the application was received; defaults to today.
+    #[serde(default)]
+    pub received_on: Option<NaiveDate>,
+    /// 首办责任人 when not the registering clerk.
+    #[serde(default)]
+    pub handler: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseMaterial {
+    pub code: String,
+    pub name: String,
+    pub form: String,
+    pub copies: u32,
+    pub required: bool,
+    pub deferrable: bool,
+    pub promise_replaces_proof: bool,
+    pub standard: String,
+    pub status: MaterialStatus,
+}
+
+/// What the law lets the clerk do with the checklist as it stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Accept,
+    RequestMaterials,
+    AcceptWithCommitment,
+    ProposeRejection,
+    Withdraw,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseView {
+    pub case_no: String,
+    pub state: CaseState,
+    pub state_zh: &'static str,
+    pub item_code: String,
+    pub item_name: String,
+    pub catalog_version: String,
+    pub applicant_kind: String,
+    pub applicant_name: String,
+    pub applicant_id_type: String,
+    pub applicant_id_no: String,
+    pub agent_name: Option<String>,
+    pub first_contact: String,
+    pub handler: String,
+    pub received_on: NaiveDate,
+    pub registered_at: String,
+    pub onetime_notice_due: NaiveDate,
+    pub accepted_on: Option<NaiveDate>,
+    pub promised_due: Option<NaiveDate>,
+    pub promised_provisional: bool,
+    pub statutory_due: Option<NaiveDate>,
+    pub statutory_provisional: bool,
+    pub supplement_due: Option<NaiveDate>,
+    pub applicant_delay_days: i64,
+    pub rejection_reason: Option<String>,
+    pub rejection_basis: Option<String>,
+    pub completed_on: Option<NaiveDate>,
+    pub note: String,
+    pub materials: Vec<CaseMaterial>,
+    pub outcomes: Vec<Outcome>,
+    #[serde(skip)]
+    pub(crate) id: i64,
+    #[serde(skip)]
+    pub(crate) last_event_seq: i64,
+}
+
+impl CaseView {
+    pub fn applicant_id_masked(&self) -> String {
+        ids::mask_id(&self.applicant_id_no)
+    }
+
+    pub fn missing(&self) -> impl Iterator<Item = &CaseMaterial> {
+        self.materials
+            .iter()
+            .filter(|m| m.required && !m.status.satisfies())
+    }
+}
+
+/// The outcomes the law allows for a checklist in state Registered.
+pub fn outcomes_for(materials: &[CaseMaterial]) -> Vec<Outcome> {
+    let missing: Vec<&CaseMaterial> = materials
+        .iter()
+        .filter(|m| m.required && !m.status.satisfies())
+        .collect();
+    let mut out = Vec::new();
+    if missing.is_empty() {
+        out.push(Outcome::Accept);
+    } else {
+        if missing.iter().all(|m| m.deferrable) {
+            out.push(Outcome::AcceptWithCommitment);
+        }
+        out.push(Outcome::RequestMaterials);
+    }
+    out.push(Outcome::ProposeRejection);
+    out.push(Outcome::Withdraw);
+    out
+}
+
+fn text(field: &str, v: &str, max: usize, zh: &str) -> Result<String> {
+    let v = v.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(Error::invalid(
+            field,
+            format!("{field} empty or longer than {max}"),
+            format!("{zh}不能为空，且不超过{max}字"),
+        ));
+    }
+    if v.chars().any(|c| c.is_control()) {
+        return Err(Error::invalid(
+            field,
+            "control characters",
+            format!("{zh}中含有无效字符"),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+struct ValidApplicant {
+    kind: &'static str,
+    name: String,
+    id_type: String,
+    id_no: String,
+    phone: String,
+}
+
+fn validate_applicant(a: &ApplicantInput, today: NaiveDate) -> Result<ValidApplicant> {
+    match a {
+        ApplicantInput::Person {
+            name,
+            id_type,
+            id_no,
+            phone,
+        } => {
+            let name = text("applicant_name", name, 64, "申请人姓名")?;
+            let id_no = match id_type {
+                PersonIdType::ResidentId => ids::validate_resident_id(id_no, today)?.0,
+                _ => {
+                    let v = id_no.trim().to_uppercase();
+                    if v.len() < 5 || v.len() > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric())
+                    {
+                        return Err(Error::invalid(
+                            "id_no",
+                            "bad document number",
+                            format!("{}号码应为5至32位字母或数字", id_type.label_zh()),
+                        ));
+                    }
+                    v
+                }
+            };
+            Ok(ValidApplicant {
+                kind: "person",
+                name,
+                id_type: id_type.as_str().into(),
+                id_no,
+                phone: validate_phone(phone)?,
+            })
+        }
+        ApplicantInput::Organization { name, uscc, phone } => Ok(ValidApplicant {
+            kind: "organization",
+            name: text("applicant_name", name, 128, "单位名称")?,
+            id_type: "uscc".into(),
+            id_no: ids::validate_uscc(uscc)?,
+            phone: validate_phone(phone)?,
+        }),
+    }
+}
+
+fn validate_phone(p: &str) -> Result<String> {
+    let p = p.trim();
+    if p.len() > 20
+        || !p
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+    {
+        return Err(Error::invalid("phone", "bad phone", "联系电话格式不正确"));
+    }
+    Ok(p.to_owned())
+}
+
+const CASE_COLS: &str = "c.id, c.case_no, c.state, c.item_code, c.item_name, c.catalog_version,
+    c.applicant_kind, c.applicant_name, c.applicant_id_type, c.applicant_id_no, c.agent_name,
+    fc.name, h.name, c.received_on, c.registered_at, c.onetime_notice_due, c.accepted_on,
+    c.promised_due, c.promised_provisional, c.statutory_due, c.statutory_provisional,
+    c.supplement_due, c.applicant_delay_days, c.rejection_reason, c.rejection_basis,
+    c.completed_on, c.note, c.last_event_seq";
+
+fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
+    let state: String = r.get(2)?;
+    let state = CaseState::parse(&state).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
+    })?;
+    Ok(CaseView {
+        id: r.get(0)?,
+        case_no: r.get(1)?,
+        state,
+        state_zh: state.label_zh(),
+        item_code: r.get(3)?,
+        item_name: r.get(4)?,
+        catalog_version: r.get(5)?,
+        applicant_kind: r.get(6)?,
+        applicant_name: r.get(7)?,
+        applicant_id_type: r.get(8)?,
+        applicant_id_no: r.get(9)?,
+        agent_name: r.get(10)?,
+        first_contact: r.get(11)?,
+        handler: r.get(12)?,
+        received_on: r.get(13)?,
+        registered_at: r.get(14)?,
+        onetime_notice_due: r.get(15)?,
+        accepted_on: r.get(16)?,
+        promised_due: r.get(17)?,
+        promised_provisional: r.get(18)?,
+        statutory_due: r.get(19)?,
+        statutory_provisional: r.get(20)?,
+        supplement_due: r.get(21)?,
+        applicant_delay_days: r.get(22)?,
+        rejection_reason: r.get(23)?,
+        rejection_basis: r.get(24)?,
+        completed_on: r.get(25)?,
+        note: r.get(26)?,
+        last_event_seq: r.get(27)?,
+        materials: Vec::new(),
+        outcomes: Vec::new(),
+    })
+}
+
+impl Engine {
+    /// A case with its checklist and the outcomes currently allowed.
+    pub fn case(&self, case_no: &str) -> Result<CaseView> {
+        let mut c = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {CASE_COLS} FROM cases c JOIN clerks fc ON fc.id = c.first_contact
+                     JOIN clerks h ON h.id = c.handler WHERE c.case_no = ?1"
+                ),
+                [case_no.trim()],
+                case_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                what: "case",
+                key: case_no.into(),
+            })?;
+        let catalog = self.catalog_version(&c.catalog_version)?;
+        let item = catalog.item(&c.item_code).ok_or_else(|| Error::NotFound {
+            what: "item",
+            key: c.item_code.clone(),
+        })?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT material_code, status FROM case_materials WHERE case_id = ?1",
+        )?;
+        let statuses: BTreeMap<String, String> = stmt
+            .query_map([c.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        c.materials = item
+            .materials
+            .iter()
+            .map(|m| {
+                let status = statuses
+                    .get(&m.code)
+                    .map(|s| MaterialStatus::parse(s))
+                    .transpose()?
+                    .unwrap_or(MaterialStatus::Missing);
+                Ok(CaseMaterial {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    form: m.form.clone(),
+                    copies: m.copies,
+                    required: m.required,
+                    deferrable: m.deferrable,
+                    promise_replaces_proof: m.promise_replaces_proof,
+                    standard: m.standard.clone(),
+                    status,
+                })
+            })
+            .collect::<Result<_>>()?;
+        c.outcomes = match c.state {
+            CaseState::Registered => outcomes_for(&c.materials),
+            CaseState::AwaitingMaterials => vec![Outcome::ProposeRejection, Outcome::Withdraw],
+            _ => Vec::new(),
+        };
+        Ok(c)
+    }
+
+    fn item_for(&self, c: &CaseView) -> Result<ServiceItem> {
+        self.catalog_version(&c.catalog_version)?
+            .item(&c.item_code)
+            .cloned()
+            .ok_or_else(|| Error::NotFound {
+                what: "item",
+                key: c.item_code.clone(),
+            })
+    }
+
+    /// Registers a new case (登记). The registering clerk is 首问责任人.
+    pub fn register_case(&self, actor: &Clerk, input: &NewCase) -> Result<CaseView> {
+        let station = self.station()?.clone();
+        let catalog = self.catalog()?;
+        let item = catalog
+            .item(input.item_code.trim())
+            .ok_or_else(|| Error::NotFound {
+                what: "item",
+                key: input.item_code.clone(),
+            })?;
+        let today = self.clock.today();
+        let applicant = validate_applicant(&input.applicant, today)?;
+        let agent = match &input.agent {
+            Some(a) => Some((
+                text("agent_name", &a.name, 64, "经办人姓名")?,
+                ids::validate_resident_id(&a.id_no, today)?.0,
+            )),
+            None => None,
+        };
+        let received_on = input.received_on.unwrap_or(today);
+        if received_on > today {
+            return Err(Error::invalid(
+                "received_on",
+                "receipt date in the future",
+                "收件日期不能晚于今天",
+            ));
+        }
+        let materials = self.checked_materials(item, &input.materials, None)?;
+        let handler = match &input.handler {
+            Some(s) if !s.trim().is_empty() => self.clerk_by_staff_no(s)?,
+            _ => actor.clone(),
+        };
+        if input.note.chars().count() > 500 {
+            return Err(Error::invalid("note", "note too long", "备注不超过500字"));
+        }
+        let onetime_due = self.calendar.add_working_days(received_on, 5)?;
+        let case_no = self.write(|w| {
+            let applicant_id = upsert_applicant(w, &applicant)?;
+            let day = today.format("%Y%m%d").to_string();
+            let n = w.next_counter(&format!("case:{day}"))?;
+            let case_no = format!("{}-{day}-{n:04}", station.code);
+            let payload = json!({
+                "case_no": case_no, "state": CaseState::Registered, "item_code": item.code,
+                "catalog_version": catalog.version, "actor": actor.staff_no,
+                "handler": handler.staff_no, "received_on": received_on,
+                "applicant": {"kind": applicant.kind, "name": applicant.name,
+                              "id_type": applicant.id_type, "id_no": applicant.id_no},
+                "agent": agent.as_ref().map(|(n, i)| json!({"name": n, "id_no": i})),
+                "materials": materials_json(&materials),
+            });
+            let seq = w.event("case.registered", &payload)?;
+            w.tx.execute(
+                "INSERT INTO cases (case_no, item_code, item_name, catalog_version, applicant_id,
+                    applicant_kind, applicant_name, applicant_id_type, applicant_id_no, agent_name,
+                    agent_id_no, first_contact, handler, state, received_on, registered_at,
+                    onetime_notice_due, note, last_event_seq, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?16)",
+                params![
+                    case_no, item.code, item.name, catalog.version, applicant_id, applicant.kind,
+                    applicant.name, applicant.id_type, applicant.id_no,
+                    agent.as_ref().map(|a| &a.0), agent.as_ref().map(|a| &a.1),
+                    actor.id, handler.id, CaseState::Registered.as_str(), received_on, w.now,
+                    onetime_due.date, input.note.trim(), seq
+                ],
+            )?;
+            let case_id = w.tx.last_insert_rowid();
+            write_materials(w, case_id, &materials)?;
+            w.tx.execute(
+                "INSERT INTO case_name_fts (rowid, tokens) VALUES (?1, ?2)",
+                params![case_id, crate::store::name_tokens(&applicant.name)],
+            )?;
+            Ok(case_no)
+        })?;
+        self.case(&case_no)
+    }
+
+    /// Validates a checklist against the item; `base` supplies unchanged entries.
+    fn checked_materials(
+        &self,
+        item: &ServiceItem,
+        changes: &BTreeMap<String, MaterialStatus>,
+        base: Option<&[CaseMaterial]>,
+    ) -> Result<BTreeMap<String, MaterialStatus>> {
+        for code in changes.keys() {
+            if !item.materials.iter().any(|m| &m.code == code) {
+                return Err(Error::invalid(
+                    "materials",
+                    format!("item {} has no material {code}", item.code),
+                    format!("事项“{}”没有编码为 {code} 的材料", item.name),
+                ));
+            }
+        }
+        let mut out = BTreeMap::new();
+        for m in &item.materials {
+            let status = changes
+                .get(&m.code)
+                .copied()
+                .or_else(|| {
+                    base.and_then(|b| b.iter().find(|x| x.code == m.code).map(|x| x.status))
+                })
+                .unwrap_or(MaterialStatus::Missing);
+            if status == MaterialStatus::Promised && !m.promise_replaces_proof {
+                return Err(Error::rule(
+                    "promise_not_allowed",
+                    format!("material {} cannot be replaced by a promise", m.code),
+                    format!("材料“{}”不适用告知承诺，不能以承诺代替", m.name),
+                ));
+            }
+            if status == MaterialStatus::Deferred {
+                return Err(Error::rule(
+                    "deferred_only_by_commitment",
+                    "materials become deferred only through 容缺受理",
+                    "“容缺”状态只能通过容缺受理产生，请标记为“缺”",
+                ));
+            }
+            out.insert(m.code.clone(), status);
+        }
+        Ok(out)
+    }
+
+    /// Loads a case, checks the action against the lifecycle table, and
+    /// returns the target state.
+    fn guard(&self, case_no: &str, action: Action) -> Result<(CaseView, CaseState)> {
+        let c = self.case(case_no)?;
+        let to = allowed(c.state, action).ok_or_else(|| Error::IllegalTransition {
+            case_no: c.case_no.clone(),
+            from: c.state,
+            action: action.as_str(),
+        })?;
+        Ok((c, to))
+    }
+
+    /// Writes a transition: the new state, `extra` column updates, and the
+    /// event, in one transaction.
+    fn transition(
+        &self,
+        actor: &Clerk,
+        c: &CaseView,
+        action: Action,
+        to: CaseState,
+        mut payload: Value,
+        extra: impl FnOnce(&Write<'_>) -> Result<()>,
+    ) -> Result<CaseView> {
+        payload["case_no"] = json!(c.case_no);
+        payload["state"] = json!(to);
+        payload["from"] = json!(c.state);
+        payload["item_code"] = json!(c.item_code);
+        payload["actor"] = json!(actor.staff_no);
+        self.write(|w| {
+            extra(w)?;
+            let seq = w.event(&format!("case.{}", action.as_str()), &payload)?;
+            let n = w.tx.execute(
+                "UPDATE cases SET state = ?1, last_event_seq = ?2, updated_at = ?3
+                 WHERE id = ?4 AND state = ?5",
+                params![to.as_str(), seq, w.now, c.id, c.state.as_str()],
+            )?;
+            if n != 1 {
+                // Another window changed the case since we read it.
+                return Err(Error::IllegalTransition {
+                    case_no: c.case_no.clone(),
+                    from: c.state,
+                    action: action.as_str(),
+                });
+            }
+            Ok(())
+        })?;
+        self.case(&c.case_no)
+    }
+
+    /// Changes the checklist while the case is still being registered.
+    pub fn update_materials(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        changes: &BTreeMap<String, MaterialStatus>,
+    ) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::UpdateMaterials)?;
+        self.set_materials(actor, c, Action::UpdateMaterials, to, changes)
+    }
+
+    /// The applicant came back with materials after a one-time notice.
+    pub fn materials_returned(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        changes: &BTreeMap<String, MaterialStatus>,
+    ) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::MaterialsReturned)?;
+        self.set_materials(actor, c, Action::MaterialsReturned, to, changes)
+    }
+
+    fn set_materials(
+        &self,
+        actor: &Clerk,
+        c: CaseView,
+        action: Action,
+        to: CaseState,
+        changes: &BTreeMap<String, MaterialStatus>,
+    ) -> Result<CaseView> {
+        let item = self.item_for(&c)?;
+        let materials = self.checked_materials(&item, changes, Some(&c.materials))?;
+        let payload = json!({"materials": materials_json(&materials)});
+        self.transition(actor, &c, action, to, payload, |w| {
+            write_materials(w, c.id, &materials)
+        })
+    }
+
+    /// 受理: every required material is there (received, promised or n/a).
+    pub fn accept(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::Accept)?;
+        if let Some(m) = c.missing().next() {
+            return Err(Error::rule(
+                "materials_incomplete",
+                format!("material {} is missing", m.code),
+                format!(
+                    "材料“{}”尚未收取，不能直接受理；请出具一次性告知单或办理容缺受理",
+                    m.name
+                ),
+            ));
+        }
+        let item = self.item_for(&c)?;
+        let today = self.clock.today();
+        let promised = self.calendar.add_working_days(today, item.promised_days)?;
+        let statutory = self.calendar.add_working_days(today, item.statutory_days)?;
+        let payload = json!({"accepted_on": today, "promised_due": promised.date,
+            "statutory_due": statutory.date, "provisional": promised.provisional || statutory.provisional});
+        self.transition(actor, &c, Action::Accept, to, payload, |w| {
+            w.tx.execute(
+                "UPDATE cases SET accepted_on = ?1, promised_due = ?2, promised_provisional = ?3,
+                 statutory_due = ?4, statutory_provisional = ?5, decided_by = ?6 WHERE id = ?7",
+                params![
+                    today,
+                    promised.date,
+                    promised.provisional,
+                    statutory.date,
+                    statutory.provisional,
+                    actor.id,
+                    c.id
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// 一次性告知: something required is missing; the applicant will return.
+    pub fn request_materials(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::RequestMaterials)?;
+        let missing: Vec<&str> = c.missing().map(|m| m.code.as_str()).collect();
+        if missing.is_empty() {
+            return Err(Error::rule(
+                "nothing_missing",
+                "no required material is missing",
+                "材料已经齐全，应当直接受理，不能出具一次性告知单",
+            ));
+        }
+        let payload = json!({"missing": missing});
+        self.transition(actor, &c, Action::RequestMaterials, to, payload, |_| Ok(()))
+    }
+
+    /// 容缺受理: only deferrable materials are missing and the applicant agrees
+    /// to supply them by the supplement deadline.
+    pub fn accept_with_commitment(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        applicant_agrees: bool,
+    ) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::AcceptWithCommitment)?;
+        let missing: Vec<&CaseMaterial> = c.missing().collect();
+        if missing.is_empty() {
+            return Err(Error::rule(
+                "nothing_missing",
+                "no required material is missing; accept normally",
+                "材料已经齐全，应当直接受理，无需容缺",
+            ));
+        }
+        if let Some(m) = missing.iter().find(|m| !m.deferrable) {
+            return Err(Error::rule(
+                "not_deferrable",
+                format!("material {} is not on the item's deferrable list", m.code),
+                format!("缺少的材料“{}”不在本事项的容缺清单内，不能容缺受理", m.name),
+            ));
+        }
+        if !applicant_agrees {
+            return Err(Error::rule(
+                "no_commitment",
+                "the applicant has not agreed to the commitment",
+                "申请人未同意签署承诺书，不能容缺受理",
+            ));
+        }
+        let item = self.item_for(&c)?;
+        let rule = item.supplement.as_ref().ok_or_else(|| {
+            Error::rule(
+                "no_supplement_rule",
+                "item has no supplement rule",
+                "该事项未规定容缺补齐办法",
+            )
+        })?;
+        let today = self.clock.today();
+        let promised = self.calendar.add_working_days(today, item.promised_days)?;
+        let statutory = self.calendar.add_working_days(today, item.statutory_days)?;
+        // The supplement deadline never exceeds the promised time limit.
+        let supplement = self
+            .calendar
+            .add_working_days(today, rule.days.min(item.promised_days))?;
+        let deferred: Vec<String> = missing.iter().map(|m| m.code.clone()).collect();
+        let payload = json!({"accepted_on": today, "deferred": deferred,
+            "supplement_due": supplement.date, "promised_due": promised.date,
+            "statutory_due": statutory.date});
+        self.transition(actor, &c, Action::AcceptWithCommitment, to, payload, |w| {
+            for code in &deferred {
+                w.tx.execute(
+                    "UPDATE case_materials SET status = 'deferred' WHERE case_id = ?1 AND material_code = ?2",
+                    params![c.id, code],
+                )?;
+            }
+            w.tx.execute(
+                "UPDATE cases SET accepted_on = ?1, promised_due = ?2, promised_provisional = ?3,
+                 statutory_due = ?4, statutory_provisional = ?5, supplement_due = ?6, decided_by = ?7
+                 WHERE id = ?8",
+                params![today, promised.date, promised.provisional, statutory.date,
+                        statutory.provisional, supplement.date, actor.id, c.id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The deferred materials have been supplied. If late, the promised
+    /// deadline moves by the delay but never past the statutory one.
+    pub fn supplement(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::Supplement)?;
+        let today = self.clock.today();
+        let due = c.supplement_due.unwrap_or(today);
+        let late = self.calendar.working_days_between(due, today).0.max(0);
+        let mut promised_due = c.promised_due;
+        if late > 0 {
+            if let (Some(p), Some(s)) = (c.promised_due, c.statutory_due) {
+                let moved = self.calendar.add_working_days(p, late as u32)?.date;
+                promised_due = Some(moved.min(s));
+            }
+        }
+        let supplied: Vec<&str> = c
+            .materials
+            .iter()
+            .filter(|m| m.status == MaterialStatus::Deferred)
+            .map(|m| m.code.as_str())
+            .collect();
+        let payload = json!({"supplied": supplied, "late_working_days": late,
+                             "promised_due": promised_due});
+        self.transition(actor, &c, Action::Supplement, to, payload, |w| {
+            w.tx.execute(
+                "UPDATE case_materials SET status = 'received' WHERE case_id = ?1 AND status = 'deferred'",
+                [c.id],
+            )?;
+            w.tx.execute(
+                "UPDATE cases SET promised_due = ?1, applicant_delay_days = applicant_delay_days + ?2 WHERE id = ?3",
+                params![promised_due, late, c.id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Flags a 容缺 case whose supplement deadline has passed.
+    pub fn mark_supplement_overdue(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::MarkSupplementOverdue)?;
+        let today = self.clock.today();
+        if c.supplement_due.is_some_and(|d| today <= d) {
+            return Err(Error::rule(
+                "not_overdue",
+                "the supplement deadline has not passed",
+                "补齐期限尚未届满，不能标记为逾期",
+            ));
+        }
+        self.transition(
+            actor,
+            &c,
+            Action::MarkSupplementOverdue,
+            to,
+            json!({}),
+            |_| Ok(()),
+        )
+    }
+
+    /// Ends a case whose deferred materials never came (the item's rule).
+    pub fn terminate(&self, actor: &Clerk, case_no: &str, reason: &str) -> Result<CaseView> {
+        let reason = text("reason", reason, 500, "终止原因")?;
+        let (c, to) = self.guard(case_no, Action::Terminate)?;
+        let today = self.clock.today();
+        self.transition(actor, &c, Action::Terminate, to, json!({"reason": reason}), |w| {
+            w.tx.execute(
+                "UPDATE cases SET completed_on = ?1, result = 'terminated', note = ?2 WHERE id = ?3",
+                params![today, reason, c.id],
+            )?;
+            Ok(())
+        })
+    }
+
+    pub fn start(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::Start)?;
+        self.transition(actor, &c, Action::Start, to, json!({}), |_| Ok(()))
+    }
+
+    /// 办结 with approval of the application.
+    pub fn complete(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::Complete)?;
+        let today = self.clock.today();
+        self.transition(
+            actor,
+            &c,
+            Action::Complete,
+            to,
+            json!({"completed_on": today}),
+            |w| {
+                w.tx.execute(
+                    "UPDATE cases SET completed_on = ?1, result = 'approved' WHERE id = ?2",
+                    params![today, c.id],
+                )?;
+                Ok(())
+            },
+        )
+    }
+
+    /// 不予许可 after acceptance: needs a leader's own credentials (否定备案).
+    pub fn deny(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        reason: &str,
+        legal_basis: &str,
+        leader_staff_no: &str,
+        leader_password: &str,
+    ) -> Result<CaseView> {
+        let reason = text("reason", reason, 1000, "不予许可理由")?;
+        let basis = text("legal_basis", legal_basis, 500, "法律依据")?;
+        let (c, to) = self.guard(case_no, Action::Deny)?;
+        let leader = self.approving_leader(actor, leader_staff_no, leader_password)?;
+        let today = self.clock.today();
+        let payload = json!({"reason": reason, "legal_basis": basis, "approved_by": leader.staff_no,
+                             "completed_on": today});
+        self.transition(actor, &c, Action::Deny, to, payload, |w| {
+            w.tx.execute(
+                "UPDATE cases SET completed_on = ?1, result = 'denied', rejection_reason = ?2,
+                 rejection_basis = ?3, rejection_proposed_by = ?4, decided_by = ?5 WHERE id = ?6",
+                params![today, reason, basis, actor.id, leader.id, c.id],
+            )?;
+            file_rejection(w, c.id, "denied", &reason, &basis, actor.id, leader.id)
+        })
+    }
+
+    /// A clerk proposes 不予受理; it is not final until a leader approves.
+    pub fn propose_rejection(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        reason: &str,
+        legal_basis: &str,
+    ) -> Result<CaseView> {
+        let reason = text("reason", reason, 1000, "不予受理理由")?;
+        let basis = text("legal_basis", legal_basis, 500, "法律依据")?;
+        let (c, to) = self.guard(case_no, Action::ProposeRejection)?;
+        let payload = json!({"reason": reason, "legal_basis": basis});
+        self.transition(actor, &c, Action::ProposeRejection, to, payload, |w| {
+            w.tx.execute(
+                "UPDATE cases SET rejection_reason = ?1, rejection_basis = ?2, rejection_proposed_by = ?3
+                 WHERE id = ?4",
+                params![reason, basis, actor.id, c.id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Checks that the approver is a leader, authenticated with their own
+    /// password, and not the clerk who proposed the decision.
+    fn approving_leader(&self, proposer: &Clerk, staff_no: &str, password: &str) -> Result<Clerk> {
+        let leader = self.authenticate(staff_no, password)?;
+        leader.require(Role::Leader, "approve_rejection")?;
+        if leader.id == proposer.id {
+            return Err(Error::rule(
+                "self_approval",
+                "the proposer may not approve their own rejection",
+                "提出不予受理（不予许可）的人员不能自行审批，请由其他领导审批",
+            ));
+        }
+        Ok(leader)
+    }
+
+    /// The leader approves a proposed rejection with their own credentials;
+    /// the case becomes 不予受理 and is entered in the 否定备案 register.
+    pub fn approve_rejection(
+        &self,
+        case_no: &str,
+        leader_staff_no: &str,
+        leader_password: &str,
+    ) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::ApproveRejection)?;
+        let proposer_id: i64 = self.conn.query_row(
+            "SELECT rejection_proposed_by FROM cases WHERE id = ?1",
+            [c.id],
+            |r| r.get(0),
+        )?;
+        let proposer = self.clerk_by_id(proposer_id)?;
+        let leader = self.approving_leader(&proposer, leader_staff_no, leader_password)?;
+        let reason = c.rejection_reason.clone().unwrap_or_default();
+        let basis = c.rejection_basis.clone().unwrap_or_default();
+        let today = self.clock.today();
+        let payload = json!({"reason": reason, "legal_basis": basis, "proposed_by": proposer.staff_no,
+                             "approved_by": leader.staff_no, "decided_on": today});
+        self.transition(&leader, &c, Action::ApproveRejection, to, payload, |w| {
+            w.tx.execute(
+                "UPDATE cases SET decided_by = ?1, completed_on = ?2, result = 'not_accepted' WHERE id = ?3",
+                params![leader.id, today, c.id],
+            )?;
+            file_rejection(w, c.id, "not_accepted", &reason, &basis, proposer.id, leader.id)
+        })
+    }
+
+    /// The leader returns a proposed rejection; the case is open again.
+    pub fn return_rejection(
+        &self,
+        case_no: &str,
+        leader_staff_no: &str,
+        leader_password: &str,
+        note: &str,
+    ) -> Result<CaseView> {
+        let note = text("note", note, 500, "退回意见")?;
+        let (c, to) = self.guard(case_no, Action::ReturnRejection)?;
+        let leader = self.authenticate(leader_staff_no, leader_password)?;
+        leader.require(Role::Leader, "return_rejection")?;
+        self.transition(
+            &leader,
+            &c,
+            Action::ReturnRejection,
+            to,
+            json!({"note": note}),
+            |w| {
+                w.tx.execute(
+                    "UPDATE cases SET rejection_reason = NULL, rejection_basis = NULL,
+                 rejection_proposed_by = NULL WHERE id = ?1",
+                    [c.id],
+                )?;
+                Ok(())
+            },
+        )
+    }
+
+    /// The applicant withdraws the application (撤回申请).
+    pub fn withdraw(&self, actor: &Clerk, case_no: &str, reason: &str) -> Result<CaseView> {
+        let reason = text("reason", reason, 500, "撤回原因")?;
+        let (c, to) = self.guard(case_no, Action::Withdraw)?;
+        let today = self.clock.today();
+        self.transition(
+            actor,
+            &c,
+            Action::Withdraw,
+            to,
+            json!({"reason": reason}),
+            |w| {
+                w.tx.execute(
+                    "UPDATE cases SET completed_on = ?1, result = 'withdrawn' WHERE id = ?2",
+                    params![today, c.id],
+                )?;
+                Ok(())
+            },
+        )
+    }
+
+    /// Cases in a state (newest first), for queues such as the leader's.
+    pub fn cases_in_state(&self, state: CaseState, limit: usize) -> Result<Vec<CaseView>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT case_no FROM cases WHERE state = ?1 ORDER BY id DESC LIMIT ?2")?;
+        let nos = stmt
+            .query_map(params![state.as_str(), limit as i64], |r| {
+                r.get::<_, String>(0)
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        nos.iter().map(|n| self.case(n)).collect()
+    }
+}
+
+fn materials_json(m: &BTreeMap<String, MaterialStatus>) -> Value {
+    json!(
+        m.iter()
+            .map(|(k, v)| (k.clone(), v.as_str()))
+            .collect::<BTreeMap<_, _>>()
+    )
+}
+
+fn write_materials(
+    w: &Write<'_>,
+    case_id: i64,
+    m: &BTreeMap<String, MaterialStatus>,
+) -> Result<()> {
+    for (code, status) in m {
+        w.tx.execute(
+            "INSERT INTO case_materials (case_id, material_code, status) VALUES (?1, ?2, ?3)
+             ON CONFLICT(case_id, material_code) DO UPDATE SET status = excluded.status",
+            params![case_id, code, status.as_str()],
+        )?;
+    }
+    Ok(())
+}
+
+fn upsert_applicant(w: &Write<'_>, a: &ValidApplicant) -> Result<i64> {
+    Ok(w.tx.query_row(
+        "INSERT INTO applicants (kind, name, id_type, id_no, phone, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT(id_type, id_no) DO UPDATE SET name = excluded.name,
+             phone = CASE WHEN excluded.phone = '' THEN phone ELSE excluded.phone END
+         RETURNING id",
+        params![a.kind, a.name, a.id_type, a.id_no, a.phone, w.now],
+        |r| r.get(0),
+    )?)
+}
+
+fn file_rejection(
+    w: &Write<'_>,
+    case_id: i64,
+    decision: &str,
+    reason: &str,
+    basis: &str,
+    proposed_by: i64,
+    approved_by: i64,
+) -> Result<()> {
+    w.tx.execute(
+        "INSERT INTO rejection_filings (case_id, decision, reason, legal_basis, proposed_by, approved_by, approved_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![case_id, decision, reason, basis, proposed_by, approved_by, w.now],
+    )?;
+    Ok(())
+}

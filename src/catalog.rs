@@ -1,0 +1,317 @@
+//! The service catalog (事项清单): versioned, validated in full before it may
+//! become active. Parsing and checking only; storage lives in `station.rs`.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+pub const BUNDLED_CATALOG: &str = include_str!("../assets/catalog/catalog.json");
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Catalog {
+    pub version: String,
+    pub published: String,
+    pub items: Vec<ServiceItem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceItem {
+    pub code: String,
+    pub name: String,
+    /// 拼音首字母, for keyboard search at the counter.
+    pub pinyin_initials: String,
+    pub department: String,
+    pub window: String,
+    /// 行政许可 / 行政确认 / 公共服务 / 行政裁决 …
+    pub category: String,
+    pub legal_basis: Vec<LegalBasis>,
+    /// 法定时限 in working days.
+    pub statutory_days: u32,
+    /// 承诺时限 in working days; 0 = 即办 (on the spot).
+    pub promised_days: u32,
+    /// Working days allowed to decide acceptance after receipt (行政许可法 §32: 5).
+    #[serde(default = "default_acceptance_days")]
+    pub acceptance_days: u32,
+    pub procedure: String,
+    pub materials: Vec<Material>,
+    /// How deferred (容缺) materials are supplied; required when any material is deferrable.
+    #[serde(default)]
+    pub supplement: Option<SupplementRule>,
+    pub remedy: RemedyRoute,
+    pub fee: String,
+    pub contact_phone: String,
+}
+
+fn default_acceptance_days() -> u32 {
+    5
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LegalBasis {
+    pub law: String,
+    pub article: String,
+    #[serde(default)]
+    pub item: String,
+}
+
+impl LegalBasis {
+    pub fn cite(&self) -> String {
+        format!("{}{}{}", self.law, self.article, self.item)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Material {
+    pub code: String,
+    pub name: String,
+    /// 原件 / 复印件 / 原件及复印件 / 电子件
+    pub form: String,
+    pub copies: u32,
+    pub required: bool,
+    /// 容缺: may be supplied after acceptance.
+    #[serde(default)]
+    pub deferrable: bool,
+    /// 告知承诺: a written promise replaces the proof for good.
+    #[serde(default)]
+    pub promise_replaces_proof: bool,
+    #[serde(default)]
+    pub standard: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SupplementRule {
+    /// Working days to supply deferred materials; never beyond `promised_days`.
+    pub days: u32,
+    pub how: String,
+    pub consequence: String,
+}
+
+/// Which remedies a refusal notice names.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RemedyRoute {
+    /// 行政复议 (60 days, 本级人民政府) or 行政诉讼 (6 months).
+    ReviewOrLawsuit,
+    /// 复议前置: review first, court only after the review decision.
+    ReviewFirst,
+    /// Labour arbitration commission: no review; sue in court (15 days).
+    LabourArbitrationCourt,
+}
+
+const FORMS: [&str; 4] = ["原件", "复印件", "原件及复印件", "电子件"];
+
+impl Catalog {
+    /// Parses and validates a catalog document; `file` names it in errors.
+    pub fn parse(text: &str, file: &str) -> Result<Catalog> {
+        let cat: Catalog = serde_json::from_str(text).map_err(|e| Error::Catalog {
+            file: file.into(),
+            item: "-".into(),
+            field: format!("line {} column {}", e.line(), e.column()),
+            reason: e.to_string(),
+        })?;
+        cat.validate(file)?;
+        Ok(cat)
+    }
+
+    pub fn item(&self, code: &str) -> Option<&ServiceItem> {
+        self.items.iter().find(|i| i.code == code)
+    }
+
+    /// Items whose name, code or pinyin initials contain `q` (case-insensitive).
+    pub fn search(&self, q: &str) -> Vec<&ServiceItem> {
+        let q = q.trim().to_uppercase();
+        self.items
+            .iter()
+            .filter(|i| {
+                q.is_empty()
+                    || i.name.contains(&q)
+                    || i.code.to_uppercase().contains(&q)
+                    || i.pinyin_initials.to_uppercase().contains(&q)
+            })
+            .collect()
+    }
+
+    pub fn validate(&self, file: &str) -> Result<()> {
+        let err = |item: &str, field: &str, reason: String| Error::Catalog {
+            file: file.into(),
+            item: item.into(),
+            field: field.into(),
+            reason,
+        };
+        if self.version.trim().is_empty() {
+            return Err(err("-", "version", "版本号为空".into()));
+        }
+        if self.items.is_empty() {
+            return Err(err("-", "items", "没有任何事项".into()));
+        }
+        let mut codes = HashSet::new();
+        for it in &self.items {
+            let c = it.code.as_str();
+            if c.is_empty()
+                || !c
+                    .chars()
+                    .all(|ch| ch.is_ascii_uppercase() || ch.is_ascii_digit() || ch == '-')
+            {
+                return Err(err(
+                    c,
+                    "code",
+                    "事项编码只能由大写字母、数字和“-”组成".into(),
+                ));
+            }
+            if !codes.insert(c) {
+                return Err(err(c, "code", "事项编码重复".into()));
+            }
+            for (field, v) in [
+                ("name", &it.name),
+                ("department", &it.department),
+                ("window", &it.window),
+                ("category", &it.category),
+                ("procedure", &it.procedure),
+                ("fee", &it.fee),
+                ("contact_phone", &it.contact_phone),
+            ] {
+                if v.trim().is_empty() {
+                    return Err(err(c, field, "不能为空".into()));
+                }
+            }
+            if it.legal_basis.is_empty() {
+                return Err(err(c, "legal_basis", "至少需要一条法律依据".into()));
+            }
+            if it
+                .legal_basis
+                .iter()
+                .any(|b| b.law.trim().is_empty() || b.article.trim().is_empty())
+            {
+                return Err(err(c, "legal_basis", "法律依据须写明法规名称和条款".into()));
+            }
+            if it.statutory_days == 0 && it.promised_days > 0
+                || it.promised_days > it.statutory_days
+            {
+                return Err(err(
+                    c,
+                    "promised_days",
+                    format!(
+                        "承诺时限（{}个工作日）不能超过法定时限（{}个工作日）",
+                        it.promised_days, it.statutory_days
+                    ),
+                ));
+            }
+            if it.statutory_days > crate::calendar::MAX_WORKING_DAYS {
+                return Err(err(c, "statutory_days", "法定时限过长".into()));
+            }
+            if it.materials.is_empty() {
+                return Err(err(c, "materials", "至少需要一项申请材料".into()));
+            }
+            let mut mcodes = HashSet::new();
+            for m in &it.materials {
+                let f = format!("materials[{}]", m.code);
+                if m.code.trim().is_empty() || !mcodes.insert(m.code.as_str()) {
+                    return Err(err(c, &f, "材料编码为空或重复".into()));
+                }
+                if m.name.trim().is_empty() {
+                    return Err(err(c, &f, "材料名称为空".into()));
+                }
+                if !FORMS.contains(&m.form.as_str()) {
+                    return Err(err(
+                        c,
+                        &f,
+                        format!("材料形式“{}”无效，应为 {}", m.form, FORMS.join("、")),
+                    ));
+                }
+                if m.copies == 0 {
+                    return Err(err(c, &f, "份数至少为1".into()));
+                }
+                if m.deferrable && !m.required {
+                    return Err(err(c, &f, "非必需材料不需要标记为可容缺".into()));
+                }
+            }
+            if !it.materials.iter().any(|m| m.required && !m.deferrable) {
+                return Err(err(
+                    c,
+                    "materials",
+                    "必须至少有一项不可容缺的必需材料（主件）".into(),
+                ));
+            }
+            let any_deferrable = it.materials.iter().any(|m| m.deferrable);
+            match (&it.supplement, any_deferrable) {
+                (None, true) => {
+                    return Err(err(
+                        c,
+                        "supplement",
+                        "有可容缺材料时必须规定补齐办法".into(),
+                    ));
+                }
+                (Some(s), _) => {
+                    if s.days == 0 || s.days > it.promised_days.max(1) {
+                        return Err(err(
+                            c,
+                            "supplement.days",
+                            format!(
+                                "补齐期限（{}个工作日）须在1个工作日与承诺时限（{}个工作日）之间",
+                                s.days, it.promised_days
+                            ),
+                        ));
+                    }
+                    if s.how.trim().is_empty() || s.consequence.trim().is_empty() {
+                        return Err(err(c, "supplement", "须写明补齐方式和未补齐的后果".into()));
+                    }
+                }
+                (None, false) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundled_catalog_is_valid_and_has_the_nine_items() {
+        let cat = Catalog::parse(BUNDLED_CATALOG, "catalog.json").unwrap();
+        assert_eq!(cat.items.len(), 9);
+        for name in [
+            "失业保险金申领",
+            "社会保障卡申领",
+            "劳动人事争议仲裁申请",
+            "工伤认定申请",
+            "职业技能等级认定",
+        ] {
+            assert!(cat.items.iter().any(|i| i.name == name), "{name}");
+        }
+        assert_eq!(cat.search("shbzk").len(), 1);
+        assert!(!cat.search("失业").is_empty());
+    }
+
+    fn broken(edit: impl Fn(&mut serde_json::Value)) -> Error {
+        let mut v: serde_json::Value = serde_json::from_str(BUNDLED_CATALOG).unwrap();
+        edit(&mut v);
+        Catalog::parse(&v.to_string(), "bad.json").unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_file_item_and_field() {
+        let e = broken(|v| v["items"][1]["promised_days"] = 999.into());
+        let msg = e.to_string();
+        assert!(
+            msg.contains("bad.json") && msg.contains("promised_days"),
+            "{msg}"
+        );
+        let e = broken(|v| v["items"][0]["materials"][0]["form"] = "传真".into());
+        assert!(e.user_message().contains("传真"));
+        let e = broken(|v| v["items"][2]["code"] = v["items"][0]["code"].clone());
+        assert!(e.to_string().contains("code"));
+        let e = broken(|v| v["items"][0]["legal_basis"] = serde_json::json!([]));
+        assert!(e.to_string().contains("legal_basis"));
+        let e = broken(|v| v["items"][0]["unknown_field"] = 1.into());
+        assert!(e.to_string().contains("bad.json"));
+    }
+}

@@ -1,0 +1,360 @@
+//! The station engine: one SQLite database, the active catalog and calendar.
+//! Domain modules add their operations to [`Engine`] in their own files.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::calendar::{BUNDLED_YEARS, Calendar};
+use crate::catalog::{BUNDLED_CATALOG, Catalog};
+use crate::clock::Clock;
+use crate::error::{Error, Result};
+use crate::store::{self, Write};
+
+/// Environment variable naming the station database file.
+pub const DB_ENV: &str = "YICHUANG_DB";
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct StationInfo {
+    pub code: String,
+    pub name: String,
+    pub county: String,
+    pub log_id: String,
+    pub created_at: String,
+}
+
+pub struct Engine {
+    pub(crate) conn: Connection,
+    pub(crate) clock: Clock,
+    pub(crate) calendar: Calendar,
+    pub(crate) station: Option<StationInfo>,
+    catalogs: RefCell<HashMap<String, Arc<Catalog>>>,
+    path: PathBuf,
+}
+
+/// The per-OS default location of the station database.
+pub fn default_db_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("cn", "yichuang", "yichuang")
+        .map(|d| d.data_dir().join("station.sqlite3"))
+}
+
+impl Engine {
+    /// Opens (and migrates) the station database at `path`.
+    pub fn open(path: &Path) -> Result<Engine> {
+        let mut conn = store::open_raw(path)?;
+        store::migrate(&mut conn)?;
+        let mut engine = Engine {
+            conn,
+            clock: Clock::system(),
+            calendar: Calendar::default(),
+            station: None,
+            catalogs: RefCell::new(HashMap::new()),
+            path: path.to_owned(),
+        };
+        engine.reload()?;
+        Ok(engine)
+    }
+
+    pub fn with_clock(mut self, clock: Clock) -> Engine {
+        self.clock = clock;
+        self
+    }
+
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    /// Raw read access for reports and benchmarks; writes go through [`Engine::write`].
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn reload(&mut self) -> Result<()> {
+        self.station = self
+            .conn
+            .query_row(
+                "SELECT code, name, county, log_id, created_at FROM station WHERE id = 1",
+                [],
+                |r| {
+                    Ok(StationInfo {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        county: r.get(2)?,
+                        log_id: r.get(3)?,
+                        created_at: r.get(4)?,
+                    })
+                },
+            )
+            .optional()?;
+        let mut cal = Calendar::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT content FROM calendar_years ORDER BY year")?;
+        for text in stmt.query_map([], |r| r.get::<_, String>(0))? {
+            cal.add_year_json(&text?)?;
+        }
+        self.calendar = cal;
+        Ok(())
+    }
+
+    pub fn station(&self) -> Result<&StationInfo> {
+        self.station.as_ref().ok_or(Error::NotInitialised)
+    }
+
+    /// Creates the station: identity, a fresh event log, the bundled calendar
+    /// and catalog. One transaction; refuses to run twice.
+    pub fn init(&mut self, code: &str, name: &str, county: &str) -> Result<StationInfo> {
+        if self.station.is_some() {
+            return Err(Error::AlreadyInitialised);
+        }
+        let code = code.trim();
+        if code.is_empty()
+            || code.len() > 16
+            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(Error::invalid(
+                "station_code",
+                format!("bad station code {code:?}"),
+                "站点编码须为1至16位字母、数字或“-”",
+            ));
+        }
+        for (field, v, zh) in [
+            ("station_name", name, "站点名称"),
+            ("county", county, "所属县（区）"),
+        ] {
+            if v.trim().is_empty() {
+                return Err(Error::invalid(field, "empty", format!("{zh}不能为空")));
+            }
+        }
+        let log_id = uuid::Uuid::new_v4().to_string();
+        let now = self.clock.stamp();
+        let w = Write::begin(&self.conn, &log_id, now.clone())?;
+        w.tx.execute(
+            "INSERT INTO station (id, code, name, county, log_id, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![code, name.trim(), county.trim(), log_id, now],
+        )?;
+        w.tx.execute(
+            "INSERT INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, ?1)",
+            [yichuang_wire::GENESIS_HASH],
+        )?;
+        w.event(
+            "station.initialised",
+            &json!({"station_code": code, "station_name": name.trim(), "county": county.trim()}),
+        )?;
+        for (year, text) in BUNDLED_YEARS {
+            store_calendar_year(&w, year, text, "bundled")?;
+        }
+        let catalog = Catalog::parse(BUNDLED_CATALOG, "assets/catalog/catalog.json")?;
+        store_catalog(&w, &catalog, BUNDLED_CATALOG)?;
+        w.commit()?;
+        self.reload()?;
+        self.station().cloned()
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction with the station's log; commits
+    /// only if `f` succeeds.
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&Write<'_>) -> Result<T>) -> Result<T> {
+        let log_id = self.station()?.log_id.clone();
+        let w = Write::begin(&self.conn, &log_id, self.clock.stamp())?;
+        let out = f(&w)?;
+        w.commit()?;
+        Ok(out)
+    }
+
+    // ---- settings -------------------------------------------------------
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// A setting, or the station-derived default for the keys notices use.
+    pub fn setting_or_default(&self, key: &str) -> Result<String> {
+        if let Some(v) = self.setting(key)? {
+            return Ok(v);
+        }
+        let st = self.station()?;
+        Ok(match key {
+            "office.name" => format!("{}人力资源和社会保障局", st.county),
+            "office.address" => String::new(),
+            "remedy.review_body" => format!("{}人民政府", st.county),
+            "remedy.court" => format!("{}人民法院", st.county),
+            "remedy.arbitration_commission" => format!("{}劳动人事争议仲裁委员会", st.county),
+            "deadline.at_risk_days" => "2".into(),
+            _ => String::new(),
+        })
+    }
+
+    pub fn set_setting(&self, actor: &crate::clerk::Clerk, key: &str, value: &str) -> Result<()> {
+        actor.require(crate::clerk::Role::Admin, "change_settings")?;
+        let key = key.trim();
+        if key.is_empty() || key.len() > 64 {
+            return Err(Error::invalid("key", "bad setting key", "设置项名称无效"));
+        }
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )?;
+            w.event(
+                "settings.changed",
+                &json!({"key": key, "value": value, "actor": actor.staff_no}),
+            )?;
+            Ok(())
+        })
+    }
+
+    // ---- catalog --------------------------------------------------------
+
+    /// The active catalog.
+    pub fn catalog(&self) -> Result<Arc<Catalog>> {
+        let version: String = self
+            .conn
+            .query_row("SELECT version FROM catalogs WHERE active = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::NotInitialised)?;
+        self.catalog_version(&version)
+    }
+
+    /// A catalog by version (cases keep the version they were registered under).
+    pub fn catalog_version(&self, version: &str) -> Result<Arc<Catalog>> {
+        if let Some(c) = self.catalogs.borrow().get(version) {
+            return Ok(c.clone());
+        }
+        let text: String = self
+            .conn
+            .query_row(
+                "SELECT content FROM catalogs WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                what: "catalog",
+                key: version.into(),
+            })?;
+        let cat = Arc::new(Catalog::parse(&text, version)?);
+        self.catalogs
+            .borrow_mut()
+            .insert(version.to_owned(), cat.clone());
+        Ok(cat)
+    }
+
+    /// Validates and activates a catalog document. Any error leaves the
+    /// previously active catalog in place.
+    pub fn import_catalog(
+        &self,
+        actor: &crate::clerk::Clerk,
+        text: &str,
+        file: &str,
+    ) -> Result<String> {
+        actor.require(crate::clerk::Role::Admin, "import_catalog")?;
+        let catalog = Catalog::parse(text, file)?;
+        self.write(|w| {
+            store_catalog(w, &catalog, text)?;
+            w.event(
+                "catalog.activated",
+                &json!({"version": catalog.version, "actor": actor.staff_no,
+                        "sha256": yichuang_wire::sha256_hex(text.as_bytes())}),
+            )?;
+            Ok(catalog.version.clone())
+        })
+    }
+
+    pub fn catalog_versions(&self) -> Result<Vec<(String, String, bool)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT version, imported_at, active FROM catalogs ORDER BY imported_at")?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows)
+    }
+
+    // ---- calendar -------------------------------------------------------
+
+    /// Stores (or replaces) one year of holiday data, e.g. from the county.
+    pub fn import_calendar_year(&mut self, text: &str, source: &str) -> Result<i32> {
+        let (year, _) = crate::calendar::parse_year(text)?;
+        self.write(|w| {
+            store_calendar_year(w, year, text, source)?;
+            w.event(
+                "calendar.year_imported",
+                &json!({"year": year, "source": source,
+                        "sha256": yichuang_wire::sha256_hex(text.as_bytes())}),
+            )?;
+            Ok(())
+        })?;
+        self.reload()?;
+        Ok(year)
+    }
+}
+
+fn store_calendar_year(w: &Write<'_>, year: i32, text: &str, source: &str) -> Result<()> {
+    w.tx.execute(
+        "INSERT INTO calendar_years (year, content, sha256, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(year) DO UPDATE SET content = excluded.content, sha256 = excluded.sha256,
+             source = excluded.source, imported_at = excluded.imported_at",
+        params![year, text, yichuang_wire::sha256_hex(text.as_bytes()), source, w.now],
+    )?;
+    Ok(())
+}
+
+fn store_catalog(w: &Write<'_>, catalog: &Catalog, text: &str) -> Result<()> {
+    let sha = yichuang_wire::sha256_hex(text.as_bytes());
+    let existing: Option<String> =
+        w.tx.query_row(
+            "SELECT sha256 FROM catalogs WHERE version = ?1",
+            [&catalog.version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(s) if s != sha => {
+            return Err(Error::Catalog {
+                file: catalog.version.clone(),
+                item: "-".into(),
+                field: "version".into(),
+                reason: "同一版本号已导入过不同内容，请使用新的版本号".into(),
+            });
+        }
+        Some(_) => {}
+        None => {
+            w.tx.execute(
+                "INSERT INTO catalogs (version, published, sha256, content, imported_at, active)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+                params![catalog.version, catalog.published, sha, text, w.now],
+            )?;
+        }
+    }
+    w.tx.execute("UPDATE catalogs SET active = 0 WHERE active = 1", [])?;
+    w.tx.execute(
+        "UPDATE catalogs SET active = 1 WHERE version = ?1",
+        [&catalog.version],
+    )?;
+    Ok(())
+}

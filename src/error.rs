@@ -1,0 +1,159 @@
+//! Typed engine errors. `Display` is English (for logs); [`Error::user_message`]
+//! is the Chinese sentence shown to clerks.
+
+use crate::case::CaseState;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error("file {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    /// A field supplied by a user failed validation.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        field: String,
+        reason: String,
+        zh: String,
+    },
+    #[error("{what} not found: {key}")]
+    NotFound { what: &'static str, key: String },
+    #[error("case {case_no}: action '{action}' is not allowed in state {from}")]
+    IllegalTransition {
+        case_no: String,
+        from: CaseState,
+        action: &'static str,
+    },
+    /// A business rule refused the action (容缺 guard, approval guard, …).
+    #[error("rule violated ({rule}): {en}")]
+    Rule {
+        rule: &'static str,
+        en: String,
+        zh: String,
+    },
+    #[error("authentication failed for staff number {0}")]
+    AuthFailed(String),
+    #[error("no clerk is logged in at this counter")]
+    NotLoggedIn,
+    #[error("role {role} may not {action}")]
+    Forbidden { role: String, action: &'static str },
+    #[error("catalog {file}: item {item}: field {field}: {reason}")]
+    Catalog {
+        file: String,
+        item: String,
+        field: String,
+        reason: String,
+    },
+    #[error("calendar: {0}")]
+    Calendar(String),
+    #[error("station database is not initialised (run `yichuang init`)")]
+    NotInitialised,
+    #[error("station database is already initialised")]
+    AlreadyInitialised,
+    #[error("database schema version {found} is newer than this program ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("event chain broken: {0}")]
+    Chain(#[from] yichuang_wire::ChainError),
+    #[error("json: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl Error {
+    pub fn invalid(field: &str, reason: impl Into<String>, zh: impl Into<String>) -> Self {
+        Error::Invalid {
+            field: field.to_owned(),
+            reason: reason.into(),
+            zh: zh.into(),
+        }
+    }
+
+    pub fn rule(rule: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Error::Rule {
+            rule,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    /// One sentence in Chinese for the person at the counter.
+    pub fn user_message(&self) -> String {
+        match self {
+            Error::Db(e) => format!("数据库操作失败，数据未改动（{e}）"),
+            Error::Io { path, source } => format!("无法读写文件“{path}”：{source}"),
+            Error::Invalid { zh, .. } | Error::Rule { zh, .. } => zh.clone(),
+            Error::NotFound { what, key } => format!("未找到{}：{key}", what_zh(what)),
+            Error::IllegalTransition {
+                case_no,
+                from,
+                action,
+            } => format!(
+                "办件 {case_no} 当前状态为“{}”，不能执行“{}”",
+                from.label_zh(),
+                action_zh(action)
+            ),
+            Error::AuthFailed(staff) => format!("工号 {staff} 或密码不正确"),
+            Error::NotLoggedIn => "当前窗口没有登录的工作人员，请先登录".into(),
+            Error::Forbidden { action, .. } => {
+                format!("当前账号无权{}", action_zh(action))
+            }
+            Error::Catalog {
+                file,
+                item,
+                field,
+                reason,
+            } => format!(
+                "事项清单文件“{file}”有误：事项 {item} 的字段 {field}：{reason}。原有清单保持不变"
+            ),
+            Error::Calendar(e) => format!("工作日历数据有误：{e}"),
+            Error::NotInitialised => "本站数据库尚未初始化，请先执行 yichuang init".into(),
+            Error::AlreadyInitialised => "本站数据库已经初始化过，不能重复初始化".into(),
+            Error::SchemaTooNew { .. } => "数据库版本比本程序新，请升级一窗软件".into(),
+            Error::Chain(e) => format!("事件日志校验失败：第 {} 条记录被篡改或缺失", e.seq()),
+            Error::Json(e) => format!("数据格式错误：{e}"),
+        }
+    }
+}
+
+fn what_zh(what: &str) -> &str {
+    match what {
+        "case" => "办件",
+        "item" => "事项",
+        "clerk" => "工作人员",
+        "material" => "材料",
+        "notice" => "文书",
+        "evaluation" => "评价记录",
+        "setting" => "设置项",
+        "catalog" => "事项清单",
+        _ => what,
+    }
+}
+
+pub(crate) fn action_zh(action: &str) -> &str {
+    match action {
+        "accept" => "受理",
+        "request_materials" => "一次性告知补正",
+        "accept_with_commitment" => "容缺受理",
+        "materials_returned" => "补齐材料后重新审核",
+        "supplement" => "补齐容缺材料",
+        "mark_supplement_overdue" => "标记逾期未补齐",
+        "terminate" => "终止办理",
+        "start" => "开始办理",
+        "complete" => "办结",
+        "deny" => "作出不予许可决定",
+        "propose_rejection" => "提出不予受理",
+        "approve_rejection" => "审批不予受理",
+        "return_rejection" => "退回不予受理",
+        "withdraw" => "撤回申请",
+        "update_materials" => "修改材料清单",
+        "issue_notice" => "出具文书",
+        "manage_clerks" => "管理工作人员",
+        "import_catalog" => "导入事项清单",
+        "change_settings" => "修改设置",
+        _ => action,
+    }
+}

@@ -1,0 +1,160 @@
+//! The SQLite file: pragmas, versioned migrations, and the single write path
+//! (one IMMEDIATE transaction that changes state and appends its event).
+
+use std::path::Path;
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use yichuang_wire::{EventFields, GENESIS_HASH, chain_hash};
+
+/// Ordered migrations; `PRAGMA user_version` records how many were applied.
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("core", include_str!("migrations/0001_core.sql")),
+    ("search", include_str!("migrations/0002_search.sql")),
+];
+
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+
+pub fn latest_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Opens (creating if needed) a station database with the pragmas the design
+/// requires, without migrating it.
+pub fn open_raw(path: &Path) -> Result<Connection> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    // WAL + FULL: a committed case survives power loss; readers never block the writer.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+pub fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
+}
+
+/// Applies pending migrations up to `target`, each in its own transaction.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let current = schema_version(conn)?;
+    if current > latest_version() {
+        return Err(Error::SchemaTooNew {
+            found: current,
+            supported: latest_version(),
+        });
+    }
+    for (i, (_, sql)) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version <= current || version > target {
+            continue;
+        }
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub fn migrate(conn: &mut Connection) -> Result<()> {
+    migrate_to(conn, latest_version())
+}
+
+/// A write in progress. Dropping it without [`Write::commit`] rolls back, so an
+/// error anywhere leaves the database exactly as it was.
+pub struct Write<'c> {
+    pub tx: Transaction<'c>,
+    pub log_id: String,
+    pub now: String,
+}
+
+impl<'c> Write<'c> {
+    pub fn begin(conn: &'c Connection, log_id: &str, now: String) -> Result<Write<'c>> {
+        Ok(Write {
+            tx: Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?,
+            log_id: log_id.to_owned(),
+            now,
+        })
+    }
+
+    /// Appends one event to the hash chain; returns its seq.
+    ///
+    /// This is the only code that inserts into `events`; triggers refuse
+    /// UPDATE and DELETE, so the log can only grow.
+    pub fn event(&self, kind: &str, payload: &Value) -> Result<i64> {
+        let (last_seq, prev_hash): (i64, String) = self
+            .tx
+            .query_row(
+                "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .unwrap_or((0, GENESIS_HASH.to_owned()));
+        let seq = last_seq + 1;
+        let event_id = uuid::Uuid::now_v7().to_string();
+        let payload = serde_json::to_string(payload)?;
+        let hash = chain_hash(
+            &prev_hash,
+            &EventFields {
+                log_id: &self.log_id,
+                seq: seq as u64,
+                event_id: &event_id,
+                kind,
+                schema_version: EVENT_SCHEMA_VERSION,
+                device_time: &self.now,
+                payload: &payload,
+            },
+        );
+        self.tx.execute(
+            "INSERT INTO events (seq, log_id, event_id, kind, schema_version, device_time, payload, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![seq, self.log_id, event_id, kind, EVENT_SCHEMA_VERSION, self.now, payload, prev_hash, hash],
+        )?;
+        Ok(seq)
+    }
+
+    /// Next value of a gap-free counter; the increment commits or rolls back
+    /// with the row that uses it.
+    pub fn next_counter(&self, scope: &str) -> Result<i64> {
+        Ok(self.tx.query_row(
+            "INSERT INTO counters (scope, value) VALUES (?1, 1)
+             ON CONFLICT(scope) DO UPDATE SET value = value + 1 RETURNING value",
+            [scope],
+            |r| r.get(0),
+        )?)
+    }
+
+    pub fn commit(self) -> Result<()> {
+        self.tx.commit()?;
+        Ok(())
+    }
+}
+
+/// Splits text into one FTS token per character, so that a phrase query
+/// matches any substring (Chinese names have no spaces to split on).
+pub fn name_tokens(name: &str) -> String {
+    let mut out = String::with_capacity(name.len() * 2);
+    for c in name.chars().filter(|c| c.is_alphanumeric()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
+}
+
+/// The FTS5 phrase query for a name fragment; `None` if nothing searchable.
+pub fn name_query(fragment: &str) -> Option<String> {
+    let tokens = name_tokens(fragment);
+    (!tokens.is_empty()).then(|| format!("\"{tokens}\""))
+}
