@@ -9,11 +9,41 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use yichuang_wire::{EventFields, GENESIS_HASH, chain_hash};
 
+/// One schema step: SQL, then an optional data step in the same transaction.
+pub struct Migration {
+    pub name: &'static str,
+    pub sql: &'static str,
+    pub backfill: Option<fn(&Transaction<'_>) -> Result<()>>,
+}
+
 /// Ordered migrations; `PRAGMA user_version` records how many were applied.
-pub const MIGRATIONS: &[(&str, &str)] = &[
-    ("core", include_str!("migrations/0001_core.sql")),
-    ("search", include_str!("migrations/0002_search.sql")),
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "core",
+        sql: include_str!("migrations/0001_core.sql"),
+        backfill: None,
+    },
+    Migration {
+        name: "search",
+        sql: include_str!("migrations/0002_search.sql"),
+        backfill: Some(backfill_name_index),
+    },
 ];
+
+/// Indexes the names of cases registered before the search index existed.
+fn backfill_name_index(tx: &Transaction<'_>) -> Result<()> {
+    let mut stmt = tx.prepare("SELECT id, applicant_name FROM cases")?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (id, name) in rows {
+        tx.execute(
+            "INSERT INTO case_name_fts (rowid, tokens) VALUES (?1, ?2)",
+            params![id, name_tokens(&name)],
+        )?;
+    }
+    Ok(())
+}
 
 pub const EVENT_SCHEMA_VERSION: u32 = 1;
 
@@ -52,13 +82,16 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
             supported: latest_version(),
         });
     }
-    for (i, (_, sql)) in MIGRATIONS.iter().enumerate() {
+    for (i, m) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
         if version <= current || version > target {
             continue;
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute_batch(sql)?;
+        tx.execute_batch(m.sql)?;
+        if let Some(backfill) = m.backfill {
+            backfill(&tx)?;
+        }
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
