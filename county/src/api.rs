@@ -13,8 +13,7 @@ use deadpool_postgres::Pool;
 use ed25519_dalek::SigningKey;
 use yichuang_wire::{
     EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, PROTOCOL_VERSION, ReleaseList,
-    UploadAck, UploadBatch, canonical_request, codes, headers, paths, sha256_hex,
-    verify_signature,
+    UploadAck, UploadBatch, canonical_request, codes, headers, paths, sha256_hex, verify_signature,
 };
 
 use crate::config::Config;
@@ -102,22 +101,44 @@ async fn authenticate(
         return Err(ApiError::StaleTimestamp);
     }
     if sha256_hex(body) != body_hash {
-        return Err(ApiError::BadSignature("body does not match its sha256 header".into()));
+        return Err(ApiError::BadSignature(
+            "body does not match its sha256 header".into(),
+        ));
     }
     let Some(device) = store::find_device(&st.pool, device_id).await? else {
         store::log_refusal(&st.pool, Some(device_id), codes::UNKNOWN_DEVICE, uri.path()).await;
         return Err(ApiError::UnknownDevice);
     };
     if alg != device.algorithm {
-        store::log_refusal(&st.pool, Some(device_id), codes::BAD_SIGNATURE, "algorithm mismatch").await;
+        store::log_refusal(
+            &st.pool,
+            Some(device_id),
+            codes::BAD_SIGNATURE,
+            "algorithm mismatch",
+        )
+        .await;
         return Err(ApiError::BadSignature(format!(
             "device enrolled with {}, request signed with {alg}",
             device.algorithm
         )));
     }
-    let msg = canonical_request(alg, device_id, method.as_str(), uri.path(), ts, nonce, body_hash);
+    let msg = canonical_request(
+        alg,
+        device_id,
+        method.as_str(),
+        uri.path(),
+        ts,
+        nonce,
+        body_hash,
+    );
     if let Err(e) = verify_signature(alg, &device.public_key, msg.as_bytes(), sig) {
-        store::log_refusal(&st.pool, Some(device_id), codes::BAD_SIGNATURE, &e.to_string()).await;
+        store::log_refusal(
+            &st.pool,
+            Some(device_id),
+            codes::BAD_SIGNATURE,
+            &e.to_string(),
+        )
+        .await;
         return Err(ApiError::BadSignature(e.to_string()));
     }
     if device.revoked {

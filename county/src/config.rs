@@ -131,6 +131,9 @@ mod tests {
         let s = format!("{cfg:?}");
         assert!(!s.contains("s3cret"), "{s}");
         assert!(s.contains("county:***@db:5432/yc"), "{s}");
-        assert_eq!(redact_url("host=db password=x user=u"), "host=db password=*** user=u");
+        assert_eq!(
+            redact_url("host=db password=x user=u"),
+            "host=db password=*** user=u"
+        );
     }
 }

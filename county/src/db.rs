@@ -41,7 +41,10 @@ pub async fn migrate(pool: &Pool) -> Result<Vec<i32>, StoreError> {
     )
     .await?;
     let current: i32 = tx
-        .query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
         .await?
         .get(0);
     let mut applied = Vec::new();

@@ -38,7 +38,10 @@ pub enum ApiError {
     #[error("request too large: {0}")]
     TooLarge(String),
     #[error("gap: the county expects seq {expected_seq} next")]
-    Gap { expected_seq: u64, head_hash: String },
+    Gap {
+        expected_seq: u64,
+        head_hash: String,
+    },
     #[error("fork at seq {seq}: the station's log differs from the county's copy")]
     Fork {
         seq: u64,
@@ -84,9 +87,15 @@ impl ApiError {
         use ApiError::*;
         let (code, zh) = match self {
             BadRequest(_) => (codes::BAD_REQUEST, "请求格式错误".to_owned()),
-            UnknownDevice => (codes::UNKNOWN_DEVICE, "本设备未在县级服务器登记，请重新注册".into()),
+            UnknownDevice => (
+                codes::UNKNOWN_DEVICE,
+                "本设备未在县级服务器登记，请重新注册".into(),
+            ),
             BadSignature(_) => (codes::BAD_SIGNATURE, "请求签名验证失败".into()),
-            StaleTimestamp => (codes::STALE_TIMESTAMP, "本机时间与服务器相差过大，请校准时间".into()),
+            StaleTimestamp => (
+                codes::STALE_TIMESTAMP,
+                "本机时间与服务器相差过大，请校准时间".into(),
+            ),
             ReplayedNonce => (codes::REPLAYED_NONCE, "重复的请求已被拒绝".into()),
             Revoked => (codes::REVOKED, "本设备已被县级管理员停用".into()),
             ClientTooOld { .. } => (codes::CLIENT_TOO_OLD, "客户端版本过旧，请升级".into()),
@@ -97,7 +106,9 @@ impl ApiError {
             ),
             Fork { seq, .. } => (
                 codes::FORK,
-                format!("第 {seq} 条记录与服务器已存副本不一致（可能从旧备份恢复），请联系县级管理员"),
+                format!(
+                    "第 {seq} 条记录与服务器已存副本不一致（可能从旧备份恢复），请联系县级管理员"
+                ),
             ),
             LogMismatch { .. } => (
                 codes::LOG_MISMATCH,

@@ -83,8 +83,8 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             eprintln!("one-time code for station {station}, valid {ttl} hours");
         }
         Command::Publish { kind, file } => {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
             let m = store::publish(&state.pool, &state.release_key, &kind, &bytes).await?;
             println!("{}", serde_json::to_string_pretty(&m)?);
         }

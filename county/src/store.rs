@@ -145,7 +145,10 @@ pub async fn enrol(
             "UPDATE enrol_codes SET used_at = now(), used_by = $2
              WHERE code_hash = $1 AND used_at IS NULL AND expires_at > now()
              RETURNING station_code",
-            &[&sha256_hex(normalise_code(&req.code).as_bytes()), &device_id],
+            &[
+                &sha256_hex(normalise_code(&req.code).as_bytes()),
+                &device_id,
+            ],
         )
         .await?;
     let Some(row) = row else {
@@ -243,7 +246,11 @@ fn check_envelope(batch: &UploadBatch) -> Result<(), ApiError> {
 
 /// Store a batch. Idempotent: events already stored with the same hash are
 /// skipped; a gap or a fork is refused with 409 and nothing is stored.
-pub async fn upload(pool: &Pool, device_id: &str, batch: &UploadBatch) -> Result<UploadAck, ApiError> {
+pub async fn upload(
+    pool: &Pool,
+    device_id: &str,
+    batch: &UploadBatch,
+) -> Result<UploadAck, ApiError> {
     check_envelope(batch)?;
     let events = &batch.events;
     let first = events[0].seq;
@@ -348,10 +355,11 @@ pub async fn upload(pool: &Pool, device_id: &str, batch: &UploadBatch) -> Result
         }
         let mut v = ChainVerifier::resume(&batch.log_id, head_seq, &head_hash);
         for e in new {
-            v.push(e).map_err(|err: ChainError| ApiError::ChainInvalid {
-                seq: err.seq(),
-                reason: err.to_string(),
-            })?;
+            v.push(e)
+                .map_err(|err: ChainError| ApiError::ChainInvalid {
+                    seq: err.seq(),
+                    reason: err.to_string(),
+                })?;
         }
         insert_events(&tx, device_id, &batch.log_id, new).await?;
         tx.execute(
@@ -461,7 +469,8 @@ pub async fn project(pool: &Pool, device_id: &str) -> Result<Vec<QuarantineNotic
             .await?;
         let mut last = from;
         // Latest update per case within this chunk (events are in seq order).
-        let mut cases: BTreeMap<String, (CaseUpdate, i64, String, String, String)> = BTreeMap::new();
+        let mut cases: BTreeMap<String, (CaseUpdate, i64, String, String, String)> =
+            BTreeMap::new();
         let mut q_seq = Vec::new();
         let mut q_kind = Vec::new();
         let mut q_reason = Vec::new();
@@ -545,7 +554,10 @@ pub async fn project_all(pool: &Pool) -> Result<usize, StoreError> {
     let ids: Vec<String> = {
         let client = pool.get().await?;
         client
-            .query("SELECT device_id FROM devices WHERE projected_seq < head_seq", &[])
+            .query(
+                "SELECT device_id FROM devices WHERE projected_seq < head_seq",
+                &[],
+            )
             .await?
             .iter()
             .map(|r| r.get(0))
@@ -573,7 +585,8 @@ pub async fn publish(
     }
     let mut client = pool.get().await?;
     let tx = client.transaction().await?;
-    tx.execute("SELECT pg_advisory_xact_lock(74616302)", &[]).await?;
+    tx.execute("SELECT pg_advisory_xact_lock(74616302)", &[])
+        .await?;
     let next: i64 = tx
         .query_one(
             "SELECT coalesce(max(version_no), 0) + 1 FROM releases WHERE kind = $1",

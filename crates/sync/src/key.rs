@@ -16,7 +16,12 @@ pub struct DeviceKey {
 
 impl fmt::Debug for DeviceKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DeviceKey({}:{}, secret hidden)", ALG_ED25519, self.public_key_hex())
+        write!(
+            f,
+            "DeviceKey({}:{}, secret hidden)",
+            ALG_ED25519,
+            self.public_key_hex()
+        )
     }
 }
 

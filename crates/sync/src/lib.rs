@@ -127,11 +127,11 @@ pub enum SyncError {
     Network(String),
     /// The county refused the device (unknown, bad signature, stale clock, bad code).
     #[error("refused by the county ({}): {}", .0.code, .0.message)]
-    Unauthorized(ErrorBody),
+    Unauthorized(Box<ErrorBody>),
     #[error("this device is revoked: {}", .0.message)]
-    Revoked(ErrorBody),
+    Revoked(Box<ErrorBody>),
     #[error("client too old: {}", .0.message)]
-    ClientTooOld(ErrorBody),
+    ClientTooOld(Box<ErrorBody>),
     /// The station's log differs from the county's copy at `seq` (e.g. the
     /// station was restored from an old backup). Needs an administrator.
     #[error(
@@ -149,7 +149,7 @@ pub enum SyncError {
     #[error("county answered {status}: {}", .body.as_ref().map(|b| b.message.as_str()).unwrap_or("(no body)"))]
     Refused {
         status: u16,
-        body: Option<ErrorBody>,
+        body: Option<Box<ErrorBody>>,
     },
     /// The county failed (5xx) or answered something we cannot read.
     #[error("county error {status}: {message}")]
@@ -179,9 +179,9 @@ impl SyncError {
     pub fn message_zh(&self) -> String {
         match self {
             SyncError::Network(_) => "无法连接县级服务器，稍后自动重试".into(),
-            SyncError::Unauthorized(b)
-            | SyncError::Revoked(b)
-            | SyncError::ClientTooOld(b) => b.message_zh.clone(),
+            SyncError::Unauthorized(b) | SyncError::Revoked(b) | SyncError::ClientTooOld(b) => {
+                b.message_zh.clone()
+            }
             SyncError::Fork { seq, .. } => format!(
                 "第 {seq} 条记录与县级服务器副本不一致（可能从旧备份恢复），已停止上传，请联系县级管理员"
             ),
@@ -280,16 +280,19 @@ fn json<T: serde::de::DeserializeOwned>(a: &Answer) -> Result<T, SyncError> {
 fn failure(a: &Answer) -> SyncError {
     let body = a.error_body();
     match (a.status, body) {
-        (401, Some(b)) => SyncError::Unauthorized(b),
-        (403, Some(b)) => SyncError::Revoked(b),
-        (426, Some(b)) => SyncError::ClientTooOld(b),
+        (401, Some(b)) => SyncError::Unauthorized(Box::new(b)),
+        (403, Some(b)) => SyncError::Revoked(Box::new(b)),
+        (426, Some(b)) => SyncError::ClientTooOld(Box::new(b)),
         (s, b) if s >= 500 || b.is_none() && !(400..500).contains(&s) => SyncError::Server {
             status: s,
             message: b
                 .map(|b| b.message)
                 .unwrap_or_else(|| String::from_utf8_lossy(&a.body).chars().take(200).collect()),
         },
-        (s, b) => SyncError::Refused { status: s, body: b },
+        (s, b) => SyncError::Refused {
+            status: s,
+            body: b.map(Box::new),
+        },
     }
 }
 
@@ -383,7 +386,8 @@ impl Client {
         loop {
             let a = self.signed_once(method, path, body)?;
             let stale = a.status == 401
-                && a.error_body().is_some_and(|b| b.code == codes::STALE_TIMESTAMP);
+                && a.error_body()
+                    .is_some_and(|b| b.code == codes::STALE_TIMESTAMP);
             if stale && !tried_skew {
                 tried_skew = true;
                 continue;
@@ -417,7 +421,10 @@ impl Client {
             }
             r.call()
         } else {
-            let mut r = self.agent.post(&url).header("content-type", "application/json");
+            let mut r = self
+                .agent
+                .post(&url)
+                .header("content-type", "application/json");
             for (k, v) in &hdrs {
                 r = r.header(*k, v.as_str());
             }
@@ -506,7 +513,9 @@ impl Client {
                     report.stored += ack.stored;
                     report.quarantined.extend(ack.quarantined);
                     if ack.acked_seq > acked {
-                        outbox.record_ack(ack.acked_seq, &ack.acked_hash).map_err(ob)?;
+                        outbox
+                            .record_ack(ack.acked_seq, &ack.acked_hash)
+                            .map_err(ob)?;
                         acked = ack.acked_seq;
                         acked_hash = ack.acked_hash;
                     }
@@ -531,14 +540,14 @@ impl Client {
                     if b.code == codes::LOG_MISMATCH {
                         return Err(SyncError::Refused {
                             status: 409,
-                            body: Some(b),
+                            body: Some(Box::new(b)),
                         });
                     }
                     let (Some(expected), Some(head_hash)) = (b.expected_seq, b.head_hash.clone())
                     else {
                         return Err(SyncError::Refused {
                             status: 409,
-                            body: Some(b),
+                            body: Some(Box::new(b)),
                         });
                     };
                     let head = expected.saturating_sub(1);
@@ -622,7 +631,9 @@ impl Client {
                 )));
             }
             if sha256_hex(&a.body) != m.sha256 {
-                return Err(invalid("snapshot SHA-256 does not match the manifest".into()));
+                return Err(invalid(
+                    "snapshot SHA-256 does not match the manifest".into(),
+                ));
             }
             sink.apply(&m, &a.body).map_err(sk)?;
             applied.push(m);
@@ -722,7 +733,7 @@ mod tests {
         let ev = chain(50, 1000);
         let (body, n) = encode_batch("L", &ev, 10_000).unwrap();
         assert!(body.len() <= 10_000, "{}", body.len());
-        assert!(n >= 5 && n < 50);
+        assert!((5..50).contains(&n));
         let parsed: UploadBatch = serde_json::from_slice(&body).unwrap();
         assert_eq!(parsed.events, ev[..n]);
         let err = encode_batch("L", &chain(1, 20_000), 10_000).unwrap_err();

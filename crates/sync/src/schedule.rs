@@ -209,7 +209,11 @@ mod tests {
         for n in 1..=10u32 {
             let d = s.on_failure(t0);
             let full = (Duration::from_secs(2) * 2u32.pow(n - 1)).min(Duration::from_secs(60));
-            assert!(d >= full / 2 && d <= full, "failure {n}: {d:?} not in [{:?}, {full:?}]", full / 2);
+            assert!(
+                d >= full / 2 && d <= full,
+                "failure {n}: {d:?} not in [{:?}, {full:?}]",
+                full / 2
+            );
             assert_eq!(s.due(t0 + d), Some(Trigger::Retry));
             prev_max = prev_max.max(d);
         }
@@ -237,7 +241,11 @@ mod tests {
         }
         let retry = s.next_due();
         s.notify_write(t0);
-        assert_eq!(s.next_due(), retry, "a write must not hammer a county that is down");
+        assert_eq!(
+            s.next_due(),
+            retry,
+            "a write must not hammer a county that is down"
+        );
         s.notify_network_up(t0 + Duration::from_secs(1));
         assert_eq!(s.due(t0 + Duration::from_secs(1)), Some(Trigger::NetworkUp));
         assert_eq!(s.consecutive_failures(), 0);

@@ -254,7 +254,7 @@ pub fn from_hex(s: &str) -> Option<Vec<u8>> {
         }
     }
     let b = s.as_bytes();
-    if b.len() % 2 != 0 {
+    if b.len() & 1 == 1 {
         return None;
     }
     b.chunks(2)
