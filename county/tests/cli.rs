@@ -1,0 +1,74 @@
+//! The admin commands of the `yichuang-county` binary.
+
+mod common;
+
+use std::process::Command;
+
+use common::{MemOutbox, MemSink, client, pg, server, test_options};
+use yichuang_sync::{Client, DeviceKey, SyncError};
+
+fn county(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+        .args(args)
+        .env("YICHUANG_COUNTY_DATABASE_URL", db)
+        .output()
+        .expect("run yichuang-county");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn admin_commands_enrol_publish_verify_and_revoke() {
+    let (srv, db) = server("yc_cli");
+    let (ok, code, err) = county(&db, &["enroll-code", "--station", "S042"]);
+    assert!(ok, "{err}");
+    let code = code.trim();
+    assert_eq!(code.len(), 14, "{code}");
+
+    let key = DeviceKey::generate().unwrap();
+    let reg = Client::enroll(&srv.url(), code, &key).unwrap();
+    assert_eq!(reg.station_code, "S042");
+    let c = client(&reg, &key, test_options());
+    let ob = MemOutbox::new("log-cli");
+    for i in 0..5 {
+        ob.append_case(&format!("C{i}"), "case.registered", "registered");
+    }
+    c.sync_once(&ob).unwrap();
+
+    let file = std::env::temp_dir().join(format!("yc-cli-catalog-{}.json", std::process::id()));
+    std::fs::write(&file, r#"{"items":[]}"#).unwrap();
+    let (ok, out, err) = county(&db, &["publish", "catalog", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("\"version\": \"1\""), "{out}");
+    let sink = MemSink::default();
+    assert_eq!(c.fetch_releases(&sink).unwrap().len(), 1);
+    let _ = std::fs::remove_file(&file);
+
+    let (ok, out, _) = county(&db, &["verify-chains"]);
+    assert!(ok && out.contains("OK (5 events)"), "{out}");
+    pg::execute(
+        &db,
+        "UPDATE events SET hash = repeat('a', 64) WHERE seq = 4",
+    );
+    let (ok, out, _) = county(&db, &["verify-chains"]);
+    assert!(!ok && out.contains("BAD at seq 4"), "{out}");
+
+    let (ok, _, err) = county(&db, &["revoke", &reg.device_id]);
+    assert!(ok, "{err}");
+    ob.append_case("C9", "case.registered", "registered");
+    assert!(matches!(c.sync_once(&ob), Err(SyncError::Revoked(_))));
+    let (ok, _, err) = county(&db, &["revoke", "dev-nobody"]);
+    assert!(!ok && err.contains("no device"), "{err}");
+
+    // No database configured: a clear error, not a panic.
+    let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+        .arg("verify-chains")
+        .env_remove("YICHUANG_COUNTY_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no database URL"));
+}
