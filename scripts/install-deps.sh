@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what yichuang needs on a Debian-family machine (Debian, Ubuntu, UOS,
+# Kylin), only what is missing. Usage: install-deps.sh [--test]
+set -euo pipefail
+
+want=(build-essential pkg-config ca-certificates curl
+      fonts-noto-cjk fonts-hanazono)          # notice fonts (DESIGN.md §6)
+if [ "${1:-}" = "--test" ]; then
+  want+=(poppler-utils qpdf postgresql)       # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL
+fi
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  # Debian's own rustc is too old for edition 2024; rustup installs a current one.
+  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt
+  # shellcheck disable=SC1091
+  . "$HOME/.cargo/env"
+fi

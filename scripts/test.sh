@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# The whole test suite (README "test" command; CI runs exactly this).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh --test
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+# --all-targets also runs the benchmarks' main() at smoke size (debug build).
+cargo test --workspace --all-targets
