@@ -126,7 +126,7 @@ impl Engine {
                 });
             }
         }
-        rows.sort_by(|a, b| (a.urgency, a.due).cmp(&(b.urgency, b.due)));
+        rows.sort_by_key(|r| (r.urgency, r.due));
         Ok(rows)
     }
 }

@@ -57,7 +57,7 @@ pub fn validate_resident_id(raw: &str, today: NaiveDate) -> Result<(String, Naiv
         .filter(|d| *d <= today && chrono::Datelike::year(d) >= 1900)
         .ok_or_else(|| bad("invalid birth date", "身份证号中的出生日期无效"))?;
     let expected = resident_id_check_char(first17).unwrap_or('?');
-    if last.chars().next() != Some(expected) {
+    if !last.starts_with(expected) {
         return Err(bad("checksum mismatch", "身份证号校验位不正确，请核对号码"));
     }
     Ok((id, birth))

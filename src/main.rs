@@ -35,6 +35,8 @@ struct Cli {
     cmd: Cmd,
 }
 
+// Parsed once per process: variant size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Cmd {
     /// 初始化站点数据库
@@ -190,6 +192,7 @@ struct LeaderArgs {
     leader_password: Option<String>,
 }
 
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum CaseCmd {
     /// 登记办件
