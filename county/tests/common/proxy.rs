@@ -196,7 +196,13 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, stats
             stats.delays.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(d).await;
         }
-        _ => {}
+        Fault::ResetMidRequest { .. } => {
+            stats.resets.fetch_add(1, Ordering::Relaxed);
+        }
+        Fault::CutResponse { .. } => {
+            stats.cuts.fetch_add(1, Ordering::Relaxed);
+        }
+        Fault::None => {}
     }
     let Ok(mut server) = TcpStream::connect(upstream).await else {
         stats.upstream_down.fetch_add(1, Ordering::Relaxed);
@@ -205,7 +211,6 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, stats
     };
     match fault {
         Fault::ResetMidRequest { after } => {
-            stats.resets.fetch_add(1, Ordering::Relaxed);
             let mut left = after;
             let mut buf = [0u8; 8192];
             while left > 0 {
@@ -223,7 +228,6 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, stats
             reset(server);
         }
         Fault::CutResponse { after } => {
-            stats.cuts.fetch_add(1, Ordering::Relaxed);
             let (mut cr, mut cw) = client.into_split();
             let (mut sr, mut sw) = server.into_split();
             let up = tokio::spawn(async move {
