@@ -448,9 +448,13 @@ fn load_face(spec: &FontSpec, bytes: Arc<Vec<u8>>, sha256: String) -> Result<Loa
     };
     let face = ttf_parser::Face::parse(&bytes, spec.face_index).map_err(|_| parse_err())?;
     let units_per_em = f32::from(face.units_per_em());
+    let space = face.glyph_index(' ').map(|g| g.0).unwrap_or(0);
+    // The PDF writer gets the face alone, with a stub cmap (see `sfnt`).
+    let program =
+        crate::sfnt::standalone_face(&bytes, spec.face_index, space).ok_or_else(parse_err)?;
     let mut warnings = Vec::new();
-    let parsed = printpdf::ParsedFont::from_bytes(&bytes, spec.face_index as usize, &mut warnings)
-        .ok_or_else(parse_err)?;
+    let parsed =
+        printpdf::ParsedFont::from_bytes(&program, 0, &mut warnings).ok_or_else(parse_err)?;
     let file_name = spec
         .path
         .file_name()

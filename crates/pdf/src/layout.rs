@@ -10,6 +10,8 @@ pub(crate) struct Glyph {
     pub ch: char,
     /// Index into `FontSet::fonts`.
     pub font: usize,
+    /// Glyph id in that face.
+    pub gid: u16,
     /// Natural advance in pt at the run's size.
     pub adv: f32,
 }
@@ -121,6 +123,7 @@ impl<'a> Measurer<'a> {
                 Some(Glyph {
                     ch,
                     font: i,
+                    gid: gid.0,
                     adv: adv / self.upem[i] * size,
                 })
             });
@@ -295,6 +298,7 @@ mod tests {
             .map(|ch| Glyph {
                 ch,
                 font: 0,
+                gid: 1,
                 adv: if ch.is_ascii() { 8.0 } else { 16.0 },
             })
             .collect()

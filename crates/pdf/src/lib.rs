@@ -8,6 +8,7 @@ mod date;
 mod fonts;
 mod layout;
 mod render;
+mod sfnt;
 
 use std::path::PathBuf;
 
@@ -41,6 +42,8 @@ pub enum PdfError {
     InvalidTable { field: String, reason: String },
     #[error("QR payload too long to encode ({len} bytes)")]
     QrTooLong { len: usize },
+    #[error("writing the PDF failed: {0}")]
+    Write(String),
 }
 
 impl PdfError {
@@ -71,6 +74,7 @@ impl PdfError {
                 format!("表格“{field}”格式错误：{reason}")
             }
             PdfError::QrTooLong { .. } => "二维码内容过长，无法生成".to_string(),
+            PdfError::Write(e) => format!("生成PDF失败：{e}"),
         }
     }
 }
