@@ -61,11 +61,11 @@ pub async fn claim_nonce(pool: &Pool, device_id: &str, nonce: &str) -> Result<bo
 /// Nonces only need to outlive the accepted clock skew (both directions).
 pub async fn prune_nonces(pool: &Pool, max_skew_ms: i64) -> Result<u64, StoreError> {
     let client = pool.get().await?;
-    let keep_ms = (2 * max_skew_ms + 60_000) as f64;
+    let keep_secs = (2 * max_skew_ms + 60_000) as f64 / 1000.0;
     Ok(client
         .execute(
-            "DELETE FROM nonces WHERE seen_at < now() - make_interval(secs => $1 / 1000.0)",
-            &[&keep_ms],
+            "DELETE FROM nonces WHERE seen_at < now() - make_interval(secs => $1::float8)",
+            &[&keep_secs],
         )
         .await?)
 }

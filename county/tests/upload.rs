@@ -246,6 +246,12 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
     assert_eq!(raw.send().0, 200);
     let (s, b, _) = raw.send();
     assert_eq!((s, b.unwrap().code.as_str()), (401, codes::REPLAYED_NONCE));
+    // Pruning keeps nonces younger than twice the skew window.
+    let pruned = srv.block_on(store::prune_nonces(&srv.state.pool, 600_000)).unwrap();
+    assert_eq!(pruned, 0);
+    pg::execute(&db, "UPDATE nonces SET seen_at = now() - interval '30 minutes'");
+    let pruned = srv.block_on(store::prune_nonces(&srv.state.pool, 600_000)).unwrap();
+    assert!(pruned >= 1);
 
     // Too old a protocol.
     let mut raw = RawRequest::new(&url, &reg.device_id, &key, body.clone());
