@@ -58,16 +58,6 @@ pub enum FontRole {
     Heading,
 }
 
-impl FontRole {
-    fn name(self) -> &'static str {
-        match self {
-            FontRole::Body => "body",
-            FontRole::Title => "title",
-            FontRole::Heading => "heading",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Body,
@@ -428,11 +418,6 @@ impl FontSet {
             .into_iter()
             .filter_map(|i| self.fonts.get(i).map(|f| f.spec.clone()))
             .collect()
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn role_name(role: FontRole) -> &'static str {
-        role.name()
     }
 }
 

@@ -329,6 +329,14 @@ impl<'a> Composer<'a> {
             .map(|r| lay_row(self, r, FontRole::Body))
             .collect::<Result<_, _>>()?;
 
+        // Narrow columns of one-line cells (序号, 状态) read better centred.
+        let centred: Vec<bool> = (0..ncols)
+            .map(|c| widths[c] <= 6 && body.iter().all(|r| r.get(c).is_none_or(|l| l.len() <= 1)))
+            .collect();
+        let all_centred = vec![true; ncols];
+        if self.has_flow {
+            self.y -= 4.0; // a little air between the text above and the rule
+        }
         let mut need_head = true;
         for cells in &body {
             let h = row_h(cells);
@@ -339,17 +347,17 @@ impl<'a> Composer<'a> {
             }
             if need_head {
                 if let Some(hd) = &head {
-                    self.table_row(hd, &xs, head_h, true);
+                    self.table_row(hd, &xs, head_h, &all_centred, true);
                 }
                 need_head = false;
             }
-            self.table_row(cells, &xs, h, false);
+            self.table_row(cells, &xs, h, &centred, false);
         }
         if body.is_empty()
             && let Some(hd) = &head
         {
             self.ensure(head_h);
-            self.table_row(hd, &xs, head_h, true);
+            self.table_row(hd, &xs, head_h, &all_centred, true);
         }
         // Leave a little air below the table, then snap back to the line grid.
         self.y -= 4.0;
@@ -357,7 +365,14 @@ impl<'a> Composer<'a> {
         Ok(())
     }
 
-    fn table_row(&mut self, cells: &[Vec<Line>], xs: &[f32], h: f32, header: bool) {
+    fn table_row(
+        &mut self,
+        cells: &[Vec<Line>],
+        xs: &[f32],
+        h: f32,
+        centred: &[bool],
+        header: bool,
+    ) {
         let top = self.y;
         let bottom = top - h;
         let (x_first, x_last) = (xs[0], xs[xs.len() - 1]);
@@ -387,7 +402,7 @@ impl<'a> Composer<'a> {
             let mut slot_top = top - (h - block_h) / 2.0;
             for line in lines {
                 let baseline = slot_top - TABLE_LINE / 2.0 - CJK_MID * TABLE_PT;
-                let x = if header {
+                let x = if centred.get(c).copied().unwrap_or(false) {
                     cell_x + (cell_w - line.width()) / 2.0
                 } else {
                     cell_x

@@ -386,3 +386,40 @@ fn font_hashes_name_each_file_once() {
     names.dedup();
     assert_eq!(names.len(), hashes.len());
 }
+
+#[test]
+fn discovery_finds_the_debian_faces_with_the_sc_index() {
+    let cfg = FontConfig::discover(&FontOverrides::default()).unwrap();
+    println!("{cfg:#?}");
+    let has = |chain: &[yichuang_pdf::FontSpec], file: &str, idx: u32| {
+        chain
+            .iter()
+            .any(|s| s.path.ends_with(file) && s.face_index == idx)
+    };
+    assert!(has(&cfg.body, "NotoSerifCJK-Regular.ttc", 2), "{cfg:?}");
+    assert!(has(&cfg.title, "NotoSerifCJK-Bold.ttc", 2), "{cfg:?}");
+    assert!(has(&cfg.heading, "NotoSansCJK-Bold.ttc", 2), "{cfg:?}");
+    assert!(has(&cfg.fallback, "HanaMinA.ttf", 0), "{cfg:?}");
+    assert!(has(&cfg.fallback, "HanaMinB.ttf", 0), "{cfg:?}");
+    // No face twice in a chain (Debian aliases HanaMinA as fonts-japanese-mincho.ttf).
+    for chain in [&cfg.body, &cfg.title, &cfg.heading, &cfg.fallback] {
+        let mut seen: Vec<_> = chain
+            .iter()
+            .map(|s| (std::fs::canonicalize(&s.path).unwrap(), s.face_index))
+            .collect();
+        let n = seen.len();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), n, "{chain:?}");
+    }
+
+    // Configured faces come first; `exclusive` skips the system search.
+    let only = FontOverrides {
+        body: vec![yichuang_pdf::FontSpec::new(NOTO_SERIF, 2)],
+        exclusive: true,
+        ..Default::default()
+    };
+    let cfg = FontConfig::discover(&only).unwrap();
+    assert_eq!(cfg.body.len(), 1);
+    assert!(cfg.fallback.is_empty() && cfg.title.is_empty());
+}

@@ -50,7 +50,7 @@ pub fn stdout(tool: &str, args: &[&str]) -> String {
 
 /// Writes `bytes` to a fresh file under the system temp dir.
 pub fn write_pdf(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("yichuang-pdf-tests-{}", std::process::id()));
+    let dir = std::env::temp_dir().join("yichuang-pdf-tests");
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join(format!("{name}.pdf"));
     std::fs::write(&path, bytes).expect("write pdf");
