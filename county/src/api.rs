@@ -12,8 +12,8 @@ use axum::{Json, middleware};
 use deadpool_postgres::Pool;
 use ed25519_dalek::SigningKey;
 use yichuang_wire::{
-    EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, PROTOCOL_VERSION, ReleaseList,
-    UploadAck, UploadBatch, canonical_request, codes, headers, paths, sha256_hex, verify_signature,
+    EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, ReleaseList, UploadAck,
+    UploadBatch, canonical_request, codes, headers, paths, sha256_hex, verify_signature,
 };
 
 use crate::config::Config;
@@ -241,6 +241,3 @@ async fn snapshot(
     )
         .into_response())
 }
-
-/// Used by the server's version check in tests and by `--version` style output.
-pub const SERVER_PROTOCOL: u32 = PROTOCOL_VERSION;

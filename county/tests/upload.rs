@@ -247,10 +247,17 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
     let (s, b, _) = raw.send();
     assert_eq!((s, b.unwrap().code.as_str()), (401, codes::REPLAYED_NONCE));
     // Pruning keeps nonces younger than twice the skew window.
-    let pruned = srv.block_on(store::prune_nonces(&srv.state.pool, 600_000)).unwrap();
+    let pruned = srv
+        .block_on(store::prune_nonces(&srv.state.pool, 600_000))
+        .unwrap();
     assert_eq!(pruned, 0);
-    pg::execute(&db, "UPDATE nonces SET seen_at = now() - interval '30 minutes'");
-    let pruned = srv.block_on(store::prune_nonces(&srv.state.pool, 600_000)).unwrap();
+    pg::execute(
+        &db,
+        "UPDATE nonces SET seen_at = now() - interval '30 minutes'",
+    );
+    let pruned = srv
+        .block_on(store::prune_nonces(&srv.state.pool, 600_000))
+        .unwrap();
     assert!(pruned >= 1);
 
     // Too old a protocol.
@@ -418,4 +425,50 @@ fn verify_chains_names_the_first_bad_seq() {
     );
     let bad = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
     assert_eq!(bad[0].first_bad.as_ref().map(|b| b.0), Some(7));
+}
+
+#[test]
+fn a_county_restored_from_backup_is_refilled_by_the_station() {
+    let (srv, db) = server("yc_refill");
+    let (reg, key) = enrol(&srv, &srv.url(), "S001");
+    let c = client(&reg, &key, test_options());
+    let ob = MemOutbox::new("log-refill");
+    fill(&ob, 10);
+    c.sync_once(&ob).unwrap();
+    // The county loses its last 5 events (restored from its own backup).
+    let hash5 = ob.events.lock().unwrap()[4].hash.clone();
+    pg::execute(&db, "DELETE FROM events WHERE seq > 5");
+    pg::execute(
+        &db,
+        &format!("UPDATE devices SET head_seq = 5, head_hash = '{hash5}', projected_seq = 5"),
+    );
+    fill(&ob, 2);
+    let r = c.sync_once(&ob).unwrap();
+    assert_eq!(r.resyncs, 1, "{r:?}");
+    assert_eq!((r.stored, r.acked_seq), (7, 12));
+    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 12);
+    let reports = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
+    assert_eq!(reports[0].first_bad, None);
+}
+
+#[test]
+fn a_station_clock_far_off_is_corrected_from_the_server_time() {
+    let (srv, _db) = server("yc_skew");
+    let (reg, key) = enrol(&srv, &srv.url(), "S001");
+    // The station's clock is 25 minutes slow: the first request is stale,
+    // the answer carries the county's time, the retry is accepted.
+    let c = client(
+        &reg,
+        &key,
+        ClientOptions {
+            local_clock_error_ms: -25 * 60 * 1000,
+            ..test_options()
+        },
+    );
+    let ob = MemOutbox::new("log-skew");
+    fill(&ob, 3);
+    let r = c.sync_once(&ob).unwrap();
+    assert_eq!(r.acked_seq, 3);
+    let skew = c.clock_skew_ms();
+    assert!((skew - 25 * 60 * 1000).abs() < 5_000, "skew {skew}");
 }

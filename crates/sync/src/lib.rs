@@ -8,6 +8,27 @@
 //!
 //! Invariant: a fork (the station's log differs from the county's copy) is
 //! reported as [`SyncError::Fork`] and never "repaired" by skipping events.
+//!
+//! A background thread drives it like this (the channel carries "a write
+//! happened" / "network is back" from the engine and the OS):
+//!
+//! ```text
+//! let mut sched = Scheduler::new(BackoffPolicy::default(), Instant::now());
+//! loop {
+//!     match rx.recv_timeout(sched.time_until_due(Instant::now())) {
+//!         Ok(Msg::Wrote) => sched.notify_write(Instant::now()),
+//!         Ok(Msg::NetworkUp) => sched.notify_network_up(Instant::now()),
+//!         Err(RecvTimeoutError::Disconnected) => break,
+//!         Err(RecvTimeoutError::Timeout) => {}
+//!     }
+//!     if sched.due(Instant::now()).is_some() {
+//!         match client.sync_once(&outbox).and_then(|_| client.fetch_releases(&sink)) {
+//!             Ok(_) => sched.on_success(Instant::now(), false),
+//!             Err(e) => { sched.on_failure(Instant::now()); }  // e.message_zh() for the window
+//!         }
+//!     }
+//! }
+//! ```
 
 mod key;
 mod schedule;
@@ -19,10 +40,11 @@ pub use key::{DeviceKey, DeviceRegistration};
 pub use schedule::{BackoffPolicy, Scheduler, Trigger};
 pub use yichuang_wire as wire;
 use yichuang_wire::{
-    EnrolRequest, EnrolResponse, ErrorBody, Event, GENESIS_HASH, HeadResponse, MAX_BATCH_BYTES,
-    MAX_BATCH_EVENTS, PROTOCOL_VERSION, QuarantineNotice, ReleaseList, ReleaseManifest, UploadAck,
-    canonical_request, codes, headers, paths, sha256_hex, verify_signature,
+    EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
+    PROTOCOL_VERSION, ReleaseList, UploadAck, canonical_request, codes, headers, paths, sha256_hex,
+    verify_signature,
 };
+pub use yichuang_wire::{Event, GENESIS_HASH, QuarantineNotice, ReleaseManifest};
 
 /// The station's event log as the sync client needs it. Implemented by the
 /// engine over SQLite; tests implement it over a `Vec`.
@@ -211,6 +233,9 @@ pub struct ClientOptions {
     pub max_resyncs: u32,
     /// Label sent at enrolment (for the county's audit log).
     pub label: String,
+    /// Added to the local clock; simulates a wrong station clock in tests.
+    /// The county's time on every answer corrects for it either way.
+    pub local_clock_error_ms: i64,
 }
 
 impl Default for ClientOptions {
@@ -223,6 +248,7 @@ impl Default for ClientOptions {
             max_batch_bytes: MAX_BATCH_BYTES,
             max_resyncs: 3,
             label: String::new(),
+            local_clock_error_ms: 0,
         }
     }
 }
@@ -363,6 +389,10 @@ impl Client {
         &self.registration
     }
 
+    fn local_now(&self) -> i64 {
+        local_ms() + self.options.local_clock_error_ms
+    }
+
     /// Server clock minus local clock as last observed (ms).
     pub fn clock_skew_ms(&self) -> i64 {
         self.skew_ms.load(Ordering::Relaxed)
@@ -398,7 +428,7 @@ impl Client {
 
     fn signed_once(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
         let alg = self.key.algorithm();
-        let ts = local_ms() + self.clock_skew_ms();
+        let ts = self.local_now() + self.clock_skew_ms();
         let nonce = Self::nonce()?;
         let body_hash = sha256_hex(body);
         let device = &self.registration.device_id;
@@ -437,7 +467,8 @@ impl Client {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<i64>().ok())
         {
-            self.skew_ms.store(server - local_ms(), Ordering::Relaxed);
+            self.skew_ms
+                .store(server - self.local_now(), Ordering::Relaxed);
         }
         read_answer(resp)
     }
