@@ -472,3 +472,64 @@ fn a_station_clock_far_off_is_corrected_from_the_server_time() {
     let skew = c.clock_skew_ms();
     assert!((skew - 25 * 60 * 1000).abs() < 5_000, "skew {skew}");
 }
+
+#[test]
+fn concurrent_resends_of_one_batch_store_it_once() {
+    let (srv, db) = server("yc_concurrent");
+    let (reg, key) = enrol(&srv, &srv.url(), "S001");
+    let ob = MemOutbox::new("log-conc");
+    fill(&ob, 200);
+    let body = batch_body("log-conc", &ob.events.lock().unwrap());
+    let url = srv.url();
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let hs: Vec<_> = (0..6)
+            .map(|_| {
+                s.spawn(|| {
+                    RawRequest::new(&url, &reg.device_id, &key, body.clone())
+                        .send()
+                        .0
+                })
+            })
+            .collect();
+        hs.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses, vec![200; 6]);
+    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 200);
+    let head = client(&reg, &key, test_options()).county_head().unwrap();
+    assert_eq!(
+        (head.head_seq, head.log_id.as_deref()),
+        (200, Some("log-conc"))
+    );
+    assert_eq!(head.head_hash, ob.events.lock().unwrap()[199].hash);
+}
+
+#[test]
+fn a_log_belongs_to_one_device() {
+    let (srv, _db) = server("yc_logbind");
+    let (reg_a, key_a) = enrol(&srv, &srv.url(), "S001");
+    let (reg_b, key_b) = enrol(&srv, &srv.url(), "S002");
+    let ob = MemOutbox::new("log-shared");
+    fill(&ob, 3);
+    client(&reg_a, &key_a, test_options())
+        .sync_once(&ob)
+        .unwrap();
+    // Another device may not upload into A's log (e.g. a copied database).
+    ob.forget_ack();
+    let err = client(&reg_b, &key_b, test_options())
+        .sync_once(&ob)
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Refused { status: 409, body: Some(b) } if b.code == codes::LOG_MISMATCH),
+        "{err}"
+    );
+    // And A may not switch to another log.
+    let other = MemOutbox::new("log-other");
+    fill(&other, 1);
+    let err = client(&reg_a, &key_a, test_options())
+        .sync_once(&other)
+        .unwrap_err();
+    assert!(
+        matches!(&err, SyncError::Refused { status: 409, .. }),
+        "{err}"
+    );
+}
