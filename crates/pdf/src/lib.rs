@@ -83,6 +83,7 @@ impl PdfError {
 /// `Document` re-renders to the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Document {
+    /// Centred, wrapped into balanced lines; `\n` forces a break.
     pub title: String,
     pub doc_no: Option<String>,
     pub blocks: Vec<Block>,

@@ -181,32 +181,36 @@ impl<'a> Composer<'a> {
     }
 
     fn title(&mut self, doc: &Document) -> Result<(), PdfError> {
-        if !doc.title.trim().is_empty() {
-            let glyphs = self.shape(FontRole::Title, TITLE_PT, "标题", &doc.title)?;
+        // "\n" in the title is an explicit break (the engine knows the word
+        // boundaries GB/T 9704 asks titles to break at; we do not).
+        let mut lines = Vec::new();
+        for part in doc.title.split('\n').filter(|p| !p.trim().is_empty()) {
+            let glyphs = self.shape(FontRole::Title, TITLE_PT, "标题", part)?;
             let flow = Flow {
                 width: TEXT_W,
                 indent: 0.0,
                 base_tc: 0.0,
                 justify: false,
             };
-            let mut lines = break_lines(&glyphs, flow);
-            if lines.len() > 1 {
+            let mut part_lines = break_lines(&glyphs, flow);
+            if part_lines.len() > 1 {
                 // GB/T 9704 asks for a symmetric title: balance the line lengths.
                 let total: f32 = glyphs.iter().map(|g| g.adv).sum();
-                let n = lines.len() as f32;
+                let n = part_lines.len() as f32;
                 let balanced = Flow {
                     width: (total / n + TITLE_PT).min(TEXT_W),
                     ..flow
                 };
                 let again = break_lines(&glyphs, balanced);
-                if again.len() == lines.len() {
-                    lines = again;
+                if again.len() == part_lines.len() {
+                    part_lines = again;
                 }
             }
-            self.flow_lines(&lines, TITLE_PT, TITLE_PITCH, |l| {
-                LEFT + (TEXT_W - l.width()) / 2.0
-            });
+            lines.extend(part_lines);
         }
+        self.flow_lines(&lines, TITLE_PT, TITLE_PITCH, |l| {
+            LEFT + (TEXT_W - l.width()) / 2.0
+        });
         if let Some(no) = doc.doc_no.as_deref().filter(|s| !s.trim().is_empty()) {
             let glyphs = self.shape(FontRole::Body, BODY_PT, "文号", no)?;
             let lines = break_lines(&glyphs, Self::body_flow(false, false));
@@ -314,8 +318,8 @@ impl<'a> Composer<'a> {
                 }
                 Ok(out)
             };
-        let row_h = |cells: &[Vec<Line>]| {
-            let n = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let row_h = |cells: &[&[Line]]| {
+            let n = cells.iter().map(|c| c.len()).max().unwrap_or(1).max(1);
             n as f32 * TABLE_LINE + 2.0 * TABLE_PAD_Y
         };
         let head = if headers.is_empty() {
@@ -323,7 +327,10 @@ impl<'a> Composer<'a> {
         } else {
             Some(lay_row(self, headers, FontRole::Heading)?)
         };
-        let head_h = head.as_ref().map(|h| row_h(h)).unwrap_or(0.0);
+        let head_h = head
+            .as_ref()
+            .map(|h| row_h(&h.iter().map(Vec::as_slice).collect::<Vec<_>>()))
+            .unwrap_or(0.0);
         let body: Vec<Vec<Vec<Line>>> = rows
             .iter()
             .map(|r| lay_row(self, r, FontRole::Body))
@@ -337,21 +344,49 @@ impl<'a> Composer<'a> {
         if self.has_flow {
             self.y -= 4.0; // a little air between the text above and the rule
         }
+        let head: Option<Vec<&[Line]>> =
+            head.as_ref().map(|h| h.iter().map(Vec::as_slice).collect());
+        let capacity = TOP_Y - BOTTOM_Y;
         let mut need_head = true;
         for cells in &body {
-            let h = row_h(cells);
-            let h_with_head = if need_head { h + head_h } else { h };
-            if self.y - h_with_head < BOTTOM_Y - EPS && self.has_flow {
+            let mut rest: Vec<&[Line]> = cells.iter().map(Vec::as_slice).collect();
+            loop {
+                let h = row_h(&rest);
+                let head_extra = if need_head { head_h } else { 0.0 };
+                let fits = self.y - h - head_extra >= BOTTOM_Y - EPS;
+                if !fits && self.has_flow && h + head_h <= capacity {
+                    // Move the whole row to the next page.
+                    self.new_page();
+                    need_head = true;
+                    continue;
+                }
+                // Either it fits, or the row is taller than a page: take what fits.
+                let room = self.y - BOTTOM_Y - head_extra - 2.0 * TABLE_PAD_Y;
+                let k = if fits {
+                    usize::MAX
+                } else {
+                    (room / TABLE_LINE + EPS).floor().max(0.0) as usize
+                };
+                if k == 0 {
+                    self.new_page();
+                    need_head = true;
+                    continue;
+                }
+                if need_head {
+                    if let Some(hd) = &head {
+                        self.table_row(hd, &xs, head_h, &all_centred, true);
+                    }
+                    need_head = false;
+                }
+                let part: Vec<&[Line]> = rest.iter().map(|c| &c[..k.min(c.len())]).collect();
+                self.table_row(&part, &xs, row_h(&part), &centred, false);
+                rest = rest.iter().map(|c| &c[k.min(c.len())..]).collect();
+                if rest.iter().all(|c| c.is_empty()) {
+                    break;
+                }
                 self.new_page();
                 need_head = true;
             }
-            if need_head {
-                if let Some(hd) = &head {
-                    self.table_row(hd, &xs, head_h, &all_centred, true);
-                }
-                need_head = false;
-            }
-            self.table_row(cells, &xs, h, &centred, false);
         }
         if body.is_empty()
             && let Some(hd) = &head
@@ -365,14 +400,7 @@ impl<'a> Composer<'a> {
         Ok(())
     }
 
-    fn table_row(
-        &mut self,
-        cells: &[Vec<Line>],
-        xs: &[f32],
-        h: f32,
-        centred: &[bool],
-        header: bool,
-    ) {
+    fn table_row(&mut self, cells: &[&[Line]], xs: &[f32], h: f32, centred: &[bool], header: bool) {
         let top = self.y;
         let bottom = top - h;
         let (x_first, x_last) = (xs[0], xs[xs.len() - 1]);
@@ -394,7 +422,7 @@ impl<'a> Composer<'a> {
                 dash: false,
             });
         }
-        for (c, lines) in cells.iter().enumerate() {
+        for (c, lines) in cells.iter().copied().enumerate() {
             let cell_x = xs[c] + TABLE_PAD_X;
             let cell_w = xs[c + 1] - xs[c] - 2.0 * TABLE_PAD_X;
             // Short cells are centred vertically within the row.

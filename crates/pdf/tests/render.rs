@@ -423,3 +423,143 @@ fn discovery_finds_the_debian_faces_with_the_sc_index() {
     assert_eq!(cfg.body.len(), 1);
     assert!(cfg.fallback.is_empty() && cfg.title.is_empty());
 }
+
+#[test]
+fn a_page_holds_22_lines_of_28_characters() {
+    let glyphs: Vec<char> = "国家标准公文格式版心".chars().collect();
+    let text = |n: usize| -> String { (0..n).map(|i| glyphs[i % glyphs.len()]).collect() };
+    let page = |n: usize| {
+        doc(
+            "",
+            vec![Block::Paragraph {
+                text: text(n),
+                indent_first: false,
+                field: "正文".into(),
+            }],
+        )
+    };
+    let full = write_pdf("grid-full", &render(&page(28 * 22), fonts()).unwrap());
+    assert_eq!(page_count(&full), 1, "616 characters fit on one page");
+    let layout = text_layout(&full);
+    let lines: Vec<&str> = layout
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('—'))
+        .collect();
+    assert_eq!(lines.len(), 22, "{layout}");
+    assert!(lines.iter().all(|l| l.chars().count() == 28), "{layout}");
+
+    let over = write_pdf("grid-over", &render(&page(28 * 22 + 1), fonts()).unwrap());
+    assert_eq!(page_count(&over), 2, "the 617th character starts page 2");
+
+    // The text block starts 28 mm from the left and 37 mm from the top.
+    let bbox = stdout("pdftotext", &["-bbox", full.to_str().unwrap(), "-"]);
+    let first = bbox.lines().find(|l| l.contains("<word")).unwrap();
+    let attr = |name: &str| -> f32 {
+        let start = first.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        first[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mm = |pt: f32| pt * 25.4 / 72.0;
+    assert!((mm(attr("xMin")) - 28.0).abs() < 0.5, "{first}");
+    assert!(
+        mm(attr("yMin")) > 37.0 && mm(attr("yMin")) < 40.0,
+        "{first}"
+    );
+    assert!((mm(attr("xMax")) - (28.0 + 156.0)).abs() < 1.0, "{first}");
+}
+
+#[test]
+fn title_wraps_to_balanced_centred_lines_and_markers_and_notes_print() {
+    let mut d = doc(
+        "关于青山区人力资源和社会保障局办理失业保险金申领事项的不予受理通知书",
+        vec![
+            Block::Marker("作废".into()),
+            para("正文。", "正文"),
+            Block::Spacer { lines: 2 },
+            para("正文二。", "正文"),
+        ],
+    );
+    d.footer_note = Some("注：本通知书一式两份，一份交申请人，一份存档。".into());
+    let path = write_pdf("title", &render(&d, fonts()).unwrap());
+    let layout = text_layout(&path);
+    let title_lines: Vec<&str> = layout
+        .lines()
+        .filter(|l| l.contains("关于") || l.contains("通知书") && !l.contains("注"))
+        .collect();
+    assert_eq!(title_lines.len(), 2, "{layout}");
+    let lens: Vec<usize> = title_lines
+        .iter()
+        .map(|l| l.trim().chars().count())
+        .collect();
+    assert!(lens[0].abs_diff(lens[1]) <= 2, "balanced: {lens:?}");
+    assert_in_order(
+        &layout,
+        &[
+            "作废",
+            "关于",
+            "通知书",
+            "正文。",
+            "正文二。",
+            "注：本通知书一式两份",
+        ],
+    );
+}
+
+#[test]
+fn a_table_row_taller_than_a_page_is_split_across_pages() {
+    let long: String = (1..=60)
+        .map(|i| format!("第{i}条说明文字较长需要换行。"))
+        .collect();
+    let d = doc(
+        "",
+        vec![Block::Table {
+            headers: vec!["序号".into(), "说明".into()],
+            rows: vec![
+                vec!["1".into(), long.clone()],
+                vec!["2".into(), "末行".into()],
+            ],
+            col_widths_chars: vec![4, 24],
+            field: "说明".into(),
+        }],
+    );
+    let path = write_pdf("tallrow", &render(&d, fonts()).unwrap());
+    let pages = page_count(&path);
+    assert!(pages >= 2, "{pages}");
+    let raw = text_raw(&path);
+    assert_in_order(
+        &raw,
+        &["第1条", "第30条", "第60条说明文字较长需要换行。", "末行"],
+    );
+    // Nothing is drawn below the text area except the page number.
+    let bbox = stdout("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+    let bottom_limit = (297.0 - 35.0) * 72.0 / 25.4 + 1.0;
+    for line in bbox.lines().filter(|l| l.contains("<word")) {
+        let y_max: f32 = line
+            .split("yMax=\"")
+            .nth(1)
+            .and_then(|v| v.split('"').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap();
+        let word = line
+            .split('>')
+            .nth(1)
+            .and_then(|w| w.split('<').next())
+            .unwrap();
+        let page_no = word == "—" || word.chars().all(|c| c.is_ascii_digit());
+        assert!(y_max <= bottom_limit || page_no, "{line}");
+    }
+    for p in 1..=pages {
+        let t = stdout(
+            "pdftotext",
+            &[
+                "-f",
+                &p.to_string(),
+                "-l",
+                &p.to_string(),
+                path.to_str().unwrap(),
+                "-",
+            ],
+        );
+        assert!(t.contains("说明"), "header on page {p}");
+    }
+}
