@@ -63,7 +63,7 @@ fn main() {
     for e in &mut raw {
         e.log_id = "log-bench-raw".into();
     }
-    let pool = srv.state.pool.clone();
+    let pool = srv.state.storage.pool.clone();
     let t = Instant::now();
     srv.block_on(async {
         let mut client = pool.get().await.expect("connection");

@@ -9,7 +9,6 @@ use axum::http::{HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, middleware};
-use deadpool_postgres::Pool;
 use ed25519_dalek::SigningKey;
 use yichuang_wire::{
     EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, ReleaseList, UploadAck,
@@ -19,22 +18,23 @@ use yichuang_wire::{
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::now_ms;
-use crate::store::{self, Device};
+use crate::storage::{PgStorage, Storage};
+use crate::store::Device;
 
 #[derive(Clone)]
-pub struct AppState {
-    pub pool: Pool,
+pub struct AppState<S = PgStorage> {
+    pub storage: S,
     pub config: Arc<Config>,
     pub release_key: Arc<SigningKey>,
 }
 
-pub fn router(state: AppState) -> Router {
+pub fn router<S: Storage>(state: AppState<S>) -> Router {
     Router::new()
-        .route(paths::ENROL, post(enrol))
-        .route(paths::UPLOAD, post(upload))
-        .route(paths::HEAD, get(head))
-        .route(paths::RELEASES, get(releases))
-        .route("/v1/releases/{kind}/{version}", get(snapshot))
+        .route(paths::ENROL, post(enrol::<S>))
+        .route(paths::UPLOAD, post(upload::<S>))
+        .route(paths::HEAD, get(head::<S>))
+        .route(paths::RELEASES, get(releases::<S>))
+        .route("/v1/releases/{kind}/{version}", get(snapshot::<S>))
         .route("/healthz", get(|| async { "ok" }))
         // Bodies past the batch limit get our own JSON 413 below; this cap
         // only stops absurd bodies before they are read.
@@ -55,7 +55,7 @@ fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-fn check_protocol(st: &AppState, h: &HeaderMap) -> Result<(), ApiError> {
+fn check_protocol<S>(st: &AppState<S>, h: &HeaderMap) -> Result<(), ApiError> {
     let v: u32 = header(h, headers::PROTOCOL)
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
@@ -76,8 +76,8 @@ fn token_ok(s: &str, max: usize) -> bool {
 
 /// Check a signed request: protocol, timestamp, body hash, device, signature,
 /// revocation, nonce. Refusals of a device are logged.
-async fn authenticate(
-    st: &AppState,
+async fn authenticate<S: Storage>(
+    st: &AppState<S>,
     method: &Method,
     uri: &Uri,
     h: &HeaderMap,
@@ -105,18 +105,16 @@ async fn authenticate(
             "body does not match its sha256 header".into(),
         ));
     }
-    let Some(device) = store::find_device(&st.pool, device_id).await? else {
-        store::log_refusal(&st.pool, Some(device_id), codes::UNKNOWN_DEVICE, uri.path()).await;
+    let Some(device) = st.storage.find_device(device_id).await? else {
+        st.storage
+            .log_refusal(Some(device_id), codes::UNKNOWN_DEVICE, uri.path())
+            .await;
         return Err(ApiError::UnknownDevice);
     };
     if alg != device.algorithm {
-        store::log_refusal(
-            &st.pool,
-            Some(device_id),
-            codes::BAD_SIGNATURE,
-            "algorithm mismatch",
-        )
-        .await;
+        st.storage
+            .log_refusal(Some(device_id), codes::BAD_SIGNATURE, "algorithm mismatch")
+            .await;
         return Err(ApiError::BadSignature(format!(
             "device enrolled with {}, request signed with {alg}",
             device.algorithm
@@ -132,43 +130,45 @@ async fn authenticate(
         body_hash,
     );
     if let Err(e) = verify_signature(alg, &device.public_key, msg.as_bytes(), sig) {
-        store::log_refusal(
-            &st.pool,
-            Some(device_id),
-            codes::BAD_SIGNATURE,
-            &e.to_string(),
-        )
-        .await;
+        st.storage
+            .log_refusal(Some(device_id), codes::BAD_SIGNATURE, &e.to_string())
+            .await;
         return Err(ApiError::BadSignature(e.to_string()));
     }
     if device.revoked {
-        store::log_refusal(&st.pool, Some(device_id), codes::REVOKED, uri.path()).await;
+        st.storage
+            .log_refusal(Some(device_id), codes::REVOKED, uri.path())
+            .await;
         return Err(ApiError::Revoked);
     }
-    if !store::claim_nonce(&st.pool, device_id, nonce).await? {
-        store::log_refusal(&st.pool, Some(device_id), codes::REPLAYED_NONCE, nonce).await;
+    if !st.storage.claim_nonce(device_id, nonce).await? {
+        st.storage
+            .log_refusal(Some(device_id), codes::REPLAYED_NONCE, nonce)
+            .await;
         return Err(ApiError::ReplayedNonce);
     }
     Ok(device)
 }
 
-async fn enrol(
-    State(st): State<AppState>,
+async fn enrol<S: Storage>(
+    State(st): State<AppState<S>>,
     h: HeaderMap,
     body: Bytes,
 ) -> Result<Json<EnrolResponse>, ApiError> {
     check_protocol(&st, &h)?;
     let req: EnrolRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let resp = store::enrol(&st.pool, &req, &st.release_key).await;
+    let resp = st.storage.enrol(&req, &st.release_key).await;
     if let Err(ApiError::BadCode) = &resp {
-        store::log_refusal(&st.pool, None, codes::BAD_CODE, &req.label).await;
+        st.storage
+            .log_refusal(None, codes::BAD_CODE, &req.label)
+            .await;
     }
     resp.map(Json)
 }
 
-async fn upload(
-    State(st): State<AppState>,
+async fn upload<S: Storage>(
+    State(st): State<AppState<S>>,
     method: Method,
     uri: Uri,
     h: HeaderMap,
@@ -183,9 +183,9 @@ async fn upload(
     }
     let batch: UploadBatch =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let mut ack = store::upload(&st.pool, &device.device_id, &batch).await?;
+    let mut ack = st.storage.upload(&device.device_id, &batch).await?;
     // The events are committed; validation problems are reported, never refused.
-    match store::project(&st.pool, &device.device_id).await {
+    match st.storage.project(&device.device_id).await {
         Ok(q) => ack.quarantined = q,
         Err(e) => eprintln!(
             "yichuang-county: projection of {} deferred: {e}",
@@ -195,19 +195,19 @@ async fn upload(
     Ok(Json(ack))
 }
 
-async fn head(
-    State(st): State<AppState>,
+async fn head<S: Storage>(
+    State(st): State<AppState<S>>,
     method: Method,
     uri: Uri,
     h: HeaderMap,
     body: Bytes,
 ) -> Result<Json<HeadResponse>, ApiError> {
     let device = authenticate(&st, &method, &uri, &h, &body).await?;
-    store::head(&st.pool, &device.device_id).await.map(Json)
+    st.storage.head(&device.device_id).await.map(Json)
 }
 
-async fn releases(
-    State(st): State<AppState>,
+async fn releases<S: Storage>(
+    State(st): State<AppState<S>>,
     method: Method,
     uri: Uri,
     h: HeaderMap,
@@ -215,13 +215,13 @@ async fn releases(
 ) -> Result<Json<ReleaseList>, ApiError> {
     authenticate(&st, &method, &uri, &h, &body).await?;
     Ok(Json(ReleaseList {
-        releases: store::latest_releases(&st.pool).await?,
+        releases: st.storage.latest_releases().await?,
         server_time_ms: now_ms(),
     }))
 }
 
-async fn snapshot(
-    State(st): State<AppState>,
+async fn snapshot<S: Storage>(
+    State(st): State<AppState<S>>,
     Path((kind, version)): Path<(String, String)>,
     method: Method,
     uri: Uri,
@@ -229,7 +229,9 @@ async fn snapshot(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     authenticate(&st, &method, &uri, &h, &body).await?;
-    let content = store::release_content(&st.pool, &kind, &version)
+    let content = st
+        .storage
+        .release_content(&kind, &version)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok((

@@ -8,6 +8,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod storage;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -17,6 +18,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 pub use api::{AppState, router};
 pub use config::Config;
 pub use error::{ApiError, StoreError};
+pub use storage::{PgStorage, Storage};
 
 /// Unix milliseconds of the server clock.
 pub fn now_ms() -> i64 {
@@ -44,25 +46,26 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     let pool = db::make_pool(&config.database_url, config.pool_size)?;
     db::migrate(&pool).await?;
     let release_key = db::release_key(&pool).await?;
-    store::project_all(&pool).await?;
+    let storage = PgStorage { pool };
+    storage.project_all().await?;
     Ok(AppState {
-        pool,
+        storage,
         config: Arc::new(config),
         release_key: Arc::new(release_key),
     })
 }
 
 /// Serve until `shutdown` resolves; prunes old nonces in the background.
-pub async fn serve(
+pub async fn serve<S: Storage>(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: AppState<S>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let pool = state.pool.clone();
+    let storage = state.storage.clone();
     let skew = state.config.max_skew_ms;
     let pruner = tokio::spawn(async move {
         loop {
-            if let Err(e) = store::prune_nonces(&pool, skew).await {
+            if let Err(e) = storage.prune_nonces(skew).await {
                 eprintln!("yichuang-county: nonce pruning failed: {e}");
             }
             tokio::time::sleep(Duration::from_secs(60)).await;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use yichuang_county::{Config, prepare, serve, store};
+use yichuang_county::{Config, Storage, prepare, serve};
 
 #[derive(Parser)]
 #[command(name = "yichuang-county", about = "一窗 county server")]
@@ -78,18 +78,21 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             .await?;
         }
         Command::EnrollCode { station } => {
-            let code = store::issue_enrol_code(&state.pool, &station, ttl).await?;
+            let code = state.storage.issue_enrol_code(&station, ttl).await?;
             println!("{code}");
             eprintln!("one-time code for station {station}, valid {ttl} hours");
         }
         Command::Publish { kind, file } => {
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let m = store::publish(&state.pool, &state.release_key, &kind, &bytes).await?;
+            let m = state
+                .storage
+                .publish(&state.release_key, &kind, &bytes)
+                .await?;
             println!("{}", serde_json::to_string_pretty(&m)?);
         }
         Command::VerifyChains => {
-            let reports = store::verify_chains(&state.pool).await?;
+            let reports = state.storage.verify_chains().await?;
             let mut bad = 0;
             for r in &reports {
                 match &r.first_bad {
@@ -106,7 +109,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             }
         }
         Command::Revoke { device } => {
-            if !store::revoke(&state.pool, &device).await? {
+            if !state.storage.revoke(&device).await? {
                 return Err(format!("no device {device}").into());
             }
             println!("revoked {device}");

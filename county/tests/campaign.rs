@@ -68,7 +68,7 @@ fn fault_campaign_loses_and_duplicates_nothing() {
         .collect();
     first
         .block_on(store::publish(
-            &first.state.pool,
+            &first.state.storage.pool,
             &first.state.release_key,
             "catalog",
             b"catalog for the campaign",
@@ -253,7 +253,9 @@ fn fault_campaign_loses_and_duplicates_nothing() {
             projection_mismatches += 1;
         }
     }
-    let reports = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
+    let reports = srv
+        .block_on(store::verify_chains(&srv.state.storage.pool))
+        .unwrap();
     let chains_ok = reports.iter().filter(|r| r.first_bad.is_none()).count();
     let quarantined = pg::query_i64(&db, "SELECT count(*) FROM quarantine");
     let poison = poison.load(Ordering::Relaxed) as i64;

@@ -16,7 +16,7 @@ fn releases_are_fetched_verified_and_applied_in_order() {
 
     let publish = |kind: &str, bytes: &[u8]| {
         srv.block_on(store::publish(
-            &srv.state.pool,
+            &srv.state.storage.pool,
             &srv.state.release_key,
             kind,
             bytes,
@@ -41,7 +41,7 @@ fn releases_are_fetched_verified_and_applied_in_order() {
     // Unknown kinds are refused at publish time.
     assert!(
         srv.block_on(store::publish(
-            &srv.state.pool,
+            &srv.state.storage.pool,
             &srv.state.release_key,
             "fonts",
             b"x"
@@ -58,7 +58,7 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
     let sink = MemSink::default();
     let publish = |kind: &str, bytes: &[u8]| {
         srv.block_on(store::publish(
-            &srv.state.pool,
+            &srv.state.storage.pool,
             &srv.state.release_key,
             kind,
             bytes,

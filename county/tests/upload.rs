@@ -170,7 +170,9 @@ fn a_station_restored_from_an_old_backup_is_a_fork_and_nothing_is_accepted() {
     assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 10);
 
     // verify-chains still finds the county's copy intact.
-    let reports = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
+    let reports = srv
+        .block_on(store::verify_chains(&srv.state.storage.pool))
+        .unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].first_bad, None);
     assert_eq!(reports[0].events, 10);
@@ -248,7 +250,7 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
     assert_eq!((s, b.unwrap().code.as_str()), (401, codes::REPLAYED_NONCE));
     // Pruning keeps nonces younger than twice the skew window.
     let pruned = srv
-        .block_on(store::prune_nonces(&srv.state.pool, 600_000))
+        .block_on(store::prune_nonces(&srv.state.storage.pool, 600_000))
         .unwrap();
     assert_eq!(pruned, 0);
     pg::execute(
@@ -256,7 +258,7 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
         "UPDATE nonces SET seen_at = now() - interval '30 minutes'",
     );
     let pruned = srv
-        .block_on(store::prune_nonces(&srv.state.pool, 600_000))
+        .block_on(store::prune_nonces(&srv.state.storage.pool, 600_000))
         .unwrap();
     assert!(pruned >= 1);
 
@@ -268,7 +270,7 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
 
     // Revoked.
     assert!(
-        srv.block_on(store::revoke(&srv.state.pool, &reg.device_id))
+        srv.block_on(store::revoke(&srv.state.storage.pool, &reg.device_id))
             .unwrap()
     );
     ob.append_case("C9", "case.registered", "registered");
@@ -417,13 +419,17 @@ fn verify_chains_names_the_first_bad_seq() {
     let ob = MemOutbox::new("log-verify");
     fill(&ob, 12);
     c.sync_once(&ob).unwrap();
-    let ok = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
+    let ok = srv
+        .block_on(store::verify_chains(&srv.state.storage.pool))
+        .unwrap();
     assert_eq!((ok[0].events, ok[0].first_bad.clone()), (12, None));
     pg::execute(
         &db,
         "UPDATE events SET payload = convert_to('{\"tampered\":1}', 'UTF8') WHERE seq = 7",
     );
-    let bad = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
+    let bad = srv
+        .block_on(store::verify_chains(&srv.state.storage.pool))
+        .unwrap();
     assert_eq!(bad[0].first_bad.as_ref().map(|b| b.0), Some(7));
 }
 
@@ -447,7 +453,9 @@ fn a_county_restored_from_backup_is_refilled_by_the_station() {
     assert_eq!(r.resyncs, 1, "{r:?}");
     assert_eq!((r.stored, r.acked_seq), (7, 12));
     assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 12);
-    let reports = srv.block_on(store::verify_chains(&srv.state.pool)).unwrap();
+    let reports = srv
+        .block_on(store::verify_chains(&srv.state.storage.pool))
+        .unwrap();
     assert_eq!(reports[0].first_bad, None);
 }
 

@@ -37,7 +37,11 @@ pub fn start_server(db: &str, addr: SocketAddr) -> RunningServer {
 
 pub fn enrol_code(server: &RunningServer, station: &str) -> String {
     server
-        .block_on(store::issue_enrol_code(&server.state.pool, station, 1))
+        .block_on(store::issue_enrol_code(
+            &server.state.storage.pool,
+            station,
+            1,
+        ))
         .expect("enrol code")
 }
 
