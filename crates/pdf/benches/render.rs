@@ -22,6 +22,9 @@ fn main() {
         "font load: {:.0} ms (once per process)",
         t.elapsed().as_secs_f64() * 1e3
     );
+    if let Some(rss) = rss_mb() {
+        println!("resident memory after font load: {rss} MB");
+    }
 
     let doc = common::sample_document();
     let first = yichuang_pdf::render(&doc, fonts).expect("render");
@@ -48,4 +51,17 @@ fn main() {
 fn thread_cpu_ns() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     s.split_whitespace().next()?.parse().ok()
+}
+
+/// Resident set size in MB (Linux /proc; None elsewhere).
+fn rss_mb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 = s
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    Some(kb / 1024)
 }

@@ -7,11 +7,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
+use crate::sfnt::Keep;
 
 /// One face of a font file; `face_index` selects the face inside a `.ttc`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -266,12 +266,14 @@ fn fontconfig_lookup(list: &[(String, FontSpec)], query: &str) -> Option<FontSpe
         .map(|(_, spec)| spec.clone())
 }
 
-/// One loaded face: its bytes, the printpdf parse (done once, reused per render)
+/// One loaded face: a metrics-only copy for measuring, the printpdf parse of
+/// the embeddable program (done once, reused per render)
 /// and cached metrics.
 pub(crate) struct LoadedFont {
     pub spec: FontSpec,
     pub file_name: String,
-    pub bytes: Arc<Vec<u8>>,
+    /// cmap/hmtx/head/hhea/maxp/OS2 of the face, as a small standalone sfnt.
+    pub metrics: Vec<u8>,
     pub sha256: String,
     pub parsed: printpdf::ParsedFont,
     pub units_per_em: f32,
@@ -279,7 +281,7 @@ pub(crate) struct LoadedFont {
 
 impl LoadedFont {
     pub fn face(&self) -> Option<ttf_parser::Face<'_>> {
-        ttf_parser::Face::parse(&self.bytes, self.spec.face_index).ok()
+        ttf_parser::Face::parse(&self.metrics, 0).ok()
     }
 }
 
@@ -313,43 +315,52 @@ impl FontSet {
             heading: Vec::new(),
             fallback: Vec::new(),
         };
-        let mut files: Vec<(PathBuf, Arc<Vec<u8>>, String)> = Vec::new();
-        for (slot, specs) in [
+        let slots = [
             (Slot::Body, &cfg.body),
             (Slot::Title, &cfg.title),
             (Slot::Heading, &cfg.heading),
             (Slot::Fallback, &cfg.fallback),
-        ] {
-            for spec in specs {
-                let idx = match set.fonts.iter().position(|f| &f.spec == spec) {
-                    Some(i) => i,
-                    None => {
-                        let (bytes, sha) = match files.iter().find(|(p, _, _)| p == &spec.path) {
-                            Some((_, b, s)) => (b.clone(), s.clone()),
-                            None => {
-                                let data = std::fs::read(&spec.path).map_err(|source| {
-                                    PdfError::FontRead {
-                                        path: spec.path.clone(),
-                                        source,
-                                    }
-                                })?;
-                                let sha = hex(&Sha256::digest(&data));
-                                let b = Arc::new(data);
-                                files.push((spec.path.clone(), b.clone(), sha.clone()));
-                                (b, sha)
-                            }
-                        };
-                        set.fonts.push(load_face(spec, bytes, sha)?);
-                        set.fonts.len() - 1
-                    }
-                };
-                let chain = match slot {
-                    Slot::Body => &mut set.body,
-                    Slot::Title => &mut set.title,
-                    Slot::Heading => &mut set.heading,
-                    Slot::Fallback => &mut set.fallback,
-                };
-                if !chain.contains(&idx) {
+        ];
+        // Distinct faces in first-use order.
+        let mut specs: Vec<&FontSpec> = Vec::new();
+        for (_, chain) in &slots {
+            for spec in chain.iter() {
+                if !specs.contains(&spec) {
+                    specs.push(spec);
+                }
+            }
+        }
+        // Read each file once and drop it once its faces are extracted: the
+        // files are tens of MB each; only the extracted faces are kept.
+        let mut loaded: Vec<Option<LoadedFont>> = specs.iter().map(|_| None).collect();
+        for i in 0..specs.len() {
+            if loaded[i].is_some() {
+                continue;
+            }
+            let path = &specs[i].path;
+            let data = std::fs::read(path).map_err(|source| PdfError::FontRead {
+                path: path.clone(),
+                source,
+            })?;
+            let sha = hex(&Sha256::digest(&data));
+            for (j, spec) in specs.iter().enumerate().skip(i) {
+                if &spec.path == path {
+                    loaded[j] = Some(load_face(spec, &data, sha.clone())?);
+                }
+            }
+        }
+        set.fonts = loaded.into_iter().flatten().collect();
+        for (slot, chain_specs) in slots {
+            let chain = match slot {
+                Slot::Body => &mut set.body,
+                Slot::Title => &mut set.title,
+                Slot::Heading => &mut set.heading,
+                Slot::Fallback => &mut set.fallback,
+            };
+            for spec in chain_specs {
+                if let Some(idx) = set.fonts.iter().position(|f| &f.spec == spec)
+                    && !chain.contains(&idx)
+                {
                     chain.push(idx);
                 }
             }
@@ -426,17 +437,21 @@ pub(crate) fn is_layout_control(ch: char) -> bool {
     matches!(ch, '\n' | '\r' | '\t')
 }
 
-fn load_face(spec: &FontSpec, bytes: Arc<Vec<u8>>, sha256: String) -> Result<LoadedFont, PdfError> {
+fn load_face(spec: &FontSpec, bytes: &[u8], sha256: String) -> Result<LoadedFont, PdfError> {
     let parse_err = || PdfError::FontParse {
         path: spec.path.clone(),
         face_index: spec.face_index,
     };
-    let face = ttf_parser::Face::parse(&bytes, spec.face_index).map_err(|_| parse_err())?;
+    let face = ttf_parser::Face::parse(bytes, spec.face_index).map_err(|_| parse_err())?;
     let units_per_em = f32::from(face.units_per_em());
     let space = face.glyph_index(' ').map(|g| g.0).unwrap_or(0);
     // The PDF writer gets the face alone, with a stub cmap (see `sfnt`).
     let program =
-        crate::sfnt::standalone_face(&bytes, spec.face_index, space).ok_or_else(parse_err)?;
+        crate::sfnt::standalone_face(bytes, spec.face_index, Keep::Program { space_gid: space })
+            .ok_or_else(parse_err)?;
+    let metrics = crate::sfnt::standalone_face(bytes, spec.face_index, Keep::Metrics)
+        .ok_or_else(parse_err)?;
+    ttf_parser::Face::parse(&metrics, 0).map_err(|_| parse_err())?;
     let mut warnings = Vec::new();
     let parsed =
         printpdf::ParsedFont::from_bytes(&program, 0, &mut warnings).ok_or_else(parse_err)?;
@@ -448,7 +463,7 @@ fn load_face(spec: &FontSpec, bytes: Arc<Vec<u8>>, sha256: String) -> Result<Loa
     Ok(LoadedFont {
         spec: spec.clone(),
         file_name,
-        bytes,
+        metrics,
         sha256,
         parsed,
         units_per_em,

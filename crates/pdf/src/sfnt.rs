@@ -1,5 +1,6 @@
 //! Repackages one face of a font file (or `.ttc` collection) as a standalone
-//! sfnt for the PDF writer, with a stub `cmap`.
+//! sfnt: for the PDF writer with a stub `cmap`, and for measuring with only
+//! the metrics tables (so the multi-MB files need not stay in memory).
 //!
 //! Why: printpdf's subsetter walks every cmap mapping of the font and checks
 //! each against the used-glyph list; for Noto CJK (~65k mappings) that alone
@@ -11,6 +12,19 @@
 const DROP: &[&[u8; 4]] = &[
     b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"DSIG", b"MATH",
 ];
+
+/// Tables ttf-parser needs for coverage and advance widths.
+const METRICS: &[&[u8; 4]] = &[b"cmap", b"head", b"hhea", b"hmtx", b"maxp", b"OS/2"];
+
+/// What to keep of a face.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Keep {
+    /// Everything but shaping tables, cmap replaced by a stub mapping only
+    /// the space to this glyph: the program embedded in the PDF.
+    Program { space_gid: u16 },
+    /// Only what measuring needs (a few MB instead of tens for CJK faces).
+    Metrics,
+}
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -54,8 +68,8 @@ fn stub_cmap(space_gid: u16) -> Vec<u8> {
 }
 
 /// Face `index` of `data` (a single sfnt or a `ttcf` collection) as a
-/// standalone sfnt, with the cmap replaced by a stub. `None` if malformed.
-pub(crate) fn standalone_face(data: &[u8], index: u32, space_gid: u16) -> Option<Vec<u8>> {
+/// standalone sfnt with the tables `keep` selects. `None` if malformed.
+pub(crate) fn standalone_face(data: &[u8], index: u32, keep: Keep) -> Option<Vec<u8>> {
     let dir = if data.get(..4) == Some(b"ttcf".as_slice()) {
         let n = u32_at(data, 8)?;
         if index >= n {
@@ -77,10 +91,14 @@ pub(crate) fn standalone_face(data: &[u8], index: u32, space_gid: u16) -> Option
         let sum = u32_at(data, rec + 4)?;
         let off = u32_at(data, rec + 8)? as usize;
         let len = u32_at(data, rec + 12)? as usize;
-        if DROP.contains(&&tag) {
+        let wanted = match keep {
+            Keep::Program { .. } => !DROP.contains(&&tag),
+            Keep::Metrics => METRICS.contains(&&tag),
+        };
+        if !wanted {
             continue;
         }
-        if &tag == b"cmap" {
+        if let (b"cmap", Keep::Program { space_gid }) = (&tag, keep) {
             let cmap = stub_cmap(space_gid);
             tables.push((tag, checksum(&cmap), cmap));
         } else {
@@ -137,7 +155,7 @@ mod tests {
             .unwrap_or_else(|e| panic!("{NOTO}: {e} (install the Debian package fonts-noto-cjk)"));
         let orig = ttf_parser::Face::parse(&data, 2).unwrap();
         let space = orig.glyph_index(' ').unwrap().0;
-        let face = standalone_face(&data, 2, space).unwrap();
+        let face = standalone_face(&data, 2, Keep::Program { space_gid: space }).unwrap();
         assert_ne!(&face[..4], b"ttcf", "one face, not the collection");
         let f = ttf_parser::Face::parse(&face, 0).unwrap();
         assert_eq!(f.number_of_glyphs(), orig.number_of_glyphs());
@@ -155,6 +173,18 @@ mod tests {
         assert_eq!(f.glyph_index(' ').map(|g| g.0), Some(space));
         // And printpdf accepts it.
         assert!(printpdf::ParsedFont::from_bytes(&face, 0, &mut Vec::new()).is_some());
-        assert!(standalone_face(&data, 99, space).is_none());
+        assert!(standalone_face(&data, 99, Keep::Metrics).is_none());
+
+        // The metrics face measures exactly like the original.
+        let m = standalone_face(&data, 2, Keep::Metrics).unwrap();
+        assert!(m.len() < 4_000_000, "{} bytes", m.len());
+        let mf = ttf_parser::Face::parse(&m, 0).unwrap();
+        for ch in ['直', '骨', 'A', '1', '。', '\u{2003E}'] {
+            let g = orig.glyph_index(ch);
+            assert_eq!(mf.glyph_index(ch), g, "{ch}");
+            let g = g.unwrap();
+            assert_eq!(mf.glyph_hor_advance(g), orig.glyph_hor_advance(g));
+        }
+        assert_eq!(mf.units_per_em(), orig.units_per_em());
     }
 }
