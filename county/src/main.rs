@@ -35,6 +35,10 @@ enum Command {
     VerifyChains,
     /// Refuse every further request of a device.
     Revoke { device: String },
+    /// List events kept out of the projections by business validation.
+    Quarantine,
+    /// Print the 否定备案 register (cases whose latest state is rejected).
+    Rejections,
 }
 
 fn main() -> ExitCode {
@@ -113,6 +117,30 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
                 return Err(format!("no device {device}").into());
             }
             println!("revoked {device}");
+        }
+        Command::Quarantine => {
+            let rows = state.storage.list_quarantine().await?;
+            for q in &rows {
+                println!(
+                    "{}\t{}\tseq {}\t{}\t{}",
+                    q.station_code, q.log_id, q.seq, q.kind, q.reason
+                );
+            }
+            println!("{} quarantined events", rows.len());
+        }
+        Command::Rejections => {
+            let rows = state.storage.rejection_register().await?;
+            for r in &rows {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    r.station_code,
+                    r.case_no,
+                    r.item_code.as_deref().unwrap_or("-"),
+                    r.actor.as_deref().unwrap_or("-"),
+                    r.device_time
+                );
+            }
+            println!("{} cases in the 否定备案 register", rows.len());
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -14,7 +14,7 @@ use yichuang_wire::{
 };
 
 use crate::error::{ApiError, StoreError};
-use crate::store::{self, ChainReport, Device};
+use crate::store::{self, ChainReport, Device, QuarantinedEvent, RejectedCase};
 
 pub trait Storage: Clone + Send + Sync + 'static {
     fn find_device(
@@ -79,6 +79,13 @@ pub trait Storage: Clone + Send + Sync + 'static {
         version: &str,
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
     fn verify_chains(&self) -> impl Future<Output = Result<Vec<ChainReport>, StoreError>> + Send;
+    fn list_quarantine(
+        &self,
+    ) -> impl Future<Output = Result<Vec<QuarantinedEvent>, StoreError>> + Send;
+    /// The 否定备案 register: cases whose latest state is `rejected`.
+    fn rejection_register(
+        &self,
+    ) -> impl Future<Output = Result<Vec<RejectedCase>, StoreError>> + Send;
 }
 
 /// PostgreSQL through tokio-postgres (see `store.rs` for the SQL).
@@ -173,5 +180,15 @@ impl Storage for PgStorage {
     }
     fn verify_chains(&self) -> impl Future<Output = Result<Vec<ChainReport>, StoreError>> + Send {
         store::verify_chains(&self.pool)
+    }
+    fn list_quarantine(
+        &self,
+    ) -> impl Future<Output = Result<Vec<QuarantinedEvent>, StoreError>> + Send {
+        store::list_quarantine(&self.pool)
+    }
+    fn rejection_register(
+        &self,
+    ) -> impl Future<Output = Result<Vec<RejectedCase>, StoreError>> + Send {
+        store::rejection_register(&self.pool)
     }
 }

@@ -734,3 +734,68 @@ pub async fn verify_chains(pool: &Pool) -> Result<Vec<ChainReport>, StoreError> 
     }
     Ok(reports)
 }
+
+/// One quarantined event, for the county admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedEvent {
+    pub station_code: String,
+    pub log_id: String,
+    pub seq: u64,
+    pub kind: String,
+    pub reason: String,
+}
+
+pub async fn list_quarantine(pool: &Pool) -> Result<Vec<QuarantinedEvent>, StoreError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT coalesce(d.station_code, ''), q.log_id, q.seq, q.kind, q.reason
+             FROM quarantine q LEFT JOIN devices d ON d.log_id = q.log_id
+             ORDER BY q.log_id, q.seq",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| QuarantinedEvent {
+            station_code: r.get(0),
+            log_id: r.get(1),
+            seq: r.get::<_, i64>(2) as u64,
+            kind: r.get(3),
+            reason: r.get(4),
+        })
+        .collect())
+}
+
+/// One entry of the 否定备案 register (cases whose latest state is `rejected`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedCase {
+    pub station_code: String,
+    pub log_id: String,
+    pub case_no: String,
+    pub item_code: Option<String>,
+    pub actor: Option<String>,
+    pub device_time: String,
+}
+
+pub async fn rejection_register(pool: &Pool) -> Result<Vec<RejectedCase>, StoreError> {
+    let client = pool.get().await?;
+    let rows = client
+        .query(
+            "SELECT station_code, log_id, case_no, item_code, actor, rejected_at_device_time
+             FROM rejection_register ORDER BY station_code, case_no",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| RejectedCase {
+            station_code: r.get(0),
+            log_id: r.get(1),
+            case_no: r.get(2),
+            item_code: r.get(3),
+            actor: r.get(4),
+            device_time: r.get(5),
+        })
+        .collect())
+}

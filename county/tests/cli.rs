@@ -33,9 +33,10 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
     assert_eq!(reg.station_code, "S042");
     let c = client(&reg, &key, test_options());
     let ob = MemOutbox::new("log-cli");
-    for i in 0..5 {
+    for i in 0..4 {
         ob.append_case(&format!("C{i}"), "case.registered", "registered");
     }
+    ob.append_case("C1", "case.rejection_approved", "rejected");
     c.sync_once(&ob).unwrap();
 
     let file = std::env::temp_dir().join(format!("yc-cli-catalog-{}.json", std::process::id()));
@@ -49,6 +50,18 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
 
     let (ok, out, _) = county(&db, &["verify-chains"]);
     assert!(ok && out.contains("OK (5 events)"), "{out}");
+    let (ok, out, _) = county(&db, &["rejections"]);
+    assert!(
+        ok && out.contains("S042\tC1\tITEM-01") && out.contains("1 cases"),
+        "{out}"
+    );
+    ob.append("case.accepted", "{oops");
+    c.sync_once(&ob).unwrap();
+    let (ok, out, _) = county(&db, &["quarantine"]);
+    assert!(
+        ok && out.contains("seq 6\tcase.accepted\tpayload is not valid JSON"),
+        "{out}"
+    );
     pg::execute(
         &db,
         "UPDATE events SET hash = repeat('a', 64) WHERE seq = 4",
@@ -60,6 +73,10 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
     assert!(ok, "{err}");
     ob.append_case("C9", "case.registered", "registered");
     assert!(matches!(c.sync_once(&ob), Err(SyncError::Revoked(_))));
+    assert!(matches!(
+        c.fetch_releases(&sink),
+        Err(SyncError::Revoked(_))
+    ));
     let (ok, _, err) = county(&db, &["revoke", "dev-nobody"]);
     assert!(!ok && err.contains("no device"), "{err}");
 

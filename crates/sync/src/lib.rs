@@ -109,6 +109,77 @@ pub struct SyncStatus {
     pub last_error_zh: Option<String>,
 }
 
+impl SyncStatus {
+    /// How long the oldest unsynced event has waited, from its device time
+    /// (`None` if nothing is queued or the time is unreadable).
+    pub fn oldest_unsynced_age(&self, now_ms: i64) -> Option<Duration> {
+        let t = parse_rfc3339_ms(self.queue.oldest_unsynced_device_time.as_deref()?)?;
+        Some(Duration::from_millis(now_ms.saturating_sub(t).max(0) as u64))
+    }
+
+    /// Fold one attempt into the status (what the engine does in `record_attempt`).
+    pub fn record(&mut self, outcome: &SyncOutcome) {
+        match outcome {
+            SyncOutcome::Success { at_ms, .. } => {
+                self.last_success_ms = Some(*at_ms);
+                self.last_error_zh = None;
+            }
+            SyncOutcome::Failure { message_zh, .. } => {
+                self.last_error_zh = Some(message_zh.clone());
+            }
+        }
+    }
+}
+
+/// Unix ms of an RFC 3339 time such as `2026-11-23T10:00:00.123Z` or
+/// `2026-11-23T18:00:00+08:00`.
+pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let t = s.get(r)?;
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
+    };
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut ms = 0;
+    if b.get(i) == Some(&b'.') {
+        let start = i + 1;
+        i = start;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        let frac = s.get(start..i)?;
+        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
+        ms = digits.parse().ok()?;
+    }
+    let offset_min = match b.get(i)? {
+        b'Z' | b'z' if i + 1 == b.len() => 0,
+        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
+            let m = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
+            if *sign == b'+' { m } else { -m }
+        }
+        _ => return None,
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(((days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60) * 1000) + ms)
+}
+
 /// Result of one sync attempt, given to [`Outbox::record_attempt`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncOutcome {
@@ -769,6 +840,54 @@ mod tests {
         assert_eq!(parsed.events, ev[..n]);
         let err = encode_batch("L", &chain(1, 20_000), 10_000).unwrap_err();
         assert!(matches!(err, SyncError::EventTooLarge { seq: 1, .. }));
+    }
+
+    #[test]
+    fn rfc3339_times_parse_to_unix_ms() {
+        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-23T10:00:00.123Z"),
+            Some(1_795_428_000_123)
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2026-11-23T18:00:00.123+08:00"),
+            parse_rfc3339_ms("2026-11-23T10:00:00.123Z")
+        );
+        assert_eq!(
+            parse_rfc3339_ms("2024-02-29T00:00:00.5Z"),
+            Some(1_709_164_800_500)
+        );
+        assert_eq!(parse_rfc3339_ms("2026-13-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339_ms("yesterday"), None);
+    }
+
+    #[test]
+    fn status_reports_age_last_success_and_last_error() {
+        let mut st = SyncStatus {
+            queue: QueueStats {
+                queued: 3,
+                oldest_unsynced_device_time: Some("2026-11-23T10:00:00Z".into()),
+            },
+            ..SyncStatus::default()
+        };
+        let t = parse_rfc3339_ms("2026-11-23T10:05:00Z").unwrap();
+        assert_eq!(st.oldest_unsynced_age(t), Some(Duration::from_secs(300)));
+        st.record(&SyncOutcome::Failure {
+            at_ms: t,
+            error: "network".into(),
+            message_zh: "无法连接".into(),
+            retryable: true,
+        });
+        assert_eq!(st.last_error_zh.as_deref(), Some("无法连接"));
+        st.record(&SyncOutcome::Success {
+            at_ms: t + 1,
+            acked_seq: 3,
+            uploaded: 3,
+        });
+        assert_eq!(
+            (st.last_success_ms, st.last_error_zh.clone()),
+            (Some(t + 1), None)
+        );
     }
 
     #[test]
