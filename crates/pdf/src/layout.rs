@@ -143,14 +143,20 @@ impl<'a> Measurer<'a> {
 }
 
 /// Chunks that must stay on one line: a run of printable ASCII (an ID number,
-/// a phone number, "GB/T"), or a single other character. Returns end indices.
+/// a phone number, "GB/T"), a doubled dash "——" or ellipsis "……", or a
+/// single other character. Returns (start, end) glyph indices.
 fn tokens(glyphs: &[Glyph]) -> Vec<(usize, usize)> {
     let mut v = Vec::new();
     let mut i = 0;
     while i < glyphs.len() {
         let start = i;
-        if glyphs[i].ch.is_ascii_graphic() {
+        let c = glyphs[i].ch;
+        if c.is_ascii_graphic() {
             while i < glyphs.len() && glyphs[i].ch.is_ascii_graphic() {
+                i += 1;
+            }
+        } else if matches!(c, '—' | '…') {
+            while i < glyphs.len() && glyphs[i].ch == c {
                 i += 1;
             }
         } else {
@@ -346,6 +352,17 @@ mod tests {
         let lines = break_lines(&g("身份证号码：110101199003071234号"), F);
         assert_eq!(s(&lines[0]), "身份证号码：");
         assert_eq!(s(&lines[1]), "110101199003071234号");
+    }
+
+    #[test]
+    fn doubled_dashes_and_ellipses_stay_together() {
+        // A dash may start a line, but is never split.
+        let lines = break_lines(&g("一二三四五六七八九——十"), F);
+        assert_eq!(s(&lines[0]), "一二三四五六七八九");
+        assert_eq!(s(&lines[1]), "——十");
+        // An ellipsis may not start a line: the character before comes along.
+        let lines = break_lines(&g("一二三四五六七八九……"), F);
+        assert_eq!(s(&lines[1]), "九……");
     }
 
     #[test]

@@ -2,7 +2,41 @@
 //!
 //! Architecture invariant: this crate knows nothing about cases, catalogs or
 //! databases. The engine builds a [`Document`]; this crate lays it out.
-//! The same `Document` and the same fonts always give the same bytes.
+//! The same `Document` and the same fonts always give the same bytes (the
+//! creation date comes from the document, font subset tags from the glyphs
+//! used, the trailer /ID from the content).
+//!
+//! ```no_run
+//! use yichuang_pdf::{Block, Document, FontConfig, FontOverrides, FontSet, render};
+//! let fonts = FontSet::load(&FontConfig::discover(&FontOverrides::default())?)?; // once
+//! let doc = Document {
+//!     title: "一次性告知单".into(),
+//!     doc_no: None,
+//!     blocks: vec![Block::Addressee("张三：".into())],
+//!     footer_note: None,
+//!     qr_payload: None,
+//!     creation_date: "2026-11-23T09:30:00+08:00".into(),
+//!     pdf_title: "一次性告知单".into(),
+//! };
+//! let pdf: Vec<u8> = render(&doc, &fonts)?;
+//! # Ok::<(), yichuang_pdf::PdfError>(())
+//! ```
+//!
+//! Layout (DESIGN.md §6): A4, top margin 37 mm, left 28 mm, text area
+//! 156 × 225 mm, 22 lines × 28 characters of 16 pt body text, 22 pt bold
+//! title, page numbers "— n —" 7 mm below the text area. Full lines are
+//! justified with character spacing (Tc); 避头尾 is applied; runs of ASCII
+//! (ID numbers, phone numbers) are not split.
+//!
+//! Fonts: [`FontConfig::discover`] takes configured faces first, then the
+//! candidates in one table in `fonts.rs` (Windows simfang/simsun/simhei,
+//! fontconfig families FangSong/仿宋/SimSun/…, Debian Noto CJK SC at face
+//! index 2, HanaMin A/B for rare characters). Each character is drawn with the
+//! first face of its role's chain that has it; a character no face has is
+//! [`PdfError::MissingGlyph`], never an empty box.
+//!
+//! Tests need poppler-utils, qpdf, fonts-noto-cjk and fonts-hanazono; the
+//! benchmark is `cargo bench -p yichuang-pdf --bench render -- 200`.
 
 mod date;
 mod fonts;

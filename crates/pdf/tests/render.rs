@@ -563,3 +563,34 @@ fn a_table_row_taller_than_a_page_is_split_across_pages() {
         assert!(t.contains("说明"), "header on page {p}");
     }
 }
+
+/// Helper for the cross-process check below: writes the sample PDF to
+/// `$YC_PDF_OUT` when run explicitly.
+#[test]
+#[ignore = "helper, run by identical_bytes_across_processes"]
+fn helper_write_sample_pdf() {
+    if let Ok(out) = std::env::var("YC_PDF_OUT") {
+        std::fs::write(out, render(&sample_document(), fonts()).unwrap()).unwrap();
+    }
+}
+
+#[test]
+fn identical_bytes_across_processes() {
+    // Hash-map seeds and other per-process randomness only show up across processes.
+    let in_process = render(&sample_document(), fonts()).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let dir = std::env::temp_dir().join("yichuang-pdf-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    for i in 0..2 {
+        let out = dir.join(format!("process-{i}.pdf"));
+        let status = std::process::Command::new(&exe)
+            .args(["--exact", "helper_write_sample_pdf", "--ignored", "--quiet"])
+            .env("YC_PDF_OUT", &out)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let bytes = std::fs::read(&out).unwrap();
+        assert!(bytes == in_process, "process {i} wrote different bytes");
+    }
+}
