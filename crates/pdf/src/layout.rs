@@ -185,6 +185,7 @@ pub(crate) struct Flow {
 pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
     const EPS: f32 = 0.01;
     let toks = tokens(glyphs);
+    // Each glyph occupies its advance plus the grid spacing (its "cell").
     let eff = |a: usize, b: usize| -> f32 {
         glyphs[a..b]
             .iter()
@@ -192,26 +193,26 @@ pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
             .sum::<f32>()
     };
     let mut lines = Vec::new();
-    let mut t = 0; // index into toks
+    // Position: token `t`, starting at glyph `from` (inside `t` after a split).
+    let mut t = 0;
+    let mut from = toks.first().map_or(0, |x| x.0);
     let mut first = true;
-    while t < toks.len() {
-        // Spaces never start a line.
-        while t < toks.len() && glyphs[toks[t].0].ch == ' ' && !first {
+    loop {
+        // Spaces never start a continuation line.
+        while !first && t < toks.len() && glyphs[from].ch == ' ' {
             t += 1;
+            from = toks.get(t).map_or(glyphs.len(), |x| x.0);
         }
         if t >= toks.len() {
             break;
         }
+        let tok = |i: usize| if i == t { (from, toks[t].1) } else { toks[i] };
         let indent = if first { flow.indent } else { 0.0 };
         let avail = (flow.width - indent).max(0.0);
-        let start_tok = t;
         let mut w = 0.0;
         let mut end_tok = t; // exclusive
-        // Where a too-long token was split, the glyph index it ends at.
-        let mut split_at: Option<usize> = None;
         while end_tok < toks.len() {
-            let (a, b) = toks[end_tok];
-            // Each glyph occupies its advance plus the grid spacing (its "cell").
+            let (a, b) = tok(end_tok);
             let tw = eff(a, b);
             if w + tw <= avail + EPS {
                 w += tw;
@@ -220,9 +221,11 @@ pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
                 break;
             }
         }
-        if end_tok == start_tok {
-            // A single token wider than the line (a very long Latin run): split by glyph.
-            let (a, b) = toks[start_tok];
+        let (ga, gb);
+        if end_tok == t {
+            // One token wider than the line (a very long Latin run, or a
+            // character wider than a narrow cell): split it by glyph.
+            let (a, b) = tok(t);
             let mut k = a;
             let mut ww = 0.0;
             while k < b {
@@ -233,34 +236,38 @@ pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
                 ww += gw;
                 k += 1;
             }
-            split_at = Some(k);
-        } else if end_tok < toks.len() {
-            // 避头尾: pull characters down so the next line does not start with
-            // closing punctuation, and push opening punctuation off the line end.
-            let mut e = end_tok;
-            loop {
-                let next_starts_bad = e < toks.len() && no_line_start(glyphs[toks[e].0].ch);
-                let ends_bad = no_line_end(glyphs[toks[e - 1].1 - 1].ch);
-                if (next_starts_bad || ends_bad) && e - 1 > start_tok {
-                    e -= 1;
-                } else {
-                    break;
-                }
+            (ga, gb) = (a, k);
+            if k >= b {
+                t += 1;
+                from = toks.get(t).map_or(glyphs.len(), |x| x.0);
+            } else {
+                from = k;
             }
-            end_tok = e;
+        } else {
+            if end_tok < toks.len() {
+                // 避头尾: pull characters down so the next line does not start
+                // with closing punctuation; push opening punctuation off the end.
+                let mut e = end_tok;
+                loop {
+                    let next_starts_bad = e < toks.len() && no_line_start(glyphs[toks[e].0].ch);
+                    let ends_bad = no_line_end(glyphs[tok(e - 1).1 - 1].ch);
+                    if (next_starts_bad || ends_bad) && e - 1 > t {
+                        e -= 1;
+                    } else {
+                        break;
+                    }
+                }
+                end_tok = e;
+            }
+            (ga, gb) = (from, tok(end_tok - 1).1);
+            t = end_tok;
+            from = toks.get(t).map_or(glyphs.len(), |x| x.0);
         }
-        let (ga, gb) = match split_at {
-            Some(k) => (toks[start_tok].0, k),
-            None => (toks[start_tok].0, toks[end_tok - 1].1),
-        };
         let mut line: Vec<Glyph> = glyphs[ga..gb].to_vec();
         while line.last().is_some_and(|g| g.ch == ' ') {
             line.pop();
         }
-        let is_last = match split_at {
-            Some(k) => k >= glyphs.len(),
-            None => end_tok >= toks.len(),
-        };
+        let is_last = gb >= glyphs.len() || glyphs[gb..].iter().all(|g| g.ch == ' ');
         let natural: f32 = line.iter().map(|g| g.adv).sum();
         let n = line.len();
         let tc = if flow.justify && !is_last && n > 1 {
@@ -273,23 +280,6 @@ pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
             tc,
             indent,
         });
-        match split_at {
-            Some(k) => {
-                // Continue inside the split token: re-tokenise the remainder.
-                let rest_tokens_start = k;
-                let rest = &glyphs[rest_tokens_start..];
-                let mut more = break_lines(
-                    rest,
-                    Flow {
-                        indent: 0.0,
-                        ..flow
-                    },
-                );
-                lines.append(&mut more);
-                return lines;
-            }
-            None => t = end_tok,
-        }
         first = false;
     }
     lines
@@ -371,6 +361,14 @@ mod tests {
         assert_eq!(lines.len(), 3);
         assert_eq!(lines[0].glyphs.len(), 20);
         assert_eq!(lines[2].glyphs.len(), 5);
+    }
+
+    #[test]
+    fn a_cell_narrower_than_a_character_still_progresses() {
+        let f = Flow { width: 10.0, ..F };
+        let lines = break_lines(&g(&"字".repeat(5000)), f);
+        assert_eq!(lines.len(), 5000);
+        assert!(lines.iter().all(|l| l.glyphs.len() == 1));
     }
 
     #[test]
