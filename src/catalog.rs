@@ -65,6 +65,25 @@ impl LegalBasis {
     }
 }
 
+/// Citations with consecutive articles of one law merged, as notices write
+/// them: 《工伤保险条例》第十七条、第十八条.
+pub fn cite_all(bases: &[LegalBasis]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_law: Option<&str> = None;
+    for b in bases {
+        let part = format!("{}{}", b.article, b.item);
+        match out.last_mut() {
+            Some(prev) if last_law == Some(b.law.as_str()) => {
+                prev.push('、');
+                prev.push_str(&part);
+            }
+            _ => out.push(format!("{}{part}", b.law)),
+        }
+        last_law = Some(&b.law);
+    }
+    out
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Material {
@@ -288,6 +307,11 @@ mod tests {
             assert!(cat.items.iter().any(|i| i.name == name), "{name}");
         }
         assert_eq!(cat.search("shbzk").len(), 1);
+        let gs = cat.item("RS-GS-001").unwrap();
+        assert_eq!(
+            cite_all(&gs.legal_basis),
+            vec!["《工伤保险条例》第十七条、第十八条、第二十条"]
+        );
         assert!(!cat.search("失业").is_empty());
     }
 

@@ -14,6 +14,7 @@ use crate::calendar::{BUNDLED_YEARS, Calendar};
 use crate::catalog::{BUNDLED_CATALOG, Catalog};
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::render::{BUNDLED_TEMPLATES, TemplateSet};
 use crate::store::{self, Write};
 
 /// Environment variable naming the station database file.
@@ -34,6 +35,8 @@ pub struct Engine {
     pub(crate) calendar: Calendar,
     pub(crate) station: Option<StationInfo>,
     catalogs: RefCell<HashMap<String, Arc<Catalog>>>,
+    templates: RefCell<HashMap<String, Arc<TemplateSet>>>,
+    pub(crate) fonts: RefCell<Option<Arc<yichuang_pdf::FontSet>>>,
     path: PathBuf,
 }
 
@@ -54,6 +57,8 @@ impl Engine {
             calendar: Calendar::default(),
             station: None,
             catalogs: RefCell::new(HashMap::new()),
+            templates: RefCell::new(HashMap::new()),
+            fonts: RefCell::new(None),
             path: path.to_owned(),
         };
         engine.reload()?;
@@ -163,6 +168,8 @@ impl Engine {
         }
         let catalog = Catalog::parse(BUNDLED_CATALOG, "assets/catalog/catalog.json")?;
         store_catalog(&w, &catalog, BUNDLED_CATALOG)?;
+        let templates = TemplateSet::parse(BUNDLED_TEMPLATES)?;
+        store_templates(&w, &templates.version, BUNDLED_TEMPLATES)?;
         w.commit()?;
         self.reload()?;
         self.station().cloned()
@@ -218,6 +225,9 @@ impl Engine {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 params![key, value],
             )?;
+            if key.starts_with("fonts.") {
+                *self.fonts.borrow_mut() = None;
+            }
             w.event(
                 "settings.changed",
                 &json!({"key": key, "value": value, "actor": actor.staff_no}),
@@ -295,6 +305,57 @@ impl Engine {
         Ok(rows)
     }
 
+    // ---- notice templates -----------------------------------------------
+
+    /// The active template version.
+    pub fn active_template_version(&self) -> Result<String> {
+        self.conn
+            .query_row("SELECT version FROM templates WHERE active = 1", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or(Error::NotInitialised)
+    }
+
+    /// A template set by version (records keep the version they were printed with).
+    pub fn templates(&self, version: &str) -> Result<Arc<TemplateSet>> {
+        if let Some(t) = self.templates.borrow().get(version) {
+            return Ok(t.clone());
+        }
+        let text: String = self
+            .conn
+            .query_row(
+                "SELECT content FROM templates WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound {
+                what: "templates",
+                key: version.into(),
+            })?;
+        let set = Arc::new(TemplateSet::parse(&text)?);
+        self.templates
+            .borrow_mut()
+            .insert(version.to_owned(), set.clone());
+        Ok(set)
+    }
+
+    /// Validates and activates a template file (e.g. published by the county).
+    pub fn import_templates(&self, actor: &crate::clerk::Clerk, text: &str) -> Result<String> {
+        actor.require(crate::clerk::Role::Admin, "import_catalog")?;
+        let set = TemplateSet::parse(text)?;
+        self.write(|w| {
+            store_templates(w, &set.version, text)?;
+            w.event(
+                "templates.activated",
+                &json!({"version": set.version, "actor": actor.staff_no,
+                        "sha256": yichuang_wire::sha256_hex(text.as_bytes())}),
+            )?;
+            Ok(set.version.clone())
+        })
+    }
+
     // ---- calendar -------------------------------------------------------
 
     /// Stores (or replaces) one year of holiday data, e.g. from the county.
@@ -320,6 +381,39 @@ fn store_calendar_year(w: &Write<'_>, year: i32, text: &str, source: &str) -> Re
          ON CONFLICT(year) DO UPDATE SET content = excluded.content, sha256 = excluded.sha256,
              source = excluded.source, imported_at = excluded.imported_at",
         params![year, text, yichuang_wire::sha256_hex(text.as_bytes()), source, w.now],
+    )?;
+    Ok(())
+}
+
+fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Result<()> {
+    let sha = yichuang_wire::sha256_hex(text.as_bytes());
+    let existing: Option<String> =
+        w.tx.query_row(
+            "SELECT sha256 FROM templates WHERE version = ?1",
+            [version],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(s) if s != sha => {
+            return Err(Error::invalid(
+                "templates",
+                format!("template version {version} exists with other content"),
+                "同一版本号的文书模板已导入过不同内容，请使用新的版本号",
+            ));
+        }
+        Some(_) => {}
+        None => {
+            w.tx.execute(
+                "INSERT INTO templates (version, sha256, content, imported_at, active) VALUES (?1, ?2, ?3, ?4, 0)",
+                params![version, sha, text, w.now],
+            )?;
+        }
+    }
+    w.tx.execute("UPDATE templates SET active = 0 WHERE active = 1", [])?;
+    w.tx.execute(
+        "UPDATE templates SET active = 1 WHERE version = ?1",
+        [version],
     )?;
     Ok(())
 }

@@ -129,6 +129,7 @@ fn what_zh(what: &str) -> &str {
         "evaluation" => "评价记录",
         "setting" => "设置项",
         "catalog" => "事项清单",
+        "templates" => "文书模板",
         _ => what,
     }
 }

@@ -15,6 +15,7 @@ pub mod eventlog;
 pub mod filing;
 pub mod ids;
 pub mod notice;
+pub mod render;
 pub mod search;
 pub mod store;
 

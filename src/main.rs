@@ -330,7 +330,31 @@ enum NoticeCmd {
     Show {
         doc_no: String,
     },
-    /// 记录打印（第二次起为补打）
+    /// 出具并打印文书为 PDF（一个事务：文号、记录、PDF 哈希）
+    Print {
+        case_no: String,
+        /// one-time | commitment | rejection | acceptance
+        kind: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 补打（标注“补打”并记录）
+    Reprint {
+        doc_no: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 按记录重新生成原始 PDF（逐字节一致，用于核对）
+    Render {
+        doc_no: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// 核验一份 PDF 是否为本站出具的文书
+    Verify {
+        file: PathBuf,
+    },
+    /// 记录纸质打印（第二次起为补打）
     Printed {
         doc_no: String,
     },
@@ -696,6 +720,13 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<()> {
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
 fn read(path: &PathBuf) -> Result<String> {
     std::fs::read_to_string(path).map_err(|source| Error::Io {
         path: path.display().to_string(),
@@ -1022,6 +1053,61 @@ fn notice_cmd(e: &Engine, cmd: NoticeCmd, json: bool) -> Result<()> {
             })
         }
         NoticeCmd::Show { doc_no } => show(&e.notice(&doc_no)?),
+        NoticeCmd::Print { case_no, kind, out } => {
+            let (n, pdf) = e.print_notice(&actor(e)?, &case_no, NoticeKind::parse(&kind)?)?;
+            // The record is committed before the file is written: a failed write
+            // is retried with `notice reprint`, never by issuing a new number.
+            write_file(&out, &pdf)?;
+            show(&n)
+        }
+        NoticeCmd::Reprint { doc_no, out } => {
+            let (m, pdf) = e.reprint_notice(&actor(e)?, &doc_no)?;
+            write_file(&out, &pdf)?;
+            print(json, &m, || {
+                format!(
+                    "{doc_no} 第{}次打印{}，已写入 {}",
+                    m.n,
+                    if m.reprint { "（补打）" } else { "" },
+                    out.display()
+                )
+            })
+        }
+        NoticeCmd::Render { doc_no, out } => {
+            let pdf = e.rerender_notice(&doc_no)?;
+            write_file(&out, &pdf)?;
+            print(
+                json,
+                &json!({"doc_no": doc_no, "sha256": yichuang_wire::sha256_hex(&pdf)}),
+                || format!("已重新生成 {}", out.display()),
+            )
+        }
+        NoticeCmd::Verify { file } => {
+            let bytes = std::fs::read(&file).map_err(|source| Error::Io {
+                path: file.display().to_string(),
+                source,
+            })?;
+            match e.identify_pdf(&bytes)? {
+                Some((doc_no, n, voided)) => print(
+                    json,
+                    &json!({"doc_no": doc_no, "print": n, "voided": voided}),
+                    || {
+                        format!(
+                            "真实文书：{doc_no}（第{n}次打印）{}",
+                            if voided {
+                                "，但该文书已作废"
+                            } else {
+                                ""
+                            }
+                        )
+                    },
+                ),
+                None => Err(Error::rule(
+                    "unknown_pdf",
+                    "PDF matches no notice printed here",
+                    "该 PDF 不是本站出具的文书，或内容已被改动",
+                )),
+            }
+        }
         NoticeCmd::Printed { doc_no } => {
             let m = e.record_print(&actor(e)?, &doc_no, None)?;
             print(json, &m, || {

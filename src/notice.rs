@@ -13,9 +13,6 @@ use crate::clerk::Clerk;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
-/// Version of the built-in field layout; templates name the version they need.
-pub const TEMPLATE_VERSION: &str = "builtin-1";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeKind {
@@ -177,6 +174,61 @@ impl Engine {
         case_no: &str,
         kind: NoticeKind,
     ) -> Result<NoticeRecord> {
+        Ok(self.issue_inner(actor, case_no, kind, false)?.0)
+    }
+
+    /// Issues and renders a notice in one transaction: if the PDF cannot be
+    /// made (a character no font has, say), no number is used and nothing is
+    /// recorded. The first print is recorded with the PDF's SHA-256.
+    pub fn print_notice(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        kind: NoticeKind,
+    ) -> Result<(NoticeRecord, Vec<u8>)> {
+        let (record, pdf) = self.issue_inner(actor, case_no, kind, true)?;
+        Ok((record, pdf.unwrap_or_default()))
+    }
+
+    /// The original PDF of a record, re-rendered byte for byte.
+    pub fn rerender_notice(&self, doc_no: &str) -> Result<Vec<u8>> {
+        let n = self.notice(doc_no)?;
+        self.render_fields(n.kind, &n.fields, &n.template_version, &n.issued_at, None)
+    }
+
+    /// 补打: prints the record again, marked as a reprint, and records it.
+    pub fn reprint_notice(&self, actor: &Clerk, doc_no: &str) -> Result<(PrintMark, Vec<u8>)> {
+        let n = self.notice(doc_no)?;
+        let marker = (n.print_count > 0).then_some("补打");
+        let pdf =
+            self.render_fields(n.kind, &n.fields, &n.template_version, &n.issued_at, marker)?;
+        let sha = yichuang_wire::sha256_hex(&pdf);
+        let mark = self.record_print(actor, doc_no, Some(&sha))?;
+        Ok((mark, pdf))
+    }
+
+    /// Which notice (and which print of it) a PDF file is, by its SHA-256:
+    /// (doc_no, print number, voided).
+    pub fn identify_pdf(&self, pdf: &[u8]) -> Result<Option<(String, i64, bool)>> {
+        let sha = yichuang_wire::sha256_hex(pdf);
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT n.doc_no, p.n, n.voided_at IS NOT NULL FROM notice_prints p
+                 JOIN notices n ON n.id = p.notice_id WHERE p.pdf_sha256 = ?1 ORDER BY p.n LIMIT 1",
+                [&sha],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?)
+    }
+
+    fn issue_inner(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        kind: NoticeKind,
+        render: bool,
+    ) -> Result<(NoticeRecord, Option<Vec<u8>>)> {
         let c = self.case(case_no)?;
         if !kind.allowed_in(c.state) {
             return Err(Error::rule(
@@ -222,25 +274,49 @@ impl Engine {
         let prefix = self.doc_prefix(kind)?;
         let year = self.clock.today().year();
         let catalog_version = c.catalog_version.clone();
-        let id = self.write(|w| {
+        let template_version = self.active_template_version()?;
+        let (id, pdf) = self.write(|w| {
             let number = w.next_counter(&format!("doc:{}:{year}", kind.as_str()))?;
             let doc_no = format!("{prefix}〔{year}〕第{number}号");
             fields["doc_no"] = json!(doc_no);
+            let (pdf, sha, font_hashes) = if render {
+                let pdf = self.render_fields(kind, &fields, &template_version, &w.now, None)?;
+                let sha = yichuang_wire::sha256_hex(&pdf);
+                let fonts = serde_json::to_string(&self.fonts()?.font_hashes())?;
+                (Some(pdf), Some(sha), Some(fonts))
+            } else {
+                (None, None, None)
+            };
             let seq = w.event(
                 "notice.issued",
                 &json!({"case_no": c.case_no, "kind": kind.as_str(), "doc_no": doc_no,
-                        "actor": actor.staff_no, "fields": fields}),
+                        "actor": actor.staff_no, "fields": fields, "template_version": template_version,
+                        "pdf_sha256": sha}),
             )?;
             w.tx.execute(
                 "INSERT INTO notices (case_id, kind, doc_no, year, number, fields, template_version,
-                    catalog_version, issued_by, issued_at, event_seq)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                    catalog_version, issued_by, issued_at, event_seq, pdf_sha256, font_hashes, print_count)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
                 params![c.id, kind.as_str(), doc_no, year, number, fields.to_string(),
-                        TEMPLATE_VERSION, catalog_version, actor.id, w.now, seq],
+                        template_version, catalog_version, actor.id, w.now, seq, sha, font_hashes,
+                        i64::from(render)],
             )?;
-            Ok(w.tx.last_insert_rowid())
+            let id = w.tx.last_insert_rowid();
+            if render {
+                w.tx.execute(
+                    "INSERT INTO notice_prints (notice_id, n, reprint, printed_by, printed_at, pdf_sha256)
+                     VALUES (?1, 1, 0, ?2, ?3, ?4)",
+                    params![id, actor.id, w.now, sha],
+                )?;
+                w.event(
+                    "notice.printed",
+                    &json!({"doc_no": doc_no, "case_no": c.case_no, "n": 1, "reprint": false,
+                            "pdf_sha256": sha, "actor": actor.staff_no}),
+                )?;
+            }
+            Ok((id, pdf))
         })?;
-        self.notice_by_id(id)
+        Ok((self.notice_by_id(id)?, pdf))
     }
 
     fn notice_by_id(&self, id: i64) -> Result<NoticeRecord> {
@@ -303,12 +379,13 @@ impl Engine {
         };
         self.write(|w| {
             w.tx.execute(
-                "UPDATE notices SET print_count = ?1, pdf_sha256 = coalesce(?2, pdf_sha256) WHERE id = ?3",
+                "UPDATE notices SET print_count = ?1, pdf_sha256 = coalesce(pdf_sha256, ?2) WHERE id = ?3",
                 params![mark.n, pdf_sha256, n.id],
             )?;
             w.tx.execute(
-                "INSERT INTO notice_prints (notice_id, n, reprint, printed_by, printed_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![n.id, mark.n, mark.reprint, actor.id, w.now],
+                "INSERT INTO notice_prints (notice_id, n, reprint, printed_by, printed_at, pdf_sha256)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![n.id, mark.n, mark.reprint, actor.id, w.now, pdf_sha256],
             )?;
             w.event(
                 "notice.printed",
@@ -373,13 +450,19 @@ impl Engine {
                        "status_zh": m.status.label_zh()})
             })
             .collect();
+        // A labour-arbitration decision is the commission's, not the bureau's.
+        let office_name = if item.remedy == RemedyRoute::LabourArbitrationCourt {
+            self.setting_or_default("remedy.arbitration_commission")?
+        } else {
+            self.setting_or_default("office.name")?
+        };
         let mut f = json!({
             "kind": kind.as_str(),
             "title": kind.title_zh(),
             "case_no": c.case_no,
             "issued_on": today,
             "office": {
-                "name": self.setting_or_default("office.name")?,
+                "name": office_name,
                 "address": self.setting_or_default("office.address")?,
                 "county": st.county, "station_name": st.name, "station_code": st.code,
                 "window": item.window, "phone": item.contact_phone,
@@ -391,7 +474,7 @@ impl Engine {
             },
             "item": {
                 "code": item.code, "name": item.name, "category": item.category,
-                "legal_basis": item.legal_basis.iter().map(|b| b.cite()).collect::<Vec<_>>(),
+                "legal_basis": crate::catalog::cite_all(&item.legal_basis),
                 "procedure": item.procedure, "statutory_days": item.statutory_days,
                 "promised_days": item.promised_days, "fee": item.fee,
             },

@@ -25,20 +25,57 @@ fn err(o: &Output) -> String {
 fn init_demo_calendar_and_verify() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.sqlite3");
-    let o = run(&db, &["init", "--station-code", "CG01", "--station-name", "城关镇服务站", "--county", "示范县"]);
+    let o = run(
+        &db,
+        &[
+            "init",
+            "--station-code",
+            "CG01",
+            "--station-name",
+            "城关镇服务站",
+            "--county",
+            "示范县",
+        ],
+    );
     assert!(o.status.success(), "{}", err(&o));
-    let again = run(&db, &["init", "--station-code", "CG01", "--station-name", "x", "--county", "y"]);
+    let again = run(
+        &db,
+        &[
+            "init",
+            "--station-code",
+            "CG01",
+            "--station-name",
+            "x",
+            "--county",
+            "y",
+        ],
+    );
     assert!(!again.status.success());
     assert_eq!(err(&again).lines().count(), 1);
     assert!(err(&again).starts_with("错误："));
     let demo_db = dir.path().join("demo.sqlite3");
     let o = run(&demo_db, &["demo"]);
     assert!(o.status.success(), "{}", err(&o));
-    assert_eq!(out(&run(&demo_db, &["calendar", "add-days", "2026-09-30", "5"])), "2026-10-13");
-    assert_eq!(out(&run(&demo_db, &["calendar", "add-days", "2026-12-24", "10"])), "2027-01-08 provisional");
-    let j: serde_json::Value =
-        serde_json::from_str(&out(&run(&demo_db, &["--json", "calendar", "add-days", "2025-12-31", "5"]))).unwrap();
-    assert_eq!(j, serde_json::json!({"date": "2026-01-08", "provisional": false}));
+    assert_eq!(
+        out(&run(&demo_db, &["calendar", "add-days", "2026-09-30", "5"])),
+        "2026-10-13"
+    );
+    assert_eq!(
+        out(&run(
+            &demo_db,
+            &["calendar", "add-days", "2026-12-24", "10"]
+        )),
+        "2027-01-08 provisional"
+    );
+    let j: serde_json::Value = serde_json::from_str(&out(&run(
+        &demo_db,
+        &["--json", "calendar", "add-days", "2025-12-31", "5"],
+    )))
+    .unwrap();
+    assert_eq!(
+        j,
+        serde_json::json!({"date": "2026-01-08", "provisional": false})
+    );
     assert!(run(&demo_db, &["log", "verify"]).status.success());
     let bad = run(&demo_db, &["calendar", "add-days", "2026-13-01", "5"]);
     assert!(!bad.status.success() && err(&bad).contains("日期"));
@@ -49,32 +86,91 @@ fn a_case_through_the_cli_with_json_reads() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("d.sqlite3");
     assert!(run(&db, &["demo"]).status.success());
-    let o = run(&db, &["--json", "case", "register", "--item", "RS-SB-001", "--name", "赵测试",
-        "--id-no", "11010519491231002X", "--received", "M1", "--not-applicable", "M3"]);
+    let o = run(
+        &db,
+        &[
+            "--json",
+            "case",
+            "register",
+            "--item",
+            "RS-SB-001",
+            "--name",
+            "赵测试",
+            "--id-no",
+            "11010519491231002X",
+            "--received",
+            "M1",
+            "--not-applicable",
+            "M3",
+        ],
+    );
     assert!(o.status.success(), "{}", err(&o));
     let c: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
     let case_no = c["case_no"].as_str().unwrap().to_owned();
     assert_eq!(c["outcomes"][0], "accept_with_commitment");
     let no_consent = run(&db, &["case", "accept-with-commitment", &case_no]);
     assert!(!no_consent.status.success() && err(&no_consent).contains("承诺书"));
-    assert!(run(&db, &["case", "accept-with-commitment", &case_no, "--applicant-agrees"]).status.success());
+    assert!(
+        run(
+            &db,
+            &[
+                "case",
+                "accept-with-commitment",
+                &case_no,
+                "--applicant-agrees"
+            ]
+        )
+        .status
+        .success()
+    );
     let n = run(&db, &["--json", "notice", "issue", &case_no, "commitment"]);
     assert!(n.status.success(), "{}", err(&n));
     let n: serde_json::Value = serde_json::from_str(&out(&n)).unwrap();
     assert!(n["doc_no"].as_str().unwrap().contains("诺字〔2026〕第"));
-    let shown: serde_json::Value = serde_json::from_str(&out(&run(&db, &["--json", "case", "show", &case_no]))).unwrap();
+    let shown: serde_json::Value =
+        serde_json::from_str(&out(&run(&db, &["--json", "case", "show", &case_no]))).unwrap();
     assert_eq!(shown["state"], "accepted_with_commitment");
     // A bad ID number: one line in Chinese, non-zero exit, nothing written.
     let before = out(&run(&db, &["--json", "log", "verify"]));
-    let bad = run(&db, &["case", "register", "--item", "RS-SY-001", "--name", "某", "--id-no", "110105194912310021"]);
+    let bad = run(
+        &db,
+        &[
+            "case",
+            "register",
+            "--item",
+            "RS-SY-001",
+            "--name",
+            "某",
+            "--id-no",
+            "110105194912310021",
+        ],
+    );
     assert!(!bad.status.success());
     assert_eq!(err(&bad), "错误：身份证号校验位不正确，请核对号码");
     assert_eq!(before, out(&run(&db, &["--json", "log", "verify"])));
     // Leader approval from the CLI, password on stdin-less env.
-    let list: serde_json::Value = serde_json::from_str(&out(&run(&db, &["--json", "case", "list", "--state", "rejection_pending_approval"]))).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&out(&run(
+        &db,
+        &[
+            "--json",
+            "case",
+            "list",
+            "--state",
+            "rejection_pending_approval",
+        ],
+    )))
+    .unwrap();
     let pending = list[0]["case_no"].as_str().unwrap().to_owned();
     let o = Command::new(env!("CARGO_BIN_EXE_yichuang"))
-        .args(["--db", db.to_str().unwrap(), "case", "approve-rejection", &pending, "--leader", "1001"])
+        .args([
+            "--db",
+            db.to_str().unwrap(),
+            "case",
+            "approve-rejection",
+            &pending,
+            "--leader",
+            "1001",
+        ])
         .env("YICHUANG_LEADER_PASSWORD", "demo1234")
         .output()
         .unwrap();

@@ -17,9 +17,14 @@ fn notice_numbers_are_gap_free_per_kind_and_year_and_voids_keep_the_record() {
     let mut s = station();
     let mut docs = Vec::new();
     for n in 0..3 {
-        let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", n, &[])).unwrap();
+        let c =
+            s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", n, &[]))
+                .unwrap();
         s.e.accept(&s.clerk, &c.case_no).unwrap();
-        docs.push(s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice).unwrap());
+        docs.push(
+            s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+                .unwrap(),
+        );
     }
     let prefix = "示范县城关镇服务站受字〔2026〕";
     for (i, d) in docs.iter().enumerate() {
@@ -27,34 +32,58 @@ fn notice_numbers_are_gap_free_per_kind_and_year_and_voids_keep_the_record() {
     }
     // A second live acceptance notice for the same case is refused; void then reissue.
     let case_no = docs[0].case_no.clone();
-    assert!(s.e.issue_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice).is_err());
+    assert!(
+        s.e.issue_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice)
+            .is_err()
+    );
     assert!(s.e.void_notice(&s.clerk, &docs[0].doc_no, " ").is_err());
-    let voided = s.e.void_notice(&s.clerk, &docs[0].doc_no, "申请人姓名录入错误").unwrap();
+    let voided =
+        s.e.void_notice(&s.clerk, &docs[0].doc_no, "申请人姓名录入错误")
+            .unwrap();
     assert_eq!(voided.void_reason.as_deref(), Some("申请人姓名录入错误"));
     assert!(s.e.record_print(&s.clerk, &docs[0].doc_no, None).is_err());
-    let again = s.e.issue_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice).unwrap();
-    assert_eq!(again.doc_no, format!("{prefix}第4号"), "a voided number is never reused");
+    let again =
+        s.e.issue_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    assert_eq!(
+        again.doc_no,
+        format!("{prefix}第4号"),
+        "a voided number is never reused"
+    );
     assert_eq!(s.e.notices_for_case(&case_no).unwrap().len(), 2);
     // Another kind has its own sequence; a configured prefix is used.
-    s.e.set_setting(&s.admin, "notice.prefix.one-time", "示人社告字").unwrap();
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 9, &[("M1", M)])).unwrap();
+    s.e.set_setting(&s.admin, "notice.prefix.one-time", "示人社告字")
+        .unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 9, &[("M1", M)]))
+            .unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
-    let one = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice).unwrap();
+    let one =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .unwrap();
     assert_eq!(one.doc_no, "示人社告字〔2026〕第1号");
     // A new year restarts the count.
     s.e.set_clock(clock("2027-01-05T09:00:00+08:00"));
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 10, &[])).unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 10, &[]))
+            .unwrap();
     s.e.accept(&s.clerk, &c.case_no).unwrap();
-    let d = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice).unwrap();
+    let d =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
     assert_eq!(d.doc_no, "示范县城关镇服务站受字〔2027〕第1号");
 }
 
 #[test]
 fn reprints_are_counted_and_marked() {
     let s = station();
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[])).unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[]))
+            .unwrap();
     s.e.accept(&s.clerk, &c.case_no).unwrap();
-    let d = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice).unwrap();
+    let d =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
     let first = s.e.record_print(&s.clerk, &d.doc_no, Some("ab12")).unwrap();
     let second = s.e.record_print(&s.clerk2, &d.doc_no, None).unwrap();
     assert!(!first.reprint && second.reprint && second.n == 2);
@@ -67,77 +96,158 @@ fn reprints_are_counted_and_marked() {
 fn each_notice_carries_its_legal_elements() {
     let s = station();
     // 一次性告知单: every material with its status, the missing ones named.
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 1, &[("M2", M), ("M4", M)])).unwrap();
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-GS-001", 1, &[("M2", M), ("M4", M)]),
+        )
+        .unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
-    let n = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice).unwrap();
+    let n =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .unwrap();
     let f = &n.fields;
     assert_eq!(f["materials"].as_array().unwrap().len(), 5);
     assert_eq!(f["missing"].as_array().unwrap().len(), 2);
     assert_eq!(f["clerk"]["staff_no"], "2001");
     assert_eq!(f["office"]["phone"], "0000-12333");
-    assert!(f["item"]["legal_basis"][0].as_str().unwrap().contains("工伤保险条例"));
-    assert_eq!(f["applicant"]["id_no_masked"].as_str().unwrap().matches('*').count(), 8);
+    assert!(
+        f["item"]["legal_basis"][0]
+            .as_str()
+            .unwrap()
+            .contains("工伤保险条例")
+    );
+    assert_eq!(
+        f["applicant"]["id_no_masked"]
+            .as_str()
+            .unwrap()
+            .matches('*')
+            .count(),
+        8
+    );
     // A second one-time notice in the same round is refused; after the applicant returns
     // with still something missing, a new round gets a new notice.
-    assert!(s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice).is_err());
+    assert!(
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .is_err()
+    );
     let mut back = std::collections::BTreeMap::new();
     back.insert("M2".to_owned(), MaterialStatus::Received);
     s.e.materials_returned(&s.clerk, &c.case_no, &back).unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
-    let n2 = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice).unwrap();
+    let n2 =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .unwrap();
     assert_eq!(n2.fields["missing"].as_array().unwrap().len(), 1);
 
     // 承诺告知书: deferred materials, deadline, how, consequence.
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)])).unwrap();
-    s.e.accept_with_commitment(&s.clerk, &c.case_no, true).unwrap();
-    let n = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::CommitmentNotice).unwrap();
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]),
+        )
+        .unwrap();
+    s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+        .unwrap();
+    let n =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::CommitmentNotice)
+            .unwrap();
     assert_eq!(n.fields["deferred"][0], "近期免冠电子照片");
     assert_eq!(n.fields["supplement_due"], "2026-11-30");
     assert!(n.fields["consequence"].as_str().unwrap().contains("逾期"));
 
     // 不予受理通知书 for a review-first item names review before court.
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 3, &[])).unwrap();
-    s.e.propose_rejection(&s.clerk, &c.case_no, "超过申请时效", "《工伤保险条例》第十七条").unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 3, &[]))
+            .unwrap();
+    s.e.propose_rejection(
+        &s.clerk,
+        &c.case_no,
+        "超过申请时效",
+        "《工伤保险条例》第十七条",
+    )
+    .unwrap();
     s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
-    let n = s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice).unwrap();
+    let n =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+            .unwrap();
     let sentence = n.fields["remedy"]["sentence"].as_str().unwrap();
-    assert!(sentence.contains("六十日内") && sentence.contains("示范县人民政府") && sentence.contains("十五日内"));
+    assert!(
+        sentence.contains("六十日内")
+            && sentence.contains("示范县人民政府")
+            && sentence.contains("十五日内")
+    );
     assert_eq!(n.fields["remedy"]["route"], "review_first");
 
     // Notices only in the states the law gives them.
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 4, &[])).unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 4, &[]))
+            .unwrap();
     for k in yichuang::notice::ALL_KINDS {
         let err = s.e.issue_notice(&s.clerk, &c.case_no, k).unwrap_err();
-        assert!(matches!(err, Error::Rule { rule: "notice_not_allowed", .. }));
+        assert!(matches!(
+            err,
+            Error::Rule {
+                rule: "notice_not_allowed",
+                ..
+            }
+        ));
     }
 }
 
 #[test]
 fn deadline_board_orders_overdue_first_and_marks_provisional() {
     let mut s = station();
-    let a = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 1, &[("M2", M), ("M3", NA)])).unwrap();
-    s.e.accept_with_commitment(&s.clerk, &a.case_no, true).unwrap();
-    let b = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 2, &[])).unwrap();
-    let done = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 3, &[])).unwrap();
+    let a =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 1, &[("M2", M), ("M3", NA)]),
+        )
+        .unwrap();
+    s.e.accept_with_commitment(&s.clerk, &a.case_no, true)
+        .unwrap();
+    let b =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 2, &[]))
+            .unwrap();
+    let done =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 3, &[]))
+            .unwrap();
     s.e.withdraw(&s.clerk, &done.case_no, "撤回").unwrap();
     // A week later: a's supplement deadline (11-30) has passed, b's 5-day limit (11-30) too.
     s.e.set_clock(clock("2026-12-01T09:00:00+08:00"));
     let rows = s.e.deadlines(2).unwrap();
-    assert!(rows.iter().all(|r| r.case_no != done.case_no), "closed cases have no deadlines");
+    assert!(
+        rows.iter().all(|r| r.case_no != done.case_no),
+        "closed cases have no deadlines"
+    );
     assert_eq!(rows[0].urgency, Urgency::Overdue);
-    let sup = rows.iter().find(|r| r.case_no == a.case_no && r.kind == DeadlineKind::Supplement).unwrap();
+    let sup = rows
+        .iter()
+        .find(|r| r.case_no == a.case_no && r.kind == DeadlineKind::Supplement)
+        .unwrap();
     assert_eq!((sup.urgency, sup.working_days_left), (Urgency::Overdue, -1));
     let one = rows.iter().find(|r| r.case_no == b.case_no).unwrap();
     assert_eq!(one.kind, DeadlineKind::OneTimeNotice);
     assert_eq!(one.urgency, Urgency::Overdue);
     // 社会保障卡's statutory 30 working days reach into 2027: provisional.
-    let stat = rows.iter().find(|r| r.case_no == a.case_no && r.kind == DeadlineKind::Statutory).unwrap();
+    let stat = rows
+        .iter()
+        .find(|r| r.case_no == a.case_no && r.kind == DeadlineKind::Statutory)
+        .unwrap();
     assert!(stat.provisional);
-    let prom = rows.iter().find(|r| r.case_no == a.case_no && r.kind == DeadlineKind::Promised).unwrap();
+    let prom = rows
+        .iter()
+        .find(|r| r.case_no == a.case_no && r.kind == DeadlineKind::Promised)
+        .unwrap();
     assert!(!prom.provisional);
     assert_eq!(prom.urgency, Urgency::OnTrack);
     // Marking the overdue supplement is now allowed.
-    assert_eq!(s.e.mark_supplement_overdue(&s.clerk, &a.case_no).unwrap().state, CaseState::SupplementOverdue);
+    assert_eq!(
+        s.e.mark_supplement_overdue(&s.clerk, &a.case_no)
+            .unwrap()
+            .state,
+        CaseState::SupplementOverdue
+    );
 }
 
 #[test]
@@ -145,20 +255,48 @@ fn evaluations_count_rates_without_inflation() {
     let mut s = station();
     let mut cases = Vec::new();
     for n in 0..10 {
-        cases.push(s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", n, &[])).unwrap().case_no);
+        cases.push(
+            s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", n, &[]))
+                .unwrap()
+                .case_no,
+        );
     }
     for c in &cases[..9] {
         s.e.request_evaluation(&s.clerk, c, "窗口评价器").unwrap();
     }
-    assert!(s.e.request_evaluation(&s.clerk, &cases[0], "窗口评价器").is_err());
-    assert!(s.e.request_evaluation(&s.clerk, &cases[9], "飞鸽传书").is_err());
-    s.e.answer_evaluation(&cases[0], Level::Satisfied, &[], "").unwrap();
-    s.e.answer_evaluation(&cases[1], Level::BasicallySatisfied, &[], "").unwrap();
+    assert!(
+        s.e.request_evaluation(&s.clerk, &cases[0], "窗口评价器")
+            .is_err()
+    );
+    assert!(
+        s.e.request_evaluation(&s.clerk, &cases[9], "飞鸽传书")
+            .is_err()
+    );
+    s.e.answer_evaluation(&cases[0], Level::Satisfied, &[], "")
+        .unwrap();
+    s.e.answer_evaluation(&cases[1], Level::BasicallySatisfied, &[], "")
+        .unwrap();
     // 不满意 needs reasons from the fixed list.
-    assert!(s.e.answer_evaluation(&cases[2], Level::Dissatisfied, &[], "").is_err());
-    assert!(s.e.answer_evaluation(&cases[2], Level::Dissatisfied, &["太慢了".into()], "").is_err());
-    s.e.answer_evaluation(&cases[2], Level::Dissatisfied, &["超承诺时限办结".into()], "等太久").unwrap();
-    assert!(s.e.answer_evaluation(&cases[2], Level::Satisfied, &[], "").is_err(), "no second answer");
+    assert!(
+        s.e.answer_evaluation(&cases[2], Level::Dissatisfied, &[], "")
+            .is_err()
+    );
+    assert!(
+        s.e.answer_evaluation(&cases[2], Level::Dissatisfied, &["太慢了".into()], "")
+            .is_err()
+    );
+    s.e.answer_evaluation(
+        &cases[2],
+        Level::Dissatisfied,
+        &["超承诺时限办结".into()],
+        "等太久",
+    )
+    .unwrap();
+    assert!(
+        s.e.answer_evaluation(&cases[2], Level::Satisfied, &[], "")
+            .is_err(),
+        "no second answer"
+    );
     for c in &cases[3..8] {
         s.e.answer_evaluation(c, Level::Satisfied, &[], "").unwrap();
     }
@@ -166,52 +304,99 @@ fn evaluations_count_rates_without_inflation() {
     assert_eq!(s.e.default_expired_evaluations(7).unwrap(), 1);
     let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let st = s.e.evaluation_stats(d, d).unwrap();
-    assert_eq!((st.cases, st.requested, st.answered, st.defaulted), (10, 9, 8, 1));
+    assert_eq!(
+        (st.cases, st.requested, st.answered, st.defaulted),
+        (10, 9, 8, 1)
+    );
     assert_eq!(st.evaluation_rate, Some(0.9));
     assert!((st.default_rate.unwrap() - 1.0 / 9.0).abs() < 1e-9);
-    assert_eq!(st.good_rate, Some(7.0 / 8.0), "defaults are not counted as good ratings");
+    assert_eq!(
+        st.good_rate,
+        Some(7.0 / 8.0),
+        "defaults are not counted as good ratings"
+    );
 }
 
 #[test]
 fn search_by_case_number_id_and_name_fragment() {
     let s = station();
-    let a = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 11, &[])).unwrap();
-    let b = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 22, &[])).unwrap();
-    assert_eq!(s.e.search_cases(&a.case_no, 10).unwrap()[0].case_no, a.case_no);
+    let a =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 11, &[]))
+            .unwrap();
+    let b =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 22, &[]))
+            .unwrap();
+    assert_eq!(
+        s.e.search_cases(&a.case_no, 10).unwrap()[0].case_no,
+        a.case_no
+    );
     assert_eq!(s.e.search_cases("CG01-20261123", 10).unwrap().len(), 2);
     let id = yichuang::demo::test_resident_id(22);
     let hits = s.e.search_cases(&id, 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].case_no, b.case_no);
-    assert!(hits[0].applicant_id_masked.contains('*'), "lists show masked IDs");
+    assert!(
+        hits[0].applicant_id_masked.contains('*'),
+        "lists show masked IDs"
+    );
     let name = yichuang::demo::test_person_name(11);
     let frag: String = name.chars().skip(1).collect();
     let hits = s.e.search_cases(&frag, 10).unwrap();
-    assert!(hits.iter().any(|h| h.case_no == a.case_no), "fragment {frag}");
-    assert!(s.e.search_cases("\"'*)", 10).unwrap().is_empty(), "odd input is harmless");
+    assert!(
+        hits.iter().any(|h| h.case_no == a.case_no),
+        "fragment {frag}"
+    );
+    assert!(
+        s.e.search_cases("\"'*)", 10).unwrap().is_empty(),
+        "odd input is harmless"
+    );
     assert!(s.e.search_cases("不存在的名字", 10).unwrap().is_empty());
 }
 
 #[test]
 fn clerks_log_in_and_switch_and_every_action_records_who() {
     let s = station();
-    assert!(matches!(s.e.current_clerk().unwrap_err(), Error::NotLoggedIn));
-    assert!(matches!(s.e.login("2001", "nope-nope").unwrap_err(), Error::AuthFailed(_)));
+    assert!(matches!(
+        s.e.current_clerk().unwrap_err(),
+        Error::NotLoggedIn
+    ));
+    assert!(matches!(
+        s.e.login("2001", "nope-nope").unwrap_err(),
+        Error::AuthFailed(_)
+    ));
     s.e.login("2001", PW).unwrap();
     assert_eq!(s.e.current_clerk().unwrap().staff_no, "2001");
     s.e.login("2002", PW).unwrap();
     assert_eq!(s.e.current_clerk().unwrap().staff_no, "2002");
-    let c = s.e.register_case(&s.e.current_clerk().unwrap(), &new_case(&s.e, "RS-SY-001", 1, &[])).unwrap();
+    let c =
+        s.e.register_case(
+            &s.e.current_clerk().unwrap(),
+            &new_case(&s.e, "RS-SY-001", 1, &[]),
+        )
+        .unwrap();
     let ev = s.e.tail_events(1).unwrap().pop().unwrap();
     assert!(ev.payload.contains("\"actor\":\"2002\""), "{}", ev.payload);
     assert_eq!(c.first_contact, "李窗口");
     s.e.logout().unwrap();
     assert!(s.e.current_clerk().is_err());
     // Only admins add accounts; short passwords and duplicate staff numbers are refused.
-    assert!(s.e.add_clerk(Some(&s.clerk), "3001", "某人", yichuang::Role::Clerk, PW).is_err());
-    assert!(s.e.add_clerk(Some(&s.admin), "3001", "某人", yichuang::Role::Clerk, "123").is_err());
-    assert!(s.e.add_clerk(Some(&s.admin), "2001", "某人", yichuang::Role::Clerk, PW).is_err());
-    assert!(s.e.add_clerk(None, "3002", "某人", yichuang::Role::Admin, PW).is_err(), "bootstrap only once");
+    assert!(
+        s.e.add_clerk(Some(&s.clerk), "3001", "某人", yichuang::Role::Clerk, PW)
+            .is_err()
+    );
+    assert!(
+        s.e.add_clerk(Some(&s.admin), "3001", "某人", yichuang::Role::Clerk, "123")
+            .is_err()
+    );
+    assert!(
+        s.e.add_clerk(Some(&s.admin), "2001", "某人", yichuang::Role::Clerk, PW)
+            .is_err()
+    );
+    assert!(
+        s.e.add_clerk(None, "3002", "某人", yichuang::Role::Admin, PW)
+            .is_err(),
+        "bootstrap only once"
+    );
     s.e.change_password("2001", PW, "new-secret").unwrap();
     assert!(s.e.authenticate("2001", PW).is_err());
     assert!(s.e.authenticate("2001", "new-secret").is_ok());

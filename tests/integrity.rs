@@ -48,7 +48,10 @@ fn intact_log_verifies() {
 fn triggers_forbid_update_and_delete() {
     let s = seeded();
     let c = s.e.connection();
-    assert!(c.execute("UPDATE events SET payload = '{}' WHERE seq = 3", []).is_err());
+    assert!(
+        c.execute("UPDATE events SET payload = '{}' WHERE seq = 3", [])
+            .is_err()
+    );
     assert!(c.execute("DELETE FROM events WHERE seq = 3", []).is_err());
     s.e.verify_log().unwrap();
 }
@@ -56,7 +59,10 @@ fn triggers_forbid_update_and_delete() {
 #[test]
 fn changed_payload_is_caught_at_its_seq() {
     let s = seeded();
-    let e = tamper(&s, "UPDATE events SET payload = replace(payload, 'received', 'missing') WHERE seq = 20");
+    let e = tamper(
+        &s,
+        "UPDATE events SET payload = replace(payload, 'received', 'missing') WHERE seq = 20",
+    );
     assert_eq!(first_bad_seq(&e), 20);
 }
 
@@ -107,7 +113,9 @@ fn count(path: &std::path::Path, sql: &str) -> i64 {
 /// event and notice event has its row.
 fn assert_consistent(path: &std::path::Path) {
     let c = Connection::open(path).unwrap();
-    let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = c
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok");
     let e = Engine::open(path).unwrap();
     e.verify_log().unwrap();
@@ -120,7 +128,9 @@ fn assert_consistent(path: &std::path::Path) {
         )
         .unwrap();
     let rows: Vec<(String, String, i64, String, i64)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
@@ -139,9 +149,15 @@ fn assert_consistent(path: &std::path::Path) {
         )
         .unwrap();
     assert_eq!(orphan_events, 0);
-    let notices: i64 = c.query_row("SELECT count(*) FROM notices", [], |r| r.get(0)).unwrap();
+    let notices: i64 = c
+        .query_row("SELECT count(*) FROM notices", [], |r| r.get(0))
+        .unwrap();
     let issued: i64 = c
-        .query_row("SELECT count(*) FROM events WHERE kind = 'notice.issued'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM events WHERE kind = 'notice.issued'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(notices, issued);
     let gaps: i64 = c

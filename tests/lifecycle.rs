@@ -5,7 +5,9 @@
 mod common;
 
 use common::*;
-use yichuang::case::{ALL_ACTIONS, ALL_STATES, Action, CaseState, MaterialStatus, Outcome, allowed};
+use yichuang::case::{
+    ALL_ACTIONS, ALL_STATES, Action, CaseState, MaterialStatus, Outcome, allowed,
+};
 use yichuang::{Engine, Error};
 
 const M: MaterialStatus = MaterialStatus::Missing;
@@ -66,8 +68,13 @@ fn case_in(s: &mut Station, state: CaseState, action: Action, n: u64) -> String 
         }
         CaseState::RejectionPendingApproval => {
             let no = reg(e, complete);
-            e.propose_rejection(c, &no, "不属于本机关职权范围", "《中华人民共和国行政许可法》第三十二条第一款第二项")
-                .unwrap();
+            e.propose_rejection(
+                c,
+                &no,
+                "不属于本机关职权范围",
+                "《中华人民共和国行政许可法》第三十二条第一款第二项",
+            )
+            .unwrap();
             no
         }
         CaseState::Rejected => {
@@ -82,8 +89,15 @@ fn case_in(s: &mut Station, state: CaseState, action: Action, n: u64) -> String 
         }
         CaseState::CompletedDenied => {
             let no = case_in(s, CaseState::Accepted, action, n);
-            s.e.deny(&s.clerk, &no, "不符合条件", "《社会保障卡管理办法》第十条", "1001", PW)
-                .unwrap();
+            s.e.deny(
+                &s.clerk,
+                &no,
+                "不符合条件",
+                "《社会保障卡管理办法》第十条",
+                "1001",
+                PW,
+            )
+            .unwrap();
             no
         }
         CaseState::Terminated => {
@@ -139,7 +153,11 @@ fn every_state_and_action_follows_the_lifecycle_table() {
                 }
                 (None, Err(Error::IllegalTransition { from, .. })) => {
                     assert_eq!(from, state);
-                    assert_eq!(before, fingerprint(&s.e), "refused action changed the database");
+                    assert_eq!(
+                        before,
+                        fingerprint(&s.e),
+                        "refused action changed the database"
+                    );
                     illegal += 1;
                 }
                 (want, got) => panic!("{state} --{action:?}--> expected {want:?}, got {got:?}"),
@@ -153,25 +171,32 @@ fn every_state_and_action_follows_the_lifecycle_table() {
 #[test]
 fn checklist_decides_which_outcomes_are_offered() {
     let s = station();
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 1, &[("M3", NA)]))
-        .unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 1, &[("M3", NA)]))
+            .unwrap();
     assert_eq!(c.outcomes[0], Outcome::Accept);
     assert!(!c.outcomes.contains(&Outcome::AcceptWithCommitment));
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]),
+        )
         .unwrap();
     assert!(c.outcomes.contains(&Outcome::AcceptWithCommitment));
     assert!(!c.outcomes.contains(&Outcome::Accept));
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 3, &[("M1", M), ("M2", M)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 3, &[("M1", M), ("M2", M)]),
+        )
         .unwrap();
     assert_eq!(
         c.outcomes,
-        vec![Outcome::RequestMaterials, Outcome::ProposeRejection, Outcome::Withdraw]
+        vec![
+            Outcome::RequestMaterials,
+            Outcome::ProposeRejection,
+            Outcome::Withdraw
+        ]
     );
 }
 
@@ -179,45 +204,77 @@ fn checklist_decides_which_outcomes_are_offered() {
 fn commitment_guard_refuses_non_deferrable_gaps_and_changes_nothing() {
     let s = station();
     // M1 (居民身份证) is a main material, not on the 容缺 list.
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 1, &[("M1", M), ("M2", M)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 1, &[("M1", M), ("M2", M)]),
+        )
         .unwrap();
     let before = fingerprint(&s.e);
-    let err = s.e.accept_with_commitment(&s.clerk, &c.case_no, true).unwrap_err();
-    assert!(matches!(err, Error::Rule { rule: "not_deferrable", .. }), "{err:?}");
+    let err =
+        s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+            .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Rule {
+                rule: "not_deferrable",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.user_message().contains("居民身份证"));
     assert_eq!(before, fingerprint(&s.e));
     // Without the applicant's agreement there is no 容缺 either.
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]),
+        )
         .unwrap();
-    let err = s.e.accept_with_commitment(&s.clerk, &c.case_no, false).unwrap_err();
-    assert!(matches!(err, Error::Rule { rule: "no_commitment", .. }));
+    let err =
+        s.e.accept_with_commitment(&s.clerk, &c.case_no, false)
+            .unwrap_err();
+    assert!(matches!(
+        err,
+        Error::Rule {
+            rule: "no_commitment",
+            ..
+        }
+    ));
     // Accepting outright with a gap is refused; a complete checklist may not get a one-time notice.
     assert!(matches!(
         s.e.accept(&s.clerk, &c.case_no).unwrap_err(),
-        Error::Rule { rule: "materials_incomplete", .. }
+        Error::Rule {
+            rule: "materials_incomplete",
+            ..
+        }
     ));
-    let full = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 3, &[("M3", NA)]))
-        .unwrap();
+    let full =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 3, &[("M3", NA)]))
+            .unwrap();
     assert!(matches!(
         s.e.request_materials(&s.clerk, &full.case_no).unwrap_err(),
-        Error::Rule { rule: "nothing_missing", .. }
+        Error::Rule {
+            rule: "nothing_missing",
+            ..
+        }
     ));
 }
 
 #[test]
 fn commitment_sets_supplement_deadline_within_promised_limit() {
     let s = station();
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 1, &[("M2", M), ("M3", NA)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 1, &[("M2", M), ("M3", NA)]),
+        )
         .unwrap();
-    let c = s.e.accept_with_commitment(&s.clerk, &c.case_no, true).unwrap();
+    let c =
+        s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+            .unwrap();
     // 2026-11-23 + 5 working days (supplement rule) = 11-30; promised 15 → 12-14.
     assert_eq!(c.supplement_due.unwrap().to_string(), "2026-11-30");
     assert_eq!(c.promised_due.unwrap().to_string(), "2026-12-14");
@@ -229,25 +286,36 @@ fn commitment_sets_supplement_deadline_within_promised_limit() {
 #[test]
 fn late_supplement_moves_promised_deadline_but_never_past_statutory() {
     let mut s = station();
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 1, &[("M2", M), ("M3", NA)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 1, &[("M2", M), ("M3", NA)]),
+        )
         .unwrap();
-    s.e.accept_with_commitment(&s.clerk, &c.case_no, true).unwrap();
+    s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+        .unwrap();
     // Supplied 3 working days after the 11-30 deadline (12-03).
     s.e.set_clock(clock("2026-12-03T10:00:00+08:00"));
     let v = s.e.supplement(&s.clerk, &c.case_no).unwrap();
     assert_eq!(v.state, CaseState::InProgress);
     assert_eq!(v.applicant_delay_days, 3);
     assert_eq!(v.promised_due.unwrap().to_string(), "2026-12-17");
-    assert!(v.materials.iter().all(|m| m.status != MaterialStatus::Deferred));
+    assert!(
+        v.materials
+            .iter()
+            .all(|m| m.status != MaterialStatus::Deferred)
+    );
 
     // Very late: capped at the statutory deadline.
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]),
+        )
         .unwrap();
-    let c = s.e.accept_with_commitment(&s.clerk, &c.case_no, true).unwrap();
+    let c =
+        s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+            .unwrap();
     s.e.set_clock(clock("2027-01-25T10:00:00+08:00"));
     let v = s.e.supplement(&s.clerk, &c.case_no).unwrap();
     assert_eq!(v.promised_due, c.statutory_due);
@@ -257,15 +325,25 @@ fn late_supplement_moves_promised_deadline_but_never_past_statutory() {
 #[test]
 fn rejection_is_final_only_with_a_leaders_own_credentials() {
     let s = station();
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-ZC-001", 1, &[]))
-        .unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-ZC-001", 1, &[]))
+            .unwrap();
     // Reason and legal basis are required.
-    assert!(s.e.propose_rejection(&s.clerk, &c.case_no, " ", "某法").is_err());
-    assert!(s.e.propose_rejection(&s.clerk, &c.case_no, "理由", "").is_err());
-    s.e.propose_rejection(&s.clerk, &c.case_no, "超过仲裁时效", "《劳动争议调解仲裁法》第二十七条")
-        .unwrap();
+    assert!(
+        s.e.propose_rejection(&s.clerk, &c.case_no, " ", "某法")
+            .is_err()
+    );
+    assert!(
+        s.e.propose_rejection(&s.clerk, &c.case_no, "理由", "")
+            .is_err()
+    );
+    s.e.propose_rejection(
+        &s.clerk,
+        &c.case_no,
+        "超过仲裁时效",
+        "《劳动争议调解仲裁法》第二十七条",
+    )
+    .unwrap();
     let before = fingerprint(&s.e);
     // A clerk cannot approve; a wrong password cannot approve; nothing changes.
     assert!(matches!(
@@ -273,7 +351,8 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
         Error::Forbidden { .. }
     ));
     assert!(matches!(
-        s.e.approve_rejection(&c.case_no, "1001", "wrong-password").unwrap_err(),
+        s.e.approve_rejection(&c.case_no, "1001", "wrong-password")
+            .unwrap_err(),
         Error::AuthFailed(_)
     ));
     assert!(matches!(
@@ -283,51 +362,70 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
     assert_eq!(before, fingerprint(&s.e));
     assert!(s.e.rejection_filings(10).unwrap().is_empty());
     // No 不予受理通知书 before approval.
-    assert!(s
-        .e
-        .issue_notice(&s.clerk, &c.case_no, yichuang::NoticeKind::RejectionNotice)
-        .is_err());
+    assert!(
+        s.e.issue_notice(&s.clerk, &c.case_no, yichuang::NoticeKind::RejectionNotice)
+            .is_err()
+    );
     let v = s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
     assert_eq!(v.state, CaseState::Rejected);
     let filings = s.e.rejection_filings(10).unwrap();
     assert_eq!(filings.len(), 1);
     assert_eq!(filings[0].approved_by, "王示范");
     assert_eq!(filings[0].proposed_by, "张窗口");
-    let n = s
-        .e
-        .issue_notice(&s.clerk, &c.case_no, yichuang::NoticeKind::RejectionNotice)
-        .unwrap();
+    let n =
+        s.e.issue_notice(&s.clerk, &c.case_no, yichuang::NoticeKind::RejectionNotice)
+            .unwrap();
     assert_eq!(n.fields["approved_by"]["name"], "王示范");
-    assert!(n.fields["remedy"]["sentence"].as_str().unwrap().contains("示范县人民法院"));
-    assert!(!n.fields["remedy"]["sentence"].as_str().unwrap().contains("行政复议"));
+    assert!(
+        n.fields["remedy"]["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("示范县人民法院")
+    );
+    assert!(
+        !n.fields["remedy"]["sentence"]
+            .as_str()
+            .unwrap()
+            .contains("行政复议")
+    );
 }
 
 #[test]
 fn a_leader_cannot_approve_their_own_proposal() {
     let s = station();
-    let c = s
-        .e
-        .register_case(&s.leader, &new_case(&s.e, "RS-SY-001", 1, &[]))
-        .unwrap();
+    let c =
+        s.e.register_case(&s.leader, &new_case(&s.e, "RS-SY-001", 1, &[]))
+            .unwrap();
     s.e.propose_rejection(&s.leader, &c.case_no, "非本机关职权", "某法第一条")
         .unwrap();
     let err = s.e.approve_rejection(&c.case_no, "1001", PW).unwrap_err();
-    assert!(matches!(err, Error::Rule { rule: "self_approval", .. }));
+    assert!(matches!(
+        err,
+        Error::Rule {
+            rule: "self_approval",
+            ..
+        }
+    ));
 }
 
 #[test]
 fn returned_rejection_reopens_the_case() {
     let s = station();
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[]))
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[]))
+            .unwrap();
+    s.e.propose_rejection(&s.clerk, &c.case_no, "理由", "依据")
         .unwrap();
-    s.e.propose_rejection(&s.clerk, &c.case_no, "理由", "依据").unwrap();
-    let v = s.e.return_rejection(&c.case_no, "1001", PW, "请补充事实").unwrap();
+    let v =
+        s.e.return_rejection(&c.case_no, "1001", PW, "请补充事实")
+            .unwrap();
     assert_eq!(v.state, CaseState::Registered);
     assert!(v.rejection_reason.is_none());
     // And it can be accepted afterwards.
-    assert_eq!(s.e.accept(&s.clerk, &c.case_no).unwrap().state, CaseState::Accepted);
+    assert_eq!(
+        s.e.accept(&s.clerk, &c.case_no).unwrap().state,
+        CaseState::Accepted
+    );
 }
 
 #[test]
@@ -348,12 +446,24 @@ fn bad_applicant_input_is_refused_in_chinese_and_changes_nothing() {
         uscc: "91350100M000100Y44".into(),
         phone: String::new(),
     };
-    assert!(s.e.register_case(&s.clerk, &input).unwrap_err().user_message().contains("统一社会信用代码"));
+    assert!(
+        s.e.register_case(&s.clerk, &input)
+            .unwrap_err()
+            .user_message()
+            .contains("统一社会信用代码")
+    );
     let mut input = new_case(&s.e, "RS-SY-001", 1, &[]);
     input.item_code = "NO-SUCH".into();
-    assert!(s.e.register_case(&s.clerk, &input).unwrap_err().user_message().contains("未找到事项"));
+    assert!(
+        s.e.register_case(&s.clerk, &input)
+            .unwrap_err()
+            .user_message()
+            .contains("未找到事项")
+    );
     let mut input = new_case(&s.e, "RS-SY-001", 1, &[]);
-    input.materials.insert("M9".into(), MaterialStatus::Received);
+    input
+        .materials
+        .insert("M9".into(), MaterialStatus::Received);
     assert!(s.e.register_case(&s.clerk, &input).is_err());
     // 告知承诺 only where the catalog allows it.
     let input = new_case(&s.e, "RS-SY-001", 1, &[("M1", MaterialStatus::Promised)]);
@@ -364,27 +474,38 @@ fn bad_applicant_input_is_refused_in_chinese_and_changes_nothing() {
 #[test]
 fn promise_replaces_proof_where_the_catalog_allows() {
     let s = station();
-    let c = s
-        .e
-        .register_case(&s.clerk, &new_case(&s.e, "RS-JN-001", 1, &[("M3", MaterialStatus::Promised)]))
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-JN-001", 1, &[("M3", MaterialStatus::Promised)]),
+        )
         .unwrap();
     assert_eq!(c.outcomes[0], Outcome::Accept);
-    assert_eq!(s.e.accept(&s.clerk, &c.case_no).unwrap().state, CaseState::Accepted);
+    assert_eq!(
+        s.e.accept(&s.clerk, &c.case_no).unwrap().state,
+        CaseState::Accepted
+    );
 }
 
 #[test]
 fn case_numbers_are_gap_free_per_day_and_the_first_clerk_owns_the_case() {
     let mut s = station();
-    let a = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[])).unwrap();
+    let a =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[]))
+            .unwrap();
     // A failed registration does not consume a number.
     let mut bad = new_case(&s.e, "RS-SY-001", 2, &[]);
     bad.item_code = "NOPE".into();
     assert!(s.e.register_case(&s.clerk, &bad).is_err());
-    let b = s.e.register_case(&s.clerk2, &new_case(&s.e, "RS-SY-001", 2, &[])).unwrap();
+    let b =
+        s.e.register_case(&s.clerk2, &new_case(&s.e, "RS-SY-001", 2, &[]))
+            .unwrap();
     assert_eq!(a.case_no, "CG01-20261123-0001");
     assert_eq!(b.case_no, "CG01-20261123-0002");
     assert_eq!(b.first_contact, "李窗口");
     s.e.set_clock(clock("2026-11-24T08:00:00+08:00"));
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 3, &[])).unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 3, &[]))
+            .unwrap();
     assert_eq!(c.case_no, "CG01-20261124-0001");
 }

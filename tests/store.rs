@@ -46,10 +46,17 @@ fn migrates_from_empty_and_from_every_earlier_version() {
         }
         drop(conn);
         let e = Engine::open(&path).unwrap();
-        assert_eq!(store::schema_version(e.connection()).unwrap(), store::latest_version());
+        assert_eq!(
+            store::schema_version(e.connection()).unwrap(),
+            store::latest_version()
+        );
         if start >= 1 {
             let hits = e.search_cases("阳测", 10).unwrap();
-            assert_eq!(hits.len(), 1, "backfilled search index (from version {start})");
+            assert_eq!(
+                hits.len(),
+                1,
+                "backfilled search index (from version {start})"
+            );
         }
     }
 }
@@ -61,21 +68,31 @@ fn a_newer_schema_is_refused() {
     let conn = store::open_raw(&path).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    assert!(matches!(Engine::open(&path).err(), Some(Error::SchemaTooNew { .. })));
+    assert!(matches!(
+        Engine::open(&path).err(),
+        Some(Error::SchemaTooNew { .. })
+    ));
 }
 
 #[test]
 fn wal_and_full_sync_are_on() {
     let s = station();
     let c = s.e.connection();
-    let mode: String = c.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-    let sync: i64 = c.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
-    let fk: i64 = c.pragma_query_value(None, "foreign_keys", |r| r.get(0)).unwrap();
+    let mode: String = c
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .unwrap();
+    let sync: i64 = c
+        .pragma_query_value(None, "synchronous", |r| r.get(0))
+        .unwrap();
+    let fk: i64 = c
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .unwrap();
     assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
 }
 
 fn catalog_with(edit: impl Fn(&mut serde_json::Value)) -> String {
-    let mut v: serde_json::Value = serde_json::from_str(yichuang::catalog::BUNDLED_CATALOG).unwrap();
+    let mut v: serde_json::Value =
+        serde_json::from_str(yichuang::catalog::BUNDLED_CATALOG).unwrap();
     edit(&mut v);
     v.to_string()
 }
@@ -86,30 +103,77 @@ fn broken_catalog_import_leaves_the_previous_catalog_active() {
     let before = fingerprint(&s.e);
     for (text, what) in [
         ("{ not json".to_owned(), "line"),
-        (catalog_with(|v| { v["version"] = "2026.2".into(); v["items"][3]["statutory_days"] = 1.into(); }), "promised_days"),
-        (catalog_with(|v| { v["version"] = "2026.2".into(); v["items"][2]["materials"] = serde_json::json!([]); }), "materials"),
-        (catalog_with(|v| { v["version"] = "2026.2".into(); v["items"][1]["supplement"] = serde_json::Value::Null; }), "supplement"),
+        (
+            catalog_with(|v| {
+                v["version"] = "2026.2".into();
+                v["items"][3]["statutory_days"] = 1.into();
+            }),
+            "promised_days",
+        ),
+        (
+            catalog_with(|v| {
+                v["version"] = "2026.2".into();
+                v["items"][2]["materials"] = serde_json::json!([]);
+            }),
+            "materials",
+        ),
+        (
+            catalog_with(|v| {
+                v["version"] = "2026.2".into();
+                v["items"][1]["supplement"] = serde_json::Value::Null;
+            }),
+            "supplement",
+        ),
         // Same version number, different content.
-        (catalog_with(|v| { v["items"][0]["name"] = "改名".into(); }), "version"),
+        (
+            catalog_with(|v| {
+                v["items"][0]["name"] = "改名".into();
+            }),
+            "version",
+        ),
     ] {
-        let err = s.e.import_catalog(&s.admin, &text, "county-2026.2.json").unwrap_err();
+        let err =
+            s.e.import_catalog(&s.admin, &text, "county-2026.2.json")
+                .unwrap_err();
         assert!(err.to_string().contains(what), "{err}");
-        assert!(err.user_message().contains("原有清单保持不变"), "{}", err.user_message());
+        assert!(
+            err.user_message().contains("原有清单保持不变"),
+            "{}",
+            err.user_message()
+        );
         assert_eq!(s.e.catalog().unwrap().version, "2026.1");
         assert_eq!(before, fingerprint(&s.e));
     }
     // Only an admin may import.
-    let good = catalog_with(|v| { v["version"] = "2026.2".into(); v["items"][0]["promised_days"] = 8.into(); });
-    assert!(matches!(s.e.import_catalog(&s.clerk, &good, "f").unwrap_err(), Error::Forbidden { .. }));
+    let good = catalog_with(|v| {
+        v["version"] = "2026.2".into();
+        v["items"][0]["promised_days"] = 8.into();
+    });
+    assert!(matches!(
+        s.e.import_catalog(&s.clerk, &good, "f").unwrap_err(),
+        Error::Forbidden { .. }
+    ));
     assert_eq!(s.e.import_catalog(&s.admin, &good, "f").unwrap(), "2026.2");
-    assert_eq!(s.e.catalog().unwrap().item("RS-SY-001").unwrap().promised_days, 8);
+    assert_eq!(
+        s.e.catalog()
+            .unwrap()
+            .item("RS-SY-001")
+            .unwrap()
+            .promised_days,
+        8
+    );
 }
 
 #[test]
 fn cases_keep_the_catalog_version_they_were_registered_under() {
     let s = station();
-    let c = s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[])).unwrap();
-    let newer = catalog_with(|v| { v["version"] = "2026.2".into(); v["items"][0]["promised_days"] = 3.into(); });
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 1, &[]))
+            .unwrap();
+    let newer = catalog_with(|v| {
+        v["version"] = "2026.2".into();
+        v["items"][0]["promised_days"] = 3.into();
+    });
     s.e.import_catalog(&s.admin, &newer, "f").unwrap();
     let v = s.e.accept(&s.clerk, &c.case_no).unwrap();
     assert_eq!(v.catalog_version, "2026.1");
@@ -120,12 +184,18 @@ fn cases_keep_the_catalog_version_they_were_registered_under() {
 #[test]
 fn calendar_year_from_the_county_turns_provisional_into_final() {
     let mut s = station();
-    let r = s.e.calendar().add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(), 10).unwrap();
+    let r =
+        s.e.calendar()
+            .add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(), 10)
+            .unwrap();
     assert!(r.provisional);
     let year_2027 = r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},
         {"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#;
     s.e.import_calendar_year(year_2027, "county").unwrap();
-    let r = s.e.calendar().add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(), 10).unwrap();
+    let r =
+        s.e.calendar()
+            .add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(), 10)
+            .unwrap();
     assert!(!r.provisional);
     assert_eq!(r.date.to_string(), "2027-01-11");
     assert!(s.e.import_calendar_year("{\"year\": 2027}", "bad").is_err());

@@ -71,6 +71,15 @@ CREATE TABLE catalogs (
 );
 CREATE UNIQUE INDEX catalogs_one_active ON catalogs(active) WHERE active = 1;
 
+CREATE TABLE templates (
+    version     TEXT PRIMARY KEY,
+    sha256      TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    imported_at TEXT NOT NULL,
+    active      INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX templates_one_active ON templates(active) WHERE active = 1;
+
 CREATE TABLE calendar_years (
     year        INTEGER PRIMARY KEY,
     content     TEXT NOT NULL,
@@ -179,6 +188,7 @@ CREATE TABLE notice_prints (
     reprint    INTEGER NOT NULL,
     printed_by INTEGER NOT NULL REFERENCES clerks(id),
     printed_at TEXT NOT NULL,
+    pdf_sha256 TEXT,
     PRIMARY KEY (notice_id, n)
 );
 

@@ -36,7 +36,9 @@ fn template() -> &'static PathBuf {
             let dir = tempfile::tempdir().expect("tempdir");
             let path = dir.path().join("template.sqlite3");
             {
-                let mut e = Engine::open(&path).expect("open").with_clock(clock(TEST_NOW));
+                let mut e = Engine::open(&path)
+                    .expect("open")
+                    .with_clock(clock(TEST_NOW));
                 e.init("CG01", "城关镇服务站", "示范县").expect("init");
                 let admin = e
                     .add_clerk(None, "0001", "系统管理员", Role::Admin, PW)
@@ -46,7 +48,8 @@ fn template() -> &'static PathBuf {
                     ("2001", "张窗口", Role::Clerk),
                     ("2002", "李窗口", Role::Clerk),
                 ] {
-                    e.add_clerk(Some(&admin), no, name, role, PW).expect("clerk");
+                    e.add_clerk(Some(&admin), no, name, role, PW)
+                        .expect("clerk");
                 }
                 e.connection()
                     .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -62,7 +65,9 @@ pub fn station() -> Station {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("station.sqlite3");
     std::fs::copy(template(), &path).expect("copy template");
-    let e = Engine::open(&path).expect("open").with_clock(clock(TEST_NOW));
+    let e = Engine::open(&path)
+        .expect("open")
+        .with_clock(clock(TEST_NOW));
     let get = |no: &str| e.clerk_by_staff_no(no).expect("clerk");
     let (admin, leader, clerk, clerk2) = (get("0001"), get("1001"), get("2001"), get("2002"));
     Station {
@@ -104,12 +109,7 @@ pub fn materials(
     m
 }
 
-pub fn new_case(
-    e: &Engine,
-    item: &str,
-    n: u64,
-    overrides: &[(&str, MaterialStatus)],
-) -> NewCase {
+pub fn new_case(e: &Engine, item: &str, n: u64, overrides: &[(&str, MaterialStatus)]) -> NewCase {
     NewCase::simple(item, person(n), materials(e, item, overrides))
 }
 

@@ -1,0 +1,346 @@
+//! The notices the applicant takes home, as real PDFs: every legal element
+//! present in the extracted text, fonts embedded and subset, structurally
+//! valid, byte-identical on re-render, rare characters printed or refused.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::*;
+use yichuang::case::MaterialStatus;
+use yichuang::{ApplicantInput, NoticeKind, PersonIdType};
+
+const M: MaterialStatus = MaterialStatus::Missing;
+const NA: MaterialStatus = MaterialStatus::NotApplicable;
+
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| {
+        panic!("{name} is needed for this test (scripts/install-deps.sh --test): {e}")
+    });
+    assert!(
+        out.status.success(),
+        "{name} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Writes the PDF, checks it with qpdf and pdffonts, returns its text with
+/// all whitespace removed (pdftotext breaks lines where the layout does).
+fn check_pdf(dir: &Path, name: &str, pdf: &[u8]) -> String {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let p = path.to_str().unwrap();
+    tool("qpdf", &["--check", p]);
+    let fonts = tool("pdffonts", &[p]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty(), "no fonts in {name}");
+    for row in rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name type ... emb sub uni object ID
+        let n = cols.len();
+        assert_eq!(cols[n - 5], "yes", "font not embedded: {row}");
+        assert_eq!(cols[n - 4], "yes", "font not subset: {row}");
+        assert!(
+            cols[0].len() > 7 && cols[0].as_bytes()[6] == b'+',
+            "subset tag: {row}"
+        );
+    }
+    assert!(pdf.len() < 400_000, "{name}: {} bytes", pdf.len());
+    tool("pdftotext", &["-enc", "UTF-8", p, "-"])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn has(text: &str, needles: &[&str]) {
+    for n in needles {
+        let n: String = n.chars().filter(|c| !c.is_whitespace()).collect();
+        assert!(text.contains(&n), "missing {n:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn one_time_notice_lists_every_material_and_the_handler() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-GS-001", 1, &[("M2", M), ("M3", M)]),
+        )
+        .unwrap();
+    s.e.request_materials(&s.clerk, &c.case_no).unwrap();
+    let (n, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .unwrap();
+    let text = check_pdf(dir.path(), "one-time", &pdf);
+    has(
+        &text,
+        &[
+            "一次性告知单",
+            &n.doc_no,
+            &c.applicant_name,
+            "工伤认定申请",
+            "2026年11月23日",
+            "工伤认定申请表",
+            "与用人单位存在劳动关系",
+            "医疗诊断证明",
+            "受伤职工居民身份证",
+            "用人单位营业执照",
+            "已收",
+            "缺",
+            "《工伤保险条例》第十七条、第十八条",
+            "第三十二条",
+            "张窗口",
+            "2001",
+            "0000-12333",
+            "示范县人力资源和社会保障局",
+            &c.case_no,
+            "申请人（签名）",
+        ],
+    );
+    assert_eq!(
+        n.pdf_sha256.as_deref(),
+        Some(yichuang_wire::sha256_hex(&pdf).as_str())
+    );
+}
+
+#[test]
+fn commitment_notice_and_pledge_are_two_pages_of_one_print() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]),
+        )
+        .unwrap();
+    s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+        .unwrap();
+    let (n, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::CommitmentNotice)
+            .unwrap();
+    let text = check_pdf(dir.path(), "commitment", &pdf);
+    has(
+        &text,
+        &[
+            "容缺受理承诺告知书",
+            &n.doc_no,
+            "社会保障卡申领",
+            "近期免冠电子照片",
+            "2026年11月30日",
+            "到任一社保卡服务网点",
+            "逾期未补齐的，制卡申请作废",
+            "承诺不实",
+            "《中华人民共和国社会保险法》第五十八条",
+            "承诺书",
+            "承诺人（签名或盖章）",
+        ],
+    );
+    let info = tool(
+        "pdfinfo",
+        &[dir.path().join("commitment.pdf").to_str().unwrap()],
+    );
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.trim_end().ends_with('2')),
+        "{info}"
+    );
+}
+
+#[test]
+fn rejection_notices_carry_reasons_basis_approver_and_the_right_remedy() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    // An ordinary item: review (本级人民政府, 60 days) or lawsuit (6 months).
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-YL-001", 3, &[]))
+            .unwrap();
+    s.e.propose_rejection(
+        &s.clerk,
+        &c.case_no,
+        "申请人的养老保险关系不在本统筹区，不属于本机关职权范围，请向参保地社会保险经办机构申请。",
+        "《中华人民共和国行政许可法》第三十二条第一款第二项",
+    )
+    .unwrap();
+    s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
+    let (n, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+            .unwrap();
+    let text = check_pdf(dir.path(), "rejection", &pdf);
+    has(
+        &text,
+        &[
+            "不予受理通知书",
+            &n.doc_no,
+            "养老保险关系转移接续",
+            "不属于本机关职权范围",
+            "第三十二条第一款第二项",
+            "决定不予受理",
+            "六十日内",
+            "示范县人民政府",
+            "申请行政复议",
+            "六个月内",
+            "示范县人民法院",
+            "提起行政诉讼",
+            "王示范",
+            "一式两份",
+            "送达回执",
+        ],
+    );
+    // Labour arbitration: no 复议, court within 15 days.
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-ZC-001", 4, &[]))
+            .unwrap();
+    s.e.propose_rejection(
+        &s.clerk,
+        &c.case_no,
+        "申请仲裁的争议已超过一年仲裁时效。",
+        "《中华人民共和国劳动争议调解仲裁法》第二十七条",
+    )
+    .unwrap();
+    s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
+    let (_, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+            .unwrap();
+    let text = check_pdf(dir.path(), "rejection-arbitration", &pdf);
+    has(
+        &text,
+        &["十五日内", "就该劳动争议事项向示范县人民法院提起诉讼"],
+    );
+    assert!(
+        !text.contains("行政复议"),
+        "arbitration refusals carry no review remedy"
+    );
+}
+
+#[test]
+fn acceptance_notice_states_promised_and_statutory_dates() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SB-001", 5, &[("M3", NA)]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    let (n, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    let text = check_pdf(dir.path(), "acceptance", &pdf);
+    // 15 promised → 2026-12-14; 30 statutory → 2027-01-05, provisional.
+    has(
+        &text,
+        &[
+            "受理通知书",
+            &n.doc_no,
+            "决定予以受理",
+            "2026年12月14日",
+            "2027年1月5日",
+            "暂定日期",
+            "居民身份证",
+            "不适用",
+            &c.case_no,
+        ],
+    );
+}
+
+#[test]
+fn rerender_is_byte_identical_reprints_are_marked_and_pdfs_are_identified() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 6, &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    let (n, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    assert_eq!(s.e.rerender_notice(&n.doc_no).unwrap(), pdf);
+    // Another engine process, later, same record: same bytes.
+    let e2 = yichuang::Engine::open(s.e.path())
+        .unwrap()
+        .with_clock(clock("2027-03-01T10:00:00+08:00"));
+    assert_eq!(e2.rerender_notice(&n.doc_no).unwrap(), pdf);
+    let (mark, again) = s.e.reprint_notice(&s.clerk2, &n.doc_no).unwrap();
+    assert!(mark.reprint && mark.n == 2);
+    assert_ne!(again, pdf);
+    has(
+        &check_pdf(dir.path(), "reprint", &again),
+        &["补打", &n.doc_no],
+    );
+    assert_eq!(
+        s.e.identify_pdf(&pdf).unwrap(),
+        Some((n.doc_no.clone(), 1, false))
+    );
+    assert_eq!(
+        s.e.identify_pdf(&again).unwrap(),
+        Some((n.doc_no.clone(), 2, false))
+    );
+    let mut forged = pdf.clone();
+    let len = forged.len();
+    forged[len / 2] ^= 1;
+    assert_eq!(s.e.identify_pdf(&forged).unwrap(), None);
+}
+
+fn rare_name_case(s: &Station, name: &str) -> String {
+    let mut input = new_case(&s.e, "RS-SY-001", 7, &[]);
+    input.applicant = ApplicantInput::Person {
+        name: name.into(),
+        id_type: PersonIdType::ResidentId,
+        id_no: yichuang::demo::test_resident_id(7),
+        phone: String::new(),
+    };
+    let c = s.e.register_case(&s.clerk, &input).unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    c.case_no
+}
+
+#[test]
+fn a_rare_character_prints_through_the_fallback_font() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    // 𪚥 (U+2A6A5, CJK Ext-B) is not in Noto CJK; HanaMinB has it.
+    let case_no = rare_name_case(&s, "王𪚥");
+    let (_, pdf) =
+        s.e.print_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    has(&check_pdf(dir.path(), "rare", &pdf), &["王𪚥"]);
+}
+
+#[test]
+fn a_character_no_font_has_fails_loudly_and_uses_no_number() {
+    let s = station();
+    // Only Noto Serif CJK, no fallback: the Ext-B character cannot print.
+    let noto = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc#2";
+    let bold = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc#2";
+    s.e.set_setting(&s.admin, "fonts.body", noto).unwrap();
+    s.e.set_setting(&s.admin, "fonts.title", bold).unwrap();
+    s.e.set_setting(&s.admin, "fonts.heading", bold).unwrap();
+    s.e.set_setting(&s.admin, "fonts.exclusive", "1").unwrap();
+    let case_no = rare_name_case(&s, "王𪚥");
+    let before = fingerprint(&s.e);
+    let err = match s
+        .e
+        .print_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice)
+    {
+        Ok(_) => panic!("printing 𪚥 without a font for it must fail"),
+        Err(e) => e,
+    };
+    let msg = err.user_message();
+    assert!(msg.contains('𪚥') && msg.contains("2A6A5"), "{msg}");
+    assert_eq!(
+        before,
+        fingerprint(&s.e),
+        "a failed print leaves no record and uses no number"
+    );
+    // A normal name still prints with the restricted set.
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 8, &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    let (n, _) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    assert!(n.doc_no.ends_with("第1号"), "{}", n.doc_no);
+}
