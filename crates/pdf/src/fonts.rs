@@ -5,7 +5,7 @@
 //! wide-coverage fallback faces for rare characters (生僻字).
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
@@ -98,12 +98,12 @@ const fn family(slot: Slot, family: &'static str) -> Candidate {
 /// Known candidates, most preferred first within each slot.
 const CANDIDATES: &[Candidate] = &[
     // Body: the site's licensed FangSong, then SimSun, then free Noto Serif CJK SC.
-    file(Slot::Body, r"C:\Windows\Fonts\simfang.ttf", 0),
+    file(Slot::Body, r"%WINDIR%\Fonts\simfang.ttf", 0),
     family(Slot::Body, "FangSong_GB2312"),
     family(Slot::Body, "仿宋_GB2312"),
     family(Slot::Body, "FangSong"),
     family(Slot::Body, "仿宋"),
-    file(Slot::Body, r"C:\Windows\Fonts\simsun.ttc", 0),
+    file(Slot::Body, r"%WINDIR%\Fonts\simsun.ttc", 0),
     family(Slot::Body, "SimSun"),
     family(Slot::Body, "宋体"),
     // Face 2 of the Noto CJK collections is SC; face 0 (JP) has the wrong glyph forms.
@@ -133,7 +133,7 @@ const CANDIDATES: &[Candidate] = &[
     ),
     family(Slot::Title, "Noto Serif CJK SC:style=Bold"),
     // Headings and table heads: 黑体-style.
-    file(Slot::Heading, r"C:\Windows\Fonts\simhei.ttf", 0),
+    file(Slot::Heading, r"%WINDIR%\Fonts\simhei.ttf", 0),
     family(Slot::Heading, "SimHei"),
     family(Slot::Heading, "黑体"),
     file(
@@ -160,7 +160,7 @@ const CANDIDATES: &[Candidate] = &[
     ),
     family(Slot::Fallback, "HanaMinA"),
     family(Slot::Fallback, "HanaMinB"),
-    file(Slot::Fallback, r"C:\Windows\Fonts\simsunb.ttf", 0),
+    file(Slot::Fallback, r"%WINDIR%\Fonts\simsunb.ttf", 0),
 ];
 
 impl FontConfig {
@@ -190,7 +190,7 @@ impl FontConfig {
             for cand in CANDIDATES {
                 let found = match cand.path {
                     Some(p) => {
-                        let p = Path::new(p);
+                        let p = expand_windir(p);
                         p.is_file().then(|| FontSpec::new(p, cand.face_index))
                     }
                     None => {
@@ -219,6 +219,17 @@ impl FontConfig {
             return Err(PdfError::NoFont { role: "body" });
         }
         Ok(cfg)
+    }
+}
+
+/// `%WINDIR%` → the Windows directory (`C:\Windows` when unset).
+fn expand_windir(path: &str) -> PathBuf {
+    match path.strip_prefix("%WINDIR%") {
+        Some(rest) => {
+            let dir = std::env::var("WINDIR").unwrap_or_else(|_| r"C:\Windows".to_string());
+            PathBuf::from(format!("{dir}{rest}"))
+        }
+        None => PathBuf::from(path),
     }
 }
 
@@ -509,6 +520,17 @@ mod tests {
             Some(FontSpec::new("/f.ttf", 0))
         );
         assert_eq!(fontconfig_lookup(&l, "FangSong_GB2312"), None);
+    }
+
+    #[test]
+    fn windows_paths_expand_windir() {
+        let p = expand_windir(r"%WINDIR%\Fonts\simfang.ttf");
+        assert!(
+            p.to_string_lossy().ends_with(r"\Fonts\simfang.ttf"),
+            "{p:?}"
+        );
+        assert!(!p.to_string_lossy().contains('%'));
+        assert_eq!(expand_windir("/usr/x.ttf"), PathBuf::from("/usr/x.ttf"));
     }
 
     #[test]
