@@ -89,3 +89,58 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no database URL"));
 }
+
+#[test]
+fn serve_answers_over_http_with_the_server_time() {
+    let db = pg::fresh_database("yc_serve");
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cfg = std::env::temp_dir().join(format!("yc-serve-{}.toml", std::process::id()));
+    std::fs::write(
+        &cfg,
+        format!("listen = \"127.0.0.1:{port}\"\npool_size = 4\n"),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+        .args(["--config", cfg.to_str().unwrap(), "serve"])
+        .env("YICHUANG_COUNTY_DATABASE_URL", &db)
+        .spawn()
+        .expect("start serve");
+    let url = format!("http://127.0.0.1:{port}");
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    let started = std::time::Instant::now();
+    let resp = loop {
+        match agent.get(format!("{url}/healthz")).call() {
+            Ok(r) => break r,
+            Err(_) if started.elapsed().as_secs() < 30 => {
+                std::thread::sleep(std::time::Duration::from_millis(100))
+            }
+            Err(e) => {
+                let _ = child.kill();
+                panic!("serve did not come up: {e}");
+            }
+        }
+    };
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(
+        resp.headers()
+            .contains_key(yichuang_wire::headers::SERVER_TIME)
+    );
+
+    let (ok, code, err) = county(&db, &["enroll-code", "--station", "S007"]);
+    assert!(ok, "{err}");
+    let key = DeviceKey::generate().unwrap();
+    let reg = Client::enroll(&url, code.trim(), &key).unwrap();
+    let ob = MemOutbox::new("log-serve");
+    ob.append_case("A1", "case.registered", "registered");
+    let r = client(&reg, &key, test_options()).sync_once(&ob).unwrap();
+    assert_eq!(r.acked_seq, 1);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_file(&cfg);
+}

@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod proxy;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -58,7 +59,7 @@ pub fn copy_key(k: &DeviceKey) -> DeviceKey {
 }
 
 pub fn client(reg: &DeviceRegistration, key: &DeviceKey, opts: ClientOptions) -> Client {
-    Client::with_options(reg.clone(), copy_key(key), opts)
+    Client::with_options(reg.clone(), copy_key(key), opts).expect("client options")
 }
 
 pub fn test_options() -> ClientOptions {

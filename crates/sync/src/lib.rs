@@ -304,6 +304,9 @@ pub struct ClientOptions {
     pub max_resyncs: u32,
     /// Label sent at enrolment (for the county's audit log).
     pub label: String,
+    /// PEM of the county's CA certificate. When set, HTTPS trusts only this
+    /// CA (the county runs its own); otherwise the public Web PKI roots.
+    pub pinned_ca_pem: Option<Vec<u8>>,
     /// Added to the local clock; simulates a wrong station clock in tests.
     /// The county's time on every answer corrects for it either way.
     pub local_clock_error_ms: i64,
@@ -319,6 +322,7 @@ impl Default for ClientOptions {
             max_batch_bytes: MAX_BATCH_BYTES,
             max_resyncs: 3,
             label: String::new(),
+            pinned_ca_pem: None,
             local_clock_error_ms: 0,
         }
     }
@@ -355,15 +359,31 @@ impl Answer {
     }
 }
 
-fn make_agent(o: &ClientOptions) -> ureq::Agent {
-    ureq::Agent::config_builder()
+fn make_agent(o: &ClientOptions) -> Result<ureq::Agent, SyncError> {
+    let mut tls = ureq::tls::TlsConfig::builder();
+    if let Some(pem) = &o.pinned_ca_pem {
+        let certs = ureq::tls::parse_pem(pem)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(Ok(c)),
+                Ok(_) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| SyncError::Key(format!("county CA certificate: {e}")))?;
+        if certs.is_empty() {
+            return Err(SyncError::Key("county CA PEM holds no certificate".into()));
+        }
+        tls = tls.root_certs(ureq::tls::RootCerts::new_with_certs(&certs));
+    }
+    Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(o.timeout))
         .timeout_connect(Some(o.connect_timeout))
         .max_idle_connections(if o.reuse_connections { 4 } else { 0 })
         .max_idle_connections_per_host(if o.reuse_connections { 4 } else { 0 })
+        .tls_config(tls.build())
         .build()
-        .new_agent()
+        .new_agent())
 }
 
 fn json<T: serde::de::DeserializeOwned>(a: &Answer) -> Result<T, SyncError> {
@@ -394,23 +414,36 @@ fn failure(a: &Answer) -> SyncError {
 }
 
 impl Client {
+    /// A client with default options (public Web PKI roots for HTTPS).
     pub fn new(registration: DeviceRegistration, key: DeviceKey) -> Client {
-        Client::with_options(registration, key, ClientOptions::default())
+        Client {
+            agent: ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(ClientOptions::default().timeout))
+                .build()
+                .new_agent(),
+            registration,
+            key,
+            skew_ms: AtomicI64::new(0),
+            batch_events: AtomicUsize::new(MAX_BATCH_EVENTS),
+            options: ClientOptions::default(),
+        }
     }
 
+    /// Fails only on a malformed `pinned_ca_pem`.
     pub fn with_options(
         registration: DeviceRegistration,
         key: DeviceKey,
         options: ClientOptions,
-    ) -> Client {
-        Client {
-            agent: make_agent(&options),
+    ) -> Result<Client, SyncError> {
+        Ok(Client {
+            agent: make_agent(&options)?,
             registration,
             key,
             skew_ms: AtomicI64::new(0),
             batch_events: AtomicUsize::new(options.max_batch_events.clamp(1, MAX_BATCH_EVENTS)),
             options,
-        }
+        })
     }
 
     /// Enrol this device with a one-time code; keep the result with the key.
@@ -436,7 +469,7 @@ impl Client {
             label: options.label.clone(),
         };
         let body = serde_json::to_vec(&req).map_err(|e| SyncError::Key(e.to_string()))?;
-        let resp = make_agent(options)
+        let resp = make_agent(options)?
             .post(format!("{base}{}", paths::ENROL))
             .header(headers::PROTOCOL, PROTOCOL_VERSION.to_string())
             .header("content-type", "application/json")
