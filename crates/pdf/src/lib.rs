@@ -145,6 +145,9 @@ pub enum Block {
     Addressee(String),
     /// Bold (黑体-style) sub-heading.
     Heading(String),
+    /// A second title inside the document (e.g. the 承诺书 page after a
+    /// [`Block::PageBreak`]): like [`Document::title`], 22 pt bold, centred.
+    Title(String),
     /// Bordered table; cells wrap; the header row repeats after a page break.
     Table {
         headers: Vec<String>,

@@ -181,10 +181,26 @@ impl<'a> Composer<'a> {
     }
 
     fn title(&mut self, doc: &Document) -> Result<(), PdfError> {
+        self.title_lines(&doc.title)?;
+        if let Some(no) = doc.doc_no.as_deref().filter(|s| !s.trim().is_empty()) {
+            let glyphs = self.shape(FontRole::Body, BODY_PT, "文号", no)?;
+            let lines = break_lines(&glyphs, Self::body_flow(false, false));
+            self.flow_lines(&lines, BODY_PT, PITCH, |l| {
+                LEFT + (TEXT_W - l.width()) / 2.0
+            });
+        }
+        if self.has_flow {
+            self.y -= PITCH; // one blank line before the body
+        }
+        Ok(())
+    }
+
+    /// Title lines: 22 pt, centred, balanced.
+    fn title_lines(&mut self, title: &str) -> Result<(), PdfError> {
         // "\n" in the title is an explicit break (the engine knows the word
         // boundaries GB/T 9704 asks titles to break at; we do not).
         let mut lines = Vec::new();
-        for part in doc.title.split('\n').filter(|p| !p.trim().is_empty()) {
+        for part in title.split('\n').filter(|p| !p.trim().is_empty()) {
             let glyphs = self.shape(FontRole::Title, TITLE_PT, "标题", part)?;
             let flow = Flow {
                 width: TEXT_W,
@@ -211,15 +227,15 @@ impl<'a> Composer<'a> {
         self.flow_lines(&lines, TITLE_PT, TITLE_PITCH, |l| {
             LEFT + (TEXT_W - l.width()) / 2.0
         });
-        if let Some(no) = doc.doc_no.as_deref().filter(|s| !s.trim().is_empty()) {
-            let glyphs = self.shape(FontRole::Body, BODY_PT, "文号", no)?;
-            let lines = break_lines(&glyphs, Self::body_flow(false, false));
-            self.flow_lines(&lines, BODY_PT, PITCH, |l| {
-                LEFT + (TEXT_W - l.width()) / 2.0
-            });
-        }
+        Ok(())
+    }
+
+    /// A title inside the flow (e.g. the 承诺书 after a page break), with a
+    /// blank line after it like the document title.
+    fn block_title(&mut self, text: &str) -> Result<(), PdfError> {
+        self.title_lines(text)?;
         if self.has_flow {
-            self.y -= PITCH; // one blank line before the body
+            self.y -= PITCH;
         }
         Ok(())
     }
@@ -611,6 +627,7 @@ fn check_document(doc: &Document, fonts: &FontSet) -> Result<(), PdfError> {
             }
             Block::Addressee(t) => fonts.check_text(FontRole::Body, "主送", t)?,
             Block::Heading(t) => fonts.check_text(FontRole::Heading, "标题", t)?,
+            Block::Title(t) => fonts.check_text(FontRole::Title, "标题", t)?,
             Block::Table {
                 headers,
                 rows,
@@ -659,6 +676,7 @@ pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
             } => c.paragraph(text, *indent_first, field)?,
             Block::Addressee(t) => c.addressee(t)?,
             Block::Heading(t) => c.heading(t)?,
+            Block::Title(t) => c.block_title(t)?,
             Block::Table {
                 headers,
                 rows,

@@ -219,6 +219,7 @@ fn page_break_starts_a_second_page() {
         vec![
             para("第一页内容。", "正文"),
             Block::PageBreak,
+            Block::Title("承诺书".into()),
             para("第二页内容：承诺书。", "正文"),
         ],
     );
@@ -229,6 +230,12 @@ fn page_break_starts_a_second_page() {
         &["-f", "2", "-l", "2", path.to_str().unwrap(), "-"],
     );
     assert!(p2.contains("第二页内容"), "{p2}");
+    assert_in_order(&p2, &["承诺书", "第二页内容"]);
+    let fonts_out = stdout("pdffonts", &[path.to_str().unwrap()]);
+    assert!(
+        fonts_out.contains("NotoSerifCJKsc-Bold"),
+        "title face used: {fonts_out}"
+    );
 }
 
 #[test]
