@@ -117,6 +117,10 @@ struct Composer<'a> {
     has_flow: bool,
     /// Right edge available for a marker on the current page (left of the QR on page 1).
     marker_right: f32,
+    /// (index into `cur`, y before) of each text line placed since the last
+    /// non-line content on this page: lets the signature take the last lines
+    /// along to a new page instead of standing alone there.
+    marks: Vec<(usize, f32)>,
 }
 
 impl<'a> Composer<'a> {
@@ -128,6 +132,7 @@ impl<'a> Composer<'a> {
             y: TOP_Y,
             has_flow: false,
             marker_right: RIGHT,
+            marks: Vec::new(),
         }
     }
 
@@ -136,6 +141,7 @@ impl<'a> Composer<'a> {
         self.y = TOP_Y;
         self.has_flow = false;
         self.marker_right = RIGHT;
+        self.marks.clear();
     }
 
     /// Starts a new page unless `h` still fits (an empty page always "fits").
@@ -154,6 +160,7 @@ impl<'a> Composer<'a> {
     fn flow_lines(&mut self, lines: &[Line], size: f32, pitch: f32, align: impl Fn(&Line) -> f32) {
         for line in lines {
             self.ensure(pitch);
+            self.marks.push((self.cur.len(), self.y));
             let baseline = self.y - pitch / 2.0 - CJK_MID * size;
             self.push_line(line, align(line), baseline, size);
             self.y -= pitch;
@@ -417,6 +424,7 @@ impl<'a> Composer<'a> {
     }
 
     fn table_row(&mut self, cells: &[&[Line]], xs: &[f32], h: f32, centred: &[bool], header: bool) {
+        self.marks.clear();
         let top = self.y;
         let bottom = top - h;
         let (x_first, x_last) = (xs[0], xs[xs.len() - 1]);
@@ -473,9 +481,18 @@ impl<'a> Composer<'a> {
         let office_l = break_lines(&office_g, nojust);
         let date_l = break_lines(&date_g, nojust);
         // Two blank lines for the seal, then office and date: ~40 mm kept together.
-        let n = 2 + office_l.len() + date_l.len();
-        self.ensure(PITCH * n as f32);
-        self.y -= 2.0 * PITCH;
+        let text_h = (office_l.len() + date_l.len()) as f32 * PITCH;
+        let mut room = 2.0 * PITCH;
+        if self.y - room - text_h < BOTTOM_Y - EPS && self.has_flow {
+            // GB/T 9704 §7.3.5.4: tighten the spacing rather than let the
+            // signature stand alone; failing that, take the last two lines along.
+            room = PITCH;
+            if self.y - room - text_h < BOTTOM_Y - EPS {
+                room = 2.0 * PITCH;
+                self.carry_last_lines(2);
+            }
+        }
+        self.y -= room;
         // GB/T 9704 §7.3.5.1: date 4 characters from the right; office centred on the date.
         let date_right = RIGHT - 4.0 * CELL;
         let date_w = date_l.iter().map(Line::width).fold(0.0, f32::max);
@@ -490,6 +507,30 @@ impl<'a> Composer<'a> {
         Ok(())
     }
 
+    /// Moves the last `n` text lines of this page to a new page.
+    fn carry_last_lines(&mut self, n: usize) {
+        let k = n.min(self.marks.len());
+        if k == 0 {
+            self.new_page();
+            return;
+        }
+        let (idx, y0) = self.marks[self.marks.len() - k];
+        let height = y0 - self.y;
+        let mut moved: Vec<Item> = self.cur.drain(idx..).collect();
+        self.new_page();
+        let dy = TOP_Y - y0;
+        for item in &mut moved {
+            match item {
+                Item::Text { y, .. } => *y += dy,
+                Item::Stroke { points, .. } => points.iter_mut().for_each(|p| p.1 += dy),
+                Item::Fill { rects } => rects.iter_mut().for_each(|r| r.1 += dy),
+            }
+        }
+        self.cur.append(&mut moved);
+        self.y = TOP_Y - height;
+        self.has_flow = true;
+    }
+
     fn stub(&mut self, lines: &[String]) -> Result<(), PdfError> {
         let mut laid = Vec::new();
         for l in lines {
@@ -497,6 +538,7 @@ impl<'a> Composer<'a> {
             laid.extend(break_lines(&g, Self::body_flow(false, false)));
         }
         self.ensure(PITCH * (laid.len() as f32 + 1.0));
+        self.marks.clear();
         // The cut line sits in the middle of its own line slot.
         let y = self.y - PITCH / 2.0;
         self.cur.push(Item::Stroke {
@@ -518,6 +560,7 @@ impl<'a> Composer<'a> {
             indent: 0.0,
             glyphs: g,
         };
+        self.marks.clear();
         let pad = 4.0;
         let w = line.width() + 2.0 * pad;
         let right = self.marker_right;
@@ -600,6 +643,7 @@ impl<'a> Composer<'a> {
             }
         }
         self.cur.push(Item::Fill { rects });
+        self.marks.clear();
         self.marker_right = x0 - mm(3.0);
         Ok(())
     }

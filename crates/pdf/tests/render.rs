@@ -601,3 +601,43 @@ fn identical_bytes_across_processes() {
         assert!(bytes == in_process, "process {i} wrote different bytes");
     }
 }
+
+#[test]
+fn the_signature_never_stands_alone_on_a_page() {
+    // Fill the page so that 2 lines remain: office + date need 2, the seal 2 more.
+    let filler: String = "字".repeat(28 * 19);
+    let d = doc(
+        "",
+        vec![
+            Block::Paragraph {
+                text: filler,
+                indent_first: false,
+                field: "正文".into(),
+            },
+            para("最后一段文字在此。", "正文"),
+            Block::Signature {
+                office: "青山区人力资源和社会保障局".into(),
+                date_text: "2026年11月23日".into(),
+            },
+        ],
+    );
+    let path = write_pdf("signature-carry", &render(&d, fonts()).unwrap());
+    let pages = page_count(&path);
+    let last = stdout(
+        "pdftotext",
+        &[
+            "-layout",
+            "-f",
+            &pages.to_string(),
+            "-l",
+            &pages.to_string(),
+            path.to_str().unwrap(),
+            "-",
+        ],
+    );
+    assert!(last.contains("青山区人力资源和社会保障局"), "{last}");
+    assert!(
+        last.contains("字") || last.contains("最后一段"),
+        "body text shares the signature page:\n{last}"
+    );
+}
