@@ -105,7 +105,14 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
     assert!(!err.message_zh().is_empty());
 
     // The station still has v1 only.
+    assert_eq!(sink.applied.lock().unwrap().len(), 1);
+    assert_eq!(sink.applied.lock().unwrap()[0].1, b"templates v1");
+
+    // A bad release of one kind does not hold back the others.
+    publish("calendar", b"calendar v1");
+    let err = c.fetch_releases(&sink).unwrap_err();
+    assert!(matches!(&err, SyncError::ReleaseInvalid { kind, .. } if kind == "templates"));
     let applied = sink.applied.lock().unwrap();
-    assert_eq!(applied.len(), 1);
-    assert_eq!(applied[0].1, b"templates v1");
+    assert_eq!(applied.len(), 2);
+    assert_eq!(applied[1].1, b"calendar v1");
 }

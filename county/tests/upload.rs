@@ -322,6 +322,19 @@ fn oversized_batches_get_413_and_the_client_halves() {
     assert_eq!((r.stored, r.acked_seq), (300, 300));
     assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 300);
     assert!(c.batch_events() < 300);
+
+    // More than 500 events in one batch is refused whatever its size.
+    let small = MemOutbox::new("log-413");
+    fill(&small, 501);
+    let url = srv.url();
+    let (s, b, _) = RawRequest::new(
+        &url,
+        &reg.device_id,
+        &key,
+        batch_body("log-413", &small.events.lock().unwrap()),
+    )
+    .send();
+    assert_eq!((s, b.unwrap().code.as_str()), (413, codes::TOO_LARGE));
 }
 
 #[test]

@@ -722,6 +722,8 @@ impl Client {
 
     /// Fetch the latest releases and apply the ones newer than the station's.
     /// Size, SHA-256 and the county's signature are checked before `apply`.
+    /// A refused release does not hold back the other kinds: they are
+    /// applied, then the first refusal is returned.
     pub fn fetch_releases<S: ReleaseSink>(
         &self,
         sink: &S,
@@ -733,47 +735,64 @@ impl Client {
         }
         let list: ReleaseList = json(&a)?;
         let mut applied = Vec::new();
+        let mut refused = None;
         for m in list.releases {
             let current = sink.current_version(&m.kind).map_err(sk)?;
             if !is_newer(&m.version, current.as_deref()) {
                 continue;
             }
-            let invalid = |reason: String| SyncError::ReleaseInvalid {
-                kind: m.kind.clone(),
-                version: m.version.clone(),
-                reason,
-            };
-            let reg = &self.registration;
-            if m.algorithm != reg.release_key_algorithm {
-                return Err(invalid(format!("signed with {}", m.algorithm)));
+            match self.fetch_verified(&m) {
+                Ok(bytes) => {
+                    sink.apply(&m, &bytes).map_err(sk)?;
+                    applied.push(m);
+                }
+                Err(e @ SyncError::ReleaseInvalid { .. }) => {
+                    refused.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
             }
-            verify_signature(
-                &m.algorithm,
-                &reg.release_public_key,
-                m.signing_string().as_bytes(),
-                &m.signature,
-            )
-            .map_err(|e| invalid(format!("manifest signature: {e}")))?;
-            let a = self.signed("GET", &paths::release_snapshot(&m.kind, &m.version), b"")?;
-            if a.status != 200 {
-                return Err(failure(&a));
-            }
-            if a.body.len() as u64 != m.size {
-                return Err(invalid(format!(
-                    "snapshot is {} bytes, manifest says {}",
-                    a.body.len(),
-                    m.size
-                )));
-            }
-            if sha256_hex(&a.body) != m.sha256 {
-                return Err(invalid(
-                    "snapshot SHA-256 does not match the manifest".into(),
-                ));
-            }
-            sink.apply(&m, &a.body).map_err(sk)?;
-            applied.push(m);
         }
-        Ok(applied)
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(applied),
+        }
+    }
+
+    /// The snapshot of `m`, only if its manifest signature, size and hash check out.
+    fn fetch_verified(&self, m: &ReleaseManifest) -> Result<Vec<u8>, SyncError> {
+        let invalid = |reason: String| SyncError::ReleaseInvalid {
+            kind: m.kind.clone(),
+            version: m.version.clone(),
+            reason,
+        };
+        let reg = &self.registration;
+        if m.algorithm != reg.release_key_algorithm {
+            return Err(invalid(format!("signed with {}", m.algorithm)));
+        }
+        verify_signature(
+            &m.algorithm,
+            &reg.release_public_key,
+            m.signing_string().as_bytes(),
+            &m.signature,
+        )
+        .map_err(|e| invalid(format!("manifest signature: {e}")))?;
+        let a = self.signed("GET", &paths::release_snapshot(&m.kind, &m.version), b"")?;
+        if a.status != 200 {
+            return Err(failure(&a));
+        }
+        if a.body.len() as u64 != m.size {
+            return Err(invalid(format!(
+                "snapshot is {} bytes, manifest says {}",
+                a.body.len(),
+                m.size
+            )));
+        }
+        if sha256_hex(&a.body) != m.sha256 {
+            return Err(invalid(
+                "snapshot SHA-256 does not match the manifest".into(),
+            ));
+        }
+        Ok(a.body)
     }
 }
 
