@@ -667,7 +667,7 @@ impl Engine {
         if input.note.chars().count() > 500 {
             return Err(Error::invalid("note", "note too long", "备注不超过500字"));
         }
-        let onetime_due = self.calendar.add_working_days(received_on, 5)?;
+        let onetime_due = self.calendar().add_working_days(received_on, 5)?;
         let case_no = self.write(|w| {
             let applicant_id = upsert_applicant(w, &applicant)?;
             let day = today.format("%Y%m%d").to_string();
@@ -854,8 +854,12 @@ impl Engine {
         }
         let item = self.item_for(&c)?;
         let today = self.clock.today();
-        let promised = self.calendar.add_working_days(today, item.promised_days)?;
-        let statutory = self.calendar.add_working_days(today, item.statutory_days)?;
+        let promised = self
+            .calendar()
+            .add_working_days(today, item.promised_days)?;
+        let statutory = self
+            .calendar()
+            .add_working_days(today, item.statutory_days)?;
         let payload = json!({"accepted_on": today, "promised_due": promised.date,
             "statutory_due": statutory.date, "provisional": promised.provisional || statutory.provisional});
         self.transition(actor, &c, Action::Accept, to, payload, |w| {
@@ -931,11 +935,15 @@ impl Engine {
             )
         })?;
         let today = self.clock.today();
-        let promised = self.calendar.add_working_days(today, item.promised_days)?;
-        let statutory = self.calendar.add_working_days(today, item.statutory_days)?;
+        let promised = self
+            .calendar()
+            .add_working_days(today, item.promised_days)?;
+        let statutory = self
+            .calendar()
+            .add_working_days(today, item.statutory_days)?;
         // The supplement deadline never exceeds the promised time limit.
         let supplement = self
-            .calendar
+            .calendar()
             .add_working_days(today, rule.days.min(item.promised_days))?;
         let deferred: Vec<String> = missing.iter().map(|m| m.code.clone()).collect();
         let payload = json!({"accepted_on": today, "deferred": deferred,
@@ -965,11 +973,11 @@ impl Engine {
         let (c, to) = self.guard(case_no, Action::Supplement)?;
         let today = self.clock.today();
         let due = c.supplement_due.unwrap_or(today);
-        let late = self.calendar.working_days_between(due, today).0.max(0);
+        let late = self.calendar().working_days_between(due, today).0.max(0);
         let mut promised_due = c.promised_due;
         if late > 0 {
             if let (Some(p), Some(s)) = (c.promised_due, c.statutory_due) {
-                let moved = self.calendar.add_working_days(p, late as u32)?.date;
+                let moved = self.calendar().add_working_days(p, late as u32)?.date;
                 promised_due = Some(moved.min(s));
             }
         }

@@ -100,7 +100,7 @@ impl Engine {
                 }
             }
             for (kind, date, stored_provisional) in due {
-                let (left, prov) = self.calendar.working_days_between(today, date);
+                let (left, prov) = self.calendar().working_days_between(today, date);
                 let urgency = if date < today {
                     Urgency::Overdue
                 } else if date == today {
@@ -120,7 +120,7 @@ impl Engine {
                     due: date,
                     provisional: stored_provisional
                         || prov
-                        || !self.calendar.has_year(chrono::Datelike::year(&date)),
+                        || !self.calendar().has_year(chrono::Datelike::year(&date)),
                     working_days_left: left,
                     urgency,
                 });

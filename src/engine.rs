@@ -32,7 +32,8 @@ pub struct StationInfo {
 pub struct Engine {
     pub(crate) conn: Connection,
     pub(crate) clock: Clock,
-    pub(crate) calendar: Calendar,
+    // Replaced whole when the county publishes a year, so readers never see a mix.
+    calendar: RefCell<Arc<Calendar>>,
     pub(crate) station: Option<StationInfo>,
     catalogs: RefCell<HashMap<String, Arc<Catalog>>>,
     templates: RefCell<HashMap<String, Arc<TemplateSet>>>,
@@ -54,7 +55,7 @@ impl Engine {
         let mut engine = Engine {
             conn,
             clock: Clock::system(),
-            calendar: Calendar::default(),
+            calendar: RefCell::new(Arc::new(Calendar::default())),
             station: None,
             catalogs: RefCell::new(HashMap::new()),
             templates: RefCell::new(HashMap::new()),
@@ -82,8 +83,8 @@ impl Engine {
         &self.path
     }
 
-    pub fn calendar(&self) -> &Calendar {
-        &self.calendar
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendar.borrow().clone()
     }
 
     /// Raw read access for reports and benchmarks; writes go through [`Engine::write`].
@@ -91,7 +92,8 @@ impl Engine {
         &self.conn
     }
 
-    fn reload(&mut self) -> Result<()> {
+    pub(crate) fn reload(&mut self) -> Result<()> {
+        self.reload_calendar()?;
         self.station = self
             .conn
             .query_row(
@@ -108,6 +110,10 @@ impl Engine {
                 },
             )
             .optional()?;
+        Ok(())
+    }
+
+    pub(crate) fn reload_calendar(&self) -> Result<()> {
         let mut cal = Calendar::default();
         let mut stmt = self
             .conn
@@ -115,7 +121,7 @@ impl Engine {
         for text in stmt.query_map([], |r| r.get::<_, String>(0))? {
             cal.add_year_json(&text?)?;
         }
-        self.calendar = cal;
+        *self.calendar.borrow_mut() = Arc::new(cal);
         Ok(())
     }
 
@@ -375,7 +381,12 @@ impl Engine {
     }
 }
 
-fn store_calendar_year(w: &Write<'_>, year: i32, text: &str, source: &str) -> Result<()> {
+pub(crate) fn store_calendar_year(
+    w: &Write<'_>,
+    year: i32,
+    text: &str,
+    source: &str,
+) -> Result<()> {
     w.tx.execute(
         "INSERT INTO calendar_years (year, content, sha256, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(year) DO UPDATE SET content = excluded.content, sha256 = excluded.sha256,
@@ -385,7 +396,7 @@ fn store_calendar_year(w: &Write<'_>, year: i32, text: &str, source: &str) -> Re
     Ok(())
 }
 
-fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Result<()> {
+pub(crate) fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Result<()> {
     let sha = yichuang_wire::sha256_hex(text.as_bytes());
     let existing: Option<String> =
         w.tx.query_row(
@@ -418,7 +429,7 @@ fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Result<()> {
     Ok(())
 }
 
-fn store_catalog(w: &Write<'_>, catalog: &Catalog, text: &str) -> Result<()> {
+pub(crate) fn store_catalog(w: &Write<'_>, catalog: &Catalog, text: &str) -> Result<()> {
     let sha = yichuang_wire::sha256_hex(text.as_bytes());
     let existing: Option<String> =
         w.tx.query_row(

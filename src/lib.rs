@@ -18,6 +18,7 @@ pub mod notice;
 pub mod render;
 pub mod search;
 pub mod store;
+pub mod sync;
 
 pub use case::{
     ApplicantInput, CaseState, CaseView, MaterialStatus, NewCase, Outcome, PersonIdType,

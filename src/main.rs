@@ -98,6 +98,19 @@ enum Cmd {
     /// 站点设置
     #[command(subcommand)]
     Settings(SettingsCmd),
+    /// 用县级下发的一次性注册码注册本站
+    Enroll { url: String, code: String },
+    /// 与县级服务器同步
+    #[command(subcommand)]
+    Sync(SyncCmd),
+}
+
+#[derive(Subcommand)]
+enum SyncCmd {
+    /// 立即上传未同步记录并获取县级下发数据
+    Now,
+    /// 同步状态（待同步条数、最后成功时间、最后错误）
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -707,6 +720,61 @@ fn run(cli: Cli) -> Result<()> {
                     .join("\n")
             })
         }
+        Cmd::Enroll { url, code } => {
+            let reg = e.enroll(&url, &code)?;
+            print(
+                json,
+                &json!({"device_id": reg.device_id, "server_url": reg.server_url}),
+                || format!("已注册到 {}，设备号 {}", reg.server_url, reg.device_id),
+            )
+        }
+        Cmd::Sync(SyncCmd::Now) => {
+            let client = e.sync_client()?;
+            let run = e.sync_now(&client)?;
+            print(json, &run, || {
+                format!(
+                    "同步完成：上传 {} 条（县级新存 {} 条），已确认至第 {} 条{}{}",
+                    run.sent,
+                    run.stored,
+                    run.acked_seq,
+                    if run.quarantined > 0 {
+                        format!("；{} 条被县级隔离待核查", run.quarantined)
+                    } else {
+                        String::new()
+                    },
+                    if run.releases_applied.is_empty() {
+                        String::new()
+                    } else {
+                        format!("；已更新：{}", run.releases_applied.join("、"))
+                    }
+                )
+            })
+        }
+        Cmd::Sync(SyncCmd::Status) => {
+            let s = e.sync_status()?;
+            print(json, &s, || {
+                format!(
+                    "{}；待同步 {} 条{}；最后成功：{}{}",
+                    if s.enrolled {
+                        format!("已注册（{}）", s.server_url.clone().unwrap_or_default())
+                    } else {
+                        "未注册".into()
+                    },
+                    s.queued,
+                    s.oldest_unsynced
+                        .as_ref()
+                        .map(|t| format!("（最早 {t}）"))
+                        .unwrap_or_default(),
+                    s.last_success_ms
+                        .map(|ms| ms.to_string())
+                        .unwrap_or_else(|| "从未".into()),
+                    s.last_error
+                        .as_ref()
+                        .map(|e| format!("；最后错误：{e}"))
+                        .unwrap_or_default()
+                )
+            })
+        }
         Cmd::Settings(SettingsCmd::Get { key }) => {
             let v = e.setting_or_default(&key)?;
             print(json, &json!({"key": key, "value": v}), || v.clone())
@@ -741,7 +809,7 @@ fn calendar_for(cli: &Cli) -> Result<Calendar> {
     if exists {
         let e = open(cli)?;
         if e.station().is_ok() {
-            return Ok(e.calendar().clone());
+            return Ok((*e.calendar()).clone());
         }
     }
     Calendar::bundled()

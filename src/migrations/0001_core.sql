@@ -39,9 +39,28 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 
 CREATE TABLE sync_state (
-    id         INTEGER PRIMARY KEY CHECK (id = 1),
-    acked_seq  INTEGER NOT NULL DEFAULT 0,
-    acked_hash TEXT NOT NULL
+    id              INTEGER PRIMARY KEY CHECK (id = 1),
+    acked_seq       INTEGER NOT NULL DEFAULT 0,
+    acked_hash      TEXT NOT NULL,
+    last_success_ms INTEGER,
+    last_error_zh   TEXT
+);
+
+-- This station's enrolment with the county: its signing key and registration.
+CREATE TABLE device_identity (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    key_secret   TEXT NOT NULL,
+    registration TEXT NOT NULL,
+    enrolled_at  TEXT NOT NULL
+);
+
+-- Reference-data releases from the county, as applied here.
+CREATE TABLE releases (
+    kind       TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    sha256     TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (kind, version)
 );
 
 CREATE TABLE clerks (

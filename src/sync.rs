@@ -1,0 +1,288 @@
+//! The station side of sync: the engine's event log as the sync client's
+//! outbox, county releases applied in one transaction, and the device's
+//! enrolment. Transport and protocol live in `yichuang-sync`.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use yichuang_sync::{
+    Client, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats, ReleaseManifest, ReleaseSink,
+    SyncError, SyncOutcome, SyncReport,
+};
+
+use crate::catalog::Catalog;
+use crate::engine::{Engine, store_calendar_year, store_catalog, store_templates};
+use crate::error::{Error, Result};
+use crate::render::TemplateSet;
+
+fn sync_error(e: SyncError) -> Error {
+    Error::Sync {
+        en: e.to_string(),
+        zh: e.message_zh(),
+        retryable: e.is_retryable(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SyncStatusView {
+    pub enrolled: bool,
+    pub server_url: Option<String>,
+    pub device_id: Option<String>,
+    pub queued: u64,
+    pub oldest_unsynced: Option<String>,
+    pub acked_seq: u64,
+    pub last_success_ms: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// What one `sync now` did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SyncRun {
+    pub sent: u64,
+    pub stored: u64,
+    pub acked_seq: u64,
+    pub batches: u64,
+    pub quarantined: usize,
+    pub releases_applied: Vec<String>,
+}
+
+impl Engine {
+    /// Enrols this station with the county using a one-time code: makes the
+    /// device key pair, registers the public key, stores both here.
+    pub fn enroll(&self, server_url: &str, code: &str) -> Result<DeviceRegistration> {
+        let station = self.station()?.clone();
+        if self.identity()?.is_some() {
+            return Err(Error::rule(
+                "already_enrolled",
+                "this station is already enrolled",
+                "本站已在县级服务器注册，如需重新注册请联系县级管理员",
+            ));
+        }
+        let key = DeviceKey::generate().map_err(sync_error)?;
+        let reg = Client::enroll(server_url, code.trim(), &key).map_err(sync_error)?;
+        self.write(|w| {
+            w.tx.execute(
+                "INSERT INTO device_identity (id, key_secret, registration, enrolled_at) VALUES (1, ?1, ?2, ?3)",
+                params![key.to_secret_string(), reg.to_json(), w.now],
+            )?;
+            w.event(
+                "station.enrolled",
+                &json!({"station_code": station.code, "device_id": reg.device_id,
+                        "server_url": reg.server_url, "public_key": key.public_key_hex()}),
+            )?;
+            Ok(())
+        })?;
+        Ok(reg)
+    }
+
+    fn identity(&self) -> Result<Option<(DeviceKey, DeviceRegistration)>> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT key_secret, registration FROM device_identity WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        row.map(|(k, r)| {
+            Ok((
+                DeviceKey::from_secret_string(&k).map_err(sync_error)?,
+                DeviceRegistration::from_json(&r).map_err(sync_error)?,
+            ))
+        })
+        .transpose()
+    }
+
+    /// A client for this station, or an error if it is not enrolled.
+    pub fn sync_client(&self) -> Result<Client> {
+        let (key, reg) = self.identity()?.ok_or_else(|| {
+            Error::rule(
+                "not_enrolled",
+                "station is not enrolled with a county server",
+                "本站尚未在县级服务器注册（yichuang enroll 地址 注册码）",
+            )
+        })?;
+        Ok(Client::new(reg, key))
+    }
+
+    /// Uploads the outbox and applies newer county releases.
+    pub fn sync_now(&mut self, client: &Client) -> Result<SyncRun> {
+        let report: SyncReport = client.sync_once(&*self).map_err(sync_error)?;
+        let applied = client.fetch_releases(&*self).map_err(sync_error)?;
+        if applied.iter().any(|m| m.kind == "calendar") {
+            self.reload_calendar()?;
+        }
+        Ok(SyncRun {
+            sent: report.sent,
+            stored: report.stored,
+            acked_seq: report.acked_seq,
+            batches: report.batches,
+            quarantined: report.quarantined.len(),
+            releases_applied: applied
+                .iter()
+                .map(|m| format!("{} {}", m.kind, m.version))
+                .collect(),
+        })
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatusView> {
+        let stats = Outbox::queue_stats(self)?;
+        let (acked_seq, last_success_ms, last_error): (i64, Option<i64>, Option<String>) =
+            self.conn.query_row(
+                "SELECT acked_seq, last_success_ms, last_error_zh FROM sync_state WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+        let id = self.identity()?;
+        Ok(SyncStatusView {
+            enrolled: id.is_some(),
+            server_url: id.as_ref().map(|(_, r)| r.server_url.clone()),
+            device_id: id.as_ref().map(|(_, r)| r.device_id.clone()),
+            queued: stats.queued,
+            oldest_unsynced: stats.oldest_unsynced_device_time,
+            acked_seq: acked_seq as u64,
+            last_success_ms,
+            last_error,
+        })
+    }
+}
+
+impl Outbox for Engine {
+    type Error = Error;
+
+    fn log_id(&self) -> Result<String> {
+        Ok(self.station()?.log_id.clone())
+    }
+
+    fn acked(&self) -> Result<(u64, String)> {
+        let (seq, hash): (i64, String) = self.conn.query_row(
+            "SELECT acked_seq, acked_hash FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((seq as u64, hash))
+    }
+
+    fn pending(&self, after_seq: u64, limit: usize) -> Result<Vec<Event>> {
+        self.events_after(after_seq, limit)
+    }
+
+    fn record_ack(&self, seq: u64, hash: &str) -> Result<()> {
+        // Only ever forward: a late, smaller ack must not move the outbox back.
+        self.conn.execute(
+            "UPDATE sync_state SET acked_seq = ?1, acked_hash = ?2 WHERE id = 1 AND acked_seq < ?1",
+            params![seq as i64, hash],
+        )?;
+        Ok(())
+    }
+
+    fn record_attempt(&self, outcome: &SyncOutcome) -> Result<()> {
+        match outcome {
+            SyncOutcome::Success { at_ms, .. } => self.conn.execute(
+                "UPDATE sync_state SET last_success_ms = ?1, last_error_zh = NULL WHERE id = 1",
+                [at_ms],
+            )?,
+            SyncOutcome::Failure { message_zh, .. } => self.conn.execute(
+                "UPDATE sync_state SET last_error_zh = ?1 WHERE id = 1",
+                [message_zh],
+            )?,
+        };
+        Ok(())
+    }
+
+    fn queue_stats(&self) -> Result<QueueStats> {
+        let (acked, _) = self.acked()?;
+        let (queued, oldest): (i64, Option<String>) = self.conn.query_row(
+            "SELECT count(*), (SELECT device_time FROM events WHERE seq > ?1 ORDER BY seq LIMIT 1)
+             FROM events WHERE seq > ?1",
+            [acked as i64],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(QueueStats {
+            queued: queued as u64,
+            oldest_unsynced_device_time: oldest,
+        })
+    }
+}
+
+impl ReleaseSink for Engine {
+    type Error = Error;
+
+    fn current_version(&self, kind: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT version FROM releases WHERE kind = ?1 ORDER BY applied_at DESC, rowid DESC LIMIT 1",
+                [kind],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Validates the snapshot fully, then swaps it in with one transaction.
+    fn apply(&self, m: &ReleaseManifest, bytes: &[u8]) -> Result<()> {
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            Error::invalid(
+                "release",
+                "snapshot is not UTF-8",
+                "县级下发的数据不是有效的文本",
+            )
+        })?;
+        let file = format!("county release {} {}", m.kind, m.version);
+        enum Parsed {
+            Catalog(Catalog),
+            Calendar(Vec<(i32, String)>),
+            Templates(String),
+        }
+        let parsed = match m.kind.as_str() {
+            "catalog" => Parsed::Catalog(Catalog::parse(text, &file)?),
+            "calendar" => {
+                // One holiday-cn year document, or {"years": [doc, doc, …]}.
+                let v: serde_json::Value = serde_json::from_str(text)?;
+                let docs: Vec<String> = match v.get("years").and_then(|y| y.as_array()) {
+                    Some(list) => list.iter().map(|d| d.to_string()).collect(),
+                    None => vec![text.to_owned()],
+                };
+                let mut years = Vec::new();
+                for d in docs {
+                    let (year, _) = crate::calendar::parse_year(&d)?;
+                    years.push((year, d));
+                }
+                Parsed::Calendar(years)
+            }
+            "templates" => Parsed::Templates(TemplateSet::parse(text)?.version),
+            other => {
+                return Err(Error::invalid(
+                    "release",
+                    format!("unknown release kind {other}"),
+                    format!("未知的下发数据类型：{other}"),
+                ));
+            }
+        };
+        self.write(|w| {
+            match &parsed {
+                Parsed::Catalog(c) => store_catalog(w, c, text)?,
+                Parsed::Calendar(years) => {
+                    for (year, doc) in years {
+                        store_calendar_year(w, *year, doc, &file)?;
+                    }
+                }
+                Parsed::Templates(version) => store_templates(w, version, text)?,
+            }
+            w.tx.execute(
+                "INSERT INTO releases (kind, version, sha256, applied_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(kind, version) DO NOTHING",
+                params![m.kind, m.version, m.sha256, w.now],
+            )?;
+            w.event(
+                "release.applied",
+                &json!({"kind": m.kind, "version": m.version, "sha256": m.sha256}),
+            )?;
+            Ok(())
+        })?;
+        if m.kind == "calendar" {
+            self.reload_calendar()?;
+        }
+        Ok(())
+    }
+}
