@@ -172,3 +172,14 @@ pub enum Block {
     /// A boxed marker such as "补打" or "作废" in the top-right margin of the current page.
     Marker(String),
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn fontset_can_be_shared_between_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<crate::FontSet>();
+        assert_send_sync::<crate::Document>();
+        assert_send_sync::<crate::PdfError>();
+    }
+}

@@ -619,6 +619,11 @@ impl<'a> Composer<'a> {
         let qr = qrcodegen::QrCode::encode_text(payload, qrcodegen::QrCodeEcc::Medium)
             .map_err(|_| PdfError::QrTooLong { len: payload.len() })?;
         let n = qr.size();
+        // Beyond version 10 (57 modules) a 20 mm code has modules under
+        // 0.35 mm, which office printers and phone cameras do not resolve.
+        if n > 57 {
+            return Err(PdfError::QrTooLong { len: payload.len() });
+        }
         let module = QR_SIZE / n as f32;
         let x0 = RIGHT - QR_SIZE;
         let top = PAGE_H - mm(12.0);

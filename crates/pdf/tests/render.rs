@@ -378,6 +378,13 @@ fn bad_inputs_are_reported() {
         Err(PdfError::InvalidTable { field, .. }) => assert_eq!(field, "材料清单"),
         other => panic!("unexpected {other:?}"),
     }
+
+    let mut d = sample_document();
+    d.qr_payload = Some("x".repeat(400));
+    assert!(matches!(
+        render(&d, fonts()),
+        Err(PdfError::QrTooLong { len: 400 })
+    ));
 }
 
 #[test]
