@@ -23,7 +23,10 @@ fn size(var: &str, full: u64, smoke: u64) -> u64 {
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -41,8 +44,12 @@ fn station(dir: &std::path::Path) -> (Engine, yichuang::Clerk) {
         .expect("open")
         .with_clock(Clock::parse("2026-11-23T09:30:00+08:00").expect("clock"));
     e.init("BENCH1", "基准测试站", "示范县").expect("init");
-    let admin = e.add_clerk(None, "0001", "管理员", Role::Admin, DEMO_PASSWORD).expect("admin");
-    let clerk = e.add_clerk(Some(&admin), "2001", "张窗口", Role::Clerk, DEMO_PASSWORD).expect("clerk");
+    let admin = e
+        .add_clerk(None, "0001", "管理员", Role::Admin, DEMO_PASSWORD)
+        .expect("admin");
+    let clerk = e
+        .add_clerk(Some(&admin), "2001", "张窗口", Role::Clerk, DEMO_PASSWORD)
+        .expect("clerk");
     (e, clerk)
 }
 
@@ -66,6 +73,47 @@ fn bench_counter(cases: u64) {
     );
 }
 
+fn bench_notices(n: u64) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (e, clerk) = station(dir.path());
+    let t = std::time::Instant::now();
+    e.fonts().expect("fonts");
+    let font_ms = t.elapsed().as_secs_f64() * 1e3;
+    let mut per = Vec::new();
+    let mut bytes = 0usize;
+    for i in 0..n {
+        let mut m = std::collections::BTreeMap::new();
+        m.insert("M1".to_owned(), yichuang::MaterialStatus::Received);
+        let c = e
+            .register_case(
+                &clerk,
+                &yichuang::NewCase::simple(
+                    "RS-SY-001",
+                    yichuang::ApplicantInput::Person {
+                        name: yichuang::demo::test_person_name(i),
+                        id_type: yichuang::PersonIdType::ResidentId,
+                        id_no: test_resident_id(i),
+                        phone: String::new(),
+                    },
+                    m,
+                ),
+            )
+            .expect("case");
+        e.accept(&clerk, &c.case_no).expect("accept");
+        let t = Instant::now();
+        let (_, pdf) = e
+            .print_notice(&clerk, &c.case_no, yichuang::NoticeKind::AcceptanceNotice)
+            .expect("print");
+        per.push(t.elapsed().as_secs_f64() * 1e3);
+        bytes = pdf.len();
+    }
+    let mean = per.iter().sum::<f64>() / per.len() as f64;
+    println!(
+        "notices: {n} one-page 受理通知书 printed (render + record, one transaction): mean {mean:.2} ms, p95 {:.2} ms, {bytes} bytes each; fonts loaded once in {font_ms:.0} ms (goal ≤ 15 ms, ≤ 150 KB)",
+        percentile(&mut per, 0.95)
+    );
+}
+
 fn bench_search(rows: u64) {
     let dir = tempfile::tempdir().expect("tempdir");
     let (e, _clerk) = station(dir.path());
@@ -78,7 +126,9 @@ fn bench_search(rows: u64) {
         // Bulk fixture: rows shaped exactly as registration writes them.
         let conn = e.connection();
         conn.execute_batch("BEGIN").expect("begin");
-        let seq: i64 = conn.query_row("SELECT max(seq) FROM events", [], |r| r.get(0)).expect("seq");
+        let seq: i64 = conn
+            .query_row("SELECT max(seq) FROM events", [], |r| r.get(0))
+            .expect("seq");
         let mut app = conn
             .prepare("INSERT INTO applicants (kind, name, id_type, id_no, created_at) VALUES ('person', ?1, 'resident_id', ?2, 't')")
             .expect("prep");
@@ -103,10 +153,20 @@ fn bench_search(rows: u64) {
             let id_no = test_resident_id(i * 7919 % 1_000_000_007);
             let day = 1 + (i / 5000) % 28;
             let case_no = format!("BENCH1-202611{day:02}-{i:07}");
-            app.execute(params![name, format!("{id_no}-{i}")]).expect("applicant");
+            app.execute(params![name, format!("{id_no}-{i}")])
+                .expect("applicant");
             let aid = conn.last_insert_rowid();
-            case.execute(params![case_no, aid, name, id_no, format!("2026-11-{day:02}"), seq]).expect("case");
-            fts.execute(params![conn.last_insert_rowid(), name_tokens(&name)]).expect("fts");
+            case.execute(params![
+                case_no,
+                aid,
+                name,
+                id_no,
+                format!("2026-11-{day:02}"),
+                seq
+            ])
+            .expect("case");
+            fts.execute(params![conn.last_insert_rowid(), name_tokens(&name)])
+                .expect("fts");
             names.push((case_no, id_no, name));
             if i % 200_000 == 199_999 {
                 conn.execute_batch("COMMIT; BEGIN").expect("commit");
@@ -114,13 +174,12 @@ fn bench_search(rows: u64) {
         }
         conn.execute_batch("COMMIT; ANALYZE").expect("commit");
     }
-    println!("search: fixture of {rows} cases built in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "search: fixture of {rows} cases built in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let queries = 200.min(rows as usize);
-    for (label, pick) in [
-        ("case_no", 0usize),
-        ("ID number", 1),
-        ("name fragment", 2),
-    ] {
+    for (label, pick) in [("case_no", 0usize), ("ID number", 1), ("name fragment", 2)] {
         let mut times = Vec::new();
         let mut hits = 0;
         for q in 0..queries {
@@ -131,7 +190,11 @@ fn bench_search(rows: u64) {
                 _ => {
                     // A two-character fragment (or the whole name when shorter).
                     let chars: Vec<char> = name.chars().collect();
-                    let start = if chars.len() > 2 { q % (chars.len() - 1) } else { 0 };
+                    let start = if chars.len() > 2 {
+                        q % (chars.len() - 1)
+                    } else {
+                        0
+                    };
                     chars[start..(start + 2).min(chars.len())].iter().collect()
                 }
             };
@@ -153,7 +216,15 @@ fn main() {
     // `cargo bench` passes `--bench`; nothing else is expected.
     let cases = size("YICHUANG_BENCH_CASES", 2_000, 30);
     let rows = size("YICHUANG_BENCH_SEARCH_ROWS", 1_000_000, 3_000);
-    println!("yichuang engine bench ({} build)", if cfg!(debug_assertions) { "debug smoke" } else { "release" });
+    println!(
+        "yichuang engine bench ({} build)",
+        if cfg!(debug_assertions) {
+            "debug smoke"
+        } else {
+            "release"
+        }
+    );
     bench_counter(cases);
+    bench_notices(size("YICHUANG_BENCH_NOTICES", 200, 5));
     bench_search(rows);
 }
