@@ -415,7 +415,7 @@ impl FontSet {
                 return Err(PdfError::MissingGlyph {
                     field: field.to_string(),
                     ch,
-                    codepoint: format!("U+{:04X}", ch as u32),
+                    codepoint: ch as u32,
                 });
             }
         }

@@ -133,7 +133,7 @@ impl<'a> Measurer<'a> {
                     return Err(PdfError::MissingGlyph {
                         field: field.to_string(),
                         ch,
-                        codepoint: format!("U+{:04X}", ch as u32),
+                        codepoint: ch as u32,
                     });
                 }
             }

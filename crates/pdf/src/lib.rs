@@ -64,11 +64,12 @@ pub enum PdfError {
     },
     #[error("cannot parse face {face_index} of font file {path}")]
     FontParse { path: PathBuf, face_index: u32 },
-    #[error("field \"{field}\": character '{ch}' ({codepoint}) is in no configured font")]
+    #[error("field \"{field}\": character '{ch}' (U+{codepoint:04X}) is in no configured font")]
     MissingGlyph {
         field: String,
         ch: char,
-        codepoint: String,
+        /// The character's Unicode scalar value (`ch as u32`).
+        codepoint: u32,
     },
     #[error("invalid creation date \"{0}\" (expected RFC 3339, e.g. 2026-11-23T09:30:00+08:00)")]
     InvalidDate(String),
@@ -102,7 +103,9 @@ impl PdfError {
                 field,
                 ch,
                 codepoint,
-            } => format!("字段“{field}”中的字符“{ch}”({codepoint})没有任何字体可以显示，无法打印"),
+            } => format!(
+                "字段“{field}”中的字符“{ch}”(U+{codepoint:04X})没有任何字体可以显示，无法打印"
+            ),
             PdfError::InvalidDate(s) => format!("文书日期格式错误：{s}"),
             PdfError::InvalidTable { field, reason } => {
                 format!("表格“{field}”格式错误：{reason}")
