@@ -55,7 +55,8 @@ pub async fn prepare(config: Config) -> Result<AppState, StartError> {
     })
 }
 
-/// Serve until `shutdown` resolves; prunes old nonces in the background.
+/// Serve until `shutdown` resolves. In the background, every minute: prune
+/// old nonces, and retry projections that failed after their upload committed.
 pub async fn serve<S: Storage>(
     listener: tokio::net::TcpListener,
     state: AppState<S>,
@@ -67,6 +68,9 @@ pub async fn serve<S: Storage>(
         loop {
             if let Err(e) = storage.prune_nonces(skew).await {
                 eprintln!("yichuang-county: nonce pruning failed: {e}");
+            }
+            if let Err(e) = storage.project_all().await {
+                eprintln!("yichuang-county: projection catch-up failed: {e}");
             }
             tokio::time::sleep(Duration::from_secs(60)).await;
         }

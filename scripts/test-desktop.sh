@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Desktop tests: UI unit tests (Vitest), the Tauri commands (tauri::test, no
+# display), and the real app end to end (tauri-driver + WebKitWebDriver under
+# Xvfb) with a screenshot per step in $TARGET/e2e-screenshots/.
+# Installs what is missing first. Usage: scripts/test-desktop.sh [--no-e2e]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+target=${CARGO_TARGET_DIR:-$root/target}
+e2e=1
+[ "${1:-}" = "--no-e2e" ] && e2e=0
+
+# ---- system packages (Debian family) ---------------------------------------------
+want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+      build-essential pkg-config webkit2gtk-driver xvfb xauth fonts-noto-cjk poppler-utils
+      python3-venv)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+# python3-venv is only needed when the python3 on PATH is Debian's own.
+if python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing=("${missing[@]/python3-venv}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is needed for Vite 7 (found "+process.versions.node+")"); process.exit(1) }'
+
+# ---- UI: install, unit tests, build (the binary embeds ui/dist) --------------------------
+( cd ui
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+  npx vitest run
+  npm run build )
+
+# ---- Shell: command tests on the mock runtime ------------------------------------
+cargo test -p yichuang-desktop
+[ $e2e -eq 1 ] || exit 0
+
+# ---- End to end: the real app under Xvfb ------------------------------------------------
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
+cargo build -p yichuang-desktop
+app="$target/debug/yichuang-desktop"
+venv="$target/e2e-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/python" -c 'import selenium' 2>/dev/null || "$venv/bin/pip" install -q 'selenium>=4.20,<5'
+
+work=$(mktemp -d)
+shots="$target/e2e-screenshots"
+rm -rf "$shots"; mkdir -p "$shots" "$work/spool"
+# A stand-in for CUPS `lp`: copies the file to the spool and answers like lp.
+cat > "$work/lp" <<LP
+#!/bin/sh
+for a; do f="\$a"; done
+cp "\$f" "$work/spool/" && echo "request id is e2e-1 (1 file(s))"
+LP
+chmod +x "$work/lp"
+
+pids=()
+cleanup() {
+  # Stop what this script started, by id: tauri-driver leaves its
+  # WebKitWebDriver child running, so stop the children first.
+  for p in "${pids[@]}"; do
+    for c in $(pgrep -P "$p" 2>/dev/null || true); do kill "$c" 2>/dev/null || true; done
+    kill "$p" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+disp=99
+while [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
+Xvfb ":$disp" -screen 0 1280x1024x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+pids+=($!)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
+DISPLAY=":$disp" YICHUANG_NOW=2026-11-23T09:30:00+08:00 YICHUANG_LP="$work/lp" \
+  WEBKIT_DISABLE_COMPOSITING_MODE=1 \
+  tauri-driver --port "$port" --native-port "$nport" >"$work/driver.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+
+E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
+E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" \
+  "$venv/bin/python" src-tauri/e2e/test_desktop.py || {
+    echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
+echo "screenshots: $shots"
