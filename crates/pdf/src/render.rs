@@ -974,6 +974,24 @@ fn emit(
             id_hash.update(&stream.content);
         }
     }
+    // printpdf fills the Info dictionary with empty keys; an empty
+    // /GTS_PDFXVersion makes readers report PDF/X conformance we do not claim.
+    if let Ok(info) = lo
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        && let Ok(dict) = lo.get_object_mut(info).and_then(lopdf::Object::as_dict_mut)
+    {
+        for key in [
+            b"GTS_PDFXVersion".as_slice(),
+            b"Identifier",
+            b"Keywords",
+            b"Subject",
+            b"Author",
+        ] {
+            dict.remove(key);
+        }
+    }
     id_hash.update(doc.creation_date.as_bytes());
     id_hash.update(doc.pdf_title.as_bytes());
     let id = id_hash.finalize()[..16].to_vec();

@@ -82,6 +82,10 @@ fn realistic_notice_has_all_text_in_order_embedded_subset_fonts_and_is_small() {
     assert!(fonts_out.contains("NotoSerifCJKsc-Bold"), "{fonts_out}");
     assert!(fonts_out.contains("NotoSansCJKsc-Bold"), "{fonts_out}");
 
+    let info = stdout("pdfinfo", &[path.to_str().unwrap()]);
+    assert!(info.contains("Title:           一次性告知单"), "{info}");
+    assert!(!info.contains("PDF/X"), "no conformance claimed: {info}");
+
     let check = run("qpdf", &["--check", path.to_str().unwrap()]);
     assert!(
         check.status.success(),
