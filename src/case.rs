@@ -1026,12 +1026,31 @@ impl Engine {
     /// Ends a case whose deferred materials never came (the item's rule).
     pub fn terminate(&self, actor: &Clerk, case_no: &str, reason: &str) -> Result<CaseView> {
         let reason = text("reason", reason, 500, "终止原因")?;
-        let (c, to) = self.guard(case_no, Action::Terminate)?;
+        self.close(
+            actor,
+            case_no,
+            Action::Terminate,
+            "terminated",
+            json!({"reason": reason}),
+        )
+    }
+
+    /// Ends a case: the new state, its completion date and result, one transition.
+    fn close(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        action: Action,
+        result: &'static str,
+        mut payload: Value,
+    ) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, action)?;
         let today = self.clock.today();
-        self.transition(actor, &c, Action::Terminate, to, json!({"reason": reason}), |w| {
+        payload["completed_on"] = json!(today);
+        self.transition(actor, &c, action, to, payload, |w| {
             w.tx.execute(
-                "UPDATE cases SET completed_on = ?1, result = 'terminated', note = ?2 WHERE id = ?3",
-                params![today, reason, c.id],
+                "UPDATE cases SET completed_on = ?1, result = ?2 WHERE id = ?3",
+                params![today, result, c.id],
             )?;
             Ok(())
         })
@@ -1044,22 +1063,7 @@ impl Engine {
 
     /// 办结 with approval of the application.
     pub fn complete(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
-        let (c, to) = self.guard(case_no, Action::Complete)?;
-        let today = self.clock.today();
-        self.transition(
-            actor,
-            &c,
-            Action::Complete,
-            to,
-            json!({"completed_on": today}),
-            |w| {
-                w.tx.execute(
-                    "UPDATE cases SET completed_on = ?1, result = 'approved' WHERE id = ?2",
-                    params![today, c.id],
-                )?;
-                Ok(())
-            },
-        )
+        self.close(actor, case_no, Action::Complete, "approved", json!({}))
     }
 
     /// 不予许可 after acceptance: needs a leader's own credentials (否定备案).
@@ -1188,21 +1192,12 @@ impl Engine {
     /// The applicant withdraws the application (撤回申请).
     pub fn withdraw(&self, actor: &Clerk, case_no: &str, reason: &str) -> Result<CaseView> {
         let reason = text("reason", reason, 500, "撤回原因")?;
-        let (c, to) = self.guard(case_no, Action::Withdraw)?;
-        let today = self.clock.today();
-        self.transition(
+        self.close(
             actor,
-            &c,
+            case_no,
             Action::Withdraw,
-            to,
+            "withdrawn",
             json!({"reason": reason}),
-            |w| {
-                w.tx.execute(
-                    "UPDATE cases SET completed_on = ?1, result = 'withdrawn' WHERE id = ?2",
-                    params![today, c.id],
-                )?;
-                Ok(())
-            },
         )
     }
 
