@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -277,22 +278,44 @@ fn fontconfig_lookup(list: &[(String, FontSpec)], query: &str) -> Option<FontSpe
         .map(|(_, spec)| spec.clone())
 }
 
-/// One loaded face: a metrics-only copy for measuring, the printpdf parse of
-/// the embeddable program (done once, reused per render)
-/// and cached metrics.
+/// One loaded face: a metrics-only copy for measuring and the printpdf parse
+/// of the embeddable program (made once, reused by every render).
 pub(crate) struct LoadedFont {
     pub spec: FontSpec,
     pub file_name: String,
     /// cmap/hmtx/head/hhea/maxp/OS2 of the face, as a small standalone sfnt.
     pub metrics: Vec<u8>,
     pub sha256: String,
-    pub parsed: printpdf::ParsedFont,
     pub units_per_em: f32,
+    space_gid: u16,
+    /// Parsed at load for body, title and heading faces; for fallback-only
+    /// faces on first use, since they are large (HanaMinB ≈ 60 MB parsed)
+    /// and most notices never need them.
+    program: OnceLock<printpdf::ParsedFont>,
 }
 
 impl LoadedFont {
     pub fn face(&self) -> Option<ttf_parser::Face<'_>> {
         ttf_parser::Face::parse(&self.metrics, 0).ok()
+    }
+
+    /// The embeddable program, read from disk on first use for lazy faces.
+    /// The file must still hash as it did at load, or output would change.
+    pub fn pdf_font(&self) -> Result<&printpdf::ParsedFont, PdfError> {
+        if let Some(p) = self.program.get() {
+            return Ok(p);
+        }
+        let data = std::fs::read(&self.spec.path).map_err(|source| PdfError::FontRead {
+            path: self.spec.path.clone(),
+            source,
+        })?;
+        if hex(&Sha256::digest(&data)) != self.sha256 {
+            return Err(PdfError::FontChanged {
+                path: self.spec.path.clone(),
+            });
+        }
+        let parsed = parse_program(&self.spec, &data, self.space_gid)?;
+        Ok(self.program.get_or_init(|| parsed))
     }
 }
 
@@ -356,7 +379,10 @@ impl FontSet {
             let sha = hex(&Sha256::digest(&data));
             for (j, spec) in specs.iter().enumerate().skip(i) {
                 if &spec.path == path {
-                    loaded[j] = Some(load_face(spec, &data, sha.clone())?);
+                    let eager = cfg.body.contains(spec)
+                        || cfg.title.contains(spec)
+                        || cfg.heading.contains(spec);
+                    loaded[j] = Some(load_face(spec, &data, sha.clone(), eager)?);
                 }
             }
         }
@@ -448,24 +474,26 @@ pub(crate) fn is_layout_control(ch: char) -> bool {
     matches!(ch, '\n' | '\r' | '\t')
 }
 
-fn load_face(spec: &FontSpec, bytes: &[u8], sha256: String) -> Result<LoadedFont, PdfError> {
+fn load_face(
+    spec: &FontSpec,
+    bytes: &[u8],
+    sha256: String,
+    eager: bool,
+) -> Result<LoadedFont, PdfError> {
     let parse_err = || PdfError::FontParse {
         path: spec.path.clone(),
         face_index: spec.face_index,
     };
     let face = ttf_parser::Face::parse(bytes, spec.face_index).map_err(|_| parse_err())?;
     let units_per_em = f32::from(face.units_per_em());
-    let space = face.glyph_index(' ').map(|g| g.0).unwrap_or(0);
-    // The PDF writer gets the face alone, with a stub cmap (see `sfnt`).
-    let program =
-        crate::sfnt::standalone_face(bytes, spec.face_index, Keep::Program { space_gid: space })
-            .ok_or_else(parse_err)?;
+    let space_gid = face.glyph_index(' ').map(|g| g.0).unwrap_or(0);
     let metrics = crate::sfnt::standalone_face(bytes, spec.face_index, Keep::Metrics)
         .ok_or_else(parse_err)?;
     ttf_parser::Face::parse(&metrics, 0).map_err(|_| parse_err())?;
-    let mut warnings = Vec::new();
-    let parsed =
-        printpdf::ParsedFont::from_bytes(&program, 0, &mut warnings).ok_or_else(parse_err)?;
+    let program = OnceLock::new();
+    if eager {
+        let _ = program.set(parse_program(spec, bytes, space_gid)?);
+    }
     let file_name = spec
         .path
         .file_name()
@@ -476,9 +504,26 @@ fn load_face(spec: &FontSpec, bytes: &[u8], sha256: String) -> Result<LoadedFont
         file_name,
         metrics,
         sha256,
-        parsed,
         units_per_em,
+        space_gid,
+        program,
     })
+}
+
+/// The face alone, with a stub cmap (see `sfnt`), parsed for the PDF writer.
+fn parse_program(
+    spec: &FontSpec,
+    file: &[u8],
+    space_gid: u16,
+) -> Result<printpdf::ParsedFont, PdfError> {
+    let parse_err = || PdfError::FontParse {
+        path: spec.path.clone(),
+        face_index: spec.face_index,
+    };
+    let program = crate::sfnt::standalone_face(file, spec.face_index, Keep::Program { space_gid })
+        .ok_or_else(parse_err)?;
+    let mut warnings = Vec::new();
+    printpdf::ParsedFont::from_bytes(&program, 0, &mut warnings).ok_or_else(parse_err)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

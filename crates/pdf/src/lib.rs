@@ -62,6 +62,8 @@ pub enum PdfError {
         #[source]
         source: std::io::Error,
     },
+    #[error("font file {path} changed on disk since it was loaded; reload the fonts")]
+    FontChanged { path: PathBuf },
     #[error("cannot parse face {face_index} of font file {path}")]
     FontParse { path: PathBuf, face_index: u32 },
     #[error("field \"{field}\": character '{ch}' (U+{codepoint:04X}) is in no configured font")]
@@ -92,6 +94,9 @@ impl PdfError {
                 "没有可用的中文字体，请安装字体或在设置中指定字体文件".to_string()
             }
             PdfError::FontRead { path, .. } => format!("无法读取字体文件：{}", path.display()),
+            PdfError::FontChanged { path } => {
+                format!("字体文件已被更改，请重新启动程序：{}", path.display())
+            }
             PdfError::FontParse { path, face_index } => {
                 format!(
                     "字体文件无法解析：{}（第{}个字形）",

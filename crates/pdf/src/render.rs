@@ -835,7 +835,7 @@ fn emit(
         pdf.resources
             .fonts
             .map
-            .insert(id.clone(), printpdf::PdfFont::new(f.parsed.clone()));
+            .insert(id.clone(), printpdf::PdfFont::new(f.pdf_font()?.clone()));
         ids[i] = Some(id);
     }
 

@@ -655,3 +655,28 @@ fn the_signature_never_stands_alone_on_a_page() {
         "body text shares the signature page:\n{last}"
     );
 }
+
+#[test]
+fn fallback_faces_load_on_first_use_and_must_not_change_on_disk() {
+    let dir = std::env::temp_dir().join("yichuang-pdf-tests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let copy = dir.join("HanaMinB-copy.ttf");
+    std::fs::copy(HANA_B, &copy).unwrap();
+    let set = FontSet::load(&FontConfig {
+        body: vec![yichuang_pdf::FontSpec::new(NOTO_SERIF, 2)],
+        fallback: vec![yichuang_pdf::FontSpec::new(&copy, 0)],
+        ..Default::default()
+    })
+    .unwrap();
+    let d = doc("", vec![Block::Addressee("王\u{20001}明：".into())]);
+    // Changing the file after load would silently change the output: refuse.
+    let mut bytes = std::fs::read(&copy).unwrap();
+    bytes.push(0);
+    std::fs::write(&copy, &bytes).unwrap();
+    match render(&d, &set) {
+        Err(PdfError::FontChanged { path }) => assert_eq!(path, copy),
+        other => panic!("unexpected {other:?}"),
+    }
+    // Notices without rare characters never touch the fallback file.
+    assert!(render(&doc("", vec![para("正文。", "正文")]), &set).is_ok());
+}
