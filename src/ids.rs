@@ -25,15 +25,34 @@ pub fn resident_id_check_char(first17: &str) -> Option<char> {
     Some(ID_CHECK[(sum % 11) as usize] as char)
 }
 
+/// Full-width (全角) digits and letters, a common IME slip, become ASCII.
+pub fn normalize_code(raw: &str) -> String {
+    raw.trim()
+        .chars()
+        .map(|c| match c {
+            '\u{FF10}'..='\u{FF5A}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect::<String>()
+        .to_uppercase()
+}
+
 /// Validates an 18-digit 居民身份证号: province, birth date, checksum. Returns
 /// the normalised number (upper-case X) and the birth date.
 pub fn validate_resident_id(raw: &str, today: NaiveDate) -> Result<(String, NaiveDate)> {
-    let id = raw.trim().to_uppercase();
+    let id = normalize_code(raw);
     let bad = |en: &str, zh: &str| Error::invalid("id_no", format!("{en}: {id}"), zh.to_owned());
     if id.chars().count() != 18 {
         return Err(bad(
             "resident ID must have 18 characters",
             "身份证号应为18位",
+        ));
+    }
+    // Byte offsets below are only safe on ASCII (全角 digits are a common slip).
+    if !id.is_ascii() {
+        return Err(bad(
+            "resident ID must be ASCII digits",
+            "身份证号只能包含半角数字和X，请检查是否输入了全角字符",
         ));
     }
     let (first17, last) = id.split_at(17);
@@ -85,7 +104,7 @@ pub fn uscc_check_char(first17: &str) -> Option<char> {
 
 /// Validates an 18-character 统一社会信用代码 (charset and GB 32100 checksum).
 pub fn validate_uscc(raw: &str) -> Result<String> {
-    let code = raw.trim().to_uppercase();
+    let code = normalize_code(raw);
     let bad = |en: &str, zh: &str| Error::invalid("uscc", format!("{en}: {code}"), zh.to_owned());
     if code.chars().count() != 18 {
         return Err(bad(
@@ -201,6 +220,33 @@ mod tests {
         assert!(validate_uscc("91350100M000100Y4").is_err());
         let err = validate_uscc("91350100O000100Y43").unwrap_err();
         assert!(err.user_message().contains('O'));
+    }
+
+    #[test]
+    fn awkward_input_never_panics() {
+        for s in [
+            "1101051949123100中X",
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "中中中中中中中中中中中中中中中中中中",
+            "𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀𠀀",
+            "\u{0}\u{0}\u{0}",
+            "  11010519491231002X  ",
+            "9135010中M000100Y43",
+        ] {
+            let _ = validate_resident_id(s, today());
+            let _ = validate_uscc(s);
+            let _ = mask_id(s);
+            let _ = mask_name(s);
+            let _ = mask_phone(s);
+        }
+        assert!(validate_resident_id("  11010519491231002X  ", today()).is_ok());
+        // Full-width input is what a Chinese IME often produces: accepted, normalised.
+        let (id, _) =
+            validate_resident_id("１１０１０５１９４９１２３１００２ｘ", today()).unwrap();
+        assert_eq!(id, "11010519491231002X");
+        assert!(validate_uscc("９１３５０１００Ｍ０００１００Ｙ４３").is_ok());
+        let err = validate_resident_id("1101051949123100中X", today()).unwrap_err();
+        assert!(err.user_message().contains("半角"));
     }
 
     #[test]
