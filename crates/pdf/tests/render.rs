@@ -262,6 +262,22 @@ fn rare_character_renders_from_the_fallback_font() {
     assert!(text.contains(name), "{text}");
     let fonts_out = stdout("pdffonts", &[path.to_str().unwrap()]);
     assert!(fonts_out.contains("HanaMinB"), "{fonts_out}");
+
+    // And it is drawn (a wrong glyph id would extract fine but print blank):
+    // the second cell of the first line, 33.6–39.1 mm from the left, 37–47 mm down.
+    let d = doc("", vec![Block::Addressee("\u{3000}\u{20001}".into())]);
+    let path = write_pdf("rare-raster", &render(&d, fonts()).unwrap());
+    let (w, _, px) = rasterise_page_one(&path, 100);
+    let mm_px = |mm: f32| (mm * 100.0 / 25.4) as usize;
+    let dark_in = |x0: f32, x1: f32| {
+        (mm_px(37.0)..mm_px(47.2))
+            .flat_map(|y| (mm_px(x0)..mm_px(x1)).map(move |x| (x, y)))
+            .filter(|&(x, y)| px[y * w + x] < 160)
+            .count()
+    };
+    let dark = dark_in(33.6, 39.1);
+    assert!(dark > 40, "rare character cell has {dark} dark pixels");
+    assert_eq!(dark_in(28.0, 33.4), 0, "the ideographic space cell is blank");
 }
 
 #[test]
@@ -309,15 +325,14 @@ fn rare_character_without_a_font_is_an_error_naming_field_and_character() {
     assert!(matches!(e, PdfError::MissingGlyph { .. }));
 }
 
-#[test]
-fn page_one_rasterises_to_a_non_blank_image() {
-    let path = write_pdf("raster", &render(&sample_document(), fonts()).unwrap());
+/// Page 1 as 8-bit greyscale: (width, height, pixels).
+fn rasterise_page_one(path: &std::path::Path, dpi: u32) -> (usize, usize, Vec<u8>) {
     let prefix = path.with_extension("");
-    run(
+    let out = run(
         "pdftoppm",
         &[
             "-r",
-            "50",
+            &dpi.to_string(),
             "-gray",
             "-f",
             "1",
@@ -328,8 +343,16 @@ fn page_one_rasterises_to_a_non_blank_image() {
             prefix.to_str().unwrap(),
         ],
     );
+    assert!(out.status.success(), "pdftoppm failed");
     let pgm = std::fs::read(prefix.with_extension("pgm")).expect("pdftoppm wrote a PGM");
     let (w, h, pixels) = parse_pgm(&pgm);
+    (w, h, pixels.to_vec())
+}
+
+#[test]
+fn page_one_rasterises_to_a_non_blank_image() {
+    let path = write_pdf("raster", &render(&sample_document(), fonts()).unwrap());
+    let (w, h, pixels) = rasterise_page_one(&path, 50);
     // A4 at 50 dpi (poppler rounds the width up).
     assert!((413..=414).contains(&w) && h == 585, "{w}x{h}");
     let dark = pixels.iter().filter(|&&p| p < 128).count();
