@@ -37,6 +37,10 @@ pub enum TemplateBlock {
     Heading {
         text: String,
     },
+    /// A second titled document in the same print job (e.g. 承诺书).
+    Title {
+        text: String,
+    },
     Paragraph {
         text: String,
         #[serde(default)]
@@ -201,6 +205,7 @@ pub fn build_document(
         blocks.push(match b {
             TemplateBlock::Addressee { text } => Block::Addressee(fill(text, fields)?),
             TemplateBlock::Heading { text } => Block::Heading(fill(text, fields)?),
+            TemplateBlock::Title { text } => Block::Title(fill(text, fields)?),
             TemplateBlock::Paragraph { text, field, when } => {
                 if let Some(w) = when {
                     if lookup(fields, w).and_then(Value::as_bool) != Some(true) {
