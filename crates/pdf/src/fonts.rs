@@ -62,6 +62,8 @@ pub enum FontRole {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     Body,
+    /// Used only when no body face was found at all.
+    LastResort,
     Title,
     Heading,
     Fallback,
@@ -119,6 +121,13 @@ const CANDIDATES: &[Candidate] = &[
         2,
     ),
     family(Slot::Body, "Noto Serif CJK SC"),
+    family(Slot::Body, "Source Han Serif SC"),
+    family(Slot::Body, "Source Han Serif CN"),
+    // Not Song/FangSong, but printing beats refusing on a machine without them.
+    family(Slot::LastResort, "Noto Sans CJK SC"),
+    family(Slot::LastResort, "Source Han Sans SC"),
+    family(Slot::LastResort, "WenQuanYi Zen Hei"),
+    family(Slot::LastResort, "AR PL UMing CN"),
     // Title: a 小标宋 where licensed, else Noto Serif CJK SC Bold.
     family(Slot::Title, "FZXiaoBiaoSong-B05S"),
     family(Slot::Title, "方正小标宋简体"),
@@ -187,6 +196,7 @@ impl FontConfig {
             }
         }
         if !overrides.exclusive {
+            let mut last_resort = Vec::new();
             let mut fc_cache: Option<Vec<(String, FontSpec)>> = None;
             for cand in CANDIDATES {
                 let found = match cand.path {
@@ -207,6 +217,7 @@ impl FontConfig {
                 }
                 let chain = match cand.slot {
                     Slot::Body => &mut cfg.body,
+                    Slot::LastResort => &mut last_resort,
                     Slot::Title => &mut cfg.title,
                     Slot::Heading => &mut cfg.heading,
                     Slot::Fallback => &mut cfg.fallback,
@@ -214,6 +225,9 @@ impl FontConfig {
                 if !chain.contains(&spec) {
                     chain.push(spec);
                 }
+            }
+            if cfg.body.is_empty() {
+                cfg.body = last_resort;
             }
         }
         if cfg.body.is_empty() {
@@ -389,7 +403,7 @@ impl FontSet {
         set.fonts = loaded.into_iter().flatten().collect();
         for (slot, chain_specs) in slots {
             let chain = match slot {
-                Slot::Body => &mut set.body,
+                Slot::Body | Slot::LastResort => &mut set.body,
                 Slot::Title => &mut set.title,
                 Slot::Heading => &mut set.heading,
                 Slot::Fallback => &mut set.fallback,
