@@ -709,3 +709,24 @@ fn fallback_faces_load_on_first_use_and_must_not_change_on_disk() {
     // Notices without rare characters never touch the fallback file.
     assert!(render(&doc("", vec![para("正文。", "正文")]), &set).is_ok());
 }
+
+#[test]
+fn concurrent_renders_share_one_fontset_and_agree() {
+    let set = std::sync::Arc::new(
+        FontSet::load(&FontConfig::discover(&FontOverrides::default()).unwrap()).unwrap(),
+    );
+    // The rare character makes both threads race to parse the lazy fallback face.
+    let d = doc("告知单", vec![Block::Addressee("王\u{20001}明：".into())]);
+    let handles: Vec<_> = (0..2)
+        .map(|_| {
+            let (set, d) = (set.clone(), d.clone());
+            std::thread::spawn(move || render(&d, &set).unwrap())
+        })
+        .collect();
+    let outs: Vec<Vec<u8>> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert!(outs[0] == outs[1]);
+    assert!(
+        outs[0] == render(&d, fonts()).unwrap(),
+        "same as with the shared test fonts"
+    );
+}
