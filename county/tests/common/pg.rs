@@ -18,6 +18,46 @@ fn script() -> String {
 pub fn cluster_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
+        let url = start_or_find();
+        drop_stale_databases(&url);
+        url
+    })
+}
+
+/// Databases of test processes that have exited are dropped, so a
+/// long-lived cluster does not fill the disk.
+fn drop_stale_databases(url: &str) {
+    block_on(async {
+        let c = connect(url).await;
+        let Ok(rows) = c
+            .query(
+                "SELECT datname FROM pg_database WHERE datname ~ '_p[0-9]+_[0-9a-f]+$'",
+                &[],
+            )
+            .await
+        else {
+            return;
+        };
+        for r in rows {
+            let name: String = r.get(0);
+            let pid = name
+                .rsplit('_')
+                .nth(1)
+                .and_then(|p| p.strip_prefix('p'))
+                .and_then(|p| p.parse::<u32>().ok());
+            if let Some(pid) = pid
+                && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+            {
+                let _ = c
+                    .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
+            }
+        }
+    });
+}
+
+fn start_or_find() -> String {
+    {
         if let Ok(url) = std::env::var(ENV_URL)
             && !url.trim().is_empty()
         {
@@ -42,7 +82,7 @@ pub fn cluster_url() -> &'static str {
             .map(|l| l.trim().to_owned())
             .filter(|l| l.starts_with("postgres://"))
             .unwrap_or_else(|| panic!("{} printed no URL", script()))
-    })
+    }
 }
 
 /// Run one async piece of database work from a plain test.
@@ -69,7 +109,11 @@ pub fn fresh_database(prefix: &str) -> String {
     let base = cluster_url();
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd).expect("random");
-    let name = format!("{prefix}_{}", yichuang_wire::to_hex(&rnd));
+    let name = format!(
+        "{prefix}_p{}_{}",
+        std::process::id(),
+        yichuang_wire::to_hex(&rnd)
+    );
     block_on(async {
         let c = connect(base).await;
         // template0 accepts no connections, so parallel creates do not collide.
