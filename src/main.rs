@@ -111,6 +111,12 @@ enum SyncCmd {
     Now,
     /// 同步状态（待同步条数、最后成功时间、最后错误）
     Status,
+    /// 持续同步：启动时、本地写入后、网络恢复后、定期，失败后退避重试
+    Daemon {
+        /// Seconds between periodic syncs when nothing is written.
+        #[arg(long, default_value_t = 60)]
+        periodic_secs: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -750,6 +756,23 @@ fn run(cli: Cli) -> Result<()> {
                 )
             })
         }
+        Cmd::Sync(SyncCmd::Daemon { periodic_secs }) => {
+            let policy = yichuang_sync::BackoffPolicy {
+                periodic: std::time::Duration::from_secs(periodic_secs.max(5)),
+                seed: uuid_seed(&e)?,
+                ..Default::default()
+            };
+            // Runs until the process is stopped; a kill at any point is safe
+            // because acks are recorded only after the county committed.
+            let stop = std::sync::atomic::AtomicBool::new(false);
+            e.run_sync_loop(policy, &stop, |trigger, r| match r {
+                Ok(run) => println!(
+                    "{trigger:?}: 已确认至第 {} 条（新存 {} 条）",
+                    run.acked_seq, run.stored
+                ),
+                Err(err) => println!("{trigger:?}: {}", err.user_message()),
+            })
+        }
         Cmd::Sync(SyncCmd::Status) => {
             let s = e.sync_status()?;
             print(json, &s, || {
@@ -786,6 +809,14 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
     }
+}
+
+/// A per-station jitter seed, so stations do not retry in lockstep.
+fn uuid_seed(e: &Engine) -> Result<u64> {
+    let log_id = e.station()?.log_id.clone();
+    Ok(log_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    }))
 }
 
 fn write_file(path: &PathBuf, bytes: &[u8]) -> Result<()> {

@@ -2,12 +2,16 @@
 //! outbox, county releases applied in one transaction, and the device's
 //! enrolment. Transport and protocol live in `yichuang-sync`.
 
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use yichuang_sync::{
-    Client, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats, ReleaseManifest, ReleaseSink,
-    SyncError, SyncOutcome, SyncReport,
+    BackoffPolicy, Client, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats,
+    ReleaseManifest, ReleaseSink, Scheduler, SyncError, SyncOutcome, SyncReport, Trigger,
 };
 
 use crate::catalog::Catalog;
@@ -144,6 +148,90 @@ impl Engine {
             last_success_ms,
             last_error,
         })
+    }
+}
+
+/// How often the loop looks for local writes (a cheap `max(seq)` query).
+const POLL: Duration = Duration::from_millis(500);
+/// While failing, how often to check whether the county answers TCP again.
+const PROBE_EVERY: Duration = Duration::from_secs(5);
+
+/// `host:port` of a server URL, for the network-back probe.
+fn probe_addr(url: &str) -> Option<SocketAddr> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split('/').next()?;
+    let with_port = if authority
+        .rsplit_once(':')
+        .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+    {
+        authority.to_owned()
+    } else {
+        format!("{authority}:{}", if scheme == "https" { 443 } else { 80 })
+    };
+    with_port.to_socket_addrs().ok()?.next()
+}
+
+impl Engine {
+    fn last_seq(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Keeps the station in sync until `stop` is set: at start-up, shortly
+    /// after any local write (from any process on this database), after the
+    /// network comes back, periodically, and with jittered backoff after a
+    /// failure — never waiting for the next write to retry.
+    pub fn run_sync_loop(
+        &mut self,
+        policy: BackoffPolicy,
+        stop: &AtomicBool,
+        mut on_attempt: impl FnMut(Trigger, &Result<SyncRun>),
+    ) -> Result<()> {
+        let client = self.sync_client()?;
+        let server = probe_addr(&client.registration().server_url);
+        let mut sched = Scheduler::new(policy, Instant::now());
+        let mut seen = self.last_seq()?;
+        let mut failing = false;
+        let mut last_probe = Instant::now();
+        while !stop.load(Ordering::Relaxed) {
+            let now = Instant::now();
+            let head = self.last_seq()?;
+            if head > seen {
+                sched.notify_write(now);
+                seen = head;
+            }
+            if failing && now.duration_since(last_probe) >= PROBE_EVERY {
+                last_probe = now;
+                if server
+                    .is_some_and(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).is_ok())
+                {
+                    sched.notify_network_up(now);
+                }
+            }
+            if let Some(trigger) = sched.due(now) {
+                let result = self.sync_now(&client);
+                let now = Instant::now();
+                match &result {
+                    Ok(_) => {
+                        failing = false;
+                        let more = Outbox::queue_stats(&*self)?.queued > 0;
+                        sched.on_success(now, more);
+                    }
+                    Err(_) => {
+                        failing = true;
+                        last_probe = now;
+                        sched.on_failure(now);
+                    }
+                }
+                // `seen` stays at the head before this run: anything written
+                // meanwhile (another clerk, a release applied) syncs next.
+                on_attempt(trigger, &result);
+            }
+            std::thread::sleep(sched.time_until_due(Instant::now()).min(POLL));
+        }
+        Ok(())
     }
 }
 

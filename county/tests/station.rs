@@ -238,3 +238,54 @@ fn kill_9_of_the_station_sync_process_loses_and_duplicates_nothing() {
     );
     assert_eq!(at_county, local.events, "0 lost, 0 duplicated");
 }
+
+#[test]
+fn the_sync_daemon_uploads_at_start_up_and_shortly_after_a_write() {
+    let cli = station_cli();
+    let (srv, _db) = server("yc_daemon");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("station.sqlite3");
+    let (e, clerk) = station(dir.path(), "DM03");
+    seed_synthetic(&e, &clerk, 3, 0).expect("cases");
+    let code = enrol_code(&srv, "DM03");
+    e.enroll(&srv.url(), &code).expect("enrol");
+    let log_id = e.station().expect("station").log_id.clone();
+    let count = |srv: &yichuang_county::RunningServer| {
+        srv.block_on(store::verify_chains(&srv.state.storage.pool))
+            .expect("chains")
+            .iter()
+            .find(|r| r.log_id == log_id)
+            .map_or(0, |r| r.events)
+    };
+    let wait_for = |want: u64, what: &str| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while count(&srv) < want {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{what}: county has {} of {want}",
+                count(&srv)
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    };
+    // Periodic sync is an hour away: only start-up and write triggers can act.
+    let mut daemon = Command::new(&cli)
+        .args([
+            "--db",
+            db.to_str().expect("utf8"),
+            "sync",
+            "daemon",
+            "--periodic-secs",
+            "3600",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn daemon");
+    wait_for(e.verify_log().expect("log").events, "start-up sync");
+    // A clerk writes (here, another connection to the same station database).
+    seed_synthetic(&e, &clerk, 2, 3).expect("more cases");
+    wait_for(e.verify_log().expect("log").events, "write-triggered sync");
+    daemon.kill().expect("stop daemon");
+    daemon.wait().expect("reap");
+}
