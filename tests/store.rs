@@ -20,7 +20,7 @@ fn migrates_from_empty_and_from_every_earlier_version() {
             // A version-1 station with one case registered before search existed.
             conn.execute_batch(
                 "INSERT INTO station VALUES (1, 'OLD1', '老站', '示范县', 'log-old', '2026-01-01');
-                 INSERT INTO sync_state VALUES (1, 0, '0');
+                 INSERT INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, '0');
                  INSERT INTO events VALUES (1, 'log-old', 'e1', 'case.registered', 1, 't', '{}', 'p', 'h');
                  INSERT INTO clerks VALUES (1, '0001', '管理员', 'admin', 'x', 1, 't');
                  INSERT INTO applicants VALUES (1, 'person', '欧阳测试', 'resident_id', '11010519491231002X', '', '', 't');",
