@@ -2,19 +2,21 @@
 # Desktop tests: UI unit tests (Vitest), the Tauri commands (tauri::test, no
 # display), and the real app end to end (tauri-driver + WebKitWebDriver under
 # Xvfb) with a screenshot per step in $TARGET/e2e-screenshots/.
-# Installs what is missing first. Usage: scripts/test-desktop.sh [--no-e2e]
+# Installs what is missing first.
+# Usage: scripts/test-desktop.sh [--no-e2e | --e2e-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
 target=${CARGO_TARGET_DIR:-$root/target}
-e2e=1
+e2e=1 unit=1
 [ "${1:-}" = "--no-e2e" ] && e2e=0
+[ "${1:-}" = "--e2e-only" ] && unit=0
 
 # ---- system packages (Debian family) ---------------------------------------------
 want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
       build-essential pkg-config webkit2gtk-driver xvfb xauth fonts-noto-cjk poppler-utils
-      python3-venv)
+      imagemagick python3-venv)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -38,7 +40,7 @@ fi
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("Node.js >= 20.19 is needed for Vite 7 (found "+process.versions.node+")"); process.exit(1) }'
 
 # ---- UI: install, unit tests, build (the binary embeds ui/dist) --------------------------
-( cd ui
+[ $unit -eq 1 ] && ( cd ui
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
   fi
@@ -46,7 +48,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
   npm run build )
 
 # ---- Shell: command tests on the mock runtime ------------------------------------
-cargo test -p yichuang-desktop
+[ $unit -eq 1 ] && cargo test -p yichuang-desktop
 [ $e2e -eq 1 ] || exit 0
 
 # ---- End to end: the real app under Xvfb ------------------------------------------------
@@ -80,6 +82,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 1" INT TERM
 
 disp=99
 while [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
@@ -98,7 +101,7 @@ for _ in $(seq 100); do
 done
 
 E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
-E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" \
-  "$venv/bin/python" src-tauri/e2e/test_desktop.py || {
+E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" \
+  timeout 900 "$venv/bin/python" src-tauri/e2e/test_desktop.py || {
     echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
 echo "screenshots: $shots"

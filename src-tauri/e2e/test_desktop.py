@@ -1,0 +1,265 @@
+"""End-to-end test of the real 一窗 desktop app, driven through tauri-driver
+(WebKitWebDriver) under Xvfb. Started by scripts/test-desktop.sh, which sets:
+
+  E2E_APP        the yichuang-desktop binary
+  E2E_DRIVER     tauri-driver URL (http://127.0.0.1:PORT)
+  E2E_DB         a fresh database path (the app seeds a demo station there)
+  E2E_SHOTS      where screenshots go (one per step)
+  E2E_SPOOL      where the stand-in `lp` (YICHUANG_LP) copies printed files
+  E2E_DISPLAY    the Xvfb display, for screenshots
+
+The app's environment (YICHUANG_NOW, YICHUANG_LP) is inherited from tauri-driver.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+from selenium import webdriver
+from selenium.common.exceptions import (ElementClickInterceptedException,
+                                        StaleElementReferenceException, TimeoutException)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+APP = os.environ["E2E_APP"]
+DRIVER = os.environ.get("E2E_DRIVER", "http://127.0.0.1:4444")
+DB = os.environ["E2E_DB"]
+SHOTS = os.environ["E2E_SHOTS"]
+SPOOL = os.environ["E2E_SPOOL"]
+
+os.makedirs(SHOTS, exist_ok=True)
+step_no = 0
+
+
+T0 = time.time()
+
+
+def log(msg):
+    print(f"  [{time.time() - T0:6.1f}s] {msg}", flush=True)
+
+
+def shot(d, name):
+    global step_no
+    step_no += 1
+    path = os.path.join(SHOTS, f"{step_no:02d}-{name}.png")
+    # The X server's picture of the window (ImageMagick `import`): WebKitWebDriver's
+    # own screenshot command sometimes never answers under Xvfb.
+    display = os.environ.get("E2E_DISPLAY")
+    if display and shutil.which("import"):
+        subprocess.run(["import", "-display", display, "-window", "root", path],
+                       check=True, timeout=30, capture_output=True)
+    else:
+        d.save_screenshot(path)
+    print(f"  screenshot {path}")
+
+
+def wait(d, css, timeout=20, visible=True):
+    cond = EC.visibility_of_element_located if visible else EC.presence_of_element_located
+    try:
+        return WebDriverWait(d, timeout).until(cond((By.CSS_SELECTOR, css)))
+    except TimeoutException:
+        shot(d, "timeout")
+        raise AssertionError(f"timed out waiting for {css}")
+
+
+def wait_text(d, css, text, timeout=20):
+    try:
+        WebDriverWait(d, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
+    except TimeoutException:
+        shot(d, "timeout")
+        got = d.find_element(By.CSS_SELECTOR, css).text if d.find_elements(By.CSS_SELECTOR, css) else "(absent)"
+        raise AssertionError(f"{css} never showed {text!r}; it shows {got!r}")
+    return d.find_element(By.CSS_SELECTOR, css)
+
+
+def type_into(d, css, text):
+    log(f"type {css}")
+    el = wait(d, css)
+    el.click()
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(text)
+    if el.get_attribute("value") != text:
+        # Some WebDriver builds drop non-ASCII keys: set the value as an IME would.
+        d.execute_script(
+            "arguments[0].value = arguments[1];"
+            "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", el, text)
+    assert el.get_attribute("value") == text, (css, el.get_attribute("value"))
+    return el
+
+
+def click(d, css, timeout=20):
+    log(f"click {css}")
+    end = time.time() + timeout
+    while True:
+        el = WebDriverWait(d, timeout).until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
+        try:
+            el.click()
+            return el
+        except (ElementClickInterceptedException, StaleElementReferenceException):
+            # A closing dialog's overlay is still fading out: try again shortly.
+            if time.time() > end:
+                shot(d, "click-intercepted")
+                raise
+            time.sleep(0.2)
+
+
+def key(d, *keys):
+    webdriver.ActionChains(d).send_keys(*keys).perform()
+
+
+def pdf_text(path):
+    assert os.path.exists(path), f"PDF not saved: {path}"
+    out = subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def close_dialogs(d):
+    key(d, Keys.ESCAPE)
+    time.sleep(0.4)
+
+
+def new_case(d, search, item_code, name, id_no, statuses):
+    key(d, Keys.F2)
+    type_into(d, "#item-search", search)
+    wait(d, f'button[data-code="{item_code}"]')
+    wait_text(d, ".item-list button.sel", item_code)
+    d.find_element(By.CSS_SELECTOR, "#item-search").send_keys(Keys.ENTER)
+    wait_text(d, "#picked-item", item_code)
+    type_into(d, "#applicant-name", name)
+    type_into(d, "#applicant-id", id_no)
+    wait_text(d, "#id-check", "校验通过")
+    click(d, "#all-received")
+    for code, status in statuses.items():
+        click(d, f'[data-material="{code}"] [data-status="{status}"]')
+    return None
+
+
+def printed_pdf(d, title):
+    wait(d, "#preview-pages img", timeout=60)
+    path = wait(d, "#pdf-path").get_attribute("data-path")
+    text = pdf_text(path)
+    assert title in text.replace(" ", ""), f"{title} not in {path}"
+    click(d, "#print-send")
+    wait_text(d, "#print-status", "已发送")
+    assert os.path.exists(os.path.join(SPOOL, os.path.basename(path))), "not spooled"
+    return path
+
+
+def main():
+    opts = ArgOptions()
+    opts.set_capability("browserName", "wry")
+    opts.set_capability("tauri:options", {"application": APP, "args": ["--db", DB, "--demo"]})
+    t0 = time.time()
+    # A WebDriver call that hangs must fail the test, not stall it.
+    from selenium.webdriver.remote.client_config import ClientConfig
+    d = webdriver.Remote(command_executor=DRIVER, options=opts,
+                         client_config=ClientConfig(remote_server_addr=DRIVER, timeout=90))
+    try:
+        d.set_window_size(1280, 860)
+        wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
+        print(f"app ready in {time.time() - t0:.1f}s")
+
+        # 1. Log in (a wrong password first: the engine's message is shown).
+        type_into(d, "#login-staff", "2001")
+        type_into(d, "#login-password", "wrong")
+        click(d, "#login-submit")
+        wait_text(d, "#login-error", "密码不正确")
+        type_into(d, "#login-password", "demo1234")
+        d.find_element(By.CSS_SELECTOR, "#login-password").send_keys(Keys.ENTER)
+        wait_text(d, "#current-clerk", "张窗口")
+        shot(d, "logged-in")
+
+        # 2. Missing material (not on the 容缺 list) → only 一次性告知 offered → 一次性告知单.
+        new_case(d, "GSRDSQ", "RS-GS-001", "赵测试", "11010519491231002X", {"M3": "missing"})
+        shot(d, "intake-missing-material")
+        click(d, "#register")
+        wait(d, "#case-panel")
+        assert not d.find_elements(By.CSS_SELECTOR, "#outcome-accept"), "accept offered with a material missing"
+        assert not d.find_elements(By.CSS_SELECTOR, "#outcome-accept_with_commitment")
+        shot(d, "decision-offered-outcomes")
+        click(d, "#outcome-request_materials")
+        printed_pdf(d, "一次性告知单")
+        shot(d, "one-time-notice-preview")
+        close_dialogs(d)
+        wait_text(d, "#case-state", "待补正材料")
+
+        # 3. Only a 容缺 material missing → 容缺受理 with the applicant's agreement → 承诺告知书.
+        new_case(d, "SHBZK", "RS-SB-001", "钱测试", "11010519491231002X", {"M2": "missing", "M3": "not_applicable"})
+        click(d, "#register")
+        wait(d, "#outcome-accept_with_commitment")
+        click(d, "#outcome-accept_with_commitment")
+        click(d, "#confirm-commitment")
+        wait_text(d, ".el-dialog .el-alert", "承诺")  # refused without the applicant's agreement
+        WebDriverWait(d, 10).until(EC.element_to_be_clickable(
+            (By.XPATH, "//label[contains(@class, 'el-checkbox')][contains(., '申请人同意容缺受理')]"))).click()
+        click(d, "#confirm-commitment")
+        printed_pdf(d, "承诺告知书")
+        shot(d, "commitment-notice-preview")
+        close_dialogs(d)
+        wait_text(d, "#case-state", "容缺受理")
+
+        # 4. 不予受理: blocked until a leader (not the proposer) approves → 不予受理通知书.
+        new_case(d, "LDRSZY", "RS-ZC-001", "孙测试", "11010519491231002X", {})
+        click(d, "#register")
+        click(d, "#outcome-propose_rejection")
+        type_into(d, "#rejection-reason", "申请仲裁的争议已超过一年仲裁时效。")
+        type_into(d, "#rejection-basis", "《中华人民共和国劳动争议调解仲裁法》第二十七条")
+        click(d, "#confirm-rejection")
+        wait_text(d, "#case-state", "待审批")
+        case_no = d.find_element(By.CSS_SELECTOR, "#case-no").text
+        click(d, "#issue-notice")
+        wait(d, "#case-error")
+        shot(d, "rejection-blocked-before-approval")
+        click(d, "#nav-approvals")
+        log("approval queue row")
+        row = WebDriverWait(d, 20).until(EC.element_to_be_clickable(
+            (By.XPATH, f"//*[@id='approval-queue']//td[contains(., '{case_no}')]")))
+        row.click()
+        log("row clicked")
+        type_into(d, "#leader-staff", "2002")
+        type_into(d, "#leader-password", "demo1234")
+        click(d, "#approve")
+        wait(d, "#approval-error")
+        shot(d, "approval-refused-for-clerk")
+        type_into(d, "#leader-staff", "1001")
+        type_into(d, "#leader-password", "demo1234")
+        click(d, "#approve")
+        wait_text(d, "#case-state", "不予受理")
+        click(d, "#issue-notice")
+        printed_pdf(d, "不予受理通知书")
+        shot(d, "rejection-notice-preview")
+        close_dialogs(d)
+
+        # 5. 好差评 recorded and counted.
+        click(d, "#evaluate")
+        click(d, '[data-level="basically_satisfied"]')
+        click(d, "#eval-submit")
+        wait(d, "#eval-done")
+        shot(d, "evaluation-recorded")
+        close_dialogs(d)
+        click(d, "#nav-evaluations")
+        n = int(wait(d, "#stat-basically_satisfied").text)
+        assert n >= 1, f"basically satisfied count {n}"
+        shot(d, "evaluation-stats")
+
+        # 6. Deadline board and sync badge.
+        click(d, "#nav-deadlines")
+        wait(d, "#deadline-table")
+        shot(d, "deadline-board")
+        assert "待上传" in d.find_element(By.CSS_SELECTOR, "#sync-badge").text
+        print("e2e: all steps passed")
+    finally:
+        d.quit()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except AssertionError as e:
+        print(f"e2e FAILED: {e}", file=sys.stderr)
+        sys.exit(1)

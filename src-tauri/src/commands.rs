@@ -1,0 +1,784 @@
+//! The commands the window calls. Each one is a translation: arguments from
+//! JSON, one engine call, the result (or the engine's Chinese error) back.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use tauri::{Runtime, State};
+use yichuang::case::ALL_STATES;
+use yichuang::catalog::ServiceItem;
+use yichuang::clerk::Clerk;
+use yichuang::deadline::DeadlineRow;
+use yichuang::evaluation::{CHANNELS, DISSATISFACTION_REASONS, EvaluationStats, Level};
+use yichuang::filing::RejectionFiling;
+use yichuang::notice::{ALL_KINDS, NoticeRecord};
+use yichuang::search::CaseSummary;
+use yichuang::{CaseState, CaseView, Engine, Error, MaterialStatus, NewCase, NoticeKind};
+
+use crate::AppState;
+use crate::print;
+
+/// An error as the window shows it: `message` in Chinese for the clerk,
+/// `detail` in English for logs, `code` naming the refused rule if any.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CmdError {
+    pub message: String,
+    pub detail: String,
+    pub code: Option<String>,
+}
+
+impl From<Error> for CmdError {
+    fn from(e: Error) -> CmdError {
+        let code = match &e {
+            Error::Rule { rule, .. } => Some((*rule).to_owned()),
+            Error::Invalid { field, .. } => Some(format!("invalid:{field}")),
+            Error::AuthFailed(_) => Some("auth_failed".into()),
+            Error::NotLoggedIn => Some("not_logged_in".into()),
+            Error::Forbidden { .. } => Some("forbidden".into()),
+            Error::IllegalTransition { .. } => Some("illegal_transition".into()),
+            _ => None,
+        };
+        CmdError {
+            message: e.user_message(),
+            detail: e.to_string(),
+            code,
+        }
+    }
+}
+
+impl CmdError {
+    fn shell(message: impl Into<String>, detail: impl Into<String>) -> CmdError {
+        CmdError {
+            message: message.into(),
+            detail: detail.into(),
+            code: None,
+        }
+    }
+}
+
+type Res<T> = Result<T, CmdError>;
+
+pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
+    tauri::generate_handler![
+        app_info,
+        meta,
+        current_clerk,
+        login,
+        logout,
+        clerks,
+        validate_id,
+        search_items,
+        item,
+        register_case,
+        get_case,
+        update_materials,
+        materials_returned,
+        accept,
+        request_materials,
+        accept_with_commitment,
+        propose_rejection,
+        withdraw,
+        supplement,
+        start_case,
+        complete_case,
+        approve_rejection,
+        return_rejection,
+        cases_in_state,
+        search_cases,
+        deadlines,
+        print_notice,
+        reprint_notice,
+        notices_for_case,
+        preview_notice,
+        send_to_printer,
+        printers,
+        request_evaluation,
+        answer_evaluation,
+        evaluation_stats,
+        rejection_filings,
+        settings,
+        set_setting,
+        sync_status,
+        verify_log,
+        ui_ready,
+    ]
+}
+
+fn actor(e: &Engine) -> Res<Clerk> {
+    Ok(e.current_clerk()?)
+}
+
+// ---- station, clerks ------------------------------------------------------
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    station: Option<yichuang::StationInfo>,
+    db_path: String,
+    notices_dir: String,
+    demo: bool,
+    today: NaiveDate,
+    version: &'static str,
+}
+
+#[tauri::command]
+async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
+    let e = state.engine()?;
+    Ok(AppInfo {
+        station: e.station().ok().cloned(),
+        db_path: e.path().display().to_string(),
+        notices_dir: state.notices_dir.display().to_string(),
+        demo: state.demo,
+        today: e.clock().today(),
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+#[derive(Serialize)]
+pub struct Labelled {
+    value: &'static str,
+    label: &'static str,
+}
+
+/// Labels and fixed lists, from the engine, so the window never restates them.
+#[derive(Serialize)]
+pub struct Meta {
+    states: Vec<Labelled>,
+    notice_kinds: Vec<Labelled>,
+    material_statuses: Vec<Labelled>,
+    levels: Vec<Labelled>,
+    dissatisfaction_reasons: Vec<&'static str>,
+    channels: Vec<&'static str>,
+}
+
+#[tauri::command]
+async fn meta() -> Res<Meta> {
+    use MaterialStatus as M;
+    Ok(Meta {
+        states: ALL_STATES
+            .iter()
+            .map(|s| Labelled {
+                value: s.as_str(),
+                label: s.label_zh(),
+            })
+            .collect(),
+        notice_kinds: ALL_KINDS
+            .iter()
+            .map(|k| Labelled {
+                value: k.as_str(),
+                label: k.title_zh(),
+            })
+            .collect(),
+        material_statuses: [
+            M::Received,
+            M::Missing,
+            M::Deferred,
+            M::Promised,
+            M::NotApplicable,
+        ]
+        .iter()
+        .map(|m| Labelled {
+            value: m.as_str(),
+            label: m.label_zh(),
+        })
+        .collect(),
+        levels: [
+            Level::Satisfied,
+            Level::BasicallySatisfied,
+            Level::Dissatisfied,
+        ]
+        .iter()
+        .map(|l| Labelled {
+            value: l.as_str(),
+            label: l.label_zh(),
+        })
+        .collect(),
+        dissatisfaction_reasons: DISSATISFACTION_REASONS.to_vec(),
+        channels: CHANNELS.to_vec(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct ClerkView {
+    staff_no: String,
+    name: String,
+    role: yichuang::Role,
+    role_zh: &'static str,
+}
+
+impl From<Clerk> for ClerkView {
+    fn from(c: Clerk) -> ClerkView {
+        ClerkView {
+            role_zh: c.role.label_zh(),
+            staff_no: c.staff_no,
+            name: c.name,
+            role: c.role,
+        }
+    }
+}
+
+#[tauri::command]
+async fn current_clerk(state: State<'_, AppState>) -> Res<Option<ClerkView>> {
+    let e = state.engine()?;
+    match e.current_clerk() {
+        Ok(c) => Ok(Some(c.into())),
+        Err(Error::NotLoggedIn) => Ok(None),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[tauri::command]
+async fn login(state: State<'_, AppState>, staff_no: String, password: String) -> Res<ClerkView> {
+    Ok(state.engine()?.login(&staff_no, &password)?.into())
+}
+
+#[tauri::command]
+async fn logout(state: State<'_, AppState>) -> Res<()> {
+    let e = state.engine()?;
+    match e.logout() {
+        // Logging out twice is not worth an error dialog.
+        Ok(()) | Err(Error::NotLoggedIn) => Ok(()),
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[tauri::command]
+async fn clerks(state: State<'_, AppState>) -> Res<Vec<ClerkView>> {
+    Ok(state
+        .engine()?
+        .clerks()?
+        .into_iter()
+        .map(ClerkView::from)
+        .collect())
+}
+
+// ---- intake -----------------------------------------------------------------
+
+#[derive(Serialize)]
+pub struct IdCheck {
+    ok: bool,
+    normalized: Option<String>,
+    birth_date: Option<NaiveDate>,
+    message: Option<String>,
+}
+
+/// Live validation of 身份证号 (`resident_id`) or 统一社会信用代码 (`uscc`) by the engine.
+#[tauri::command]
+async fn validate_id(state: State<'_, AppState>, kind: String, value: String) -> Res<IdCheck> {
+    let today = state.engine()?.clock().today();
+    let res = match kind.as_str() {
+        "resident_id" => {
+            yichuang::ids::validate_resident_id(&value, today).map(|(n, d)| (n, Some(d)))
+        }
+        "uscc" => yichuang::ids::validate_uscc(&value).map(|n| (n, None)),
+        // Other documents (passport, permits) have no checksum to verify.
+        _ => Ok((value.trim().to_owned(), None)),
+    };
+    Ok(match res {
+        Ok((n, d)) => IdCheck {
+            ok: true,
+            normalized: Some(n),
+            birth_date: d,
+            message: None,
+        },
+        Err(err) => IdCheck {
+            ok: false,
+            normalized: None,
+            birth_date: None,
+            message: Some(err.user_message()),
+        },
+    })
+}
+
+/// Items by name, code or 拼音首字母 (the engine's catalog search).
+#[tauri::command]
+async fn search_items(state: State<'_, AppState>, q: String) -> Res<Vec<ServiceItem>> {
+    let cat = state.engine()?.catalog()?;
+    Ok(cat.search(&q).into_iter().take(30).cloned().collect())
+}
+
+#[tauri::command]
+async fn item(state: State<'_, AppState>, code: String) -> Res<ServiceItem> {
+    let cat = state.engine()?.catalog()?;
+    cat.item(&code).cloned().ok_or_else(|| {
+        Error::NotFound {
+            what: "item",
+            key: code,
+        }
+        .into()
+    })
+}
+
+#[tauri::command]
+async fn register_case(state: State<'_, AppState>, input: NewCase) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.register_case(&a, &input)?)
+}
+
+#[tauri::command]
+async fn get_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    Ok(state.engine()?.case(&case_no)?)
+}
+
+#[tauri::command]
+async fn update_materials(
+    state: State<'_, AppState>,
+    case_no: String,
+    changes: BTreeMap<String, MaterialStatus>,
+) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.update_materials(&a, &case_no, &changes)?)
+}
+
+#[tauri::command]
+async fn materials_returned(
+    state: State<'_, AppState>,
+    case_no: String,
+    changes: BTreeMap<String, MaterialStatus>,
+) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.materials_returned(&a, &case_no, &changes)?)
+}
+
+// ---- decisions (only those in CaseView::outcomes succeed) ----------------------
+
+#[tauri::command]
+async fn accept(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.accept(&a, &case_no)?)
+}
+
+#[tauri::command]
+async fn request_materials(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.request_materials(&a, &case_no)?)
+}
+
+#[tauri::command]
+async fn accept_with_commitment(
+    state: State<'_, AppState>,
+    case_no: String,
+    applicant_agrees: bool,
+) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.accept_with_commitment(&a, &case_no, applicant_agrees)?)
+}
+
+#[tauri::command]
+async fn propose_rejection(
+    state: State<'_, AppState>,
+    case_no: String,
+    reason: String,
+    basis: String,
+) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.propose_rejection(&a, &case_no, &reason, &basis)?)
+}
+
+#[tauri::command]
+async fn withdraw(state: State<'_, AppState>, case_no: String, reason: String) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.withdraw(&a, &case_no, &reason)?)
+}
+
+#[tauri::command]
+async fn supplement(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.supplement(&a, &case_no)?)
+}
+
+#[tauri::command]
+async fn start_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.start(&a, &case_no)?)
+}
+
+#[tauri::command]
+async fn complete_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.complete(&a, &case_no)?)
+}
+
+/// 否定备案: the leader types their own staff number and password at this PC.
+#[tauri::command]
+async fn approve_rejection(
+    state: State<'_, AppState>,
+    case_no: String,
+    leader_staff_no: String,
+    leader_password: String,
+) -> Res<CaseView> {
+    Ok(state
+        .engine()?
+        .approve_rejection(&case_no, &leader_staff_no, &leader_password)?)
+}
+
+#[tauri::command]
+async fn return_rejection(
+    state: State<'_, AppState>,
+    case_no: String,
+    leader_staff_no: String,
+    leader_password: String,
+    note: String,
+) -> Res<CaseView> {
+    Ok(state
+        .engine()?
+        .return_rejection(&case_no, &leader_staff_no, &leader_password, &note)?)
+}
+
+// ---- lists ------------------------------------------------------------------------
+
+#[tauri::command]
+async fn cases_in_state(
+    state: State<'_, AppState>,
+    case_state: CaseState,
+    limit: Option<usize>,
+) -> Res<Vec<CaseView>> {
+    Ok(state
+        .engine()?
+        .cases_in_state(case_state, limit.unwrap_or(200))?)
+}
+
+#[tauri::command]
+async fn search_cases(
+    state: State<'_, AppState>,
+    q: String,
+    limit: Option<usize>,
+) -> Res<Vec<CaseSummary>> {
+    Ok(state.engine()?.search_cases(&q, limit.unwrap_or(100))?)
+}
+
+#[tauri::command]
+async fn deadlines(state: State<'_, AppState>) -> Res<Vec<DeadlineRow>> {
+    let e = state.engine()?;
+    let days = e
+        .setting_or_default("deadline.at_risk_days")?
+        .trim()
+        .parse()
+        .unwrap_or(2);
+    Ok(e.deadlines(days)?)
+}
+
+#[tauri::command]
+async fn rejection_filings(state: State<'_, AppState>) -> Res<Vec<RejectionFiling>> {
+    Ok(state.engine()?.rejection_filings(200)?)
+}
+
+// ---- notices and printing ----------------------------------------------------------
+
+#[derive(Serialize)]
+pub struct PrintedNotice {
+    record: NoticeRecord,
+    /// Which print of the record this file is (1 = original).
+    n: i64,
+    reprint: bool,
+    path: String,
+}
+
+/// The file a print of a notice is saved as (ASCII, so every printer driver copes).
+fn notice_file(state: &AppState, r: &NoticeRecord, n: i64) -> PathBuf {
+    let case: String = r
+        .case_no
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let suffix = if n > 1 {
+        format!("-p{n}")
+    } else {
+        String::new()
+    };
+    state.notices_dir.join(format!(
+        "{case}-{}-{}-{:04}{suffix}.pdf",
+        r.kind.cli_name(),
+        r.year,
+        r.number
+    ))
+}
+
+fn save_pdf(path: &PathBuf, bytes: &[u8]) -> Res<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CmdError::shell(
+                format!("无法创建文书目录 {}：{e}", dir.display()),
+                e.to_string(),
+            )
+        })?;
+    }
+    std::fs::write(path, bytes).map_err(|e| {
+        CmdError::shell(
+            format!(
+                "文书已登记，但 PDF 无法保存到 {}：{e}（可在办件中补打）",
+                path.display()
+            ),
+            e.to_string(),
+        )
+    })
+}
+
+/// Issues the notice (number, snapshot, PDF — one engine transaction) and saves the PDF.
+#[tauri::command]
+async fn print_notice(
+    state: State<'_, AppState>,
+    case_no: String,
+    kind: NoticeKind,
+) -> Res<PrintedNotice> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    let (record, pdf) = e.print_notice(&a, &case_no, kind)?;
+    let path = notice_file(&state, &record, 1);
+    save_pdf(&path, &pdf)?;
+    Ok(PrintedNotice {
+        n: 1,
+        reprint: false,
+        path: path.display().to_string(),
+        record,
+    })
+}
+
+/// 补打: a new print of an existing record, marked as a reprint by the engine.
+#[tauri::command]
+async fn reprint_notice(state: State<'_, AppState>, doc_no: String) -> Res<PrintedNotice> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    let (mark, pdf) = e.reprint_notice(&a, &doc_no)?;
+    let record = e.notice(&doc_no)?;
+    let path = notice_file(&state, &record, mark.n);
+    save_pdf(&path, &pdf)?;
+    Ok(PrintedNotice {
+        n: mark.n,
+        reprint: mark.reprint,
+        path: path.display().to_string(),
+        record,
+    })
+}
+
+#[tauri::command]
+async fn notices_for_case(state: State<'_, AppState>, case_no: String) -> Res<Vec<NoticeRecord>> {
+    Ok(state.engine()?.notices_for_case(&case_no)?)
+}
+
+/// The saved file of print `n` of a notice; the original is re-rendered byte
+/// for byte by the engine if its file has gone missing.
+fn existing_file(state: &AppState, doc_no: &str, n: Option<i64>) -> Res<PathBuf> {
+    let e = state.engine()?;
+    let r = e.notice(doc_no)?;
+    let n = n.unwrap_or(1);
+    let path = notice_file(state, &r, n);
+    if !path.exists() {
+        if n != 1 {
+            return Err(CmdError::shell(
+                format!("第 {n} 次打印的文件已不存在，请补打"),
+                format!("missing {}", path.display()),
+            ));
+        }
+        let pdf = e.rerender_notice(doc_no)?;
+        save_pdf(&path, &pdf)?;
+    }
+    Ok(path)
+}
+
+#[derive(Serialize)]
+pub struct Preview {
+    path: String,
+    pages: Vec<String>,
+}
+
+#[tauri::command]
+async fn preview_notice(
+    state: State<'_, AppState>,
+    doc_no: String,
+    n: Option<i64>,
+) -> Res<Preview> {
+    let path = existing_file(&state, &doc_no, n)?;
+    let work = state.notices_dir.join(".preview").join(format!(
+        "{}-{}",
+        std::process::id(),
+        path.file_stem()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default()
+    ));
+    let pages =
+        print::preview_pages(&path, &work, 60).map_err(|m| CmdError::shell(m.clone(), m))?;
+    Ok(Preview {
+        path: path.display().to_string(),
+        pages,
+    })
+}
+
+#[derive(Serialize)]
+pub struct PrintResult {
+    ok: bool,
+    printer: Option<String>,
+    message: String,
+    path: String,
+}
+
+/// Sends a saved notice to the printer. A failure is an answer, not an error:
+/// the notice record stays and the window offers 重试.
+#[tauri::command]
+async fn send_to_printer(
+    state: State<'_, AppState>,
+    doc_no: String,
+    n: Option<i64>,
+    printer: Option<String>,
+) -> Res<PrintResult> {
+    let path = existing_file(&state, &doc_no, n)?;
+    let printer = match printer.filter(|p| !p.is_empty()) {
+        Some(p) => Some(p),
+        None => state
+            .engine()?
+            .setting("printer.default")?
+            .filter(|p| !p.is_empty()),
+    };
+    let (ok, message) = match print::send(&path, printer.as_deref()) {
+        Ok(m) => (
+            true,
+            if m.is_empty() {
+                "已发送到打印机".into()
+            } else {
+                m
+            },
+        ),
+        Err(m) => (false, m),
+    };
+    Ok(PrintResult {
+        ok,
+        printer,
+        message,
+        path: path.display().to_string(),
+    })
+}
+
+#[tauri::command]
+async fn printers() -> Res<print::PrinterList> {
+    Ok(print::printers())
+}
+
+// ---- 好差评 -----------------------------------------------------------------------
+
+#[tauri::command]
+async fn request_evaluation(
+    state: State<'_, AppState>,
+    case_no: String,
+    channel: String,
+) -> Res<()> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.request_evaluation(&a, &case_no, &channel)?)
+}
+
+#[tauri::command]
+async fn answer_evaluation(
+    state: State<'_, AppState>,
+    case_no: String,
+    level: String,
+    reasons: Vec<String>,
+    comment: String,
+) -> Res<()> {
+    let e = state.engine()?;
+    let level = Level::parse(&level)?;
+    Ok(e.answer_evaluation(&case_no, level, &reasons, &comment)?)
+}
+
+#[tauri::command]
+async fn evaluation_stats(
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Res<EvaluationStats> {
+    Ok(state.engine()?.evaluation_stats(from, to)?)
+}
+
+// ---- settings, sync, log ------------------------------------------------------------
+
+/// The settings the window shows (values or the engine's defaults).
+pub const SETTING_KEYS: [&str; 9] = [
+    "printer.default",
+    "office.name",
+    "office.address",
+    "remedy.review_body",
+    "remedy.court",
+    "remedy.arbitration_commission",
+    "deadline.at_risk_days",
+    "sync.county_url",
+    "fonts.body",
+];
+
+#[tauri::command]
+async fn settings(state: State<'_, AppState>) -> Res<BTreeMap<String, String>> {
+    let e = state.engine()?;
+    let mut out = BTreeMap::new();
+    for k in SETTING_KEYS {
+        out.insert(k.to_owned(), e.setting_or_default(k)?);
+    }
+    Ok(out)
+}
+
+/// Changing a setting is the engine's decision (administrators only).
+#[tauri::command]
+async fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Res<()> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(e.set_setting(&a, &key, &value)?)
+}
+
+#[derive(Serialize)]
+pub struct SyncStatus {
+    online: bool,
+    queued: i64,
+    last_sync: Option<String>,
+    /// Until the sync client lands, the badge says plainly that it is not running.
+    note: &'static str,
+}
+
+/// Placeholder until `yichuang-sync` is wired in: offline, every event queued.
+#[tauri::command]
+async fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
+    let e = state.engine()?;
+    let queued: i64 = e
+        .connection()
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .map_err(Error::from)?;
+    Ok(SyncStatus {
+        online: false,
+        queued,
+        last_sync: None,
+        note: "同步客户端尚未接入，事件保存在本机待上传",
+    })
+}
+
+#[tauri::command]
+async fn verify_log(state: State<'_, AppState>) -> Res<yichuang::eventlog::VerifyReport> {
+    Ok(state.engine()?.verify_log()?)
+}
+
+/// The window calls this once it is interactive; with `YICHUANG_MEASURE=1`
+/// the shell reports the time since process start (scripts/measure-desktop.sh).
+#[tauri::command]
+async fn ui_ready(state: State<'_, AppState>) -> Res<()> {
+    if std::env::var("YICHUANG_MEASURE").is_ok_and(|v| v == "1") {
+        eprintln!(
+            "yichuang-desktop: interactive after {} ms",
+            state.started.elapsed().as_millis()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,199 @@
+//! Sending saved notice PDFs to the system printer and rendering a preview.
+//! Linux (UOS, Kylin, Debian): CUPS `lp` / `lpstat`; Windows: the shell's
+//! print verb. The PDF file is the artefact: whatever happens here, the
+//! notice record made by the engine stays, and printing can be retried.
+
+use std::path::Path;
+use std::process::Command;
+
+use base64::Engine as _;
+use serde::Serialize;
+
+/// Environment variable naming an `lp`-compatible command (a site wrapper, or
+/// the end-to-end tests' spool). Defaults to `lp`.
+pub const LP_ENV: &str = "YICHUANG_LP";
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct PrinterList {
+    pub printers: Vec<String>,
+    pub system_default: Option<String>,
+    /// Why the list could not be read (no CUPS, say); the window shows it.
+    pub error: Option<String>,
+}
+
+/// Parses `lpstat -p -d` output (C locale).
+pub fn parse_lpstat(out: &str) -> (Vec<String>, Option<String>) {
+    let mut printers = Vec::new();
+    let mut default = None;
+    for line in out.lines() {
+        if let Some(rest) = line.strip_prefix("printer ") {
+            if let Some(name) = rest.split_whitespace().next() {
+                printers.push(name.to_owned());
+            }
+        } else if let Some(rest) = line.strip_prefix("system default destination:") {
+            default = Some(rest.trim().to_owned()).filter(|s| !s.is_empty());
+        }
+    }
+    (printers, default)
+}
+
+#[cfg(not(windows))]
+pub fn printers() -> PrinterList {
+    // C locale so the output can be parsed whatever the desktop language is.
+    match Command::new("lpstat")
+        .args(["-p", "-d"])
+        .env("LC_ALL", "C")
+        .output()
+    {
+        Ok(out) => {
+            let (printers, system_default) = parse_lpstat(&String::from_utf8_lossy(&out.stdout));
+            let error = (printers.is_empty()).then(|| {
+                let err = String::from_utf8_lossy(&out.stderr).trim().to_owned();
+                if err.is_empty() {
+                    "本机没有配置打印机".to_owned()
+                } else {
+                    format!("读取打印机列表失败：{err}")
+                }
+            });
+            PrinterList {
+                printers,
+                system_default,
+                error,
+            }
+        }
+        Err(e) => PrinterList {
+            error: Some(format!("未找到 CUPS 打印服务（lpstat）：{e}")),
+            ..PrinterList::default()
+        },
+    }
+}
+
+#[cfg(windows)]
+pub fn printers() -> PrinterList {
+    let out = Command::new("powershell")
+        .args([
+            "-NoProfile",
+            "-Command",
+            "Get-Printer | ForEach-Object { $_.Name }",
+        ])
+        .output();
+    match out {
+        Ok(out) => PrinterList {
+            printers: String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .map(|l| l.trim().to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
+            system_default: None,
+            error: None,
+        },
+        Err(e) => PrinterList {
+            error: Some(format!("读取打印机列表失败：{e}")),
+            ..PrinterList::default()
+        },
+    }
+}
+
+/// Sends a PDF to a printer (or the system default). Ok: the spooler's answer.
+#[cfg(not(windows))]
+pub fn send(file: &Path, printer: Option<&str>) -> Result<String, String> {
+    let lp = std::env::var(LP_ENV)
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "lp".to_owned());
+    let mut cmd = Command::new(&lp);
+    if let Some(p) = printer.filter(|p| !p.is_empty()) {
+        cmd.args(["-d", p]);
+    }
+    cmd.arg(file).env("LC_ALL", "C");
+    match cmd.output() {
+        Ok(out) if out.status.success() => {
+            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+        }
+        Ok(out) => Err(format!(
+            "打印失败：{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Err(format!("无法调用打印命令 {lp}：{e}")),
+    }
+}
+
+#[cfg(windows)]
+pub fn send(file: &Path, printer: Option<&str>) -> Result<String, String> {
+    // The shell's print verbs: "Print" to the default printer, "PrintTo" to a named one.
+    let path = file.display().to_string().replace('\'', "''");
+    let script = match printer.filter(|p| !p.is_empty()) {
+        Some(p) => format!(
+            "Start-Process -FilePath '{path}' -Verb PrintTo -ArgumentList '\"{}\"' -Wait",
+            p.replace('\'', "''")
+        ),
+        None => format!("Start-Process -FilePath '{path}' -Verb Print -Wait"),
+    };
+    match Command::new("powershell")
+        .args(["-NoProfile", "-Command", &script])
+        .output()
+    {
+        Ok(out) if out.status.success() => Ok("已发送到打印机".to_owned()),
+        Ok(out) => Err(format!(
+            "打印失败：{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(e) => Err(format!("无法调用系统打印：{e}")),
+    }
+}
+
+/// Renders the pages of a PDF as PNG data URLs with poppler's `pdftoppm`
+/// (the webview has no PDF viewer of its own on Linux).
+pub fn preview_pages(file: &Path, work_dir: &Path, dpi: u32) -> Result<Vec<String>, String> {
+    std::fs::create_dir_all(work_dir).map_err(|e| format!("无法创建预览目录：{e}"))?;
+    let prefix = work_dir.join("page");
+    let out = Command::new("pdftoppm")
+        .args(["-png", "-r", &dpi.to_string()])
+        .arg(file)
+        .arg(&prefix)
+        .output()
+        .map_err(|e| format!("预览需要 poppler-utils（pdftoppm）：{e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "预览生成失败：{}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let mut files: Vec<_> = std::fs::read_dir(work_dir)
+        .map_err(|e| format!("无法读取预览目录：{e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "png"))
+        .collect();
+    // pdftoppm pads page numbers to the same width, so names sort in page order.
+    files.sort();
+    let mut pages = Vec::with_capacity(files.len());
+    for p in &files {
+        let bytes = std::fs::read(p).map_err(|e| format!("无法读取预览页：{e}"))?;
+        pages.push(format!(
+            "data:image/png;base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ));
+    }
+    // The preview images are throwaway; the PDF stays.
+    let _ = std::fs::remove_dir_all(work_dir);
+    Ok(pages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lpstat_output() {
+        let out = "printer HP_LaserJet is idle.  enabled since Mon 23 Nov 2026\n\
+                   printer 柜台打印机 disabled since …\n\
+                   system default destination: HP_LaserJet\n";
+        let (p, d) = parse_lpstat(out);
+        assert_eq!(p, vec!["HP_LaserJet".to_string(), "柜台打印机".to_string()]);
+        assert_eq!(d.as_deref(), Some("HP_LaserJet"));
+        assert_eq!(
+            parse_lpstat("no system default destination\n"),
+            (vec![], None)
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! Choosing and opening the station database at start-up.
+
+use std::path::PathBuf;
+
+use yichuang::clock::Clock;
+use yichuang::engine::{DB_ENV, default_db_path};
+use yichuang::{Engine, Error, Result};
+
+/// Environment variable: `1` opens (and on first start creates) the demo station.
+pub const DEMO_ENV: &str = "YICHUANG_DEMO";
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Options {
+    pub db: Option<PathBuf>,
+    pub demo: bool,
+}
+
+impl Options {
+    /// `--db FILE` / `--db=FILE` win over `YICHUANG_DB`; `--demo` or `YICHUANG_DEMO=1`.
+    pub fn from_env_and_args(args: impl IntoIterator<Item = String>) -> Options {
+        let mut o = Options {
+            db: std::env::var_os(DB_ENV)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            demo: std::env::var(DEMO_ENV).is_ok_and(|v| v == "1"),
+        };
+        o.apply_args(args);
+        o
+    }
+
+    pub fn apply_args(&mut self, args: impl IntoIterator<Item = String>) {
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            if a == "--demo" {
+                self.demo = true;
+            } else if a == "--db" {
+                if let Some(p) = it.next() {
+                    self.db = Some(PathBuf::from(p));
+                }
+            } else if let Some(p) = a.strip_prefix("--db=") {
+                self.db = Some(PathBuf::from(p));
+            }
+        }
+    }
+
+    /// The database file: explicit, else the per-OS data dir (the demo station
+    /// gets its own file so it never mixes with a real station's records).
+    pub fn db_path(&self) -> Result<PathBuf> {
+        if let Some(p) = &self.db {
+            return Ok(p.clone());
+        }
+        let p = default_db_path().ok_or_else(|| {
+            Error::invalid(
+                "db",
+                "no per-user data directory on this system",
+                "找不到本机的用户数据目录，请用 --db 指定数据库文件",
+            )
+        })?;
+        Ok(if self.demo {
+            p.with_file_name("demo-station.sqlite3")
+        } else {
+            p
+        })
+    }
+}
+
+/// Opens the station database; a demo station is seeded on first start and
+/// left logged out, so the window opens at the log-in screen.
+pub fn open_engine(opts: &Options) -> Result<(Engine, bool)> {
+    let path = opts.db_path()?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
+    let mut engine = Engine::open(&path)?.with_clock(Clock::from_env()?);
+    if opts.demo && engine.station().is_err() {
+        yichuang::demo::seed_demo(&mut engine)?;
+        engine.logout()?;
+    }
+    Ok((engine, opts.demo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_override() {
+        let mut o = Options::default();
+        o.apply_args(["--db".into(), "x.sqlite3".into(), "--demo".into()]);
+        assert_eq!(o.db, Some(PathBuf::from("x.sqlite3")));
+        assert!(o.demo);
+        o.apply_args(["--db=y.sqlite3".to_string()]);
+        assert_eq!(o.db, Some(PathBuf::from("y.sqlite3")));
+    }
+}

@@ -1,0 +1,418 @@
+//! The commands, called through Tauri's IPC exactly as the window calls them,
+//! on the mock runtime (no display needed).
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use serde_json::{Value, json};
+use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+use tempfile::TempDir;
+use yichuang::Engine;
+use yichuang::clock::Clock;
+use yichuang_desktop::{AppState, with_commands};
+
+/// Seeding hashes four passwords (argon2, deliberately slow): seed one demo
+/// station per test binary and copy the file for each test.
+fn template() -> &'static Path {
+    static T: OnceLock<(TempDir, std::path::PathBuf)> = OnceLock::new();
+    let (_, p) = T.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("template.sqlite3");
+        let mut e = Engine::open(&path).expect("open").with_clock(clock());
+        yichuang::demo::seed_demo(&mut e).expect("seed");
+        e.logout().expect("logout");
+        drop(e);
+        (dir, path)
+    });
+    p
+}
+
+fn clock() -> Clock {
+    Clock::parse("2026-11-23T09:30:00+08:00").expect("clock")
+}
+
+struct Station {
+    _dir: TempDir,
+    _app: App<tauri::test::MockRuntime>,
+    w: WebviewWindow<tauri::test::MockRuntime>,
+    notices: std::path::PathBuf,
+}
+
+fn station() -> Station {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("station.sqlite3");
+    // WAL mode: the template was closed cleanly, so the main file holds everything.
+    std::fs::copy(template(), &db).expect("copy template");
+    let engine = Engine::open(&db).expect("open").with_clock(clock());
+    let app = with_commands(mock_builder())
+        .manage(AppState::new(engine, true))
+        .build(mock_context(noop_assets()))
+        .expect("app");
+    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("window");
+    Station {
+        notices: dir.path().join("notices"),
+        _dir: dir,
+        _app: app,
+        w,
+    }
+}
+
+impl Station {
+    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        let req = InvokeRequest {
+            cmd: cmd.into(),
+            callback: tauri::ipc::CallbackFn(0),
+            error: tauri::ipc::CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: tauri::ipc::InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        get_ipc_response(&self.w, req).map(|b| b.deserialize::<Value>().expect("json"))
+    }
+
+    fn ok(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => v,
+            Err(e) => panic!("{cmd} failed: {e}"),
+        }
+    }
+
+    fn err(&self, cmd: &str, args: Value) -> Value {
+        match self.call(cmd, args) {
+            Ok(v) => panic!("{cmd} should fail, got {v}"),
+            Err(e) => e,
+        }
+    }
+
+    fn login(&self, staff: &str) {
+        self.ok("login", json!({"staffNo": staff, "password": "demo1234"}));
+    }
+
+    fn register(&self, item: &str, materials: Value) -> Value {
+        self.ok(
+            "register_case",
+            json!({"input": {
+                "item_code": item,
+                "applicant": {"kind": "person", "name": "赵测试", "id_type": "resident_id",
+                              "id_no": "11010519491231002X", "phone": "13800000000"},
+                "materials": materials,
+            }}),
+        )
+    }
+}
+
+fn outcomes(case: &Value) -> Vec<&str> {
+    case["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect()
+}
+
+#[test]
+fn login_errors_are_chinese_and_coded() {
+    let s = station();
+    assert_eq!(s.ok("current_clerk", json!({})), Value::Null);
+    let e = s.err("login", json!({"staffNo": "2001", "password": "wrong"}));
+    assert_eq!(e["message"], "工号 2001 或密码不正确");
+    assert_eq!(e["code"], "auth_failed");
+    assert!(
+        e["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("authentication failed")
+    );
+    // Nothing a clerk does works before log-in.
+    let e = s.err(
+        "register_case",
+        json!({"input": {"item_code": "RS-SB-001", "applicant": {"kind": "person", "name": "甲",
+               "id_type": "resident_id", "id_no": "11010519491231002X"}}}),
+    );
+    assert_eq!(e["code"], "not_logged_in");
+    s.login("2001");
+    assert_eq!(s.ok("current_clerk", json!({}))["name"], "张窗口");
+    s.ok("logout", json!({}));
+    s.ok("logout", json!({}));
+    assert_eq!(s.ok("current_clerk", json!({})), Value::Null);
+}
+
+#[test]
+fn live_id_validation_and_item_search_come_from_the_engine() {
+    let s = station();
+    let ok = s.ok(
+        "validate_id",
+        json!({"kind": "resident_id", "value": "11010519491231002X"}),
+    );
+    assert_eq!(ok["ok"], true);
+    assert_eq!(ok["birth_date"], "1949-12-31");
+    let bad = s.ok(
+        "validate_id",
+        json!({"kind": "resident_id", "value": "110105194912310021"}),
+    );
+    assert_eq!(bad["ok"], false);
+    assert!(
+        bad["message"].as_str().unwrap_or("").contains("校验"),
+        "{bad}"
+    );
+    let uscc = s.ok(
+        "validate_id",
+        json!({"kind": "uscc", "value": yichuang::demo::test_uscc(7)}),
+    );
+    assert_eq!(uscc["ok"], true);
+    // 拼音首字母 of 社会保障卡申领.
+    let items = s.ok("search_items", json!({"q": "shbzk"}));
+    assert_eq!(items[0]["code"], "RS-SB-001");
+    assert!(
+        s.ok("search_items", json!({"q": ""}))
+            .as_array()
+            .is_some_and(|a| a.len() > 5)
+    );
+    let meta = s.ok("meta", json!({}));
+    assert!(
+        meta["notice_kinds"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k["label"] == "一次性告知单"))
+    );
+}
+
+#[test]
+fn missing_materials_one_time_notice_saved_and_print_retryable() {
+    let s = station();
+    s.login("2001");
+    let c = s.register(
+        "RS-GS-001",
+        json!({"M1": "received", "M2": "received", "M3": "missing", "M4": "received", "M5": "received"}),
+    );
+    let no = c["case_no"].as_str().expect("case_no").to_owned();
+    // M3 is not on the 容缺 list: no acceptance of any kind is offered.
+    assert_eq!(
+        outcomes(&c),
+        ["request_materials", "propose_rejection", "withdraw"]
+    );
+    let e = s.err("accept", json!({"caseNo": no}));
+    assert!(e["message"].as_str().is_some_and(|m| !m.is_empty()));
+    let c = s.ok("request_materials", json!({"caseNo": no}));
+    assert_eq!(c["state"], "awaiting_materials");
+    let p = s.ok(
+        "print_notice",
+        json!({"caseNo": no, "kind": "one_time_notice"}),
+    );
+    let path = std::path::PathBuf::from(p["path"].as_str().expect("path"));
+    assert!(path.starts_with(&s.notices), "{}", path.display());
+    let pdf = std::fs::read(&path).expect("saved pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+    let doc_no = p["record"]["doc_no"].as_str().expect("doc_no").to_owned();
+
+    // A printer that fails: the record stays and the same file can be sent again.
+    let bin = s.notices.join("bin");
+    std::fs::create_dir_all(&bin).expect("bin");
+    let failing = bin.join("lp-fail");
+    let spool = s.notices.join("spool");
+    let working = bin.join("lp-ok");
+    std::fs::write(
+        &failing,
+        "#!/bin/sh\necho 'lp: printer offline' >&2\nexit 1\n",
+    )
+    .expect("w");
+    std::fs::write(
+        &working,
+        format!(
+            "#!/bin/sh\nmkdir -p '{0}'\nfor a; do f=\"$a\"; done\ncp \"$f\" '{0}/'\necho 'request id is T-1 (1 file(s))'\n",
+            spool.display()
+        ),
+    )
+    .expect("w");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in [&failing, &working] {
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+    }
+    // SAFETY: the only test in this binary that reads or writes YICHUANG_LP.
+    unsafe { std::env::set_var(yichuang_desktop::print::LP_ENV, &failing) };
+    let r = s.ok(
+        "send_to_printer",
+        json!({"docNo": doc_no, "printer": "柜台"}),
+    );
+    assert_eq!(r["ok"], false);
+    assert!(r["message"].as_str().unwrap_or("").contains("offline"));
+    let notices = s.ok("notices_for_case", json!({"caseNo": no}));
+    assert_eq!(notices.as_array().map(Vec::len), Some(1));
+    // SAFETY: as above.
+    unsafe { std::env::set_var(yichuang_desktop::print::LP_ENV, &working) };
+    let r = s.ok("send_to_printer", json!({"docNo": doc_no}));
+    assert_eq!(r["ok"], true, "{r}");
+    let spooled = std::fs::read(spool.join(path.file_name().expect("name"))).expect("spooled");
+    assert_eq!(spooled, pdf);
+    // 补打 is a new print of the same record, saved as its own file.
+    let re = s.ok("reprint_notice", json!({"docNo": doc_no}));
+    assert_eq!(re["reprint"], true);
+    assert_eq!(re["n"], 2);
+    assert!(Path::new(re["path"].as_str().expect("path")).exists());
+    // A missing original is re-rendered byte for byte.
+    std::fs::remove_file(&path).expect("rm");
+    let r = s.ok("send_to_printer", json!({"docNo": doc_no}));
+    assert_eq!(r["ok"], true);
+    assert_eq!(std::fs::read(&path).expect("re-rendered"), pdf);
+}
+
+#[test]
+fn commitment_path_prints_the_commitment_notice() {
+    let s = station();
+    s.login("2002");
+    let c = s.register(
+        "RS-SB-001",
+        json!({"M1": "received", "M2": "missing", "M3": "not_applicable"}),
+    );
+    let no = c["case_no"].as_str().expect("case_no").to_owned();
+    assert!(outcomes(&c).contains(&"accept_with_commitment"));
+    let e = s.err(
+        "accept_with_commitment",
+        json!({"caseNo": no, "applicantAgrees": false}),
+    );
+    assert!(
+        e["message"].as_str().is_some_and(|m| m.contains("承诺")),
+        "{e}"
+    );
+    let c = s.ok(
+        "accept_with_commitment",
+        json!({"caseNo": no, "applicantAgrees": true}),
+    );
+    assert_eq!(c["state"], "accepted_with_commitment");
+    assert!(c["supplement_due"].is_string());
+    let p = s.ok(
+        "print_notice",
+        json!({"caseNo": no, "kind": "commitment_notice"}),
+    );
+    assert!(Path::new(p["path"].as_str().expect("path")).exists());
+    assert_eq!(p["record"]["kind"], "commitment_notice");
+}
+
+#[test]
+fn rejection_needs_another_persons_leader_approval() {
+    let s = station();
+    s.login("2001");
+    let all = json!({"M1": "received", "M2": "received", "M3": "received", "M4": "received", "M5": "received"});
+    let c = s.register("RS-ZC-001", all);
+    let no = c["case_no"].as_str().expect("case_no").to_owned();
+    let c = s.ok(
+        "propose_rejection",
+        json!({"caseNo": no, "reason": "已超过仲裁时效。", "basis": "《劳动争议调解仲裁法》第二十七条"}),
+    );
+    assert_eq!(c["state"], "rejection_pending_approval");
+    let queue = s.ok(
+        "cases_in_state",
+        json!({"caseState": "rejection_pending_approval"}),
+    );
+    assert!(
+        queue
+            .as_array()
+            .is_some_and(|q| q.iter().any(|c| c["case_no"] == no))
+    );
+    // Not printable before approval.
+    s.err(
+        "print_notice",
+        json!({"caseNo": no, "kind": "rejection_notice"}),
+    );
+    // A clerk cannot approve, nor a leader with a wrong password.
+    let e = s.err(
+        "approve_rejection",
+        json!({"caseNo": no, "leaderStaffNo": "2002", "leaderPassword": "demo1234"}),
+    );
+    assert!(e["message"].is_string());
+    let e = s.err(
+        "approve_rejection",
+        json!({"caseNo": no, "leaderStaffNo": "1001", "leaderPassword": "x"}),
+    );
+    assert_eq!(e["code"], "auth_failed");
+    let c = s.ok(
+        "approve_rejection",
+        json!({"caseNo": no, "leaderStaffNo": "1001", "leaderPassword": "demo1234"}),
+    );
+    assert_eq!(c["state"], "rejected");
+    let p = s.ok(
+        "print_notice",
+        json!({"caseNo": no, "kind": "rejection_notice"}),
+    );
+    assert!(Path::new(p["path"].as_str().expect("path")).exists());
+    let filings = s.ok("rejection_filings", json!({}));
+    assert!(
+        filings
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["case_no"] == no))
+    );
+}
+
+#[test]
+fn evaluation_search_deadlines_sync_and_settings() {
+    let s = station();
+    s.login("2001");
+    let all = json!({"M1": "received"});
+    let c = s.register("RS-SY-001", all);
+    let no = c["case_no"].as_str().expect("case_no").to_owned();
+    s.ok("accept", json!({"caseNo": no}));
+    s.ok(
+        "request_evaluation",
+        json!({"caseNo": no, "channel": "窗口评价器"}),
+    );
+    let e = s.err(
+        "request_evaluation",
+        json!({"caseNo": no, "channel": "窗口评价器"}),
+    );
+    assert_eq!(e["code"], "evaluation_exists");
+    let e = s.err(
+        "answer_evaluation",
+        json!({"caseNo": no, "level": "dissatisfied", "reasons": [], "comment": ""}),
+    );
+    assert!(e["message"].as_str().is_some_and(|m| m.contains("原因")));
+    s.ok(
+        "answer_evaluation",
+        json!({"caseNo": no, "level": "satisfied", "reasons": [], "comment": "很好"}),
+    );
+    let st = s.ok(
+        "evaluation_stats",
+        json!({"from": "2026-11-01", "to": "2026-11-30"}),
+    );
+    assert!(st["satisfied"].as_i64().is_some_and(|n| n >= 1), "{st}");
+
+    let found = s.ok("search_cases", json!({"q": "赵测试"}));
+    assert!(
+        found
+            .as_array()
+            .is_some_and(|f| f.iter().any(|c| c["case_no"] == no))
+    );
+    // Masked in lists.
+    assert!(
+        found[0]["applicant_id_masked"]
+            .as_str()
+            .is_some_and(|m| m.contains('*'))
+    );
+    assert!(s.ok("deadlines", json!({})).is_array());
+    let sync = s.ok("sync_status", json!({}));
+    assert_eq!(sync["online"], false);
+    assert!(sync["queued"].as_i64().is_some_and(|n| n > 0));
+    assert!(s.ok("verify_log", json!({}))["events"].as_u64().is_some());
+    // Settings are the engine's decision: a clerk may not, an admin may.
+    let e = s.err(
+        "set_setting",
+        json!({"key": "printer.default", "value": "柜台"}),
+    );
+    assert_eq!(e["code"], "forbidden");
+    s.login("0001");
+    s.ok(
+        "set_setting",
+        json!({"key": "printer.default", "value": "柜台"}),
+    );
+    assert_eq!(s.ok("settings", json!({}))["printer.default"], "柜台");
+    assert!(s.ok("printers", json!({})).is_object());
+    let info = s.ok("app_info", json!({}));
+    assert_eq!(info["demo"], true);
+    assert_eq!(info["today"], "2026-11-23");
+}

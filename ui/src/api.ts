@@ -1,0 +1,59 @@
+// The one door to the engine: every call goes through a Tauri command.
+import { invoke } from '@tauri-apps/api/core'
+
+export interface CmdError { message: string; detail: string; code: string | null }
+
+export function errorMessage(e: unknown): string {
+  if (e && typeof e === 'object' && 'message' in e) return String((e as CmdError).message)
+  return String(e)
+}
+
+export function errorCode(e: unknown): string | null {
+  if (e && typeof e === 'object' && 'code' in e) return (e as CmdError).code ?? null
+  return null
+}
+
+export function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  return invoke<T>(cmd, args)
+}
+
+export interface Labelled { value: string; label: string }
+export interface Meta {
+  states: Labelled[]; notice_kinds: Labelled[]; material_statuses: Labelled[]; levels: Labelled[]
+  dissatisfaction_reasons: string[]; channels: string[]
+}
+export interface ClerkView { staff_no: string; name: string; role: 'clerk' | 'leader' | 'admin'; role_zh: string }
+export interface Material {
+  code: string; name: string; form: string; copies: number; required: boolean
+  deferrable: boolean; promise_replaces_proof: boolean; standard: string
+}
+export interface ServiceItem {
+  code: string; name: string; pinyin_initials: string; category: string; window: string
+  statutory_days: number; promised_days: number; materials: Material[]
+}
+export interface CaseMaterial extends Material { status: string }
+export interface CaseView {
+  case_no: string; state: string; state_zh: string; item_code: string; item_name: string
+  applicant_kind: string; applicant_name: string; applicant_id_no: string
+  first_contact: string; handler: string; received_on: string
+  onetime_notice_due: string; accepted_on: string | null
+  promised_due: string | null; promised_provisional: boolean
+  statutory_due: string | null; statutory_provisional: boolean
+  supplement_due: string | null; rejection_reason: string | null; rejection_basis: string | null
+  materials: CaseMaterial[]; outcomes: string[]
+}
+export interface NoticeRecord {
+  case_no: string; kind: string; doc_no: string; year: number; number: number
+  issued_by: string; issued_at: string; print_count: number; voided_at: string | null
+}
+export interface PrintedNotice { record: NoticeRecord; n: number; reprint: boolean; path: string }
+export interface IdCheck { ok: boolean; normalized: string | null; birth_date: string | null; message: string | null }
+export interface CaseSummary {
+  case_no: string; item_name: string; applicant_name: string; applicant_id_masked: string
+  state: string; state_zh: string; received_on: string
+}
+export interface DeadlineRow {
+  case_no: string; item_name: string; applicant: string; state: string; kind: string; kind_zh: string
+  due: string; provisional: boolean; working_days_left: number; urgency: string
+}
+export interface SyncStatus { online: boolean; queued: number; last_sync: string | null; note: string }

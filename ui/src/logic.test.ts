@@ -1,0 +1,113 @@
+import { describe, expect, it, vi } from 'vitest'
+import {
+  buildNewCase, debounce, enterAdvances, focusNext, idCheckKind, initialChecklist,
+  noticeKindForState, outcomeButtons, percent, shortcutFor, urgencyLabel,
+} from './logic'
+import { errorCode, errorMessage } from './api'
+
+describe('outcome buttons', () => {
+  it('offers exactly what the engine allows, in its order', () => {
+    const b = outcomeButtons(['accept_with_commitment', 'request_materials', 'propose_rejection', 'withdraw'])
+    expect(b.map((x) => x.value)).toEqual(['accept_with_commitment', 'request_materials', 'propose_rejection', 'withdraw'])
+    expect(b[0].label).toContain('容缺')
+    expect(outcomeButtons([])).toEqual([])
+    expect(outcomeButtons(['accept']).map((x) => x.value)).not.toContain('accept_with_commitment')
+  })
+  it('shows an unknown outcome by its name rather than hiding it', () => {
+    expect(outcomeButtons(['future_outcome'])[0].label).toBe('future_outcome')
+  })
+})
+
+describe('notice for state', () => {
+  it('maps each state to the notice it is served with', () => {
+    expect(noticeKindForState('awaiting_materials')).toBe('one_time_notice')
+    expect(noticeKindForState('accepted_with_commitment')).toBe('commitment_notice')
+    expect(noticeKindForState('rejected')).toBe('rejection_notice')
+    expect(noticeKindForState('accepted')).toBe('acceptance_notice')
+    expect(noticeKindForState('registered')).toBeNull()
+    expect(noticeKindForState('withdrawn')).toBeNull()
+  })
+})
+
+describe('intake form', () => {
+  it('builds the engine NewCase for a person', () => {
+    const nc = buildNewCase('RS-SB-001', { kind: 'person', name: ' 赵测试 ', idType: 'resident_id', idNo: '11010519491231002X ', phone: '' }, { M1: 'received', M2: 'missing' })
+    expect(nc).toEqual({
+      item_code: 'RS-SB-001',
+      applicant: { kind: 'person', name: '赵测试', id_type: 'resident_id', id_no: '11010519491231002X', phone: '' },
+      materials: { M1: 'received', M2: 'missing' },
+      note: '',
+    })
+  })
+  it('builds an organization with its USCC', () => {
+    const nc = buildNewCase('RS-ZC-001', { kind: 'organization', name: '某公司', idType: 'resident_id', idNo: '91110101MA00000013', phone: '1' }, {})
+    expect(nc.applicant).toEqual({ kind: 'organization', name: '某公司', uscc: '91110101MA00000013', phone: '1' })
+  })
+  it('chooses the engine check for the ID field', () => {
+    expect(idCheckKind({ kind: 'person', idType: 'resident_id' })).toBe('resident_id')
+    expect(idCheckKind({ kind: 'person', idType: 'passport' })).toBe('other')
+    expect(idCheckKind({ kind: 'organization', idType: 'resident_id' })).toBe('uscc')
+  })
+  it('starts every material as missing until ticked', () => {
+    expect(initialChecklist([{ code: 'M1' }, { code: 'M2' }])).toEqual({ M1: 'missing', M2: 'missing' })
+    expect(initialChecklist([{ code: 'M1' }], 'received')).toEqual({ M1: 'received' })
+  })
+})
+
+describe('keyboard', () => {
+  it('maps the counter shortcuts', () => {
+    expect(shortcutFor({ key: 'F2' })).toBe('new_case')
+    expect(shortcutFor({ key: 'p', ctrlKey: true })).toBe('print')
+    expect(shortcutFor({ key: 'F4' })).toBe('deadlines')
+    expect(shortcutFor({ key: 'p' })).toBeNull()
+    expect(shortcutFor({ key: 'F2', ctrlKey: true })).toBeNull()
+  })
+  it('Enter moves to the next field and skips skipped regions', () => {
+    document.body.innerHTML = `<form id="f"><input id="a"><div data-skip-enter><button id="x">x</button></div><input id="b"><textarea id="c"></textarea></form>`
+    const f = document.getElementById('f') as HTMLElement
+    const a = document.getElementById('a') as HTMLInputElement
+    a.focus()
+    const ev = new KeyboardEvent('keydown', { key: 'Enter', cancelable: true })
+    Object.defineProperty(ev, 'target', { value: a })
+    expect(enterAdvances(ev, f)).toBe(true)
+    expect(ev.defaultPrevented).toBe(true)
+    expect(document.activeElement?.id).toBe('b')
+    expect(focusNext(f, document.getElementById('c')!)).toBeNull()
+  })
+  it('Enter in a field marked to submit is left alone', () => {
+    document.body.innerHTML = `<div id="f"><div data-enter-submits><input id="a"></div><input id="b"></div>`
+    const a = document.getElementById('a') as HTMLInputElement
+    const ev = new KeyboardEvent('keydown', { key: 'Enter', cancelable: true })
+    Object.defineProperty(ev, 'target', { value: a })
+    expect(enterAdvances(ev, document.getElementById('f')!)).toBe(false)
+    expect(ev.defaultPrevented).toBe(false)
+  })
+})
+
+describe('labels and errors', () => {
+  it('labels urgencies', () => {
+    expect(urgencyLabel('overdue')).toEqual({ text: '已超期', type: 'danger' })
+    expect(urgencyLabel('on_track').text).toBe('正常')
+  })
+  it('formats rates', () => {
+    expect(percent(0.9)).toBe('90.0%')
+    expect(percent(null)).toBe('—')
+  })
+  it('reads engine errors', () => {
+    const e = { message: '工号 2001 或密码不正确', detail: 'authentication failed', code: 'auth_failed' }
+    expect(errorMessage(e)).toBe('工号 2001 或密码不正确')
+    expect(errorCode(e)).toBe('auth_failed')
+    expect(errorMessage('boom')).toBe('boom')
+    expect(errorCode('boom')).toBeNull()
+  })
+  it('debounces live validation', async () => {
+    vi.useFakeTimers()
+    const f = vi.fn()
+    const d = debounce(f, 100)
+    d(1); d(2); d(3)
+    vi.advanceTimersByTime(150)
+    expect(f).toHaveBeenCalledTimes(1)
+    expect(f).toHaveBeenCalledWith(3)
+    vi.useRealTimers()
+  })
+})

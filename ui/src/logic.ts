@@ -1,0 +1,119 @@
+// UI logic with no rule of the counter in it: labels, focus movement, form →
+// engine input. Which outcomes are possible is decided by the engine (CaseView.outcomes).
+
+export const OUTCOME_LABELS: Record<string, string> = {
+  accept: '受理',
+  request_materials: '一次性告知（缺材料）',
+  accept_with_commitment: '容缺受理（承诺制）',
+  propose_rejection: '不予受理（报领导审批）',
+  withdraw: '申请人撤回',
+}
+
+/** Buttons for exactly the outcomes the engine offered, in the engine's order. */
+export function outcomeButtons(outcomes: string[]): { value: string; label: string }[] {
+  return outcomes.map((o) => ({ value: o, label: OUTCOME_LABELS[o] ?? o }))
+}
+
+/** The notice a case in this state is printed with (the engine refuses any other). */
+export function noticeKindForState(state: string): string | null {
+  switch (state) {
+    case 'awaiting_materials': return 'one_time_notice'
+    case 'accepted_with_commitment': return 'commitment_notice'
+    case 'rejection_pending_approval':
+    case 'rejected': return 'rejection_notice'
+    case 'accepted':
+    case 'in_progress':
+    case 'completed_approved':
+    case 'completed_denied': return 'acceptance_notice'
+    default: return null
+  }
+}
+
+export interface ApplicantForm {
+  kind: 'person' | 'organization'
+  name: string
+  idType: string
+  idNo: string
+  phone: string
+}
+
+/** Which engine check the ID field gets: 身份证 and 统一社会信用代码 have checksums. */
+export function idCheckKind(a: Pick<ApplicantForm, 'kind' | 'idType'>): 'resident_id' | 'uscc' | 'other' {
+  if (a.kind === 'organization') return 'uscc'
+  return a.idType === 'resident_id' ? 'resident_id' : 'other'
+}
+
+/** The engine's NewCase JSON from the intake form. */
+export function buildNewCase(itemCode: string, a: ApplicantForm, materials: Record<string, string>, note = '') {
+  const applicant = a.kind === 'organization'
+    ? { kind: 'organization', name: a.name.trim(), uscc: a.idNo.trim(), phone: a.phone.trim() }
+    : { kind: 'person', name: a.name.trim(), id_type: a.idType, id_no: a.idNo.trim(), phone: a.phone.trim() }
+  return { item_code: itemCode, applicant, materials: { ...materials }, note }
+}
+
+/** A fresh checklist: nothing received yet; the clerk ticks what is on the counter. */
+export function initialChecklist(materials: { code: string }[], status = 'missing'): Record<string, string> {
+  return Object.fromEntries(materials.map((m) => [m.code, status]))
+}
+
+export type Shortcut = 'new_case' | 'search' | 'deadlines' | 'approvals' | 'print' | 'evaluation' | null
+
+/** Global keyboard shortcuts of the counter. */
+export function shortcutFor(e: { key: string; ctrlKey?: boolean; metaKey?: boolean; altKey?: boolean }): Shortcut {
+  const ctrl = e.ctrlKey || e.metaKey
+  if (ctrl && (e.key === 'p' || e.key === 'P')) return 'print'
+  if (ctrl || e.altKey) return null
+  switch (e.key) {
+    case 'F2': return 'new_case'
+    case 'F3': return 'search'
+    case 'F4': return 'deadlines'
+    case 'F6': return 'approvals'
+    case 'F8': return 'evaluation'
+    default: return null
+  }
+}
+
+const FOCUSABLE = 'input:not([disabled]):not([type=hidden]), select:not([disabled]), textarea:not([disabled]), button:not([disabled]), [tabindex]:not([tabindex="-1"])'
+
+/** Enter advances: focus the next field of the form, as Tab would. */
+export function focusNext(container: HTMLElement, current: Element): HTMLElement | null {
+  const all = Array.from(container.querySelectorAll<HTMLElement>(FOCUSABLE))
+    .filter((el) => el.tabIndex >= 0 && !el.closest('[data-skip-enter]'))
+  const i = all.indexOf(current as HTMLElement)
+  const next = i >= 0 ? all[i + 1] : undefined
+  if (next) next.focus()
+  return next ?? null
+}
+
+/** Enter in a text field moves on; Enter on a button or in a textarea keeps its usual meaning. */
+export function enterAdvances(e: KeyboardEvent, container: HTMLElement): boolean {
+  if (e.key !== 'Enter' || e.ctrlKey || e.shiftKey || e.altKey || e.isComposing) return false
+  const t = e.target as HTMLElement | null
+  if (!t || t.tagName !== 'INPUT') return false
+  const type = (t as HTMLInputElement).type
+  if (type === 'checkbox' || type === 'radio' || type === 'submit' || type === 'button') return false
+  if (t.closest('[data-enter-submits]')) return false
+  e.preventDefault()
+  return focusNext(container, t) !== null
+}
+
+export function urgencyLabel(u: string): { text: string; type: 'danger' | 'warning' | 'primary' | 'success' } {
+  switch (u) {
+    case 'overdue': return { text: '已超期', type: 'danger' }
+    case 'due_today': return { text: '今日到期', type: 'warning' }
+    case 'at_risk': return { text: '即将到期', type: 'primary' }
+    default: return { text: '正常', type: 'success' }
+  }
+}
+
+export function percent(r: number | null | undefined): string {
+  return r == null ? '—' : `${(r * 100).toFixed(1)}%`
+}
+
+export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number): (...a: A) => void {
+  let t: ReturnType<typeof setTimeout> | undefined
+  return (...a: A) => {
+    if (t) clearTimeout(t)
+    t = setTimeout(() => fn(...a), ms)
+  }
+}
