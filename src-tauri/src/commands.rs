@@ -742,26 +742,36 @@ async fn set_setting(state: State<'_, AppState>, key: String, value: String) -> 
 
 #[derive(Serialize)]
 pub struct SyncStatus {
+    /// The window runs no sync loop yet (`yichuang sync daemon` does), so it never claims to be online.
     online: bool,
-    queued: i64,
+    queued: u64,
     last_sync: Option<String>,
-    /// Until the sync client lands, the badge says plainly that it is not running.
+    enrolled: bool,
+    server_url: Option<String>,
+    last_error: Option<String>,
     note: &'static str,
 }
 
-/// Placeholder until `yichuang-sync` is wired in: offline, every event queued.
+/// The engine's sync status (queue = events after the county's last ack).
 #[tauri::command]
 async fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
-    let e = state.engine()?;
-    let queued: i64 = e
-        .connection()
-        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
-        .map_err(Error::from)?;
+    let v = state.engine()?.sync_status()?;
+    let last_sync = v
+        .last_success_ms
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        });
     Ok(SyncStatus {
         online: false,
-        queued,
-        last_sync: None,
-        note: "同步客户端尚未接入，事件保存在本机待上传",
+        queued: v.queued,
+        last_sync,
+        enrolled: v.enrolled,
+        server_url: v.server_url,
+        last_error: v.last_error,
+        note: "窗口内的后台同步尚未接入：待上传事件保存在本机，由同步服务（yichuang sync daemon）上传",
     })
 }
 

@@ -397,7 +397,8 @@ fn evaluation_search_deadlines_sync_and_settings() {
     assert!(s.ok("deadlines", json!({})).is_array());
     let sync = s.ok("sync_status", json!({}));
     assert_eq!(sync["online"], false);
-    assert!(sync["queued"].as_i64().is_some_and(|n| n > 0));
+    assert!(sync["queued"].as_u64().is_some_and(|n| n > 0));
+    assert_eq!(sync["enrolled"], false);
     assert!(s.ok("verify_log", json!({}))["events"].as_u64().is_some());
     // Settings are the engine's decision: a clerk may not, an admin may.
     let e = s.err(

@@ -56,4 +56,7 @@ export interface DeadlineRow {
   case_no: string; item_name: string; applicant: string; state: string; kind: string; kind_zh: string
   due: string; provisional: boolean; working_days_left: number; urgency: string
 }
-export interface SyncStatus { online: boolean; queued: number; last_sync: string | null; note: string }
+export interface SyncStatus {
+  online: boolean; queued: number; last_sync: string | null; note: string
+  enrolled: boolean; server_url: string | null; last_error: string | null
+}
