@@ -252,6 +252,15 @@ def main():
         wait(d, "#deadline-table")
         shot(d, "deadline-board")
         assert "待上传" in d.find_element(By.CSS_SELECTOR, "#sync-badge").text
+
+        # 7. F3: find the rejected case by the applicant's name and open it.
+        key(d, Keys.F3)
+        type_into(d, "#case-search", "孙测试")
+        d.find_element(By.CSS_SELECTOR, "#case-search").send_keys(Keys.ENTER)
+        WebDriverWait(d, 20).until(EC.element_to_be_clickable(
+            (By.XPATH, f"//td[contains(., '{case_no}')]"))).click()
+        wait_text(d, "#case-state", "不予受理")
+        shot(d, "case-search")
         print("e2e: all steps passed")
     finally:
         d.quit()
