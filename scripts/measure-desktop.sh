@@ -12,7 +12,7 @@ profile=release
 [ "${1:-}" = "--debug" ] && { profile=debug; shift; }
 runs=${1:-5}
 
-[ -f ui/dist/index.html ] || ( cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build )
+[ -d ui/dist/assets ] || ( cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save; } && npm run build )
 if [ $profile = release ]; then cargo build --release -p yichuang-desktop; else cargo build -p yichuang-desktop; fi
 app="$target/$profile/yichuang-desktop"
 

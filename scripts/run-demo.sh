@@ -39,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 ( cd ui
-  [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund
+  [ -d node_modules ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save
   npm run build )
 cargo build --release -p yichuang-desktop
 echo "== 演示站点数据库：$db"

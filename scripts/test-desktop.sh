@@ -42,7 +42,9 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 # ---- UI: install, unit tests, build (the binary embeds ui/dist) --------------------------
 [ $unit -eq 1 ] && ( cd ui
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    npm ci --no-audit --no-fund
+    # `npm ci` refuses this lockfile on registries that omit other platforms'
+    # optional packages (rollup/esbuild binaries); `install --no-save` keeps it as is.
+    npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save
   fi
   npx vitest run
   npm run build )
