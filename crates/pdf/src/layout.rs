@@ -142,6 +142,9 @@ impl<'a> Measurer<'a> {
     }
 }
 
+/// Measure words that stay on the line of the number before them.
+const NUMBER_UNITS: &str = "年月日号时分秒条款项章节岁个件份页元天周次";
+
 /// Chunks that must stay on one line: a run of printable ASCII (an ID number,
 /// a phone number, "GB/T"), a doubled dash "——" or ellipsis "……", or a
 /// single other character. Returns (start, end) glyph indices.
@@ -153,6 +156,13 @@ fn tokens(glyphs: &[Glyph]) -> Vec<(usize, usize)> {
         let c = glyphs[i].ch;
         if c.is_ascii_graphic() {
             while i < glyphs.len() && glyphs[i].ch.is_ascii_graphic() {
+                i += 1;
+            }
+            // A number keeps its measure word: "23日", "1号", "15个" never split.
+            if glyphs[i - 1].ch.is_ascii_digit()
+                && i < glyphs.len()
+                && NUMBER_UNITS.contains(glyphs[i].ch)
+            {
                 i += 1;
             }
         } else if matches!(c, '—' | '…') {
@@ -310,6 +320,15 @@ mod tests {
         base_tc: 0.0,
         justify: true,
     };
+
+    #[test]
+    fn a_number_keeps_its_measure_word() {
+        // 8 CJK (128pt) + "23" (16pt) fits; "日" would be the 11th unit: it
+        // must not start the next line alone.
+        let lines = break_lines(&g("一二三四五六七八月23日至"), F);
+        assert_eq!(s(&lines[0]), "一二三四五六七八月");
+        assert_eq!(s(&lines[1]), "23日至");
+    }
 
     #[test]
     fn fills_ten_chars_and_justifies_all_but_last() {
