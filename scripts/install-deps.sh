@@ -8,6 +8,11 @@ want=(build-essential pkg-config ca-certificates curl
 if [ "${1:-}" = "--test" ]; then
   want+=(poppler-utils qpdf postgresql)       # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL
 fi
+# The desktop crate is a workspace member: building it needs WebKitGTK.
+want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev)
+if [ "${1:-}" = "--test" ]; then
+  want+=(webkit2gtk-driver xvfb xauth imagemagick)   # the real app end to end (npm: test-desktop.sh)
+fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -9,3 +9,5 @@ cargo fmt --all --check
 cargo clippy --workspace --all-targets -- -D warnings
 # --all-targets also runs the benchmarks' main() at smoke size (debug build).
 cargo test --workspace --all-targets
+# The desktop app: Vitest, UI build, tauri::test, WebDriver end to end under Xvfb.
+./scripts/test-desktop.sh
