@@ -10,6 +10,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::calendar::CalDate;
 use crate::catalog::ServiceItem;
 use crate::clerk::{Clerk, Role};
 use crate::engine::Engine;
@@ -366,6 +367,35 @@ pub enum Outcome {
     Withdraw,
 }
 
+impl Outcome {
+    /// The button text at the counter.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Outcome::Accept => "受理",
+            Outcome::RequestMaterials => "一次性告知（缺材料）",
+            Outcome::AcceptWithCommitment => "容缺受理（告知承诺）",
+            Outcome::ProposeRejection => "不予受理（报领导审批）",
+            Outcome::Withdraw => "申请人撤回",
+        }
+    }
+}
+
+/// An allowed outcome with its label, for windows that show choices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct OutcomeChoice {
+    pub outcome: Outcome,
+    pub label_zh: &'static str,
+}
+
+impl From<Outcome> for OutcomeChoice {
+    fn from(outcome: Outcome) -> OutcomeChoice {
+        OutcomeChoice {
+            outcome,
+            label_zh: outcome.label_zh(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct CaseView {
     pub case_no: String,
@@ -397,6 +427,10 @@ pub struct CaseView {
     pub note: String,
     pub materials: Vec<CaseMaterial>,
     pub outcomes: Vec<Outcome>,
+    /// `outcomes` with their Chinese labels, same order.
+    pub outcome_choices: Vec<OutcomeChoice>,
+    /// The 好差评 of this case, once requested.
+    pub evaluation: Option<crate::evaluation::CaseEvaluation>,
     #[serde(skip)]
     pub(crate) id: i64,
     #[serde(skip)]
@@ -525,9 +559,7 @@ const CASE_COLS: &str = "c.id, c.case_no, c.state, c.item_code, c.item_name, c.c
 
 fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
     let state: String = r.get(2)?;
-    let state = CaseState::parse(&state).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-    })?;
+    let state = CaseState::parse(&state).map_err(|e| crate::store::bad_column(2, e))?;
     Ok(CaseView {
         id: r.get(0)?,
         case_no: r.get(1)?,
@@ -560,6 +592,8 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
         last_event_seq: r.get(27)?,
         materials: Vec::new(),
         outcomes: Vec::new(),
+        outcome_choices: Vec::new(),
+        evaluation: None,
     })
 }
 
@@ -619,6 +653,8 @@ impl Engine {
             CaseState::AwaitingMaterials => vec![Outcome::ProposeRejection, Outcome::Withdraw],
             _ => Vec::new(),
         };
+        c.outcome_choices = c.outcomes.iter().map(|&o| o.into()).collect();
+        c.evaluation = self.case_evaluation(&c.case_no)?;
         Ok(c)
     }
 
@@ -630,6 +666,15 @@ impl Engine {
                 what: "item",
                 key: c.item_code.clone(),
             })
+    }
+
+    /// Promised (承诺) and statutory (法定) due dates of `item` accepted on `from`.
+    fn due_dates(&self, item: &ServiceItem, from: NaiveDate) -> Result<(CalDate, CalDate)> {
+        let cal = self.calendar();
+        Ok((
+            cal.add_working_days(from, item.promised_days)?,
+            cal.add_working_days(from, item.statutory_days)?,
+        ))
     }
 
     /// Registers a new case (登记). The registering clerk is 首问责任人.
@@ -854,12 +899,7 @@ impl Engine {
         }
         let item = self.item_for(&c)?;
         let today = self.clock.today();
-        let promised = self
-            .calendar()
-            .add_working_days(today, item.promised_days)?;
-        let statutory = self
-            .calendar()
-            .add_working_days(today, item.statutory_days)?;
+        let (promised, statutory) = self.due_dates(&item, today)?;
         let payload = json!({"accepted_on": today, "promised_due": promised.date,
             "statutory_due": statutory.date, "provisional": promised.provisional || statutory.provisional});
         self.transition(actor, &c, Action::Accept, to, payload, |w| {
@@ -935,12 +975,7 @@ impl Engine {
             )
         })?;
         let today = self.clock.today();
-        let promised = self
-            .calendar()
-            .add_working_days(today, item.promised_days)?;
-        let statutory = self
-            .calendar()
-            .add_working_days(today, item.statutory_days)?;
+        let (promised, statutory) = self.due_dates(&item, today)?;
         // The supplement deadline never exceeds the promised time limit.
         let supplement = self
             .calendar()

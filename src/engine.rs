@@ -113,7 +113,9 @@ impl Engine {
         Ok(())
     }
 
-    pub(crate) fn reload_calendar(&self) -> Result<()> {
+    /// Re-reads the holiday calendar; call after another connection (the
+    /// background sync) applied a county release to this database.
+    pub fn reload_calendar(&self) -> Result<()> {
         let mut cal = Calendar::default();
         let mut stmt = self
             .conn

@@ -84,6 +84,30 @@ pub struct EvaluationStats {
     pub good_rate: Option<f64>,
 }
 
+/// The 好差评 of one case as the counter shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CaseEvaluation {
+    pub channel: String,
+    /// requested | answered | defaulted
+    pub status: String,
+    pub status_zh: &'static str,
+    pub level: Option<Level>,
+    pub level_zh: Option<&'static str>,
+    pub reasons: Vec<String>,
+    pub comment: String,
+    pub requested_at: String,
+    pub answered_at: Option<String>,
+}
+
+fn status_zh(status: &str) -> &'static str {
+    match status {
+        "requested" => "待评价",
+        "answered" => "已评价",
+        "defaulted" => "超期未评价",
+        _ => "未知",
+    }
+}
+
 fn ratio(a: i64, b: i64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
@@ -118,6 +142,45 @@ impl Engine {
             )?;
             Ok(())
         })
+    }
+
+    /// The evaluation of a case, if one was requested.
+    pub fn case_evaluation(&self, case_no: &str) -> Result<Option<CaseEvaluation>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT e.channel, e.status, e.level, e.reasons, e.comment, e.requested_at, e.answered_at
+                 FROM evaluations e JOIN cases c ON c.id = e.case_id WHERE c.case_no = ?1",
+                [case_no.trim()],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, String>(5)?,
+                        r.get::<_, Option<String>>(6)?,
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((channel, status, level, reasons, comment, requested_at, answered_at)) = row
+        else {
+            return Ok(None);
+        };
+        let level = level.as_deref().map(Level::parse).transpose()?;
+        Ok(Some(CaseEvaluation {
+            channel,
+            status_zh: status_zh(&status),
+            status,
+            level,
+            level_zh: level.map(Level::label_zh),
+            reasons: serde_json::from_str(&reasons)?,
+            comment,
+            requested_at,
+            answered_at,
+        }))
     }
 
     /// Records the applicant's rating. 不满意 needs at least one reason from the list.

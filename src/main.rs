@@ -764,8 +764,8 @@ fn run(cli: Cli) -> Result<()> {
             };
             // Runs until the process is stopped; a kill at any point is safe
             // because acks are recorded only after the county committed.
-            let stop = std::sync::atomic::AtomicBool::new(false);
-            e.run_sync_loop(policy, &stop, |trigger, r| match r {
+            let control = yichuang::sync::LoopControl::new();
+            e.run_sync_loop(policy, &control, |_, trigger, r| match r {
                 Ok(run) => println!(
                     "{trigger:?}: 已确认至第 {} 条（新存 {} 条）",
                     run.acked_seq, run.stored

@@ -130,15 +130,11 @@ fn notice_from_row(r: &Row<'_>) -> rusqlite::Result<NoticeRecord> {
     Ok(NoticeRecord {
         id: r.get(0)?,
         case_no: r.get(1)?,
-        kind: NoticeKind::parse(&kind).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        kind: NoticeKind::parse(&kind).map_err(|e| crate::store::bad_column(2, e))?,
         doc_no: r.get(3)?,
         year: r.get(4)?,
         number: r.get(5)?,
-        fields: serde_json::from_str(&fields).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        fields: serde_json::from_str(&fields).map_err(|e| crate::store::bad_column(6, e))?,
         template_version: r.get(7)?,
         catalog_version: r.get(8)?,
         pdf_sha256: r.get(9)?,

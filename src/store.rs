@@ -191,3 +191,12 @@ pub fn name_query(fragment: &str) -> Option<String> {
     let tokens = name_tokens(fragment);
     (!tokens.is_empty()).then(|| format!("\"{tokens}\""))
 }
+
+/// Maps a column value the engine wrote but cannot read back (an unknown
+/// enum name, broken JSON) to rusqlite's conversion error, keeping the cause.
+pub(crate) fn bad_column<E>(col: usize, e: E) -> rusqlite::Error
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    rusqlite::Error::FromSqlConversionFailure(col, rusqlite::types::Type::Text, Box::new(e))
+}

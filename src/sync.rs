@@ -151,6 +151,40 @@ impl Engine {
     }
 }
 
+/// Shared with a running [`Engine::run_sync_loop`] from other threads: stop
+/// it, or ask for a sync at once (the clerk's 立即同步).
+#[derive(Debug, Default)]
+pub struct LoopControl {
+    stop: AtomicBool,
+    kick: AtomicBool,
+}
+
+impl LoopControl {
+    pub fn new() -> LoopControl {
+        LoopControl::default()
+    }
+
+    /// The loop returns within one poll interval.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Release);
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Acquire)
+    }
+
+    /// The loop syncs within one poll interval, backoff or not.
+    pub fn sync_soon(&self) {
+        self.kick.store(true, Ordering::Release);
+    }
+
+    /// Takes a pending `sync_soon` request (for a caller that is waiting
+    /// for enrolment rather than running the loop).
+    pub fn take_kick(&self) -> bool {
+        self.kick.swap(false, Ordering::AcqRel)
+    }
+}
+
 /// How often the loop looks for local writes (a cheap `max(seq)` query).
 const POLL: Duration = Duration::from_millis(500);
 /// While failing, how often to check whether the county answers TCP again.
@@ -183,11 +217,14 @@ impl Engine {
     /// after any local write (from any process on this database), after the
     /// network comes back, periodically, and with jittered backoff after a
     /// failure — never waiting for the next write to retry.
+    ///
+    /// `on_attempt` is called after every attempt with this engine (to read
+    /// [`Engine::sync_status`]), the trigger and the result.
     pub fn run_sync_loop(
         &mut self,
         policy: BackoffPolicy,
-        stop: &AtomicBool,
-        mut on_attempt: impl FnMut(Trigger, &Result<SyncRun>),
+        control: &LoopControl,
+        mut on_attempt: impl FnMut(&Engine, Trigger, &Result<SyncRun>),
     ) -> Result<()> {
         let client = self.sync_client()?;
         let server = probe_addr(&client.registration().server_url);
@@ -195,8 +232,11 @@ impl Engine {
         let mut seen = self.last_seq()?;
         let mut failing = false;
         let mut last_probe = Instant::now();
-        while !stop.load(Ordering::Relaxed) {
+        while !control.stopped() {
             let now = Instant::now();
+            if control.kick.swap(false, Ordering::AcqRel) {
+                sched.notify_manual(now);
+            }
             let head = self.last_seq()?;
             if head > seen {
                 sched.notify_write(now);
@@ -227,7 +267,7 @@ impl Engine {
                 }
                 // `seen` stays at the head before this run: anything written
                 // meanwhile (another clerk, a release applied) syncs next.
-                on_attempt(trigger, &result);
+                on_attempt(&*self, trigger, &result);
             }
             std::thread::sleep(sched.time_until_due(Instant::now()).min(POLL));
         }

@@ -261,9 +261,13 @@ fn evaluations_count_rates_without_inflation() {
                 .case_no,
         );
     }
+    assert_eq!(s.e.case(&cases[0]).unwrap().evaluation, None);
     for c in &cases[..9] {
         s.e.request_evaluation(&s.clerk, c, "窗口评价器").unwrap();
     }
+    let ev = s.e.case(&cases[0]).unwrap().evaluation.unwrap();
+    assert_eq!((ev.status.as_str(), ev.status_zh), ("requested", "待评价"));
+    assert_eq!(ev.level, None);
     assert!(
         s.e.request_evaluation(&s.clerk, &cases[0], "窗口评价器")
             .is_err()
@@ -297,11 +301,23 @@ fn evaluations_count_rates_without_inflation() {
             .is_err(),
         "no second answer"
     );
+    let ev = s.e.case(&cases[2]).unwrap().evaluation.unwrap();
+    assert_eq!(
+        (ev.status_zh, ev.level_zh, ev.reasons, ev.comment.as_str()),
+        (
+            "已评价",
+            Some("不满意"),
+            vec!["超承诺时限办结".to_string()],
+            "等太久"
+        )
+    );
     for c in &cases[3..8] {
         s.e.answer_evaluation(c, Level::Satisfied, &[], "").unwrap();
     }
     s.e.set_clock(clock("2026-12-05T09:00:00+08:00"));
     assert_eq!(s.e.default_expired_evaluations(7).unwrap(), 1);
+    let ev = s.e.case_evaluation(&cases[8]).unwrap().unwrap();
+    assert_eq!((ev.status_zh, ev.level), ("超期未评价", None));
     let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let st = s.e.evaluation_stats(d, d).unwrap();
     assert_eq!(

@@ -198,6 +198,20 @@ fn checklist_decides_which_outcomes_are_offered() {
             Outcome::Withdraw
         ]
     );
+    // The window shows the engine's labels, in the engine's order.
+    let labels: Vec<(Outcome, &str)> = c
+        .outcome_choices
+        .iter()
+        .map(|o| (o.outcome, o.label_zh))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            (Outcome::RequestMaterials, "一次性告知（缺材料）"),
+            (Outcome::ProposeRejection, "不予受理（报领导审批）"),
+            (Outcome::Withdraw, "申请人撤回"),
+        ]
+    );
 }
 
 #[test]

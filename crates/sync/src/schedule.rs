@@ -41,6 +41,8 @@ pub enum Trigger {
     Retry,
     /// The previous run stopped with events still queued (e.g. a batch limit).
     MorePending,
+    /// Somebody asked for it (the clerk's 立即同步 button).
+    Manual,
 }
 
 #[derive(Debug, Clone)]
@@ -108,6 +110,14 @@ impl Scheduler {
         self.backoff_until = None;
         self.next_due = now;
         self.reason = Trigger::NetworkUp;
+    }
+
+    /// A person asked to sync now: run at once, even inside a backoff (they
+    /// can see whether the network is back; the backoff only spares the county
+    /// from machines retrying on their own).
+    pub fn notify_manual(&mut self, now: Instant) {
+        self.next_due = now;
+        self.reason = Trigger::Manual;
     }
 
     /// A sync succeeded. With events still queued, run again at once;
@@ -230,6 +240,21 @@ mod tests {
         };
         assert_eq!(run(1), run(1));
         assert_ne!(run(1), run(2));
+    }
+
+    #[test]
+    fn manual_runs_at_once_even_in_backoff_and_a_failure_keeps_backing_off() {
+        let t0 = Instant::now();
+        let mut s = Scheduler::new(policy(), t0);
+        s.on_failure(t0);
+        s.on_failure(t0);
+        assert_eq!(s.due(t0), None);
+        s.notify_manual(t0);
+        assert_eq!(s.due(t0), Some(Trigger::Manual));
+        // The manual run failed too: the backoff continues from where it was.
+        let d = s.on_failure(t0);
+        assert_eq!(s.consecutive_failures(), 3);
+        assert!(d >= Duration::from_secs(4), "{d:?}");
     }
 
     #[test]
