@@ -41,6 +41,9 @@ pub struct Engine {
     path: PathBuf,
 }
 
+/// Settings any logged-in clerk may change; the rest need an administrator.
+pub const CLERK_SETTINGS: [&str; 1] = ["printer.default"];
+
 /// The per-OS default location of the station database.
 pub fn default_db_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("cn", "yichuang", "yichuang")
@@ -222,8 +225,18 @@ impl Engine {
     }
 
     pub fn set_setting(&self, actor: &crate::clerk::Clerk, key: &str, value: &str) -> Result<()> {
-        actor.require(crate::clerk::Role::Admin, "change_settings")?;
         let key = key.trim();
+        // The counter's own printer is the clerk's to change (a jammed printer
+        // cannot wait for an administrator); everything else is the admin's.
+        let needed = if CLERK_SETTINGS.contains(&key) {
+            crate::clerk::Role::Clerk
+        } else {
+            crate::clerk::Role::Admin
+        };
+        actor.require(needed, "change_settings")?;
+        if key.starts_with("fonts.") && key != "fonts.exclusive" {
+            crate::render::check_font_setting(value)?;
+        }
         if key.is_empty() || key.len() > 64 {
             return Err(Error::invalid("key", "bad setting key", "设置项名称无效"));
         }

@@ -162,6 +162,7 @@ pub(crate) fn action_zh(action: &str) -> &str {
         "manage_clerks" => "管理工作人员",
         "import_catalog" => "导入事项清单",
         "change_settings" => "修改设置",
+        "enroll" => "在县级服务器注册本站",
         _ => action,
     }
 }

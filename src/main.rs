@@ -727,7 +727,7 @@ fn run(cli: Cli) -> Result<()> {
             })
         }
         Cmd::Enroll { url, code } => {
-            let reg = e.enroll(&url, &code)?;
+            let reg = e.enroll(&actor(&e)?, &url, &code)?;
             print(
                 json,
                 &json!({"device_id": reg.device_id, "server_url": reg.server_url}),

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use yichuang_pdf::{Block, Document, FontConfig, FontOverrides, FontSet, FontSpec};
+use yichuang_pdf::{Block, Document, FontConfig, FontOverrides, FontRole, FontSet, FontSpec};
 
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -301,7 +301,65 @@ pub(crate) fn pdf_error(e: yichuang_pdf::PdfError) -> Error {
     }
 }
 
+/// One font a settings form can offer: `value` is what `fonts.*` settings take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FontChoice {
+    pub value: String,
+    pub label: String,
+}
+
+/// The fonts the notices use now (per role, first is preferred) and the
+/// Chinese fonts installed on this machine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FontsInUse {
+    pub body: Vec<String>,
+    pub title: Vec<String>,
+    pub heading: Vec<String>,
+    pub installed: Vec<FontChoice>,
+}
+
+fn spec_value(s: &FontSpec) -> String {
+    format!("{}#{}", s.path.display(), s.face_index)
+}
+
+/// A `fonts.*` setting names files that exist (checked when it is set, so a
+/// typo is refused at the settings form, not at the next print).
+pub(crate) fn check_font_setting(value: &str) -> Result<()> {
+    for spec in specs(value) {
+        if !spec.path.is_file() {
+            return Err(Error::invalid(
+                "fonts",
+                format!("font file not found: {}", spec.path.display()),
+                format!("字体文件不存在：{}", spec.path.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Engine {
+    /// What the settings form shows for fonts.
+    pub fn fonts_in_use(&self) -> Result<FontsInUse> {
+        let set = self.fonts()?;
+        let role = |r: FontRole| set.describe(r).iter().map(spec_value).collect();
+        Ok(FontsInUse {
+            body: role(FontRole::Body),
+            title: role(FontRole::Title),
+            heading: role(FontRole::Heading),
+            installed: yichuang_pdf::installed_cjk_fonts()
+                .into_iter()
+                .map(|f| FontChoice {
+                    value: spec_value(&f.spec),
+                    label: if f.style.is_empty() {
+                        f.family
+                    } else {
+                        format!("{} {}", f.family, f.style)
+                    },
+                })
+                .collect(),
+        })
+    }
+
     /// Font chains from settings `fonts.body|title|heading|fallback`
     /// (`path[#face]` separated by `;`) and `fonts.exclusive`, then the system's.
     pub fn font_overrides(&self) -> Result<FontOverrides> {

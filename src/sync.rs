@@ -10,9 +10,11 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use yichuang_sync::{
-    BackoffPolicy, Client, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats,
-    ReleaseManifest, ReleaseSink, Scheduler, SyncError, SyncOutcome, SyncReport, Trigger,
+    Client, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats, ReleaseManifest, ReleaseSink,
+    Scheduler, SyncError, SyncOutcome, SyncReport,
 };
+
+pub use yichuang_sync::{BackoffPolicy, Trigger};
 
 use crate::catalog::Catalog;
 use crate::engine::{Engine, store_calendar_year, store_catalog, store_templates};
@@ -53,7 +55,22 @@ pub struct SyncRun {
 impl Engine {
     /// Enrols this station with the county using a one-time code: makes the
     /// device key pair, registers the public key, stores both here.
-    pub fn enroll(&self, server_url: &str, code: &str) -> Result<DeviceRegistration> {
+    /// Administrators only: it decides where this station's records go.
+    pub fn enroll(
+        &self,
+        actor: &crate::clerk::Clerk,
+        server_url: &str,
+        code: &str,
+    ) -> Result<DeviceRegistration> {
+        actor.require(crate::clerk::Role::Admin, "enroll")?;
+        let server_url = server_url.trim();
+        if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
+            return Err(Error::invalid(
+                "server_url",
+                format!("not an http(s) URL: {server_url}"),
+                "县级服务器地址应以 http:// 或 https:// 开头",
+            ));
+        }
         let station = self.station()?.clone();
         if self.identity()?.is_some() {
             return Err(Error::rule(
@@ -72,7 +89,8 @@ impl Engine {
             w.event(
                 "station.enrolled",
                 &json!({"station_code": station.code, "device_id": reg.device_id,
-                        "server_url": reg.server_url, "public_key": key.public_key_hex()}),
+                        "server_url": reg.server_url, "public_key": key.public_key_hex(),
+                        "actor": actor.staff_no}),
             )?;
             Ok(())
         })?;

@@ -52,6 +52,17 @@ fn notice_numbers_are_gap_free_per_kind_and_year_and_voids_keep_the_record() {
     );
     assert_eq!(s.e.notices_for_case(&case_no).unwrap().len(), 2);
     // Another kind has its own sequence; a configured prefix is used.
+    // Only an administrator sets it (a clerk may change only the counter's printer).
+    let refused =
+        s.e.set_setting(&s.clerk, "notice.prefix.one-time", "随便写")
+            .unwrap_err();
+    assert_eq!(refused.user_message(), "当前账号无权修改设置");
+    s.e.set_setting(&s.clerk, "printer.default", "counter-2")
+        .unwrap();
+    assert_eq!(
+        s.e.setting_or_default("printer.default").unwrap(),
+        "counter-2"
+    );
     s.e.set_setting(&s.admin, "notice.prefix.one-time", "示人社告字")
         .unwrap();
     let c =

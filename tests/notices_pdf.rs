@@ -344,3 +344,30 @@ fn a_character_no_font_has_fails_loudly_and_uses_no_number() {
             .unwrap();
     assert!(n.doc_no.ends_with("第1号"), "{}", n.doc_no);
 }
+
+#[test]
+fn font_settings_offer_installed_fonts_and_refuse_missing_files() {
+    let s = station();
+    let f = s.e.fonts_in_use().unwrap();
+    // Debian's fonts-noto-cjk (installed by scripts/install-deps.sh): face 2 is SC.
+    let noto = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc#2";
+    let offered = f
+        .installed
+        .iter()
+        .find(|c| c.value == noto)
+        .unwrap_or_else(|| panic!("{noto} not offered: {:?}", f.installed));
+    assert!(offered.label.contains("Noto Serif CJK SC"), "{offered:?}");
+    assert!(!f.body.is_empty() && !f.title.is_empty() && !f.heading.is_empty());
+
+    let before = fingerprint(&s.e);
+    let err =
+        s.e.set_setting(&s.admin, "fonts.body", "/nonexistent/仿宋.ttf")
+            .unwrap_err();
+    assert_eq!(err.user_message(), "字体文件不存在：/nonexistent/仿宋.ttf");
+    assert_eq!(fingerprint(&s.e), before, "a refused setting changes nothing");
+
+    // Choosing a font puts it first in the chain the notices use.
+    let sans = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2";
+    s.e.set_setting(&s.admin, "fonts.body", sans).unwrap();
+    assert_eq!(s.e.fonts_in_use().unwrap().body[0], sans);
+}

@@ -29,6 +29,10 @@ fn station(dir: &Path, code: &str) -> (Engine, Clerk) {
     (e, clerk)
 }
 
+fn admin(e: &Engine) -> Clerk {
+    e.clerk_by_staff_no("0001").expect("admin")
+}
+
 /// The station CLI, built by `cargo test --workspace` next to this test binary.
 fn station_cli() -> PathBuf {
     let exe = std::env::current_exe().expect("test exe");
@@ -91,8 +95,11 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
     // Not enrolled yet: a clear refusal, nothing sent.
     assert!(e.sync_client().is_err());
     let code = enrol_code(&srv, "CG01");
-    e.enroll(&srv.url(), &code).expect("enrol");
-    assert!(e.enroll(&srv.url(), &code).is_err(), "enrols once");
+    e.enroll(&admin(&e), &srv.url(), &code).expect("enrol");
+    assert!(
+        e.enroll(&admin(&e), &srv.url(), &code).is_err(),
+        "enrols once"
+    );
     let client = e.sync_client().expect("client");
 
     let run = e.sync_now(&client).expect("sync");
@@ -184,7 +191,7 @@ fn kill_9_of_the_station_sync_process_loses_and_duplicates_nothing() {
     let (e, clerk) = station(dir.path(), "XZ02");
     let code = enrol_code(&srv, "XZ02");
     // Enrolled through the proxy: the station's stored URL is the faulty path.
-    e.enroll(&proxy.url(), &code).expect("enrol");
+    e.enroll(&admin(&e), &proxy.url(), &code).expect("enrol");
     let log_id = e.station().expect("station").log_id.clone();
     drop(e);
 
@@ -248,7 +255,7 @@ fn the_sync_daemon_uploads_at_start_up_and_shortly_after_a_write() {
     let (e, clerk) = station(dir.path(), "DM03");
     seed_synthetic(&e, &clerk, 3, 0).expect("cases");
     let code = enrol_code(&srv, "DM03");
-    e.enroll(&srv.url(), &code).expect("enrol");
+    e.enroll(&admin(&e), &srv.url(), &code).expect("enrol");
     let log_id = e.station().expect("station").log_id.clone();
     let count = |srv: &yichuang_county::RunningServer| {
         srv.block_on(store::verify_chains(&srv.state.storage.pool))

@@ -249,8 +249,56 @@ fn expand_windir(path: &str) -> PathBuf {
 }
 
 /// `fc-list` output as (family list, spec); empty when fontconfig is absent.
+/// A Chinese-capable face installed on this machine, for a font picker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledFont {
+    pub family: String,
+    pub style: String,
+    pub spec: FontSpec,
+}
+
+/// The faces with Chinese coverage that fontconfig knows, and on Windows the
+/// known Chinese fonts in the Windows font folder; sorted by family.
+pub fn installed_cjk_fonts() -> Vec<InstalledFont> {
+    let mut v: Vec<InstalledFont> = fc_list(&[":lang=zh"])
+        .into_iter()
+        .map(|(names, spec)| {
+            let (families, styles) = names.split_once('\t').unwrap_or((&names, ""));
+            let first = |s: &str| s.split(',').next().unwrap_or("").trim().to_owned();
+            InstalledFont {
+                family: first(families),
+                style: first(styles),
+                spec,
+            }
+        })
+        .collect();
+    for cand in CANDIDATES {
+        if let Some(p) = cand.path.filter(|p| p.starts_with("%WINDIR%")) {
+            let path = expand_windir(p);
+            if path.is_file() {
+                v.push(InstalledFont {
+                    family: path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    style: String::new(),
+                    spec: FontSpec::new(path, cand.face_index),
+                });
+            }
+        }
+    }
+    v.sort_by(|a, b| (&a.family, &a.style, &a.spec.path).cmp(&(&b.family, &b.style, &b.spec.path)));
+    v.dedup_by(|a, b| a.spec == b.spec);
+    v
+}
+
 fn fontconfig_list() -> Vec<(String, FontSpec)> {
+    fc_list(&[])
+}
+
+fn fc_list(pattern: &[&str]) -> Vec<(String, FontSpec)> {
     let out = Command::new("fc-list")
+        .args(pattern)
         .args(["-f", "%{family}\t%{style}\t%{index}\t%{file}\n"])
         .output();
     let Ok(out) = out else { return Vec::new() };

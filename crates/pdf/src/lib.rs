@@ -46,7 +46,9 @@ mod sfnt;
 
 use std::path::PathBuf;
 
-pub use fonts::{FontConfig, FontOverrides, FontRole, FontSet, FontSpec};
+pub use fonts::{
+    FontConfig, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont, installed_cjk_fonts,
+};
 pub use render::render;
 
 /// Errors name the thing that is wrong: the file, the field, the character.
