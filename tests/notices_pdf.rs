@@ -364,7 +364,11 @@ fn font_settings_offer_installed_fonts_and_refuse_missing_files() {
         s.e.set_setting(&s.admin, "fonts.body", "/nonexistent/仿宋.ttf")
             .unwrap_err();
     assert_eq!(err.user_message(), "字体文件不存在：/nonexistent/仿宋.ttf");
-    assert_eq!(fingerprint(&s.e), before, "a refused setting changes nothing");
+    assert_eq!(
+        fingerprint(&s.e),
+        before,
+        "a refused setting changes nothing"
+    );
 
     // Choosing a font puts it first in the chain the notices use.
     let sans = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2";

@@ -19,6 +19,7 @@ use yichuang::{CaseState, CaseView, Engine, Error, MaterialStatus, NewCase, Noti
 
 use crate::AppState;
 use crate::print;
+use crate::sync_task::{self, SyncStatus, SyncTask};
 
 /// An error as the window shows it: `message` in Chinese for the clerk,
 /// `detail` in English for logs, `code` naming the refused rule if any.
@@ -49,7 +50,7 @@ impl From<Error> for CmdError {
 }
 
 impl CmdError {
-    fn shell(message: impl Into<String>, detail: impl Into<String>) -> CmdError {
+    pub(crate) fn shell(message: impl Into<String>, detail: impl Into<String>) -> CmdError {
         CmdError {
             message: message.into(),
             detail: detail.into(),
@@ -102,6 +103,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         settings,
         set_setting,
         sync_status,
+        sync_now,
+        enroll,
+        fonts,
         verify_log,
         ui_ready,
     ]
@@ -595,18 +599,12 @@ fn existing_file(state: &AppState, doc_no: &str, n: Option<i64>) -> Res<PathBuf>
     Ok(path)
 }
 
-#[derive(Serialize)]
-pub struct Preview {
-    path: String,
-    pages: Vec<String>,
-}
-
 #[tauri::command]
 async fn preview_notice(
     state: State<'_, AppState>,
     doc_no: String,
     n: Option<i64>,
-) -> Res<Preview> {
+) -> Res<print::Preview> {
     let path = existing_file(&state, &doc_no, n)?;
     let work = state.notices_dir.join(".preview").join(format!(
         "{}-{}",
@@ -615,12 +613,7 @@ async fn preview_notice(
             .map(|s| s.to_string_lossy())
             .unwrap_or_default()
     ));
-    let pages =
-        print::preview_pages(&path, &work, 60).map_err(|m| CmdError::shell(m.clone(), m))?;
-    Ok(Preview {
-        path: path.display().to_string(),
-        pages,
-    })
+    print::preview(&path, &work, 60).map_err(|m| CmdError::shell(m.clone(), m))
 }
 
 #[derive(Serialize)]
@@ -710,7 +703,7 @@ async fn evaluation_stats(
 // ---- settings, sync, log ------------------------------------------------------------
 
 /// The settings the window shows (values or the engine's defaults).
-pub const SETTING_KEYS: [&str; 9] = [
+pub const SETTING_KEYS: [&str; 11] = [
     "printer.default",
     "office.name",
     "office.address",
@@ -720,6 +713,8 @@ pub const SETTING_KEYS: [&str; 9] = [
     "deadline.at_risk_days",
     "sync.county_url",
     "fonts.body",
+    "fonts.title",
+    "fonts.heading",
 ];
 
 #[tauri::command]
@@ -732,7 +727,7 @@ async fn settings(state: State<'_, AppState>) -> Res<BTreeMap<String, String>> {
     Ok(out)
 }
 
-/// Changing a setting is the engine's decision (administrators only).
+/// Changing a setting is the engine's decision (administrators; the printer: any clerk).
 #[tauri::command]
 async fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Res<()> {
     let e = state.engine()?;
@@ -740,39 +735,56 @@ async fn set_setting(state: State<'_, AppState>, key: String, value: String) -> 
     Ok(e.set_setting(&a, &key, &value)?)
 }
 
-#[derive(Serialize)]
-pub struct SyncStatus {
-    /// The window runs no sync loop yet (`yichuang sync daemon` does), so it never claims to be online.
-    online: bool,
-    queued: u64,
-    last_sync: Option<String>,
-    enrolled: bool,
-    server_url: Option<String>,
-    last_error: Option<String>,
-    note: &'static str,
-}
-
-/// The engine's sync status (queue = events after the county's last ack).
+/// The engine's queue joined with the background sync's last attempt.
 #[tauri::command]
 async fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
-    let v = state.engine()?.sync_status()?;
-    let last_sync = v
-        .last_success_ms
-        .and_then(chrono::DateTime::from_timestamp_millis)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        });
-    Ok(SyncStatus {
-        online: false,
-        queued: v.queued,
-        last_sync,
-        enrolled: v.enrolled,
-        server_url: v.server_url,
-        last_error: v.last_error,
-        note: "窗口内的后台同步尚未接入：待上传事件保存在本机，由同步服务（yichuang sync daemon）上传",
-    })
+    let view = state.engine()?.sync_status()?;
+    let task = state.sync_task();
+    Ok(sync_task::status(
+        view,
+        task.and_then(SyncTask::last_attempt),
+        task.is_some_and(SyncTask::running),
+    ))
+}
+
+/// 立即同步: the background sync runs at once (the result comes as an event).
+#[tauri::command]
+async fn sync_now(state: State<'_, AppState>) -> Res<SyncStatus> {
+    let Some(task) = state.sync_task().filter(|t| t.running()) else {
+        return Err(CmdError::shell(
+            "后台同步未运行，请重新启动一窗",
+            "sync_now: no background sync task",
+        ));
+    };
+    if !state.engine()?.sync_status()?.enrolled {
+        return Err(CmdError::shell(
+            "本站尚未在县级服务器注册，请先在“设置”中注册",
+            "sync_now: not enrolled",
+        ));
+    }
+    task.sync_soon();
+    sync_status(state).await
+}
+
+/// Enrols the station with a one-time code from the county (administrators).
+#[tauri::command]
+async fn enroll(state: State<'_, AppState>, server_url: String, code: String) -> Res<SyncStatus> {
+    {
+        let e = state.engine()?;
+        let a = actor(&e)?;
+        e.enroll(&a, &server_url, &code)?;
+    }
+    // The sync thread is waiting for an enrolment: wake it.
+    if let Some(t) = state.sync_task() {
+        t.sync_soon();
+    }
+    sync_status(state).await
+}
+
+/// The fonts the notices use and the Chinese fonts on this machine.
+#[tauri::command]
+async fn fonts(state: State<'_, AppState>) -> Res<yichuang::render::FontsInUse> {
+    Ok(state.engine()?.fonts_in_use()?)
 }
 
 #[tauri::command]

@@ -6,12 +6,16 @@
 mod commands;
 pub mod print;
 pub mod startup;
+pub mod sync_task;
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Emitter, Manager, RunEvent, Runtime};
 use yichuang::Engine;
+use yichuang::sync::BackoffPolicy;
+
+use sync_task::{SyncStatus, SyncTask};
 
 pub use commands::CmdError;
 
@@ -25,6 +29,8 @@ pub struct AppState {
     demo: bool,
     /// When this state was made (process start, near enough), for measurements.
     started: std::time::Instant,
+    /// The background sync, once started (the window starts it at set-up).
+    sync: OnceLock<SyncTask>,
 }
 
 impl AppState {
@@ -39,6 +45,57 @@ impl AppState {
             notices_dir,
             demo,
             started: std::time::Instant::now(),
+            sync: OnceLock::new(),
+        }
+    }
+
+    /// Starts the background sync on this station's database (once). Every
+    /// status change goes to `on_report`, on the sync thread.
+    pub fn start_sync(
+        &self,
+        policy: BackoffPolicy,
+        on_report: impl Fn(SyncStatus) + Send + 'static,
+    ) -> Result<(), CmdError> {
+        if self.sync.get().is_some() {
+            return Ok(());
+        }
+        let (db, clock) = {
+            let e = self.engine()?;
+            (e.path().to_path_buf(), *e.clock())
+        };
+        let task = SyncTask::start(db, clock, policy, on_report)
+            .map_err(|e| CmdError::shell("无法启动后台同步", format!("spawn sync thread: {e}")))?;
+        // Lost race with another start: the extra task stops on drop.
+        let _ = self.sync.set(task);
+        Ok(())
+    }
+
+    pub(crate) fn sync_task(&self) -> Option<&SyncTask> {
+        self.sync.get()
+    }
+
+    /// Stops the background sync (at exit).
+    pub fn stop_sync(&self) {
+        if let Some(t) = self.sync.get() {
+            t.stop();
+        }
+    }
+
+    /// The sync policy of this station: jitter seeded by its log id, so the
+    /// stations of a county do not retry in step.
+    fn sync_policy(&self) -> BackoffPolicy {
+        let seed = self
+            .engine()
+            .ok()
+            .and_then(|e| e.station().ok().map(|s| s.log_id.clone()))
+            .unwrap_or_default()
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        BackoffPolicy {
+            seed,
+            ..BackoffPolicy::default()
         }
     }
 
@@ -68,11 +125,46 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    let result = with_commands(Builder::default())
+    let app = with_commands(Builder::default())
         .manage(state)
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("一窗窗口运行失败：{e}");
-        std::process::exit(1);
+        .setup(|app| {
+            let state = app.state::<AppState>();
+            if let Err(e) = state.start_sync(state.sync_policy(), reporter(app.handle().clone())) {
+                // The counter works offline; the sync page shows the refusal.
+                eprintln!("yichuang-desktop: {}", e.detail);
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|app, event| {
+            if let RunEvent::Exit = event {
+                app.state::<AppState>().stop_sync();
+            }
+        }),
+        Err(e) => {
+            eprintln!("一窗窗口运行失败：{e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Sends each sync status to the window; after a county release was applied
+/// by the sync thread's connection, the window's engine re-reads the calendar.
+pub fn reporter<R: Runtime>(app: tauri::AppHandle<R>) -> impl Fn(SyncStatus) + Send + 'static {
+    move |status| {
+        let applied = status
+            .last_attempt
+            .as_ref()
+            .is_some_and(|a| !a.releases_applied.is_empty());
+        if applied
+            && let Ok(e) = app.state::<AppState>().engine()
+            && let Err(err) = e.reload_calendar()
+        {
+            eprintln!("yichuang-desktop: reload calendar after release: {err}");
+        }
+        if let Err(e) = app.emit(sync_task::EVENT, &status) {
+            eprintln!("yichuang-desktop: emit sync status: {e}");
+        }
     }
 }

@@ -142,25 +142,94 @@ pub fn send(file: &Path, printer: Option<&str>) -> Result<String, String> {
     }
 }
 
+/// A notice as the print dialog shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preview {
+    pub path: String,
+    /// PNG data URLs, one per page.
+    pub pages: Vec<String>,
+    /// Without pdftoppm: the PDF itself as a data URL, for a webview that
+    /// shows PDFs (WebView2 on Windows does; WebKitGTK does not).
+    pub pdf: Option<String>,
+    /// Why there are no page images, in Chinese.
+    pub note: Option<String>,
+}
+
+/// `YICHUANG_PDFTOPPM` names another pdftoppm (e.g. a bundled one on Windows).
+const PDFTOPPM_ENV: &str = "YICHUANG_PDFTOPPM";
+
+/// Page images by pdftoppm; if pdftoppm is not installed, the PDF itself.
+pub fn preview(file: &Path, work_dir: &Path, dpi: u32) -> Result<Preview, String> {
+    let tool = std::env::var_os(PDFTOPPM_ENV).unwrap_or_else(|| "pdftoppm".into());
+    preview_with(&tool, file, work_dir, dpi)
+}
+
+fn preview_with(
+    tool: &std::ffi::OsStr,
+    file: &Path,
+    work_dir: &Path,
+    dpi: u32,
+) -> Result<Preview, String> {
+    let path = file.display().to_string();
+    match preview_pages(tool, file, work_dir, dpi) {
+        Ok(pages) => Ok(Preview {
+            path,
+            pages,
+            pdf: None,
+            note: None,
+        }),
+        Err(PagesError::NoTool(e)) => {
+            let bytes = std::fs::read(file).map_err(|e| format!("无法读取文书 PDF：{e}"))?;
+            Ok(Preview {
+                path,
+                pages: Vec::new(),
+                pdf: Some(format!(
+                    "data:application/pdf;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(bytes)
+                )),
+                note: Some(format!(
+                    "本机未安装 pdftoppm（poppler-utils），以 PDF 方式预览；打印不受影响（{e}）"
+                )),
+            })
+        }
+        Err(PagesError::Failed(m)) => Err(m),
+    }
+}
+
+enum PagesError {
+    NoTool(std::io::Error),
+    Failed(String),
+}
+
 /// Renders the pages of a PDF as PNG data URLs with poppler's `pdftoppm`
 /// (the webview has no PDF viewer of its own on Linux).
-pub fn preview_pages(file: &Path, work_dir: &Path, dpi: u32) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(work_dir).map_err(|e| format!("无法创建预览目录：{e}"))?;
+fn preview_pages(
+    tool: &std::ffi::OsStr,
+    file: &Path,
+    work_dir: &Path,
+    dpi: u32,
+) -> Result<Vec<String>, PagesError> {
+    std::fs::create_dir_all(work_dir)
+        .map_err(|e| PagesError::Failed(format!("无法创建预览目录：{e}")))?;
     let prefix = work_dir.join("page");
-    let out = Command::new("pdftoppm")
+    let out = match Command::new(tool)
         .args(["-png", "-r", &dpi.to_string()])
         .arg(file)
         .arg(&prefix)
         .output()
-        .map_err(|e| format!("预览需要 poppler-utils（pdftoppm）：{e}"))?;
+    {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(PagesError::NoTool(e)),
+        Err(e) => return Err(PagesError::Failed(format!("无法运行 pdftoppm：{e}"))),
+    };
     if !out.status.success() {
-        return Err(format!(
+        return Err(PagesError::Failed(format!(
             "预览生成失败：{}",
             String::from_utf8_lossy(&out.stderr).trim()
-        ));
+        )));
     }
     let mut files: Vec<_> = std::fs::read_dir(work_dir)
-        .map_err(|e| format!("无法读取预览目录：{e}"))?
+        .map_err(|e| PagesError::Failed(format!("无法读取预览目录：{e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "png"))
         .collect();
@@ -168,7 +237,8 @@ pub fn preview_pages(file: &Path, work_dir: &Path, dpi: u32) -> Result<Vec<Strin
     files.sort();
     let mut pages = Vec::with_capacity(files.len());
     for p in &files {
-        let bytes = std::fs::read(p).map_err(|e| format!("无法读取预览页：{e}"))?;
+        let bytes =
+            std::fs::read(p).map_err(|e| PagesError::Failed(format!("无法读取预览页：{e}")))?;
         pages.push(format!(
             "data:image/png;base64,{}",
             base64::engine::general_purpose::STANDARD.encode(bytes)
@@ -195,5 +265,32 @@ mod tests {
             parse_lpstat("no system default destination\n"),
             (vec![], None)
         );
+    }
+
+    #[test]
+    fn without_pdftoppm_the_preview_is_the_pdf_itself() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pdf = dir.path().join("n.pdf");
+        std::fs::write(&pdf, b"%PDF-1.7 test bytes").expect("write");
+        let p = preview_with(
+            "/nonexistent/pdftoppm".as_ref(),
+            &pdf,
+            &dir.path().join("w"),
+            60,
+        )
+        .expect("fallback");
+        assert!(p.pages.is_empty());
+        let url = p.pdf.expect("pdf data url");
+        let b64 = url
+            .strip_prefix("data:application/pdf;base64,")
+            .expect("data url");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .expect("base64");
+        assert_eq!(bytes, b"%PDF-1.7 test bytes");
+        assert!(p.note.expect("note").contains("pdftoppm"));
+        // A tool that runs but fails is an error, not a silent fallback.
+        let err = preview_with("false".as_ref(), &pdf, &dir.path().join("w2"), 60).unwrap_err();
+        assert!(err.starts_with("预览生成失败"), "{err}");
     }
 }

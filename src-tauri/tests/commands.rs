@@ -1,110 +1,12 @@
 //! The commands, called through Tauri's IPC exactly as the window calls them,
 //! on the mock runtime (no display needed).
 
+mod common;
+
 use std::path::Path;
-use std::sync::OnceLock;
 
+use common::station;
 use serde_json::{Value, json};
-use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets};
-use tauri::webview::InvokeRequest;
-use tauri::{App, WebviewWindow, WebviewWindowBuilder};
-use tempfile::TempDir;
-use yichuang::Engine;
-use yichuang::clock::Clock;
-use yichuang_desktop::{AppState, with_commands};
-
-/// Seeding hashes four passwords (argon2, deliberately slow): seed one demo
-/// station per test binary and copy the file for each test.
-fn template() -> &'static Path {
-    static T: OnceLock<(TempDir, std::path::PathBuf)> = OnceLock::new();
-    let (_, p) = T.get_or_init(|| {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("template.sqlite3");
-        let mut e = Engine::open(&path).expect("open").with_clock(clock());
-        yichuang::demo::seed_demo(&mut e).expect("seed");
-        e.logout().expect("logout");
-        drop(e);
-        (dir, path)
-    });
-    p
-}
-
-fn clock() -> Clock {
-    Clock::parse("2026-11-23T09:30:00+08:00").expect("clock")
-}
-
-struct Station {
-    _dir: TempDir,
-    _app: App<tauri::test::MockRuntime>,
-    w: WebviewWindow<tauri::test::MockRuntime>,
-    notices: std::path::PathBuf,
-}
-
-fn station() -> Station {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db = dir.path().join("station.sqlite3");
-    // WAL mode: the template was closed cleanly, so the main file holds everything.
-    std::fs::copy(template(), &db).expect("copy template");
-    let engine = Engine::open(&db).expect("open").with_clock(clock());
-    let app = with_commands(mock_builder())
-        .manage(AppState::new(engine, true))
-        .build(mock_context(noop_assets()))
-        .expect("app");
-    let w = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("window");
-    Station {
-        notices: dir.path().join("notices"),
-        _dir: dir,
-        _app: app,
-        w,
-    }
-}
-
-impl Station {
-    fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
-        let req = InvokeRequest {
-            cmd: cmd.into(),
-            callback: tauri::ipc::CallbackFn(0),
-            error: tauri::ipc::CallbackFn(1),
-            url: "tauri://localhost".parse().expect("url"),
-            body: tauri::ipc::InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        get_ipc_response(&self.w, req).map(|b| b.deserialize::<Value>().expect("json"))
-    }
-
-    fn ok(&self, cmd: &str, args: Value) -> Value {
-        match self.call(cmd, args) {
-            Ok(v) => v,
-            Err(e) => panic!("{cmd} failed: {e}"),
-        }
-    }
-
-    fn err(&self, cmd: &str, args: Value) -> Value {
-        match self.call(cmd, args) {
-            Ok(v) => panic!("{cmd} should fail, got {v}"),
-            Err(e) => e,
-        }
-    }
-
-    fn login(&self, staff: &str) {
-        self.ok("login", json!({"staffNo": staff, "password": "demo1234"}));
-    }
-
-    fn register(&self, item: &str, materials: Value) -> Value {
-        self.ok(
-            "register_case",
-            json!({"input": {
-                "item_code": item,
-                "applicant": {"kind": "person", "name": "赵测试", "id_type": "resident_id",
-                              "id_no": "11010519491231002X", "phone": "13800000000"},
-                "materials": materials,
-            }}),
-        )
-    }
-}
 
 fn outcomes(case: &Value) -> Vec<&str> {
     case["outcomes"]
@@ -372,10 +274,14 @@ fn evaluation_search_deadlines_sync_and_settings() {
         json!({"caseNo": no, "level": "dissatisfied", "reasons": [], "comment": ""}),
     );
     assert!(e["message"].as_str().is_some_and(|m| m.contains("原因")));
+    let c = s.ok("get_case", json!({"caseNo": no}));
+    assert_eq!(c["evaluation"]["status_zh"], "待评价");
     s.ok(
         "answer_evaluation",
         json!({"caseNo": no, "level": "satisfied", "reasons": [], "comment": "很好"}),
     );
+    let c = s.ok("get_case", json!({"caseNo": no}));
+    assert_eq!(c["evaluation"]["level_zh"], "满意");
     let st = s.ok(
         "evaluation_stats",
         json!({"from": "2026-11-01", "to": "2026-11-30"}),
@@ -397,21 +303,42 @@ fn evaluation_search_deadlines_sync_and_settings() {
     assert!(s.ok("deadlines", json!({})).is_array());
     let sync = s.ok("sync_status", json!({}));
     assert_eq!(sync["online"], false);
+    assert_eq!(sync["state_zh"], "未注册");
     assert!(sync["queued"].as_u64().is_some_and(|n| n > 0));
     assert_eq!(sync["enrolled"], false);
     assert!(s.ok("verify_log", json!({}))["events"].as_u64().is_some());
-    // Settings are the engine's decision: a clerk may not, an admin may.
+    // Settings are the engine's decision: a clerk may change the counter's
+    // printer but nothing else; an admin may change the rest.
     let e = s.err(
         "set_setting",
-        json!({"key": "printer.default", "value": "柜台"}),
+        json!({"key": "office.name", "value": "某某局"}),
     );
     assert_eq!(e["code"], "forbidden");
-    s.login("0001");
     s.ok(
         "set_setting",
         json!({"key": "printer.default", "value": "柜台"}),
     );
     assert_eq!(s.ok("settings", json!({}))["printer.default"], "柜台");
+    s.login("0001");
+    s.ok(
+        "set_setting",
+        json!({"key": "office.name", "value": "示范县人社局"}),
+    );
+    assert_eq!(s.ok("settings", json!({}))["office.name"], "示范县人社局");
+    let fonts = s.ok("fonts", json!({}));
+    assert!(
+        fonts["installed"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|c| c["label"]
+                .as_str()
+                .is_some_and(|l| l.contains("Noto Serif CJK SC")))),
+        "{fonts}"
+    );
+    let e = s.err(
+        "set_setting",
+        json!({"key": "fonts.body", "value": "/nonexistent/仿宋.ttf"}),
+    );
+    assert_eq!(e["message"], "字体文件不存在：/nonexistent/仿宋.ttf");
     assert!(s.ok("printers", json!({})).is_object());
     let info = s.ok("app_info", json!({}));
     assert_eq!(info["demo"], true);
