@@ -41,6 +41,15 @@ export interface CaseView {
   statutory_due: string | null; statutory_provisional: boolean
   supplement_due: string | null; rejection_reason: string | null; rejection_basis: string | null
   materials: CaseMaterial[]; outcomes: string[]
+  /** The engine's allowed outcomes with their labels, in the engine's order. */
+  outcome_choices: OutcomeChoice[]
+  evaluation: CaseEvaluation | null
+}
+export interface OutcomeChoice { outcome: string; label_zh: string }
+export interface CaseEvaluation {
+  channel: string; status: 'requested' | 'answered' | 'defaulted'; status_zh: string
+  level: string | null; level_zh: string | null; reasons: string[]; comment: string
+  requested_at: string; answered_at: string | null
 }
 export interface NoticeRecord {
   case_no: string; kind: string; doc_no: string; year: number; number: number
@@ -56,7 +65,11 @@ export interface DeadlineRow {
   case_no: string; item_name: string; applicant: string; state: string; kind: string; kind_zh: string
   due: string; provisional: boolean; working_days_left: number; urgency: string
 }
+export interface SyncAttempt { at_ms: number; trigger: string; ok: boolean; message: string; releases_applied: string[] }
 export interface SyncStatus {
-  online: boolean; queued: number; last_sync: string | null; note: string
-  enrolled: boolean; server_url: string | null; last_error: string | null
+  state: 'unenrolled' | 'connecting' | 'online' | 'offline' | 'stopped'; state_zh: string
+  online: boolean; queued: number; oldest_unsynced: string | null; last_sync: string | null
+  enrolled: boolean; server_url: string | null; device_id: string | null; last_error: string | null
+  last_attempt: SyncAttempt | null
 }
+export interface FontsInUse { body: string[]; title: string[]; heading: string[]; installed: { value: string; label: string }[] }

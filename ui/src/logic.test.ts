@@ -1,20 +1,57 @@
 import { describe, expect, it, vi } from 'vitest'
 import {
   buildNewCase, debounce, enterAdvances, focusNext, idCheckKind, initialChecklist,
-  noticeKindForState, outcomeButtons, percent, shortcutFor, urgencyLabel,
+  dataUrlBytes, formatMs, noticeKindForState, outcomeButtons, percent, shortcutFor, syncBadge, urgencyLabel,
 } from './logic'
-import { errorCode, errorMessage } from './api'
+import { errorCode, errorMessage, type SyncStatus } from './api'
+
+const choice = (outcome: string, label_zh: string) => ({ outcome, label_zh })
 
 describe('outcome buttons', () => {
-  it('offers exactly what the engine allows, in its order', () => {
-    const b = outcomeButtons(['accept_with_commitment', 'request_materials', 'propose_rejection', 'withdraw'])
+  it('offers exactly what the engine allows, in its order, with its labels', () => {
+    const b = outcomeButtons([
+      choice('accept_with_commitment', '容缺受理（告知承诺）'), choice('request_materials', '一次性告知（缺材料）'),
+      choice('propose_rejection', '不予受理（报领导审批）'), choice('withdraw', '申请人撤回'),
+    ])
     expect(b.map((x) => x.value)).toEqual(['accept_with_commitment', 'request_materials', 'propose_rejection', 'withdraw'])
-    expect(b[0].label).toContain('容缺')
+    expect(b[0].label).toBe('容缺受理（告知承诺）')
     expect(outcomeButtons([])).toEqual([])
-    expect(outcomeButtons(['accept']).map((x) => x.value)).not.toContain('accept_with_commitment')
   })
-  it('shows an unknown outcome by its name rather than hiding it', () => {
-    expect(outcomeButtons(['future_outcome'])[0].label).toBe('future_outcome')
+  it('shows an unlabelled outcome by its name rather than hiding it', () => {
+    expect(outcomeButtons([choice('future_outcome', '')])[0].label).toBe('future_outcome')
+  })
+})
+
+const sync = (over: Partial<SyncStatus>): SyncStatus => ({
+  state: 'online', state_zh: '在线', online: true, queued: 0, oldest_unsynced: null, last_sync: '2026-11-23 09:30:00',
+  enrolled: true, server_url: 'http://county.example', device_id: 'd1', last_error: null, last_attempt: null, ...over,
+})
+
+describe('sync badge', () => {
+  it('is green only when online with nothing queued', () => {
+    expect(syncBadge(sync({}))).toMatchObject({ text: '在线 · 待上传 0', type: 'success' })
+    expect(syncBadge(sync({ queued: 4 })).type).toBe('primary')
+  })
+  it('is red when the county cannot be reached, with the reason in the tooltip', () => {
+    const b = syncBadge(sync({
+      state: 'offline', state_zh: '离线', online: false, queued: 7,
+      last_attempt: { at_ms: 0, trigger: '本机有新记录', ok: false, message: '无法连接县级服务器', releases_applied: [] },
+    }))
+    expect(b.text).toBe('离线 · 待上传 7')
+    expect(b.type).toBe('danger')
+    expect(b.title).toContain('无法连接县级服务器')
+  })
+  it('says plainly when the station is not enrolled or the status is unknown', () => {
+    expect(syncBadge(sync({ state: 'unenrolled', state_zh: '未注册', enrolled: false })).text).toBe('未注册 · 仅存本机')
+    expect(syncBadge(null)).toMatchObject({ text: '同步状态未知', type: 'info' })
+  })
+})
+
+describe('formatMs', () => {
+  it('formats local wall-clock time and a dash for none', () => {
+    const ms = new Date(2026, 10, 23, 9, 5, 7).getTime()
+    expect(formatMs(ms)).toBe('2026-11-23 09:05:07')
+    expect(formatMs(null)).toBe('—')
   })
 })
 
@@ -109,5 +146,16 @@ describe('labels and errors', () => {
     expect(f).toHaveBeenCalledTimes(1)
     expect(f).toHaveBeenCalledWith(3)
     vi.useRealTimers()
+  })
+})
+
+describe('dataUrlBytes', () => {
+  it('decodes the PDF the shell sends when there are no page images', () => {
+    const b = dataUrlBytes('data:application/pdf;base64,JVBERi0xLjc=')
+    expect(b && new TextDecoder().decode(b)).toBe('%PDF-1.7')
+  })
+  it('refuses what is not a base64 data URL', () => {
+    expect(dataUrlBytes('file:///tmp/x.pdf')).toBeNull()
+    expect(dataUrlBytes('data:application/pdf;base64,@@@')).toBeNull()
   })
 })

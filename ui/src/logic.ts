@@ -1,17 +1,37 @@
 // UI logic with no rule of the counter in it: labels, focus movement, form →
 // engine input. Which outcomes are possible is decided by the engine (CaseView.outcomes).
 
-export const OUTCOME_LABELS: Record<string, string> = {
-  accept: '受理',
-  request_materials: '一次性告知（缺材料）',
-  accept_with_commitment: '容缺受理（承诺制）',
-  propose_rejection: '不予受理（报领导审批）',
-  withdraw: '申请人撤回',
+import type { OutcomeChoice, SyncStatus } from './api'
+
+/** Buttons for exactly the outcomes the engine offered, in the engine's order,
+ * with the engine's labels (an unlabelled one shows its name rather than hiding). */
+export function outcomeButtons(choices: OutcomeChoice[]): { value: string; label: string }[] {
+  return choices.map((c) => ({ value: c.outcome, label: c.label_zh || c.outcome }))
 }
 
-/** Buttons for exactly the outcomes the engine offered, in the engine's order. */
-export function outcomeButtons(outcomes: string[]): { value: string; label: string }[] {
-  return outcomes.map((o) => ({ value: o, label: OUTCOME_LABELS[o] ?? o }))
+export type TagType = 'success' | 'warning' | 'danger' | 'info' | 'primary'
+
+/** The header badge: connection state, queue, and what the last attempt said. */
+export function syncBadge(s: SyncStatus | null): { text: string; type: TagType; title: string } {
+  if (!s) return { text: '同步状态未知', type: 'info', title: '' }
+  const text = s.state === 'unenrolled' ? '未注册 · 仅存本机' : `${s.state_zh} · 待上传 ${s.queued}`
+  let type: TagType = 'info'
+  if (s.state === 'online') type = s.queued > 0 ? 'primary' : 'success'
+  else if (s.state === 'offline') type = 'danger'
+  const title = [
+    `上次成功同步：${s.last_sync ?? '从未'}`,
+    s.last_attempt ? `最近一次（${s.last_attempt.trigger}）：${s.last_attempt.message}` : '',
+    s.oldest_unsynced ? `最早未上传记录：${s.oldest_unsynced}` : '',
+  ].filter(Boolean).join('\n')
+  return { text, type, title }
+}
+
+/** A wall-clock time of the sync thread for the sync page. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms == null) return '—'
+  const d = new Date(ms)
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
 /** The notice a case in this state is printed with (the engine refuses any other). */
@@ -116,4 +136,16 @@ export function debounce<A extends unknown[]>(fn: (...a: A) => void, ms: number)
     if (t) clearTimeout(t)
     t = setTimeout(() => fn(...a), ms)
   }
+}
+
+/** The bytes of a base64 data URL (the shell sends a PDF this way), or null if it is not one. */
+export function dataUrlBytes(url: string): Uint8Array<ArrayBuffer> | null {
+  const m = /^data:[^;,]+;base64,(.*)$/s.exec(url)
+  if (!m) return null
+  try {
+    const bin = atob(m[1])
+    const out = new Uint8Array(bin.length)
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i)
+    return out
+  } catch { return null }
 }
