@@ -16,7 +16,7 @@ e2e=1 unit=1
 # ---- system packages (Debian family) ---------------------------------------------
 want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
       build-essential pkg-config webkit2gtk-driver xvfb xauth fonts-noto-cjk poppler-utils
-      imagemagick python3-venv)
+      imagemagick python3-venv postgresql)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -55,8 +55,9 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 
 # ---- End to end: the real app under Xvfb ------------------------------------------------
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
-cargo build -p yichuang-desktop
+cargo build -p yichuang-desktop -p yichuang-county
 app="$target/debug/yichuang-desktop"
+county="$target/debug/yichuang-county"
 venv="$target/e2e-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c 'import selenium' 2>/dev/null || "$venv/bin/pip" install -q 'selenium>=4.20,<5'
@@ -81,10 +82,28 @@ cleanup() {
     kill "$p" 2>/dev/null || true
   done
   wait 2>/dev/null || true
+  declare -F drop_county_db >/dev/null && drop_county_db
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap "exit 1" INT TERM
+
+# A real county server on a fresh database of the private test cluster, for
+# the enrolment and background-sync steps.
+pg_url=$(bash scripts/pg-test-cluster.sh start | tail -1)
+county_db="yc_e2e_$$"
+psql -q "$pg_url" -c "CREATE DATABASE $county_db" >/dev/null
+county_db_url="${pg_url%/*}/$county_db"
+cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+YICHUANG_COUNTY_DATABASE_URL="$county_db_url" YICHUANG_COUNTY_LISTEN="127.0.0.1:$cport" \
+  "$county" serve >"$work/county.log" 2>&1 &
+pids+=($!)
+drop_county_db() { psql -q "$pg_url" -c "DROP DATABASE IF EXISTS $county_db WITH (FORCE)" >/dev/null 2>&1 || true; }
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$cport") 2>/dev/null && break
+  sleep 0.1
+done
+enrol_code=$(YICHUANG_COUNTY_DATABASE_URL="$county_db_url" "$county" enroll-code --station DEMO01 | tail -1)
 
 disp=99
 while [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
@@ -104,6 +123,9 @@ done
 
 E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
 E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" \
+E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="$enrol_code" \
+E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
   timeout 900 "$venv/bin/python" src-tauri/e2e/test_desktop.py || {
-    echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
+    echo "--- tauri-driver log"; tail -40 "$work/driver.log"
+    echo "--- county log"; tail -20 "$work/county.log"; exit 1; }
 echo "screenshots: $shots"

@@ -7,6 +7,9 @@
   E2E_SHOTS      where screenshots go (one per step)
   E2E_SPOOL      where the stand-in `lp` (YICHUANG_LP) copies printed files
   E2E_DISPLAY    the Xvfb display, for screenshots
+  E2E_COUNTY_URL a running county server (real PostgreSQL) to enrol with
+  E2E_ENROL_CODE a one-time enrolment code for station DEMO01
+  E2E_COUNTY     command prefix that runs `yichuang-county` against that county's database
 
 The app's environment (YICHUANG_NOW, YICHUANG_LP) is inherited from tauri-driver.
 """
@@ -31,6 +34,9 @@ DRIVER = os.environ.get("E2E_DRIVER", "http://127.0.0.1:4444")
 DB = os.environ["E2E_DB"]
 SHOTS = os.environ["E2E_SHOTS"]
 SPOOL = os.environ["E2E_SPOOL"]
+COUNTY_URL = os.environ["E2E_COUNTY_URL"]
+ENROL_CODE = os.environ["E2E_ENROL_CODE"]
+COUNTY = os.environ["E2E_COUNTY"].split()
 
 os.makedirs(SHOTS, exist_ok=True)
 step_no = 0
@@ -150,6 +156,24 @@ def printed_pdf(d, title):
     return path
 
 
+def county_events():
+    out = subprocess.run(COUNTY + ["verify-chains"], capture_output=True, text=True, check=True).stdout
+    # e.g. "<log id>\tDEMO01\tOK (123 events)"
+    import re
+    counts = [int(n) for n in re.findall(r"OK \((\d+) events\)", out)]
+    assert len(counts) == 1, out
+    return counts[0]
+
+
+def badge_state(d, state, timeout=40):
+    try:
+        WebDriverWait(d, timeout).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, "#sync-badge").get_attribute("data-state") == state)
+    except TimeoutException:
+        shot(d, "timeout")
+        raise AssertionError(f"sync badge never {state}: {d.find_element(By.CSS_SELECTOR, '#sync-badge').text}")
+
+
 def main():
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
@@ -163,6 +187,27 @@ def main():
         d.set_window_size(1280, 860)
         wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
         print(f"app ready in {time.time() - t0:.1f}s")
+
+        # 0. The administrator enrols the station with the county (real server,
+        #    real PostgreSQL); the background sync starts and the badge turns 在线.
+        type_into(d, "#login-staff", "0001")
+        type_into(d, "#login-password", "demo1234")
+        d.find_element(By.CSS_SELECTOR, "#login-password").send_keys(Keys.ENTER)
+        wait_text(d, "#current-clerk", "管理员")
+        badge_state(d, "unenrolled")
+        assert "未注册" in d.find_element(By.CSS_SELECTOR, "#sync-badge").text
+        click(d, "#nav-settings")
+        type_into(d, "#enrol-url", COUNTY_URL)
+        type_into(d, "#enrol-code", "WRONG-CODE")
+        click(d, "#enrol-submit")
+        wait(d, "#settings-msg.el-alert--error")
+        type_into(d, "#enrol-code", ENROL_CODE)
+        click(d, "#enrol-submit")
+        wait_text(d, "#enrolled-to", COUNTY_URL)
+        badge_state(d, "online")
+        wait_text(d, "#sync-badge", "待上传 0")
+        shot(d, "enrolled-online")
+        click(d, "#logout")
 
         # 1. Log in (a wrong password first: the engine's message is shown).
         type_into(d, "#login-staff", "2001")
@@ -247,11 +292,23 @@ def main():
         assert n >= 1, f"basically satisfied count {n}"
         shot(d, "evaluation-stats")
 
-        # 6. Deadline board and sync badge.
+        # 6. Deadline board; the day's records went to the county in the
+        #    background, each exactly once.
         click(d, "#nav-deadlines")
         wait(d, "#deadline-table")
         shot(d, "deadline-board")
-        assert "待上传" in d.find_element(By.CSS_SELECTOR, "#sync-badge").text
+        click(d, "#nav-sync")
+        WebDriverWait(d, 40).until(lambda d: d.find_element(By.CSS_SELECTOR, "#sync-queued").text == "0")
+        wait(d, '#sync-state[data-state="online"]')
+        click(d, "#sync-now")
+        wait_text(d, "#sync-last-attempt", "手动同步", timeout=40)
+        click(d, "#verify-log")
+        local = wait_text(d, "#verify-result", "事件日志完整").text
+        import re
+        local_events = int(re.search(r"共 (\d+) 条", local).group(1))
+        assert county_events() == local_events, (county_events(), local_events)
+        badge_state(d, "online")
+        shot(d, "sync-page")
 
         # 7. F3: find the rejected case by the applicant's name and open it.
         key(d, Keys.F3)

@@ -194,6 +194,15 @@ impl Drop for SyncTask {
     }
 }
 
+/// Sync times are real time (the county's view), not the counter's business
+/// clock, which tests and training stations may set to another day.
+fn wall_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
 /// Sleeps up to `d`, returning early when asked to stop or to sync now.
 fn pause(control: &LoopControl, d: Duration) {
     let end = Instant::now() + d;
@@ -246,7 +255,7 @@ fn run(
             pause(control, ENROL_POLL);
         }
         let result = engine.run_sync_loop(policy.clone(), control, |e, trigger, result| {
-            let a = Attempt::new(clock.now().timestamp_millis(), trigger, result);
+            let a = Attempt::new(wall_ms(), trigger, result);
             if let Err(err) = result {
                 eprintln!("yichuang-desktop: sync ({trigger:?}) failed: {err}");
             }
@@ -260,7 +269,7 @@ fn run(
             // E.g. the stored device key is unreadable: show it, try again later.
             eprintln!("yichuang-desktop: background sync stopped: {e}");
             let a = Attempt {
-                at_ms: clock.now().timestamp_millis(),
+                at_ms: wall_ms(),
                 trigger: trigger_zh(Trigger::Retry),
                 ok: false,
                 message: e.user_message(),
