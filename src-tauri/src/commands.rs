@@ -537,6 +537,24 @@ fn save_pdf(path: &PathBuf, bytes: &[u8]) -> Res<()> {
     })
 }
 
+/// Saves print `n` of a notice where the window and the printer find it.
+fn saved(
+    state: &AppState,
+    record: NoticeRecord,
+    n: i64,
+    reprint: bool,
+    pdf: &[u8],
+) -> Res<PrintedNotice> {
+    let path = notice_file(state, &record, n);
+    save_pdf(&path, pdf)?;
+    Ok(PrintedNotice {
+        n,
+        reprint,
+        path: path.display().to_string(),
+        record,
+    })
+}
+
 /// Issues the notice (number, snapshot, PDF — one engine transaction) and saves the PDF.
 #[tauri::command]
 async fn print_notice(
@@ -545,33 +563,16 @@ async fn print_notice(
     kind: NoticeKind,
 ) -> Res<PrintedNotice> {
     let e = state.engine()?;
-    let a = actor(&e)?;
-    let (record, pdf) = e.print_notice(&a, &case_no, kind)?;
-    let path = notice_file(&state, &record, 1);
-    save_pdf(&path, &pdf)?;
-    Ok(PrintedNotice {
-        n: 1,
-        reprint: false,
-        path: path.display().to_string(),
-        record,
-    })
+    let (record, pdf) = e.print_notice(&actor(&e)?, &case_no, kind)?;
+    saved(&state, record, 1, false, &pdf)
 }
 
 /// 补打: a new print of an existing record, marked as a reprint by the engine.
 #[tauri::command]
 async fn reprint_notice(state: State<'_, AppState>, doc_no: String) -> Res<PrintedNotice> {
     let e = state.engine()?;
-    let a = actor(&e)?;
-    let (mark, pdf) = e.reprint_notice(&a, &doc_no)?;
-    let record = e.notice(&doc_no)?;
-    let path = notice_file(&state, &record, mark.n);
-    save_pdf(&path, &pdf)?;
-    Ok(PrintedNotice {
-        n: mark.n,
-        reprint: mark.reprint,
-        path: path.display().to_string(),
-        record,
-    })
+    let (mark, pdf) = e.reprint_notice(&actor(&e)?, &doc_no)?;
+    saved(&state, e.notice(&doc_no)?, mark.n, mark.reprint, &pdf)
 }
 
 #[tauri::command]
