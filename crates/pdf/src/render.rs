@@ -257,9 +257,29 @@ impl<'a> Composer<'a> {
                 continue;
             }
             let lines = break_lines(&glyphs, Self::body_flow(indent_first, true));
-            self.flow_lines(&lines, BODY_PT, PITCH, |_| LEFT);
+            self.flow_body(&lines);
         }
         Ok(())
+    }
+
+    /// Body lines of one paragraph with widow and orphan control: neither its
+    /// first line alone at a page foot nor its last line alone at a page head.
+    fn flow_body(&mut self, lines: &[Line]) {
+        let cap = ((TOP_Y - BOTTOM_Y + EPS) / PITCH).floor().max(1.0) as usize;
+        let fit = if self.has_flow {
+            ((self.y - BOTTOM_Y + EPS) / PITCH).floor().max(0.0) as usize
+        } else {
+            cap
+        };
+        for (i, chunk) in page_chunks(lines.len(), fit, cap).into_iter().enumerate() {
+            if chunk.is_empty() {
+                continue;
+            }
+            if i > 0 && self.has_flow {
+                self.new_page();
+            }
+            self.flow_lines(&lines[chunk], BODY_PT, PITCH, |_| LEFT);
+        }
     }
 
     fn addressee(&mut self, text: &str) -> Result<(), PdfError> {
@@ -659,6 +679,42 @@ impl<'a> Composer<'a> {
     }
 }
 
+/// How `n` lines of a paragraph split over pages when `fit` lines fit on the
+/// current page and `cap` on a fresh one: ranges per page, the first possibly
+/// empty (the paragraph starts on the next page). No page gets a lone first
+/// line (orphan) or a lone last line (widow) of a paragraph of 2+ lines.
+fn page_chunks(n: usize, fit: usize, cap: usize) -> Vec<std::ops::Range<usize>> {
+    let mut sizes = vec![fit.min(n)];
+    if n >= 2 && sizes[0] == 1 {
+        sizes[0] = 0;
+    }
+    let mut left = n - sizes[0];
+    while left > 0 {
+        let take = left.min(cap);
+        sizes.push(take);
+        left -= take;
+    }
+    let k = sizes.len();
+    if n >= 2 && k >= 2 && sizes[k - 1] == 1 {
+        if sizes[k - 2] >= 3 {
+            sizes[k - 2] -= 1;
+            sizes[k - 1] += 1;
+        } else if k == 2 {
+            // 2 + 1: the whole paragraph goes to the next page.
+            sizes = vec![0, n];
+        }
+    }
+    let mut at = 0;
+    sizes
+        .into_iter()
+        .map(|len| {
+            let r = at..at + len;
+            at += len;
+            r
+        })
+        .collect()
+}
+
 /// Checks every text of the document against the font chains before layout,
 /// so a 生僻字 no font has fails with the field named, never as a blank box.
 fn check_document(doc: &Document, fonts: &FontSet) -> Result<(), PdfError> {
@@ -1017,4 +1073,35 @@ fn deflate(data: &[u8]) -> Vec<u8> {
     // Writing to a Vec cannot fail.
     let _ = enc.write_all(data);
     enc.finish().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_chunks;
+
+    fn sizes(n: usize, fit: usize, cap: usize) -> Vec<usize> {
+        page_chunks(n, fit, cap)
+            .into_iter()
+            .map(|r| r.len())
+            .collect()
+    }
+
+    #[test]
+    fn no_orphan_and_no_widow() {
+        assert_eq!(sizes(5, 22, 22), vec![5], "fits: untouched");
+        assert_eq!(
+            sizes(1, 1, 22),
+            vec![1],
+            "a one-line paragraph may end a page"
+        );
+        assert_eq!(sizes(4, 1, 22), vec![0, 4], "first line alone at the foot");
+        assert_eq!(sizes(4, 3, 22), vec![2, 2], "last line alone at the head");
+        assert_eq!(sizes(3, 2, 22), vec![0, 3], "2 + 1 moves the paragraph");
+        assert_eq!(sizes(23, 22, 22), vec![21, 2]);
+        assert_eq!(sizes(50, 5, 22), vec![5, 22, 21, 2]);
+        assert_eq!(sizes(6, 0, 22), vec![0, 6], "page already full");
+        let total: usize = sizes(200, 7, 22).iter().sum();
+        assert_eq!(total, 200);
+        assert!(sizes(200, 7, 22).iter().skip(1).all(|&s| s >= 2));
+    }
 }

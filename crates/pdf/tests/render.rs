@@ -646,6 +646,37 @@ fn identical_bytes_across_processes() {
 }
 
 #[test]
+fn a_paragraph_leaves_no_lone_line_at_a_page_head_or_foot() {
+    let page_lines = |path: &std::path::Path, page: usize| -> usize {
+        let p = page.to_string();
+        stdout(
+            "pdftotext",
+            &["-layout", "-f", &p, "-l", &p, path.to_str().unwrap(), "-"],
+        )
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('—'))
+        .count()
+    };
+    // (para() indents its first line by two characters.)
+    // 23 lines: 22 + 1 would leave the last line alone on page 2 (a widow).
+    let widow = doc("", vec![para(&"字".repeat(28 * 23 - 2), "正文")]);
+    let path = write_pdf("widow", &render(&widow, fonts()).unwrap());
+    assert_eq!((page_lines(&path, 1), page_lines(&path, 2)), (21, 2));
+    // 21 lines, then a 3-line paragraph: its first line alone at the foot
+    // (an orphan) — the paragraph starts page 2 instead.
+    let orphan = doc(
+        "",
+        vec![
+            para(&"字".repeat(28 * 21 - 2), "正文"),
+            para(&"文".repeat(28 * 3 - 2), "正文"),
+        ],
+    );
+    let path = write_pdf("orphan", &render(&orphan, fonts()).unwrap());
+    assert_eq!((page_lines(&path, 1), page_lines(&path, 2)), (21, 3));
+}
+
+#[test]
 fn the_signature_never_stands_alone_on_a_page() {
     // Fill the page so that 2 lines remain: office + date need 2, the seal 2 more.
     let filler: String = "字".repeat(28 * 19);
