@@ -557,7 +557,13 @@ impl<'a> Composer<'a> {
             let g = self.shape(FontRole::Body, BODY_PT, "回执", l)?;
             laid.extend(break_lines(&g, Self::body_flow(false, false)));
         }
-        self.ensure(PITCH * (laid.len() as f32 + 1.0));
+        let need = PITCH * (laid.len() as f32 + 1.0);
+        self.ensure(need);
+        // The stub is cut off along the dashed line: it sits at the page foot,
+        // whatever length the notice above it has.
+        if self.has_flow {
+            self.y = self.y.min(BOTTOM_Y + need);
+        }
         self.marks.clear();
         // The cut line sits in the middle of its own line slot.
         let y = self.y - PITCH / 2.0;

@@ -677,6 +677,40 @@ fn a_paragraph_leaves_no_lone_line_at_a_page_head_or_foot() {
 }
 
 #[test]
+fn the_stub_sits_at_the_page_foot() {
+    let d = doc(
+        "",
+        vec![
+            para("短短一段正文。", "正文"),
+            Block::Signature {
+                office: "青山区人力资源和社会保障局".into(),
+                date_text: "2026年11月23日".into(),
+            },
+            Block::Stub {
+                lines: vec!["回执".into(), "申请人签收：".into()],
+            },
+        ],
+    );
+    let path = write_pdf("stub-foot", &render(&d, fonts()).unwrap());
+    assert_eq!(page_count(&path), 1);
+    let bbox = stdout("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+    let top_of = |word: &str| -> f32 {
+        let line = bbox
+            .lines()
+            .find(|l| l.contains("<word") && l.contains(word))
+            .unwrap_or_else(|| panic!("{word} not found:\n{bbox}"));
+        let start = line.find("yMin=\"").unwrap() + 6;
+        let pt: f32 = line[start..].split('"').next().unwrap().parse().unwrap();
+        pt * 25.4 / 72.0
+    };
+    // The text area ends 262 mm from the top (37 + 225); the stub's last line
+    // is the area's last line, far below the signature.
+    let last = top_of("申请人签收");
+    assert!(last > 250.0 && last < 262.0, "stub line at {last} mm");
+    assert!(top_of("青山区") < 120.0, "signature stays under the text");
+}
+
+#[test]
 fn the_signature_never_stands_alone_on_a_page() {
     // Fill the page so that 2 lines remain: office + date need 2, the seal 2 more.
     let filler: String = "字".repeat(28 * 19);
