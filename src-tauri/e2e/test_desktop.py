@@ -219,6 +219,18 @@ def main():
         wait_text(d, "#current-clerk", "张窗口")
         shot(d, "logged-in")
 
+        # 1b. Everything on the counter → 受理 (the first outcome has the focus:
+        #     Enter accepts) → 受理通知书.
+        new_case(d, "SYBXJ", "RS-SY-001", "周测试", "11010519491231002X", {})
+        click(d, "#register")
+        wait(d, "#outcome-accept")
+        assert d.switch_to.active_element.get_attribute("id") == "outcome-accept", "focus on the first outcome"
+        key(d, Keys.ENTER)
+        printed_pdf(d, "受理通知书")
+        shot(d, "acceptance-notice-preview")
+        close_dialogs(d)
+        wait_text(d, "#case-state", "已受理")
+
         # 2. Missing material (not on the 容缺 list) → only 一次性告知 offered → 一次性告知单.
         new_case(d, "GSRDSQ", "RS-GS-001", "赵测试", "11010519491231002X", {"M3": "missing"})
         shot(d, "intake-missing-material")
