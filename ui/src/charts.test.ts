@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest'
+import type { DeadlineRow } from './api'
+import {
+  COLORS, deadlineCounts, deadlineKindOption, deadlineSummary, deadlineUrgencyOption,
+  evalLevelOption, evalRatesOption, evalStatusOption, type ChartOption, type EvaluationStats,
+} from './charts'
+
+// 20 cases, 18 asked to rate (90 %), 3 defaulted, 2 pending, 13 answered (10 + 2 + 1).
+const stats: EvaluationStats = {
+  from: '2026-11-01', to: '2026-11-30',
+  cases: 20, requested: 18, answered: 13, defaulted: 3, pending: 2,
+  satisfied: 10, basically_satisfied: 2, dissatisfied: 1,
+  evaluation_rate: 18 / 20, default_rate: 3 / 18, good_rate: 12 / 13,
+}
+
+type Series = { type?: string; name?: string; stack?: string; data?: unknown[] }
+function series(o: ChartOption): Series[] {
+  const s = o.series
+  return (Array.isArray(s) ? s : [s]) as Series[]
+}
+function values(s: Series): unknown[] {
+  return (s.data ?? []).map((d) => (d !== null && typeof d === 'object' && 'value' in d ? (d as { value: unknown }).value : d))
+}
+function colors(s: Series): unknown[] {
+  return (s.data ?? []).map((d) => (d as { itemStyle?: { color?: string } }).itemStyle?.color)
+}
+function categories(axis: unknown): unknown[] {
+  return (axis as { data: unknown[] }).data
+}
+
+describe('好差评 charts', () => {
+  it('distribution: one slice per level with the engine counts', () => {
+    const [pie] = series(evalLevelOption(stats))
+    expect(pie.type).toBe('pie')
+    expect(pie.data).toMatchObject([
+      { name: '满意', value: 10 }, { name: '基本满意', value: 2 }, { name: '不满意', value: 1 },
+    ])
+  })
+
+  it('distribution: an empty level keeps its legend entry but gets no label', () => {
+    const [pie] = series(evalLevelOption({ ...stats, satisfied: 0, dissatisfied: 0, answered: 2 }))
+    expect(pie.data).toMatchObject([
+      { name: '满意', value: 0, label: { show: false } },
+      { name: '基本满意', value: 2, label: { show: true } },
+      { name: '不满意', value: 0, label: { show: false } },
+    ])
+  })
+
+  it('status: answered, defaulted, pending and never asked add up to the cases', () => {
+    const o = evalStatusOption(stats)
+    expect(categories(o.xAxis)).toEqual(['已评价', '默认评价', '待评价', '未发起评价'])
+    const v = values(series(o)[0])
+    expect(v).toEqual([13, 3, 2, 2])
+    expect((v as number[]).reduce((a, b) => a + b, 0)).toBe(stats.cases)
+  })
+
+  it('status never shows a negative bar', () => {
+    const v = values(series(evalStatusOption({ ...stats, cases: 0, requested: 1 }))[0])
+    expect(v[3]).toBe(0)
+  })
+
+  it('rates in percent, coloured by whether the target is met', () => {
+    const o = evalRatesOption(stats)
+    expect(categories(o.yAxis)).toEqual(['评价率（目标≥90%）', '默认评价率（目标≤15%）', '好评率'])
+    const [bar] = series(o)
+    expect(values(bar)).toEqual([90, 16.7, 92.3])
+    // 90 % meets ≥ 90 %; 16.7 % misses ≤ 15 %.
+    expect(colors(bar)).toEqual([COLORS.success, COLORS.danger, COLORS.primary])
+  })
+
+  it('rates without data stay empty and grey, not zero', () => {
+    const none = { ...stats, cases: 0, requested: 0, answered: 0, evaluation_rate: null, default_rate: null, good_rate: null }
+    const [bar] = series(evalRatesOption(none))
+    expect(values(bar)).toEqual([null, null, null])
+    expect(colors(bar)).toEqual([COLORS.info, COLORS.info, COLORS.info])
+  })
+})
+
+function row(case_no: string, urgency: string, kind: string, kind_zh: string, provisional = false): DeadlineRow {
+  return {
+    case_no, item_name: '职工参保登记', applicant: '赵测试', state: 'accepted', kind, kind_zh,
+    due: '2027-01-08', provisional, working_days_left: 0, urgency,
+  }
+}
+const rows: DeadlineRow[] = [
+  row('CG01-1', 'overdue', 'supplement', '容缺补齐期限'),
+  row('CG01-2', 'overdue', 'promised', '承诺办结期限', true),
+  row('CG01-3', 'due_today', 'promised', '承诺办结期限'),
+  row('CG01-4', 'at_risk', 'statutory', '法定办结期限', true),
+  row('CG01-5', 'on_track', 'promised', '承诺办结期限'),
+  row('CG01-6', 'on_track', 'one_time_notice', '受理审查（一次性告知）期限'),
+]
+
+describe('时限预警 charts', () => {
+  it('counts per urgency, with the provisional ones', () => {
+    expect(deadlineCounts(rows)).toEqual([
+      { urgency: 'overdue', label: '已超期', total: 2, provisional: 1 },
+      { urgency: 'due_today', label: '今日到期', total: 1, provisional: 0 },
+      { urgency: 'at_risk', label: '即将到期', total: 1, provisional: 1 },
+      { urgency: 'on_track', label: '正常', total: 2, provisional: 0 },
+    ])
+  })
+
+  it('summary line in Chinese', () => {
+    expect(deadlineSummary(rows)).toBe('已超期 2 件（暂定 1 件），今日到期 1 件，即将到期 1 件（暂定 1 件），正常 2 件')
+    expect(deadlineSummary([])).toBe('没有未办结的期限')
+  })
+
+  it('urgency chart stacks confirmed and provisional deadlines', () => {
+    const o = deadlineUrgencyOption(rows)
+    expect(categories(o.xAxis)).toEqual(['已超期', '今日到期', '即将到期', '正常'])
+    const [confirmed, provisional] = series(o)
+    expect(confirmed.stack).toBe(provisional.stack)
+    expect(provisional.name).toContain('暂定')
+    expect(values(confirmed)).toEqual([1, 1, 0, 2])
+    expect(values(provisional)).toEqual([1, 0, 1, 0])
+    expect(colors(confirmed)[0]).toBe(COLORS.danger)
+    expect(o.legend).toMatchObject({ data: [provisional.name] })
+  })
+
+  it('kind chart: kinds in the engine order, one stacked series per urgency', () => {
+    const o = deadlineKindOption(rows)
+    expect(categories(o.yAxis)).toEqual(['受理审查（一次性告知）期限', '容缺补齐期限', '承诺办结期限', '法定办结期限'])
+    const s = series(o)
+    expect(s.map((x) => x.name)).toEqual(['已超期', '今日到期', '即将到期', '正常'])
+    expect(s.map(values)).toEqual([
+      [0, 1, 1, 0], // overdue
+      [0, 0, 1, 0], // due today
+      [0, 0, 0, 1], // at risk
+      [1, 0, 1, 0], // on track
+    ])
+    const total = s.flatMap(values).reduce((a: number, b) => a + (b as number), 0)
+    expect(total).toBe(rows.length)
+  })
+
+  it('empty board gives empty charts', () => {
+    expect(series(deadlineKindOption([])).every((x) => (x.data ?? []).length === 0)).toBe(true)
+    expect(series(deadlineUrgencyOption([])).flatMap(values)).toEqual([0, 0, 0, 0, 0, 0, 0, 0])
+  })
+})

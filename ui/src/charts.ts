@@ -1,0 +1,184 @@
+// Chart options for the leaders' views, built from what the engine returns.
+// Pure functions (no echarts import at run time: the library is loaded on
+// demand by EChart.vue), so the numbers are tested without a browser.
+import type { ComposeOption } from 'echarts/core'
+import type { BarSeriesOption, PieSeriesOption } from 'echarts/charts'
+import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components'
+import type { DeadlineRow } from './api'
+import { urgencyLabel } from './logic'
+
+export type ChartOption = ComposeOption<
+  BarSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption
+>
+
+/** The engine's EvaluationStats (src/evaluation.rs). */
+export interface EvaluationStats {
+  from?: string; to?: string
+  cases: number; requested: number; answered: number; defaulted: number; pending: number
+  satisfied: number; basically_satisfied: number; dissatisfied: number
+  evaluation_rate: number | null; default_rate: number | null; good_rate: number | null
+}
+
+// Element Plus palette, so charts match the tags and alerts next to them.
+export const COLORS = { success: '#67c23a', warning: '#e6a23c', danger: '#f56c6c', primary: '#409eff', info: '#909399' }
+
+// The page's font stack (style.css), named in full: ECharts measures label
+// widths itself and cannot resolve 'inherit', so CJK legends would overlap.
+export const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif'
+
+// Every chart: no animation (a counter PC, and screenshots stay stable), the page's font.
+const BASE = { animation: false, textStyle: { fontFamily: FONT } } as const
+
+/** Targets the county checks (the same as in the table labels). */
+export const TARGETS = { evaluation_rate: 0.9, default_rate: 0.15 } as const
+
+function pct(r: number | null): number | null {
+  return r == null ? null : Math.round(r * 1000) / 10
+}
+
+/** 评价结果分布: answered evaluations by level (the engine's three levels). */
+export function evalLevelOption(s: EvaluationStats): ChartOption {
+  return {
+    ...BASE,
+    tooltip: { trigger: 'item', formatter: '{b}：{c} 件（{d}%）' },
+    legend: { bottom: 0 },
+    series: [{
+      type: 'pie',
+      name: '评价结果',
+      radius: ['40%', '68%'],
+      center: ['50%', '45%'],
+      label: { formatter: '{b}\n{c} 件' },
+      // Empty slices keep their legend entry but no label (labels of zero slices pile up).
+      data: [
+        { name: '满意', value: s.satisfied, color: COLORS.success },
+        { name: '基本满意', value: s.basically_satisfied, color: COLORS.primary },
+        { name: '不满意', value: s.dissatisfied, color: COLORS.danger },
+      ].map(({ name, value, color }) => ({ name, value, itemStyle: { color }, label: { show: value > 0 }, labelLine: { show: value > 0 } })),
+    }],
+  }
+}
+
+/** 评价情况: what became of each case's evaluation request in the period. */
+export function evalStatusOption(s: EvaluationStats): ChartOption {
+  const notRequested = Math.max(0, s.cases - s.requested)
+  return {
+    ...BASE,
+    tooltip: { trigger: 'axis' },
+    grid: { left: 40, right: 16, top: 24, bottom: 28 },
+    xAxis: { type: 'category', data: ['已评价', '默认评价', '待评价', '未发起评价'] },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [{
+      type: 'bar',
+      name: '办件数',
+      barMaxWidth: 48,
+      label: { show: true, position: 'top' },
+      data: [
+        { value: s.answered, itemStyle: { color: COLORS.success } },
+        { value: s.defaulted, itemStyle: { color: COLORS.warning } },
+        { value: s.pending, itemStyle: { color: COLORS.primary } },
+        { value: notRequested, itemStyle: { color: COLORS.info } },
+      ],
+    }],
+  }
+}
+
+/** 评价率 / 默认评价率 / 好评率 in percent; green when the target is met, red when not. */
+export function evalRatesOption(s: EvaluationStats): ChartOption {
+  const meets = (ok: boolean | null) => (ok == null ? COLORS.info : ok ? COLORS.success : COLORS.danger)
+  const rows = [
+    { name: '评价率（目标≥90%）', value: pct(s.evaluation_rate),
+      color: meets(s.evaluation_rate == null ? null : s.evaluation_rate >= TARGETS.evaluation_rate) },
+    { name: '默认评价率（目标≤15%）', value: pct(s.default_rate),
+      color: meets(s.default_rate == null ? null : s.default_rate <= TARGETS.default_rate) },
+    { name: '好评率', value: pct(s.good_rate), color: s.good_rate == null ? COLORS.info : COLORS.primary },
+  ]
+  return {
+    ...BASE,
+    tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : `${v}%`) },
+    grid: { left: 170, right: 56, top: 12, bottom: 24 },
+    xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'category', inverse: true, data: rows.map((r) => r.name) },
+    series: [{
+      type: 'bar',
+      name: '比率',
+      barMaxWidth: 24,
+      label: { show: true, position: 'right', formatter: (p) => (p.value == null ? '—' : `${p.value}%`) },
+      data: rows.map((r) => ({ value: r.value, itemStyle: { color: r.color } })),
+    }],
+  }
+}
+
+/** Urgencies in the engine's order (most urgent first). */
+export const URGENCIES = ['overdue', 'due_today', 'at_risk', 'on_track'] as const
+const KINDS = ['one_time_notice', 'supplement', 'promised', 'statutory']
+
+function urgencyColor(u: string): string {
+  return COLORS[urgencyLabel(u).type]
+}
+
+export interface DeadlineCounts { urgency: string; label: string; total: number; provisional: number }
+
+/** Deadlines per urgency, and how many of them rest on a provisional calendar. */
+export function deadlineCounts(rows: DeadlineRow[]): DeadlineCounts[] {
+  return URGENCIES.map((u) => {
+    const of = rows.filter((r) => r.urgency === u)
+    return { urgency: u, label: urgencyLabel(u).text, total: of.length, provisional: of.filter((r) => r.provisional).length }
+  })
+}
+
+/** One line for the panel and for screen readers: 已超期 2 件（暂定 1 件），… */
+export function deadlineSummary(rows: DeadlineRow[]): string {
+  if (rows.length === 0) return '没有未办结的期限'
+  return deadlineCounts(rows)
+    .map((c) => `${c.label} ${c.total} 件${c.provisional ? `（暂定 ${c.provisional} 件）` : ''}`)
+    .join('，')
+}
+
+const PROVISIONAL = '暂定（节假日未发布）'
+
+/** 按紧急程度: confirmed and provisional deadlines stacked per urgency. */
+export function deadlineUrgencyOption(rows: DeadlineRow[]): ChartOption {
+  const counts = deadlineCounts(rows)
+  return {
+    ...BASE,
+    tooltip: { trigger: 'axis' },
+    // The confirmed bars take their urgency's colour (as the tags below); only the grey part needs a key.
+    legend: { bottom: 0, data: [PROVISIONAL] },
+    grid: { left: 40, right: 16, top: 24, bottom: 48 },
+    xAxis: { type: 'category', data: counts.map((c) => c.label) },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [
+      {
+        type: 'bar', name: '按已发布日历', stack: 'n', barMaxWidth: 48,
+        data: counts.map((c) => ({ value: c.total - c.provisional, itemStyle: { color: urgencyColor(c.urgency) } })),
+      },
+      {
+        // Lighter: the due date may still move when the holiday calendar is published.
+        type: 'bar', name: PROVISIONAL, stack: 'n', barMaxWidth: 48,
+        itemStyle: { color: COLORS.info, opacity: 0.55 },
+        data: counts.map((c) => c.provisional),
+      },
+    ],
+  }
+}
+
+/** 按期限类型: each kind of deadline, stacked by urgency. */
+export function deadlineKindOption(rows: DeadlineRow[]): ChartOption {
+  const kinds: { kind: string; label: string }[] = []
+  for (const r of rows) if (!kinds.some((k) => k.kind === r.kind)) kinds.push({ kind: r.kind, label: r.kind_zh })
+  const rank = (k: string) => (KINDS.indexOf(k) < 0 ? KINDS.length : KINDS.indexOf(k))
+  kinds.sort((a, b) => rank(a.kind) - rank(b.kind))
+  return {
+    ...BASE,
+    tooltip: { trigger: 'axis' },
+    legend: { bottom: 0 },
+    grid: { left: 200, right: 24, top: 12, bottom: 48 },
+    xAxis: { type: 'value', minInterval: 1 },
+    yAxis: { type: 'category', inverse: true, data: kinds.map((k) => k.label) },
+    series: URGENCIES.map((u) => ({
+      type: 'bar' as const, name: urgencyLabel(u).text, stack: 'n', barMaxWidth: 24,
+      itemStyle: { color: urgencyColor(u) },
+      data: kinds.map((k) => rows.filter((r) => r.kind === k.kind && r.urgency === u).length),
+    })),
+  }
+}
