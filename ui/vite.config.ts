@@ -9,5 +9,10 @@ export default defineConfig({
   base: './',
   server: { port: 5173, strictPort: true },
   build: { target: 'safari15', chunkSizeWarningLimit: 2000, outDir: 'dist', emptyOutDir: true },
-  test: { environment: 'jsdom', include: ['src/**/*.test.ts'] },
+  test: {
+    environment: 'jsdom',
+    include: ['src/**/*.test.ts'],
+    // Element Plus style entries import .css files, which Node cannot load: let Vite handle them.
+    server: { deps: { inline: [/element-plus\/es\/components\/[^/]+\/style/] } },
+  },
 })
