@@ -174,6 +174,23 @@ const CANDIDATES: &[Candidate] = &[
 ];
 
 impl FontConfig {
+    /// The chain a role will use, most preferred first, without reading any
+    /// font file (the same order as [`FontSet::describe`] once loaded).
+    pub fn describe(&self, role: FontRole) -> Vec<FontSpec> {
+        let own: &[FontSpec] = match role {
+            FontRole::Body => &[],
+            FontRole::Title => &self.title,
+            FontRole::Heading => &self.heading,
+        };
+        let mut v: Vec<FontSpec> = Vec::new();
+        for s in own.iter().chain(&self.body).chain(&self.fallback) {
+            if !v.contains(s) {
+                v.push(s.clone());
+            }
+        }
+        v
+    }
+
     /// Configured paths first, then system fonts, then the free Noto / Hanazono faces.
     pub fn discover(overrides: &FontOverrides) -> Result<FontConfig, PdfError> {
         let mut cfg = FontConfig {

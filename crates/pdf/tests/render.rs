@@ -462,6 +462,12 @@ fn discovery_finds_the_debian_faces_with_the_sc_index() {
         seen.dedup();
         assert_eq!(seen.len(), n, "{chain:?}");
     }
+    // The settings form describes the chains without loading them; loading
+    // must not change what it said.
+    let set = FontSet::load(&cfg).unwrap();
+    for role in [FontRole::Body, FontRole::Title, FontRole::Heading] {
+        assert_eq!(cfg.describe(role), set.describe(role), "{role:?}");
+    }
 
     // Configured faces come first; `exclusive` skips the system search.
     let only = FontOverrides {
