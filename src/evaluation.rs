@@ -64,10 +64,31 @@ pub const DISSATISFACTION_REASONS: [&str; 7] = [
 
 pub const CHANNELS: [&str; 5] = ["窗口评价器", "二维码", "短信", "电话回访", "网上大厅"];
 
+/// Rates over a period: for the station, and per handling clerk and per
+/// item, so a leader sees where dissatisfaction and missing ratings come from.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct EvaluationStats {
     pub from: NaiveDate,
     pub to: NaiveDate,
+    #[serde(flatten)]
+    pub total: EvaluationCounts,
+    /// Per handling clerk (首办), most cases first.
+    pub by_clerk: Vec<EvaluationGroup>,
+    /// Per service item, most cases first.
+    pub by_item: Vec<EvaluationGroup>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvaluationGroup {
+    /// Staff number or item code.
+    pub key: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub counts: EvaluationCounts,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvaluationCounts {
     pub cases: i64,
     pub requested: i64,
     pub answered: i64,
@@ -105,6 +126,23 @@ fn status_zh(status: &str) -> &'static str {
         "answered" => "已评价",
         "defaulted" => "超期未评价",
         _ => "未知",
+    }
+}
+
+fn counts(n: [i64; 8]) -> EvaluationCounts {
+    let [cases, requested, answered, defaulted, pending, s, b, d] = n;
+    EvaluationCounts {
+        cases,
+        requested,
+        answered,
+        defaulted,
+        pending,
+        satisfied: s,
+        basically_satisfied: b,
+        dissatisfied: d,
+        evaluation_rate: ratio(requested, cases),
+        default_rate: ratio(defaulted, requested),
+        good_rate: ratio(s + b, answered),
     }
 }
 
@@ -294,8 +332,32 @@ impl Engine {
 
     /// Rates over cases received in [`from`, `to`].
     pub fn evaluation_stats(&self, from: NaiveDate, to: NaiveDate) -> Result<EvaluationStats> {
-        let row = self.conn.query_row(
-            "SELECT count(*),
+        let total = self
+            .evaluation_groups("''", "''", from, to)?
+            .pop()
+            .map(|g| g.counts)
+            .unwrap_or_else(|| counts([0; 8]));
+        Ok(EvaluationStats {
+            from,
+            to,
+            total,
+            by_clerk: self.evaluation_groups("h.staff_no", "h.name", from, to)?,
+            by_item: self.evaluation_groups("c.item_code", "c.item_name", from, to)?,
+        })
+    }
+
+    /// Counts grouped by `key` (an SQL expression over cases `c` and the
+    /// handling clerk `h`; constants only, never user input).
+    fn evaluation_groups(
+        &self,
+        key: &str,
+        name: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<EvaluationGroup>> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {key}, {name},
+                    count(*),
                     count(e.id),
                     sum(e.status = 'answered'),
                     sum(e.status = 'defaulted'),
@@ -303,29 +365,19 @@ impl Engine {
                     sum(e.level = 'satisfied'),
                     sum(e.level = 'basically_satisfied'),
                     sum(e.level = 'dissatisfied')
-             FROM cases c LEFT JOIN evaluations e ON e.case_id = c.id
-             WHERE c.received_on BETWEEN ?1 AND ?2",
-            params![from, to],
-            |r| {
-                let g = |i| r.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0));
-                Ok([g(0)?, g(1)?, g(2)?, g(3)?, g(4)?, g(5)?, g(6)?, g(7)?])
-            },
-        )?;
-        let [cases, requested, answered, defaulted, pending, s, b, d] = row;
-        Ok(EvaluationStats {
-            from,
-            to,
-            cases,
-            requested,
-            answered,
-            defaulted,
-            pending,
-            satisfied: s,
-            basically_satisfied: b,
-            dissatisfied: d,
-            evaluation_rate: ratio(requested, cases),
-            default_rate: ratio(defaulted, requested),
-            good_rate: ratio(s + b, answered),
-        })
+             FROM cases c JOIN clerks h ON h.id = c.handler
+             LEFT JOIN evaluations e ON e.case_id = c.id
+             WHERE c.received_on BETWEEN ?1 AND ?2
+             GROUP BY 1, 2 ORDER BY 3 DESC, 1"
+        ))?;
+        let rows = stmt.query_map(params![from, to], |r| {
+            let g = |i| r.get::<_, Option<i64>>(i).map(|v| v.unwrap_or(0));
+            Ok(EvaluationGroup {
+                key: r.get(0)?,
+                name: r.get(1)?,
+                counts: counts([g(2)?, g(3)?, g(4)?, g(5)?, g(6)?, g(7)?, g(8)?, g(9)?]),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }

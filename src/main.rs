@@ -1239,12 +1239,13 @@ fn eval_cmd(e: &Engine, cmd: EvalCmd, json: bool) -> Result<()> {
             })
         }
         EvalCmd::Stats { from, to } => {
-            let s = e.evaluation_stats(date(&from, "from")?, date(&to, "to")?)?;
+            let st = e.evaluation_stats(date(&from, "from")?, date(&to, "to")?)?;
+            let s = &st.total;
             let pct = |v: Option<f64>| {
                 v.map(|x| format!("{:.1}%", x * 100.0))
                     .unwrap_or_else(|| "—".into())
             };
-            print(json, &s, || {
+            print(json, &st, || {
                 format!(
                     "办件 {}，发起评价 {}，已评 {}，未评价（默认）{}\n评价率 {}（目标≥90%）  默认率 {}（目标≤15%）  好评率 {}",
                     s.cases,

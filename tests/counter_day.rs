@@ -332,15 +332,43 @@ fn evaluations_count_rates_without_inflation() {
     let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let st = s.e.evaluation_stats(d, d).unwrap();
     assert_eq!(
-        (st.cases, st.requested, st.answered, st.defaulted),
+        (
+            st.total.cases,
+            st.total.requested,
+            st.total.answered,
+            st.total.defaulted
+        ),
         (10, 9, 8, 1)
     );
-    assert_eq!(st.evaluation_rate, Some(0.9));
-    assert!((st.default_rate.unwrap() - 1.0 / 9.0).abs() < 1e-9);
+    assert_eq!(st.total.evaluation_rate, Some(0.9));
+    assert!((st.total.default_rate.unwrap() - 1.0 / 9.0).abs() < 1e-9);
     assert_eq!(
-        st.good_rate,
+        st.total.good_rate,
         Some(7.0 / 8.0),
         "defaults are not counted as good ratings"
+    );
+    // Per clerk and per item: here one clerk handled everything, one item.
+    assert_eq!(st.by_clerk.len(), 1);
+    assert_eq!(st.by_clerk[0].key, s.clerk.staff_no);
+    assert_eq!(st.by_clerk[0].counts, st.total);
+    assert_eq!(st.by_item.len(), 1);
+    assert_eq!(st.by_item[0].key, "RS-SY-001");
+    assert_eq!(st.by_item[0].counts.dissatisfied, 1);
+    // Another clerk's case of another item is its own row; totals add up.
+    s.e.set_clock(clock("2026-11-23T15:00:00+08:00"));
+    s.e.register_case(&s.admin, &new_case(&s.e, "RS-GS-001", 11, &[]))
+        .unwrap();
+    let st = s.e.evaluation_stats(d, d).unwrap();
+    assert_eq!(st.by_clerk.len(), 2);
+    assert_eq!(st.by_item.len(), 2);
+    assert_eq!(
+        st.by_clerk.iter().map(|g| g.counts.cases).sum::<i64>(),
+        st.total.cases
+    );
+    let other = st.by_item.iter().find(|g| g.key == "RS-GS-001").unwrap();
+    assert_eq!(
+        (other.counts.cases, other.counts.evaluation_rate),
+        (1, Some(0.0))
     );
 }
 

@@ -302,6 +302,10 @@ def main():
         click(d, "#nav-evaluations")
         n = int(wait(d, "#stat-basically_satisfied").text)
         assert n >= 1, f"basically satisfied count {n}"
+        wait(d, "#eval-charts svg")
+        d.execute_script("document.querySelector('#eval-groups').scrollIntoView()")
+        WebDriverWait(d, 20).until(lambda d: "张窗口" in d.execute_script(
+            "return document.querySelector('#eval-groups tbody')?.textContent ?? ''"))
         shot(d, "evaluation-stats")
 
         # 6. Deadline board; the day's records went to the county in the

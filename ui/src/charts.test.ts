@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { DeadlineRow } from './api'
 import {
   COLORS, deadlineCounts, deadlineKindOption, deadlineSummary, deadlineUrgencyOption,
-  evalLevelOption, evalRatesOption, evalStatusOption, type ChartOption, type EvaluationStats,
+  evalGroupsOption, evalLevelOption, evalRatesOption, evalStatusOption, type ChartOption, type EvaluationStats,
 } from './charts'
 
 // 20 cases, 18 asked to rate (90 %), 3 defaulted, 2 pending, 13 answered (10 + 2 + 1).
@@ -90,6 +90,20 @@ const rows: DeadlineRow[] = [
   row('CG01-5', 'on_track', 'promised', '承诺办结期限'),
   row('CG01-6', 'on_track', 'one_time_notice', '受理审查（一次性告知）期限'),
 ]
+
+describe('好差评 per clerk', () => {
+  it('shows each clerk\'s evaluation rate (red below 90 %) and good rate', () => {
+    const g = (key: string, name: string, cases: number, requested: number, good: number | null) => ({
+      ...stats, key, name, cases, requested, evaluation_rate: requested / cases, good_rate: good,
+    })
+    const o = evalGroupsOption([g('2001', '张窗口', 10, 10, 0.8), g('2002', '李窗口', 4, 2, null)])
+    expect(categories(o.yAxis)).toEqual(['张窗口', '李窗口'])
+    const [rate, good] = series(o)
+    expect(values(rate)).toEqual([100, 50])
+    expect(colors(rate)).toEqual([COLORS.success, COLORS.danger])
+    expect(values(good)).toEqual([80, null])
+  })
+})
 
 describe('时限预警 charts', () => {
   it('counts per urgency, with the provisional ones', () => {

@@ -17,7 +17,10 @@ export interface EvaluationStats {
   cases: number; requested: number; answered: number; defaulted: number; pending: number
   satisfied: number; basically_satisfied: number; dissatisfied: number
   evaluation_rate: number | null; default_rate: number | null; good_rate: number | null
+  /** Per handling clerk and per item (absent in older engines). */
+  by_clerk?: EvaluationGroup[]; by_item?: EvaluationGroup[]
 }
+export type EvaluationGroup = Omit<EvaluationStats, 'from' | 'to' | 'by_clerk' | 'by_item'> & { key: string; name: string }
 
 // Element Plus palette, so charts match the tags and alerts next to them.
 export const COLORS = { success: '#67c23a', warning: '#e6a23c', danger: '#f56c6c', primary: '#409eff', info: '#909399' }
@@ -105,6 +108,29 @@ export function evalRatesOption(s: EvaluationStats): ChartOption {
       label: { show: true, position: 'right', formatter: (p) => (p.value == null ? '—' : `${p.value}%`) },
       data: rows.map((r) => ({ value: r.value, itemStyle: { color: r.color } })),
     }],
+  }
+}
+
+/** Per clerk or item: 评价率 against its target and 好评率, side by side (percent). */
+export function evalGroupsOption(groups: EvaluationGroup[]): ChartOption {
+  const names = groups.map((g) => g.name)
+  return {
+    ...BASE,
+    tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : `${v}%`) },
+    legend: { top: 0 },
+    grid: { left: 110, right: 56, top: 28, bottom: 24 },
+    xAxis: { type: 'value', min: 0, max: 100, axisLabel: { formatter: '{value}%' } },
+    yAxis: { type: 'category', inverse: true, data: names },
+    series: [
+      {
+        type: 'bar', name: '评价率', barMaxWidth: 16, itemStyle: { color: COLORS.success },
+        data: groups.map((g) => ({
+          value: pct(g.evaluation_rate),
+          itemStyle: { color: g.evaluation_rate != null && g.evaluation_rate >= TARGETS.evaluation_rate ? COLORS.success : COLORS.danger },
+        })),
+      },
+      { type: 'bar', name: '好评率', barMaxWidth: 16, itemStyle: { color: COLORS.primary }, data: groups.map((g) => pct(g.good_rate)) },
+    ],
   }
 }
 
