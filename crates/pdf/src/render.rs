@@ -298,12 +298,15 @@ impl<'a> Composer<'a> {
         Ok(())
     }
 
+    /// `keep_after`: height of what must stay on the page of the last row
+    /// (a signature right after the table), so it never stands alone.
     fn table(
         &mut self,
         headers: &[String],
         rows: &[Vec<String>],
         widths: &[u32],
         field: &str,
+        keep_after: f32,
     ) -> Result<(), PdfError> {
         let bad = |reason: String| PdfError::InvalidTable {
             field: field.to_string(),
@@ -391,12 +394,20 @@ impl<'a> Composer<'a> {
             head.as_ref().map(|h| h.iter().map(Vec::as_slice).collect());
         let capacity = TOP_Y - BOTTOM_Y;
         let mut need_head = true;
-        for cells in &body {
+        for (i, cells) in body.iter().enumerate() {
+            let tail = if i + 1 == body.len() { keep_after } else { 0.0 };
             let mut rest: Vec<&[Line]> = cells.iter().map(Vec::as_slice).collect();
             loop {
                 let h = row_h(&rest);
                 let head_extra = if need_head { head_h } else { 0.0 };
                 let fits = self.y - h - head_extra >= BOTTOM_Y - EPS;
+                let fits_with_tail = self.y - h - head_extra - tail >= BOTTOM_Y - EPS;
+                if fits && !fits_with_tail && self.has_flow && h + head_h + tail <= capacity {
+                    // The last row goes over with what follows it (header repeated).
+                    self.new_page();
+                    need_head = true;
+                    continue;
+                }
                 if !fits && self.has_flow && h + head_h <= capacity {
                     // Move the whole row to the next page.
                     self.new_page();
@@ -492,6 +503,23 @@ impl<'a> Composer<'a> {
         let used = TOP_Y - self.y;
         let lines = (used / PITCH - EPS).ceil().max(0.0);
         self.y = TOP_Y - lines * PITCH;
+    }
+
+    /// The least height a signature needs: the seal room tightened to one
+    /// line, then office and date.
+    fn signature_min_height(&self, office: &str, date_text: &str) -> Result<f32, PdfError> {
+        let nojust = Self::body_flow(false, false);
+        let n = break_lines(
+            &self.shape(FontRole::Body, BODY_PT, "发文机关", office)?,
+            nojust,
+        )
+        .len()
+            + break_lines(
+                &self.shape(FontRole::Body, BODY_PT, "成文日期", date_text)?,
+                nojust,
+            )
+            .len();
+        Ok((n as f32 + 1.0) * PITCH)
     }
 
     fn signature(&mut self, office: &str, date_text: &str) -> Result<(), PdfError> {
@@ -778,7 +806,7 @@ pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
         c.qr(p)?;
     }
     c.title(doc)?;
-    for b in &doc.blocks {
+    for (i, b) in doc.blocks.iter().enumerate() {
         match b {
             Block::Paragraph {
                 text,
@@ -793,7 +821,15 @@ pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
                 rows,
                 col_widths_chars,
                 field,
-            } => c.table(headers, rows, col_widths_chars, field)?,
+            } => {
+                let keep_after = match doc.blocks.get(i + 1) {
+                    Some(Block::Signature { office, date_text }) => {
+                        c.signature_min_height(office, date_text)?
+                    }
+                    _ => 0.0,
+                };
+                c.table(headers, rows, col_widths_chars, field, keep_after)?
+            }
             Block::Signature { office, date_text } => c.signature(office, date_text)?,
             Block::Stub { lines } => c.stub(lines)?,
             Block::Spacer { lines } => c.spacer(*lines),

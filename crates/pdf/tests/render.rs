@@ -717,6 +717,55 @@ fn the_stub_sits_at_the_page_foot() {
 }
 
 #[test]
+fn a_signature_right_after_a_table_keeps_the_last_row_with_it() {
+    // Every table length from "fits easily" to "a second page": wherever the
+    // table ends, the signature's page also carries table rows.
+    let mut carried = 0;
+    for n in 12..40 {
+        let rows: Vec<Vec<String>> = (1..=n)
+            .map(|i| vec![i.to_string(), format!("第{i}项材料"), "已收".into()])
+            .collect();
+        let d = doc(
+            "",
+            vec![
+                Block::Table {
+                    headers: vec!["序号".into(), "材料名称".into(), "状态".into()],
+                    rows,
+                    col_widths_chars: vec![4, 18, 6],
+                    field: "材料清单".into(),
+                },
+                Block::Signature {
+                    office: "青山区人力资源和社会保障局".into(),
+                    date_text: "2026年11月23日".into(),
+                },
+            ],
+        );
+        let path = write_pdf(
+            &format!("table-signature-{n}"),
+            &render(&d, fonts()).unwrap(),
+        );
+        let pages = page_count(&path);
+        let p = pages.to_string();
+        let last = stdout(
+            "pdftotext",
+            &["-layout", "-f", &p, "-l", &p, path.to_str().unwrap(), "-"],
+        );
+        assert!(last.contains("青山区人力资源和社会保障局"), "{n}: {last}");
+        assert!(
+            last.contains("项材料"),
+            "{n} rows: the signature stands alone:\n{last}"
+        );
+        if pages > 1 && last.contains("材料名称") && !last.contains("第1项材料") {
+            carried += 1;
+        }
+    }
+    assert!(
+        carried > 0,
+        "some length makes the last row go over with the header"
+    );
+}
+
+#[test]
 fn the_signature_never_stands_alone_on_a_page() {
     // Fill the page so that 2 lines remain: office + date need 2, the seal 2 more.
     let filler: String = "字".repeat(28 * 19);
