@@ -115,6 +115,13 @@ fn actor(e: &Engine) -> Res<Clerk> {
     Ok(e.current_clerk()?)
 }
 
+/// One engine call as the clerk logged in at this counter.
+fn as_clerk<T>(state: &AppState, f: impl FnOnce(&Engine, &Clerk) -> yichuang::Result<T>) -> Res<T> {
+    let e = state.engine()?;
+    let a = actor(&e)?;
+    Ok(f(&e, &a)?)
+}
+
 // ---- station, clerks ------------------------------------------------------
 
 #[derive(Serialize)]
@@ -317,9 +324,7 @@ async fn item(state: State<'_, AppState>, code: String) -> Res<ServiceItem> {
 
 #[tauri::command]
 async fn register_case(state: State<'_, AppState>, input: NewCase) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.register_case(&a, &input)?)
+    as_clerk(&state, |e, a| e.register_case(a, &input))
 }
 
 #[tauri::command]
@@ -333,9 +338,7 @@ async fn update_materials(
     case_no: String,
     changes: BTreeMap<String, MaterialStatus>,
 ) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.update_materials(&a, &case_no, &changes)?)
+    as_clerk(&state, |e, a| e.update_materials(a, &case_no, &changes))
 }
 
 #[tauri::command]
@@ -344,25 +347,19 @@ async fn materials_returned(
     case_no: String,
     changes: BTreeMap<String, MaterialStatus>,
 ) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.materials_returned(&a, &case_no, &changes)?)
+    as_clerk(&state, |e, a| e.materials_returned(a, &case_no, &changes))
 }
 
 // ---- decisions (only those in CaseView::outcomes succeed) ----------------------
 
 #[tauri::command]
 async fn accept(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.accept(&a, &case_no)?)
+    as_clerk(&state, |e, a| e.accept(a, &case_no))
 }
 
 #[tauri::command]
 async fn request_materials(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.request_materials(&a, &case_no)?)
+    as_clerk(&state, |e, a| e.request_materials(a, &case_no))
 }
 
 #[tauri::command]
@@ -371,9 +368,9 @@ async fn accept_with_commitment(
     case_no: String,
     applicant_agrees: bool,
 ) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.accept_with_commitment(&a, &case_no, applicant_agrees)?)
+    as_clerk(&state, |e, a| {
+        e.accept_with_commitment(a, &case_no, applicant_agrees)
+    })
 }
 
 #[tauri::command]
@@ -383,37 +380,29 @@ async fn propose_rejection(
     reason: String,
     basis: String,
 ) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.propose_rejection(&a, &case_no, &reason, &basis)?)
+    as_clerk(&state, |e, a| {
+        e.propose_rejection(a, &case_no, &reason, &basis)
+    })
 }
 
 #[tauri::command]
 async fn withdraw(state: State<'_, AppState>, case_no: String, reason: String) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.withdraw(&a, &case_no, &reason)?)
+    as_clerk(&state, |e, a| e.withdraw(a, &case_no, &reason))
 }
 
 #[tauri::command]
 async fn supplement(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.supplement(&a, &case_no)?)
+    as_clerk(&state, |e, a| e.supplement(a, &case_no))
 }
 
 #[tauri::command]
 async fn start_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.start(&a, &case_no)?)
+    as_clerk(&state, |e, a| e.start(a, &case_no))
 }
 
 #[tauri::command]
 async fn complete_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.complete(&a, &case_no)?)
+    as_clerk(&state, |e, a| e.complete(a, &case_no))
 }
 
 /// 否定备案: the leader types their own staff number and password at this PC.
@@ -562,8 +551,7 @@ async fn print_notice(
     case_no: String,
     kind: NoticeKind,
 ) -> Res<PrintedNotice> {
-    let e = state.engine()?;
-    let (record, pdf) = e.print_notice(&actor(&e)?, &case_no, kind)?;
+    let (record, pdf) = as_clerk(&state, |e, a| e.print_notice(a, &case_no, kind))?;
     saved(&state, record, 1, false, &pdf)
 }
 
@@ -674,9 +662,7 @@ async fn request_evaluation(
     case_no: String,
     channel: String,
 ) -> Res<()> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.request_evaluation(&a, &case_no, &channel)?)
+    as_clerk(&state, |e, a| e.request_evaluation(a, &case_no, &channel))
 }
 
 #[tauri::command]
@@ -731,9 +717,7 @@ async fn settings(state: State<'_, AppState>) -> Res<BTreeMap<String, String>> {
 /// Changing a setting is the engine's decision (administrators; the printer: any clerk).
 #[tauri::command]
 async fn set_setting(state: State<'_, AppState>, key: String, value: String) -> Res<()> {
-    let e = state.engine()?;
-    let a = actor(&e)?;
-    Ok(e.set_setting(&a, &key, &value)?)
+    as_clerk(&state, |e, a| e.set_setting(a, &key, &value))
 }
 
 /// The engine's queue joined with the background sync's last attempt.
@@ -770,11 +754,7 @@ async fn sync_now(state: State<'_, AppState>) -> Res<SyncStatus> {
 /// Enrols the station with a one-time code from the county (administrators).
 #[tauri::command]
 async fn enroll(state: State<'_, AppState>, server_url: String, code: String) -> Res<SyncStatus> {
-    {
-        let e = state.engine()?;
-        let a = actor(&e)?;
-        e.enroll(&a, &server_url, &code)?;
-    }
+    as_clerk(&state, |e, a| e.enroll(a, &server_url, &code))?;
     // The sync thread is waiting for an enrolment: wake it.
     if let Some(t) = state.sync_task() {
         t.sync_soon();
