@@ -184,11 +184,14 @@ impl Engine {
 
     /// The evaluation of a case, if one was requested.
     pub fn case_evaluation(&self, case_no: &str) -> Result<Option<CaseEvaluation>> {
+        // Cached: every case view (and so every case action) asks this.
         let row = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT e.channel, e.status, e.level, e.reasons, e.comment, e.requested_at, e.answered_at
                  FROM evaluations e JOIN cases c ON c.id = e.case_id WHERE c.case_no = ?1",
+            )?
+            .query_row(
                 [case_no.trim()],
                 |r| {
                     Ok((
