@@ -15,6 +15,7 @@ The app's environment (YICHUANG_NOW, YICHUANG_LP) is inherited from tauri-driver
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -156,10 +157,17 @@ def printed_pdf(d, title):
     return path
 
 
+def log_in(d, staff, name):
+    """Staff number and the demo password, Enter submits."""
+    type_into(d, "#login-staff", staff)
+    type_into(d, "#login-password", "demo1234")
+    d.find_element(By.CSS_SELECTOR, "#login-password").send_keys(Keys.ENTER)
+    wait_text(d, "#current-clerk", name)
+
+
 def county_events():
     out = subprocess.run(COUNTY + ["verify-chains"], capture_output=True, text=True, check=True).stdout
     # e.g. "<log id>\tDEMO01\tOK (123 events)"
-    import re
     counts = [int(n) for n in re.findall(r"OK \((\d+) events\)", out)]
     assert len(counts) == 1, out
     return counts[0]
@@ -190,10 +198,7 @@ def main():
 
         # 0. The administrator enrols the station with the county (real server,
         #    real PostgreSQL); the background sync starts and the badge turns 在线.
-        type_into(d, "#login-staff", "0001")
-        type_into(d, "#login-password", "demo1234")
-        d.find_element(By.CSS_SELECTOR, "#login-password").send_keys(Keys.ENTER)
-        wait_text(d, "#current-clerk", "管理员")
+        log_in(d, "0001", "管理员")
         badge_state(d, "unenrolled")
         assert "未注册" in d.find_element(By.CSS_SELECTOR, "#sync-badge").text
         click(d, "#nav-settings")
@@ -214,9 +219,7 @@ def main():
         type_into(d, "#login-password", "wrong")
         click(d, "#login-submit")
         wait_text(d, "#login-error", "密码不正确")
-        type_into(d, "#login-password", "demo1234")
-        d.find_element(By.CSS_SELECTOR, "#login-password").send_keys(Keys.ENTER)
-        wait_text(d, "#current-clerk", "张窗口")
+        log_in(d, "2001", "张窗口")
         shot(d, "logged-in")
 
         # 1b. Everything on the counter → 受理 (the first outcome has the focus:
@@ -320,7 +323,6 @@ def main():
         wait_text(d, "#sync-last-attempt", "手动同步", timeout=40)
         click(d, "#verify-log")
         local = wait_text(d, "#verify-result", "事件日志完整").text
-        import re
         local_events = int(re.search(r"共 (\d+) 条", local).group(1))
         assert county_events() == local_events, (county_events(), local_events)
         badge_state(d, "online")

@@ -741,14 +741,15 @@ async fn sync_now(state: State<'_, AppState>) -> Res<SyncStatus> {
             "sync_now: no background sync task",
         ));
     };
-    if !state.engine()?.sync_status()?.enrolled {
+    let view = state.engine()?.sync_status()?;
+    if !view.enrolled {
         return Err(CmdError::shell(
             "本站尚未在县级服务器注册，请先在“设置”中注册",
             "sync_now: not enrolled",
         ));
     }
     task.sync_soon();
-    sync_status(state).await
+    Ok(sync_task::status(view, task.last_attempt(), true))
 }
 
 /// Enrols the station with a one-time code from the county (administrators).
