@@ -2,18 +2,16 @@
 //! names the first tampered seq, and a process killed mid-write leaves a
 //! consistent database (no state without its event, no event without its state).
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
 use rusqlite::Connection;
-use yichuang::{Engine, Error};
+use yichuang_engine::{Engine, Error};
+use yichuang_testkit::*;
 
 fn seeded() -> Station {
     let s = station();
-    yichuang::demo::seed_synthetic(&s.e, &s.clerk, 12, 0).unwrap();
+    yichuang_engine::demo::seed_synthetic(&s.e, &s.clerk, 12, 0).unwrap();
     s
 }
 

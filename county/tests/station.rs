@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use common::proxy::{Fault, Proxy};
 use common::*;
-use yichuang::demo::{DEMO_PASSWORD, seed_synthetic};
-use yichuang::{Clerk, Engine, Role};
 use yichuang_county::store;
+use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
+use yichuang_engine::{Clerk, Engine, Role};
 
 fn station(dir: &Path, code: &str) -> (Engine, Clerk) {
     let mut e = Engine::open(&dir.join("station.sqlite3")).expect("open station");
@@ -70,11 +70,11 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
     let c = e
         .register_case(
             &clerk,
-            &yichuang::NewCase::simple(
+            &yichuang_engine::NewCase::simple(
                 "RS-SY-001",
-                yichuang::ApplicantInput::Person {
+                yichuang_engine::ApplicantInput::Person {
                     name: "赵测试".into(),
-                    id_type: yichuang::PersonIdType::ResidentId,
+                    id_type: yichuang_engine::PersonIdType::ResidentId,
                     id_no: "11010519491231002X".into(),
                     phone: String::new(),
                 },
@@ -150,12 +150,12 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
             .as_bytes(),
     );
     let mut cat: serde_json::Value =
-        serde_json::from_str(yichuang::catalog::BUNDLED_CATALOG).expect("catalog");
+        serde_json::from_str(yichuang_engine::catalog::BUNDLED_CATALOG).expect("catalog");
     cat["version"] = "2026.2".into();
     cat["items"][0]["promised_days"] = 8.into();
     publish("catalog", cat.to_string().as_bytes());
     let mut tpl: serde_json::Value =
-        serde_json::from_str(yichuang::render::BUNDLED_TEMPLATES).expect("templates");
+        serde_json::from_str(yichuang_engine::render::BUNDLED_TEMPLATES).expect("templates");
     tpl["version"] = "2026.2".into();
     publish("templates", tpl.to_string().as_bytes());
     let run = e.sync_now(&client).expect("sync releases");

@@ -7,15 +7,15 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tauri::{Runtime, State};
-use yichuang::case::ALL_STATES;
-use yichuang::catalog::ServiceItem;
-use yichuang::clerk::Clerk;
-use yichuang::deadline::DeadlineRow;
-use yichuang::evaluation::{CHANNELS, DISSATISFACTION_REASONS, EvaluationStats, Level};
-use yichuang::filing::RejectionFiling;
-use yichuang::notice::{ALL_KINDS, NoticeRecord};
-use yichuang::search::CaseSummary;
-use yichuang::{CaseState, CaseView, Engine, Error, MaterialStatus, NewCase, NoticeKind};
+use yichuang_engine::case::ALL_STATES;
+use yichuang_engine::catalog::ServiceItem;
+use yichuang_engine::clerk::Clerk;
+use yichuang_engine::deadline::DeadlineRow;
+use yichuang_engine::evaluation::{CHANNELS, DISSATISFACTION_REASONS, EvaluationStats, Level};
+use yichuang_engine::filing::RejectionFiling;
+use yichuang_engine::notice::{ALL_KINDS, NoticeRecord};
+use yichuang_engine::search::CaseSummary;
+use yichuang_engine::{CaseState, CaseView, Engine, Error, MaterialStatus, NewCase, NoticeKind};
 
 use crate::AppState;
 use crate::print;
@@ -116,7 +116,10 @@ fn actor(e: &Engine) -> Res<Clerk> {
 }
 
 /// One engine call as the clerk logged in at this counter.
-fn as_clerk<T>(state: &AppState, f: impl FnOnce(&Engine, &Clerk) -> yichuang::Result<T>) -> Res<T> {
+fn as_clerk<T>(
+    state: &AppState,
+    f: impl FnOnce(&Engine, &Clerk) -> yichuang_engine::Result<T>,
+) -> Res<T> {
     let e = state.engine()?;
     let a = actor(&e)?;
     Ok(f(&e, &a)?)
@@ -126,7 +129,7 @@ fn as_clerk<T>(state: &AppState, f: impl FnOnce(&Engine, &Clerk) -> yichuang::Re
 
 #[derive(Serialize)]
 pub struct AppInfo {
-    station: Option<yichuang::StationInfo>,
+    station: Option<yichuang_engine::StationInfo>,
     db_path: String,
     notices_dir: String,
     demo: bool,
@@ -215,7 +218,7 @@ async fn meta() -> Res<Meta> {
 pub struct ClerkView {
     staff_no: String,
     name: String,
-    role: yichuang::Role,
+    role: yichuang_engine::Role,
     role_zh: &'static str,
 }
 
@@ -281,9 +284,9 @@ async fn validate_id(state: State<'_, AppState>, kind: String, value: String) ->
     let today = state.engine()?.clock().today();
     let res = match kind.as_str() {
         "resident_id" => {
-            yichuang::ids::validate_resident_id(&value, today).map(|(n, d)| (n, Some(d)))
+            yichuang_engine::ids::validate_resident_id(&value, today).map(|(n, d)| (n, Some(d)))
         }
-        "uscc" => yichuang::ids::validate_uscc(&value).map(|n| (n, None)),
+        "uscc" => yichuang_engine::ids::validate_uscc(&value).map(|n| (n, None)),
         // Other documents (passport, permits) have no checksum to verify.
         _ => Ok((value.trim().to_owned(), None)),
     };
@@ -765,12 +768,12 @@ async fn enroll(state: State<'_, AppState>, server_url: String, code: String) ->
 
 /// The fonts the notices use and the Chinese fonts on this machine.
 #[tauri::command]
-async fn fonts(state: State<'_, AppState>) -> Res<yichuang::render::FontsInUse> {
+async fn fonts(state: State<'_, AppState>) -> Res<yichuang_engine::render::FontsInUse> {
     Ok(state.engine()?.fonts_in_use()?)
 }
 
 #[tauri::command]
-async fn verify_log(state: State<'_, AppState>) -> Res<yichuang::eventlog::VerifyReport> {
+async fn verify_log(state: State<'_, AppState>) -> Res<yichuang_engine::eventlog::VerifyReport> {
     Ok(state.engine()?.verify_log()?)
 }
 

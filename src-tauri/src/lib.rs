@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
 use tauri::{Builder, Emitter, Manager, RunEvent, Runtime};
-use yichuang::Engine;
-use yichuang::sync::BackoffPolicy;
+use yichuang_engine::Engine;
+use yichuang_engine::sync::BackoffPolicy;
 
 use sync_task::{SyncStatus, SyncTask};
 
@@ -81,22 +81,13 @@ impl AppState {
         }
     }
 
-    /// The sync policy of this station: jitter seeded by its log id, so the
-    /// stations of a county do not retry in step.
+    /// The station's sync policy, from the engine (default when the
+    /// station cannot be read yet: the loop then reports the error itself).
     fn sync_policy(&self) -> BackoffPolicy {
-        let seed = self
-            .engine()
+        self.engine()
             .ok()
-            .and_then(|e| e.station().ok().map(|s| s.log_id.clone()))
+            .and_then(|e| e.sync_policy(None).ok())
             .unwrap_or_default()
-            .bytes()
-            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-            });
-        BackoffPolicy {
-            seed,
-            ..BackoffPolicy::default()
-        }
     }
 
     pub(crate) fn engine(&self) -> Result<MutexGuard<'_, Engine>, CmdError> {

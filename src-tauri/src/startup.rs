@@ -2,9 +2,9 @@
 
 use std::path::PathBuf;
 
-use yichuang::clock::Clock;
-use yichuang::engine::{DB_ENV, default_db_path};
-use yichuang::{Engine, Error, Result};
+use yichuang_engine::clock::Clock;
+use yichuang_engine::engine::{DB_ENV, default_db_path};
+use yichuang_engine::{Engine, Error, Result};
 
 /// Environment variable: `1` opens (and on first start creates) the demo station.
 pub const DEMO_ENV: &str = "YICHUANG_DEMO";
@@ -76,7 +76,7 @@ pub fn open_engine(opts: &Options) -> Result<(Engine, bool)> {
     }
     let mut engine = Engine::open(&path)?.with_clock(Clock::from_env()?);
     if opts.demo && engine.station().is_err() {
-        yichuang::demo::seed_demo(&mut engine)?;
+        yichuang_engine::demo::seed_demo(&mut engine)?;
         engine.logout()?;
     }
     Ok((engine, opts.demo))

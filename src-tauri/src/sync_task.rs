@@ -9,9 +9,9 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use yichuang::Engine;
-use yichuang::clock::Clock;
-use yichuang::sync::{BackoffPolicy, LoopControl, SyncRun, SyncStatusView, Trigger};
+use yichuang_engine::Engine;
+use yichuang_engine::clock::Clock;
+use yichuang_engine::sync::{BackoffPolicy, LoopControl, SyncRun, SyncStatusView, Trigger};
 
 /// The event the window listens to.
 pub const EVENT: &str = "sync-status";
@@ -46,7 +46,7 @@ fn trigger_zh(t: Trigger) -> &'static str {
 }
 
 impl Attempt {
-    fn new(at_ms: i64, trigger: Trigger, result: &yichuang::Result<SyncRun>) -> Attempt {
+    fn new(at_ms: i64, trigger: Trigger, result: &yichuang_engine::Result<SyncRun>) -> Attempt {
         match result {
             Ok(run) => Attempt {
                 at_ms,

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use common::{Station, station};
 use serde_json::{Value, json};
 use tauri::{Listener, Manager};
-use yichuang::sync::BackoffPolicy;
 use yichuang_county::{Config, RunningServer, store};
 use yichuang_desktop::{AppState, reporter, sync_task};
+use yichuang_engine::sync::BackoffPolicy;
 
 type Events = Arc<Mutex<Vec<Value>>>;
 

@@ -64,7 +64,7 @@ fn live_id_validation_and_item_search_come_from_the_engine() {
     );
     let uscc = s.ok(
         "validate_id",
-        json!({"kind": "uscc", "value": yichuang::demo::test_uscc(7)}),
+        json!({"kind": "uscc", "value": yichuang_engine::demo::test_uscc(7)}),
     );
     assert_eq!(uscc["ok"], true);
     // 拼音首字母 of 社会保障卡申领.

@@ -10,9 +10,9 @@ use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 use tempfile::TempDir;
-use yichuang::Engine;
-use yichuang::clock::Clock;
 use yichuang_desktop::{AppState, with_commands};
+use yichuang_engine::Engine;
+use yichuang_engine::clock::Clock;
 
 /// Seeding hashes four passwords (argon2, deliberately slow): seed one demo
 /// station per test binary and copy the file for each test.
@@ -22,7 +22,7 @@ pub fn template() -> &'static Path {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("template.sqlite3");
         let mut e = Engine::open(&path).expect("open").with_clock(clock());
-        yichuang::demo::seed_demo(&mut e).expect("seed");
+        yichuang_engine::demo::seed_demo(&mut e).expect("seed");
         e.logout().expect("logout");
         drop(e);
         (dir, path)

@@ -1,14 +1,14 @@
 //! A fresh station per test: temporary database, fixed clock, four clerks.
-#![allow(dead_code)]
+//! Shared by the engine's, the CLI's and the county's integration tests.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use tempfile::TempDir;
-use yichuang::case::{ApplicantInput, MaterialStatus, NewCase};
-use yichuang::demo::{DEMO_PASSWORD, test_resident_id};
-use yichuang::{Clerk, Clock, Engine, Role};
+use yichuang_engine::case::{ApplicantInput, MaterialStatus, NewCase};
+use yichuang_engine::demo::{DEMO_PASSWORD, test_resident_id};
+use yichuang_engine::{Clerk, Clock, Engine, Role};
 
 pub const PW: &str = DEMO_PASSWORD;
 
@@ -82,8 +82,8 @@ pub fn station() -> Station {
 
 pub fn person(n: u64) -> ApplicantInput {
     ApplicantInput::Person {
-        name: yichuang::demo::test_person_name(n),
-        id_type: yichuang::PersonIdType::ResidentId,
+        name: yichuang_engine::demo::test_person_name(n),
+        id_type: yichuang_engine::PersonIdType::ResidentId,
         id_no: test_resident_id(n),
         phone: String::new(),
     }

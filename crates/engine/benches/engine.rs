@@ -8,9 +8,9 @@
 use std::time::Instant;
 
 use rusqlite::params;
-use yichuang::demo::{DEMO_PASSWORD, seed_synthetic, test_resident_id};
-use yichuang::store::name_tokens;
-use yichuang::{Clock, Engine, Role};
+use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic, test_resident_id};
+use yichuang_engine::store::name_tokens;
+use yichuang_engine::{Clock, Engine, Role};
 
 fn size(var: &str, full: u64, smoke: u64) -> u64 {
     std::env::var(var)
@@ -39,7 +39,7 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn station(dir: &std::path::Path) -> (Engine, yichuang::Clerk) {
+fn station(dir: &std::path::Path) -> (Engine, yichuang_engine::Clerk) {
     let mut e = Engine::open(&dir.join("bench.sqlite3"))
         .expect("open")
         .with_clock(Clock::parse("2026-11-23T09:30:00+08:00").expect("clock"));
@@ -83,15 +83,15 @@ fn bench_notices(n: u64) {
     let mut bytes = 0usize;
     for i in 0..n {
         let mut m = std::collections::BTreeMap::new();
-        m.insert("M1".to_owned(), yichuang::MaterialStatus::Received);
+        m.insert("M1".to_owned(), yichuang_engine::MaterialStatus::Received);
         let c = e
             .register_case(
                 &clerk,
-                &yichuang::NewCase::simple(
+                &yichuang_engine::NewCase::simple(
                     "RS-SY-001",
-                    yichuang::ApplicantInput::Person {
-                        name: yichuang::demo::test_person_name(i),
-                        id_type: yichuang::PersonIdType::ResidentId,
+                    yichuang_engine::ApplicantInput::Person {
+                        name: yichuang_engine::demo::test_person_name(i),
+                        id_type: yichuang_engine::PersonIdType::ResidentId,
                         id_no: test_resident_id(i),
                         phone: String::new(),
                     },
@@ -102,7 +102,11 @@ fn bench_notices(n: u64) {
         e.accept(&clerk, &c.case_no).expect("accept");
         let t = Instant::now();
         let (_, pdf) = e
-            .print_notice(&clerk, &c.case_no, yichuang::NoticeKind::AcceptanceNotice)
+            .print_notice(
+                &clerk,
+                &c.case_no,
+                yichuang_engine::NoticeKind::AcceptanceNotice,
+            )
             .expect("print");
         per.push(t.elapsed().as_secs_f64() * 1e3);
         bytes = pdf.len();

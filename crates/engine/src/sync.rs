@@ -224,6 +224,27 @@ fn probe_addr(url: &str) -> Option<SocketAddr> {
 }
 
 impl Engine {
+    /// This station's sync policy: periodic sync every `periodic` (at least
+    /// 5 s), jitter seeded by the log id so the stations of a county do not
+    /// retry in step.
+    pub fn sync_policy(&self, periodic: Option<std::time::Duration>) -> Result<BackoffPolicy> {
+        let seed = self
+            .station()?
+            .log_id
+            .bytes()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+        let mut policy = BackoffPolicy {
+            seed,
+            ..BackoffPolicy::default()
+        };
+        if let Some(p) = periodic {
+            policy.periodic = p.max(std::time::Duration::from_secs(5));
+        }
+        Ok(policy)
+    }
+
     fn last_seq(&self) -> Result<u64> {
         let n: i64 = self
             .conn

@@ -1,12 +1,10 @@
 //! Migrations from every earlier schema version, and catalog imports that
 //! either fully succeed or leave the active catalog as it was.
 
-mod common;
-
-use common::*;
 use rusqlite::params;
-use yichuang::store::{self, MIGRATIONS};
-use yichuang::{Engine, Error};
+use yichuang_engine::store::{self, MIGRATIONS};
+use yichuang_engine::{Engine, Error};
+use yichuang_testkit::*;
 
 #[test]
 fn migrates_from_empty_and_from_every_earlier_version() {
@@ -92,7 +90,7 @@ fn wal_and_full_sync_are_on() {
 
 fn catalog_with(edit: impl Fn(&mut serde_json::Value)) -> String {
     let mut v: serde_json::Value =
-        serde_json::from_str(yichuang::catalog::BUNDLED_CATALOG).unwrap();
+        serde_json::from_str(yichuang_engine::catalog::BUNDLED_CATALOG).unwrap();
     edit(&mut v);
     v.to_string()
 }

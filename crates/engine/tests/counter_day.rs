@@ -1,13 +1,11 @@
 //! A clerk's day at the counter: notices with gap-free numbers, voids and
 //! reprints; the deadline board; 好差评; search; clerks switching at one PC.
 
-mod common;
-
-use common::*;
-use yichuang::case::MaterialStatus;
-use yichuang::deadline::{DeadlineKind, Urgency};
-use yichuang::evaluation::Level;
-use yichuang::{CaseState, Error, NoticeKind};
+use yichuang_engine::case::MaterialStatus;
+use yichuang_engine::deadline::{DeadlineKind, Urgency};
+use yichuang_engine::evaluation::Level;
+use yichuang_engine::{CaseState, Error, NoticeKind};
+use yichuang_testkit::*;
 
 const M: MaterialStatus = MaterialStatus::Missing;
 const NA: MaterialStatus = MaterialStatus::NotApplicable;
@@ -194,7 +192,7 @@ fn each_notice_carries_its_legal_elements() {
     let c =
         s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 4, &[]))
             .unwrap();
-    for k in yichuang::notice::ALL_KINDS {
+    for k in yichuang_engine::notice::ALL_KINDS {
         let err = s.e.issue_notice(&s.clerk, &c.case_no, k).unwrap_err();
         assert!(matches!(
             err,
@@ -386,7 +384,7 @@ fn search_by_case_number_id_and_name_fragment() {
         a.case_no
     );
     assert_eq!(s.e.search_cases("CG01-20261123", 10).unwrap().len(), 2);
-    let id = yichuang::demo::test_resident_id(22);
+    let id = yichuang_engine::demo::test_resident_id(22);
     let hits = s.e.search_cases(&id, 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].case_no, b.case_no);
@@ -394,7 +392,7 @@ fn search_by_case_number_id_and_name_fragment() {
         hits[0].applicant_id_masked.contains('*'),
         "lists show masked IDs"
     );
-    let name = yichuang::demo::test_person_name(11);
+    let name = yichuang_engine::demo::test_person_name(11);
     let frag: String = name.chars().skip(1).collect();
     let hits = s.e.search_cases(&frag, 10).unwrap();
     assert!(
@@ -436,19 +434,37 @@ fn clerks_log_in_and_switch_and_every_action_records_who() {
     assert!(s.e.current_clerk().is_err());
     // Only admins add accounts; short passwords and duplicate staff numbers are refused.
     assert!(
-        s.e.add_clerk(Some(&s.clerk), "3001", "某人", yichuang::Role::Clerk, PW)
-            .is_err()
+        s.e.add_clerk(
+            Some(&s.clerk),
+            "3001",
+            "某人",
+            yichuang_engine::Role::Clerk,
+            PW
+        )
+        .is_err()
     );
     assert!(
-        s.e.add_clerk(Some(&s.admin), "3001", "某人", yichuang::Role::Clerk, "123")
-            .is_err()
+        s.e.add_clerk(
+            Some(&s.admin),
+            "3001",
+            "某人",
+            yichuang_engine::Role::Clerk,
+            "123"
+        )
+        .is_err()
     );
     assert!(
-        s.e.add_clerk(Some(&s.admin), "2001", "某人", yichuang::Role::Clerk, PW)
-            .is_err()
+        s.e.add_clerk(
+            Some(&s.admin),
+            "2001",
+            "某人",
+            yichuang_engine::Role::Clerk,
+            PW
+        )
+        .is_err()
     );
     assert!(
-        s.e.add_clerk(None, "3002", "某人", yichuang::Role::Admin, PW)
+        s.e.add_clerk(None, "3002", "某人", yichuang_engine::Role::Admin, PW)
             .is_err(),
         "bootstrap only once"
     );

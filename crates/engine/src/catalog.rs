@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub const BUNDLED_CATALOG: &str = include_str!("../assets/catalog/catalog.json");
+pub const BUNDLED_CATALOG: &str = include_str!("../../../assets/catalog/catalog.json");
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

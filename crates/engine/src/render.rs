@@ -12,7 +12,7 @@ use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::notice::NoticeKind;
 
-pub const BUNDLED_TEMPLATES: &str = include_str!("../assets/templates/notices.json");
+pub const BUNDLED_TEMPLATES: &str = include_str!("../../../assets/templates/notices.json");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

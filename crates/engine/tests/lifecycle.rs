@@ -2,13 +2,11 @@
 //! illegal transition, the 容缺 guard, the approval guard, and that a refused
 //! action leaves the database exactly as it was.
 
-mod common;
-
-use common::*;
-use yichuang::case::{
+use yichuang_engine::case::{
     ALL_ACTIONS, ALL_STATES, Action, CaseState, MaterialStatus, Outcome, allowed,
 };
-use yichuang::{Engine, Error};
+use yichuang_engine::{Engine, Error};
+use yichuang_testkit::*;
 
 const M: MaterialStatus = MaterialStatus::Missing;
 const NA: MaterialStatus = MaterialStatus::NotApplicable;
@@ -377,8 +375,12 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
     assert!(s.e.rejection_filings(10).unwrap().is_empty());
     // No 不予受理通知书 before approval.
     assert!(
-        s.e.issue_notice(&s.clerk, &c.case_no, yichuang::NoticeKind::RejectionNotice)
-            .is_err()
+        s.e.issue_notice(
+            &s.clerk,
+            &c.case_no,
+            yichuang_engine::NoticeKind::RejectionNotice
+        )
+        .is_err()
     );
     let v = s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
     assert_eq!(v.state, CaseState::Rejected);
@@ -387,8 +389,12 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
     assert_eq!(filings[0].approved_by, "王示范");
     assert_eq!(filings[0].proposed_by, "张窗口");
     let n =
-        s.e.issue_notice(&s.clerk, &c.case_no, yichuang::NoticeKind::RejectionNotice)
-            .unwrap();
+        s.e.issue_notice(
+            &s.clerk,
+            &c.case_no,
+            yichuang_engine::NoticeKind::RejectionNotice,
+        )
+        .unwrap();
     assert_eq!(n.fields["approved_by"]["name"], "王示范");
     assert!(
         n.fields["remedy"]["sentence"]
@@ -447,15 +453,15 @@ fn bad_applicant_input_is_refused_in_chinese_and_changes_nothing() {
     let s = station();
     let before = fingerprint(&s.e);
     let mut input = new_case(&s.e, "RS-SY-001", 1, &[]);
-    input.applicant = yichuang::ApplicantInput::Person {
+    input.applicant = yichuang_engine::ApplicantInput::Person {
         name: "测试".into(),
-        id_type: yichuang::PersonIdType::ResidentId,
+        id_type: yichuang_engine::PersonIdType::ResidentId,
         id_no: "110105194912310021".into(),
         phone: String::new(),
     };
     let err = s.e.register_case(&s.clerk, &input).unwrap_err();
     assert!(err.user_message().contains("校验位"));
-    input.applicant = yichuang::ApplicantInput::Organization {
+    input.applicant = yichuang_engine::ApplicantInput::Organization {
         name: "某公司".into(),
         uscc: "91350100M000100Y44".into(),
         phone: String::new(),

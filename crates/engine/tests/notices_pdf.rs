@@ -2,14 +2,12 @@
 //! present in the extracted text, fonts embedded and subset, structurally
 //! valid, byte-identical on re-render, rare characters printed or refused.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::*;
-use yichuang::case::MaterialStatus;
-use yichuang::{ApplicantInput, NoticeKind, PersonIdType};
+use yichuang_engine::case::MaterialStatus;
+use yichuang_engine::{ApplicantInput, NoticeKind, PersonIdType};
+use yichuang_testkit::*;
 
 const M: MaterialStatus = MaterialStatus::Missing;
 const NA: MaterialStatus = MaterialStatus::NotApplicable;
@@ -258,7 +256,7 @@ fn rerender_is_byte_identical_reprints_are_marked_and_pdfs_are_identified() {
             .unwrap();
     assert_eq!(s.e.rerender_notice(&n.doc_no).unwrap(), pdf);
     // Another engine process, later, same record: same bytes.
-    let e2 = yichuang::Engine::open(s.e.path())
+    let e2 = yichuang_engine::Engine::open(s.e.path())
         .unwrap()
         .with_clock(clock("2027-03-01T10:00:00+08:00"));
     assert_eq!(e2.rerender_notice(&n.doc_no).unwrap(), pdf);
@@ -288,7 +286,7 @@ fn rare_name_case(s: &Station, name: &str) -> String {
     input.applicant = ApplicantInput::Person {
         name: name.into(),
         id_type: PersonIdType::ResidentId,
-        id_no: yichuang::demo::test_resident_id(7),
+        id_no: yichuang_engine::demo::test_resident_id(7),
         phone: String::new(),
     };
     let c = s.e.register_case(&s.clerk, &input).unwrap();
