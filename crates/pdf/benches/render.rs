@@ -1,6 +1,6 @@
 //! Renders the one-page sample notice N times and prints the figures.
 //! `cargo bench -p yichuang-pdf --bench render -- 200` (or YC_PDF_BENCH_N=200).
-//! Goal (DESIGN.md §6): ≤ 15 ms per notice, ≤ 150 KB.
+//! Goal (`docs/design/notice-formats.md`): ≤ 15 ms per notice, ≤ 150 KB.
 
 #[path = "../tests/common/mod.rs"]
 mod common;

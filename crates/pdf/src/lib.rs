@@ -22,7 +22,7 @@
 //! # Ok::<(), yichuang_pdf::PdfError>(())
 //! ```
 //!
-//! Layout (DESIGN.md §6): A4, top margin 37 mm, left 28 mm, text area
+//! Layout (GB/T 9704; see `docs/design/notice-formats.md`): A4, top margin 37 mm, left 28 mm, text area
 //! 156 × 225 mm, 22 lines × 28 characters of 16 pt body text, 22 pt bold
 //! title, page numbers "— n —" 7 mm below the text area. Full lines are
 //! justified with character spacing (Tc); 避头尾 is applied; runs of ASCII

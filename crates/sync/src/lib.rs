@@ -1,4 +1,4 @@
-//! Station side of 一窗 sync (DESIGN.md §8), blocking.
+//! Station side of 一窗 sync (protocol: `docs/design/sync-protocol.md`), blocking.
 //!
 //! The engine implements [`Outbox`] over its SQLite event log and
 //! [`ReleaseSink`] over its reference-data tables; this crate knows no
@@ -132,52 +132,11 @@ impl SyncStatus {
 }
 
 /// Unix ms of an RFC 3339 time such as `2026-11-23T10:00:00.123Z` or
-/// `2026-11-23T18:00:00+08:00`.
+/// `2026-11-23T18:00:00+08:00`; `None` if it is not one.
 pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = s.get(r)?;
-        t.bytes()
-            .all(|c| c.is_ascii_digit())
-            .then(|| t.parse().ok())?
-    };
-    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut i = 19;
-    let mut ms = 0;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        i = start;
-        while b.get(i).is_some_and(u8::is_ascii_digit) {
-            i += 1;
-        }
-        let frac = s.get(start..i)?;
-        let digits: String = frac.chars().chain("000".chars()).take(3).collect();
-        ms = digits.parse().ok()?;
-    }
-    let offset_min = match b.get(i)? {
-        b'Z' | b'z' if i + 1 == b.len() => 0,
-        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
-            let m = num(i + 1..i + 3)? * 60 + num(i + 4..i + 6)?;
-            if *sign == b'+' { m } else { -m }
-        }
-        _ => return None,
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(((days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60) * 1000) + ms)
+    chrono::DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.timestamp_millis())
 }
 
 /// Result of one sync attempt, given to [`Outbox::record_attempt`].
@@ -911,6 +870,21 @@ mod tests {
         );
         assert_eq!(parse_rfc3339_ms("2026-13-01T00:00:00Z"), None);
         assert_eq!(parse_rfc3339_ms("yesterday"), None);
+    }
+
+    #[test]
+    fn malformed_times_are_none_not_a_panic() {
+        for s in [
+            "",
+            "2026-02-30T00:00:00Z",
+            "2026-11-23T10:00:00.Z",
+            "2026-11-23T10:00:00",
+            "2026-11-23T10:00:00+0800",
+            "２026-11-23T10:00:00Z",
+            "2026-11-23T10:00:00Z ",
+        ] {
+            assert_eq!(parse_rfc3339_ms(s), None, "{s}");
+        }
     }
 
     #[test]
