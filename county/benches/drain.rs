@@ -12,7 +12,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::{MemOutbox, client, enrol, server};
-use yichuang_county::store;
+use yichuang_county::pg::insert_events;
 use yichuang_sync::ClientOptions;
 use yichuang_wire::MAX_BATCH_EVENTS;
 
@@ -91,7 +91,7 @@ fn main() {
             let mut client = pool.get().await.expect("connection");
             for chunk in raw.chunks(MAX_BATCH_EVENTS) {
                 let tx = client.transaction().await.expect("begin");
-                store::insert_events(&tx, &reg.device_id, &raw_log, chunk)
+                insert_events(&tx, &reg.device_id, &raw_log, chunk)
                     .await
                     .expect("insert");
                 tx.commit().await.expect("commit");

@@ -1,4 +1,5 @@
-//! HTTP routes and request authentication.
+//! HTTP routes and request authentication: parse, authenticate, ask the
+//! protocol and the storage traits, answer (errors map to statuses in `error.rs`).
 
 use std::sync::Arc;
 
@@ -11,18 +12,21 @@ use axum::routing::{get, post};
 use axum::{Json, middleware};
 use ed25519_dalek::SigningKey;
 use yichuang_wire::{
-    EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, ReleaseList, UploadAck,
-    UploadBatch, canonical_request, codes, headers, paths, sha256_hex, verify_signature,
+    ALG_ED25519, EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, ReleaseList,
+    UploadAck, UploadBatch, canonical_request, codes, headers, paths, sha256_hex, to_hex,
+    verify_signature,
 };
 
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::now_ms;
-use crate::storage::{PgStorage, Storage};
-use crate::store::Device;
+use crate::protocol::{enrolment, upload};
+use crate::storage::{Device, Devices, Storage};
 
+/// What every handler gets: the storage (any backend with all the
+/// [`Storage`] traits), the settings and the release signing key.
 #[derive(Clone)]
-pub struct AppState<S = PgStorage> {
+pub struct AppState<S> {
     pub storage: S,
     pub config: Arc<Config>,
     pub release_key: Arc<SigningKey>,
@@ -76,7 +80,7 @@ fn token_ok(s: &str, max: usize) -> bool {
 
 /// Check a signed request: protocol, timestamp, body hash, device, signature,
 /// revocation, nonce. Refusals of a device are logged.
-async fn authenticate<S: Storage>(
+async fn authenticate<S: Devices>(
     st: &AppState<S>,
     method: &Method,
     uri: &Uri,
@@ -158,13 +162,20 @@ async fn enrol<S: Storage>(
     check_protocol(&st, &h)?;
     let req: EnrolRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let resp = st.storage.enrol(&req, &st.release_key).await;
-    if let Err(ApiError::BadCode) = &resp {
+    let device = enrolment::new_device(&req, enrolment::new_device_id())?;
+    let Some(station_code) = st.storage.enrol(&device).await? else {
         st.storage
             .log_refusal(None, codes::BAD_CODE, &req.label)
             .await;
-    }
-    resp.map(Json)
+        return Err(ApiError::BadCode);
+    };
+    Ok(Json(EnrolResponse {
+        device_id: device.device_id,
+        station_code,
+        release_key_algorithm: ALG_ED25519.into(),
+        release_public_key: to_hex(st.release_key.verifying_key().as_bytes()),
+        server_time_ms: now_ms(),
+    }))
 }
 
 async fn upload<S: Storage>(
@@ -183,7 +194,15 @@ async fn upload<S: Storage>(
     }
     let batch: UploadBatch =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let mut ack = st.storage.upload(&device.device_id, &batch).await?;
+    let checked = upload::check_envelope(&batch)?;
+    let accepted = st.storage.append(&device.device_id, checked).await?;
+    let mut ack = UploadAck {
+        acked_seq: accepted.acked_seq,
+        acked_hash: accepted.acked_hash,
+        server_time_ms: now_ms(),
+        stored: accepted.stored,
+        quarantined: Vec::new(),
+    };
     // The events are committed; validation problems are reported, never refused.
     match st.storage.project(&device.device_id).await {
         Ok(q) => ack.quarantined = q,
@@ -203,7 +222,13 @@ async fn head<S: Storage>(
     body: Bytes,
 ) -> Result<Json<HeadResponse>, ApiError> {
     let device = authenticate(&st, &method, &uri, &h, &body).await?;
-    st.storage.head(&device.device_id).await.map(Json)
+    let head = st.storage.head(&device.device_id).await?;
+    Ok(Json(HeadResponse {
+        log_id: head.log_id,
+        head_seq: head.seq,
+        head_hash: head.hash,
+        server_time_ms: now_ms(),
+    }))
 }
 
 async fn releases<S: Storage>(

@@ -1,5 +1,6 @@
-//! Typed errors and their HTTP mapping. Every refusal carries an English
-//! message and a Chinese one for the station's window.
+//! Typed errors and their HTTP mapping: the only place that knows status
+//! codes. Every refusal carries an English message and a Chinese one for the
+//! station's window.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -7,17 +8,8 @@ use axum::response::{IntoResponse, Response};
 use yichuang_wire::{ErrorBody, codes};
 
 use crate::now_ms;
-
-/// Failures of the storage layer (never shown in detail to a client).
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("database: {0}")]
-    Db(#[from] tokio_postgres::Error),
-    #[error("database pool: {0}")]
-    Pool(#[from] deadpool_postgres::PoolError),
-    #[error("{0}")]
-    Invalid(String),
-}
+use crate::protocol::Refusal;
+use crate::storage::{AppendError, StorageError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -62,7 +54,7 @@ pub enum ApiError {
     #[error("not found")]
     NotFound,
     #[error("internal error")]
-    Internal(#[from] StoreError),
+    Internal(#[from] StorageError),
 }
 
 impl ApiError {
@@ -161,14 +153,108 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<tokio_postgres::Error> for ApiError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        ApiError::Internal(StoreError::Db(e))
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        match r {
+            Refusal::Malformed(m) => ApiError::BadRequest(m),
+            Refusal::TooLarge(m) => ApiError::TooLarge(m),
+            Refusal::Revoked => ApiError::Revoked,
+            Refusal::BadCode => ApiError::BadCode,
+            Refusal::LogMismatch {
+                expected,
+                found,
+                expected_seq,
+                head_hash,
+            } => ApiError::LogMismatch {
+                expected,
+                found,
+                expected_seq,
+                head_hash,
+            },
+            Refusal::Gap {
+                expected_seq,
+                head_hash,
+            } => ApiError::Gap {
+                expected_seq,
+                head_hash,
+            },
+            Refusal::Fork {
+                seq,
+                expected_seq,
+                head_hash,
+            } => ApiError::Fork {
+                seq,
+                expected_seq,
+                head_hash,
+            },
+            Refusal::ChainInvalid { seq, reason } => ApiError::ChainInvalid { seq, reason },
+        }
     }
 }
 
-impl From<deadpool_postgres::PoolError> for ApiError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        ApiError::Internal(StoreError::Pool(e))
+impl From<AppendError> for ApiError {
+    fn from(e: AppendError) -> Self {
+        match e {
+            AppendError::Refused(r) => r.into(),
+            AppendError::Storage(s) => ApiError::Internal(s),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_and_storage_failures_keep_their_statuses_and_bodies() {
+        let status = |e: ApiError| e.status().as_u16();
+        let head_hash = "h".to_owned();
+        assert_eq!(status(Refusal::Malformed("x".into()).into()), 400);
+        assert_eq!(status(Refusal::BadCode.into()), 401);
+        assert_eq!(status(Refusal::Revoked.into()), 403);
+        assert_eq!(status(Refusal::TooLarge("x".into()).into()), 413);
+        assert_eq!(status(ApiError::ClientTooOld { min: 2 }), 426);
+        let conflicts = [
+            Refusal::Gap {
+                expected_seq: 4,
+                head_hash: head_hash.clone(),
+            },
+            Refusal::Fork {
+                seq: 2,
+                expected_seq: 4,
+                head_hash: head_hash.clone(),
+            },
+            Refusal::LogMismatch {
+                expected: "a".into(),
+                found: "b".into(),
+                expected_seq: 4,
+                head_hash: head_hash.clone(),
+            },
+        ];
+        for r in conflicts {
+            let e = ApiError::from(r);
+            assert_eq!(e.status().as_u16(), 409);
+            let b = e.body();
+            assert_eq!(
+                (b.expected_seq, b.head_hash.as_deref()),
+                (Some(4), Some("h"))
+            );
+        }
+        let chain = ApiError::from(Refusal::ChainInvalid {
+            seq: 3,
+            reason: "r".into(),
+        });
+        assert_eq!((chain.status().as_u16(), chain.body().seq), (422, Some(3)));
+        let internal = ApiError::from(AppendError::Storage(StorageError::Inconsistent(
+            "secret detail".into(),
+        )));
+        assert_eq!(internal.status().as_u16(), 500);
+        assert!(!internal.body().message.contains("secret"));
+        assert_eq!(
+            ApiError::from(AppendError::Refused(Refusal::Revoked))
+                .body()
+                .code,
+            codes::REVOKED
+        );
     }
 }

@@ -1,13 +1,18 @@
 //! 一窗 county server: receives the stations' hash-chained event logs into
 //! PostgreSQL, projects cases, and publishes signed reference-data releases.
 //!
+//! Layers: [`protocol`] decides (pure), [`storage`] is the traits a backend
+//! implements, [`pg`] is the PostgreSQL backend, [`api`] and [`error`] are
+//! the HTTP layer.
+//!
 //! Architecture invariant: the county never links SQLite; storage is
 //! PostgreSQL through `tokio-postgres` only.
 
 pub mod api;
 pub mod config;
-pub mod db;
 pub mod error;
+pub mod pg;
+pub mod protocol;
 pub mod storage;
 pub mod store;
 
@@ -17,8 +22,11 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use api::{AppState, router};
 pub use config::Config;
-pub use error::{ApiError, StoreError};
-pub use storage::{PgStorage, Storage};
+pub use error::ApiError;
+pub use pg::PgStorage;
+pub use storage::{Storage, StorageError};
+
+use storage::Projections;
 
 /// Unix milliseconds of the server clock.
 pub fn now_ms() -> i64 {
@@ -31,7 +39,7 @@ pub fn now_ms() -> i64 {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Storage(#[from] StorageError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -42,11 +50,11 @@ pub enum StartError {
 }
 
 /// Connect, migrate, load the release key and catch up projections.
-pub async fn prepare(config: Config) -> Result<AppState, StartError> {
-    let pool = db::make_pool(&config.database_url, config.pool_size)?;
-    db::migrate(&pool).await?;
-    let release_key = db::release_key(&pool).await?;
-    let storage = PgStorage { pool };
+pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> {
+    let pool = pg::make_pool(&config.database_url, config.pool_size)?;
+    pg::migrate(&pool).await?;
+    let release_key = pg::release_key(&pool).await?;
+    let storage = PgStorage::new(pool);
     storage.project_all().await?;
     Ok(AppState {
         storage,
@@ -82,12 +90,12 @@ pub async fn serve<S: Storage>(
     r
 }
 
-/// A server on its own runtime, for tests and benchmarks. Dropping it (or
+/// A server on PostgreSQL on its own runtime, for tests and benchmarks. Dropping it (or
 /// [`RunningServer::kill`]) stops every task at once, like a crash: open
 /// transactions are rolled back by PostgreSQL when their connections close.
 pub struct RunningServer {
     pub addr: SocketAddr,
-    pub state: AppState,
+    pub state: AppState<PgStorage>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 

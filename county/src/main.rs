@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use yichuang_county::{Config, Storage, prepare, serve};
+use yichuang_county::storage::{Devices, EventLog, Projections, Releases};
+use yichuang_county::{Config, prepare, serve};
 
 #[derive(Parser)]
 #[command(name = "yichuang-county", about = "一窗 county server")]

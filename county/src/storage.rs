@@ -1,36 +1,110 @@
-//! The storage trait the HTTP layer and the admin commands talk to; the
-//! server code never names a backend. [`PgStorage`] is the production
-//! backend; a one-machine trial store could implement the same trait (it
-//! must not be SQLite linked into this workspace: see DESIGN.md §3).
+//! What the county stores, as small traits per concern; the HTTP layer and
+//! the admin commands name only these, never a backend. [`crate::pg::PgStorage`]
+//! is the production backend. Another (e.g. a one-machine trial store) would
+//! implement the same traits; it must not link SQLite into the county.
 //!
-//! Architecture invariant: [`Storage::upload`] is the only way events enter
-//! the county, and it answers only after the batch is durably committed.
+//! Backends store what [`crate::protocol`] decides and decide nothing
+//! themselves. Architecture invariant: [`EventLog::append`] is the only way
+//! events enter the county; it decides under the device's locked head and
+//! answers only after the batch is durably committed.
 
-use deadpool_postgres::Pool;
 use ed25519_dalek::SigningKey;
-use yichuang_wire::{
-    EnrolRequest, EnrolResponse, HeadResponse, QuarantineNotice, ReleaseManifest, UploadAck,
-    UploadBatch,
-};
+use yichuang_wire::{QuarantineNotice, ReleaseManifest};
 
-use crate::error::{ApiError, StoreError};
-use crate::store::{self, ChainReport, Device, QuarantinedEvent, RejectedCase};
+use crate::protocol::Refusal;
+use crate::protocol::enrolment::NewDevice;
+use crate::protocol::upload::{Accepted, CheckedBatch, Head};
 
-pub trait Storage: Clone + Send + Sync + 'static {
+/// A backend's own error, kept for the log only.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Failures of storage, whatever the backend; never shown in detail to a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The backend failed (connection, query, transaction).
+    #[error("storage backend: {0}")]
+    Backend(#[source] BoxError),
+    /// The stored data contradicts itself (e.g. events missing below a head).
+    #[error("stored data is inconsistent: {0}")]
+    Inconsistent(String),
+    /// The operation was asked with arguments it refuses (e.g. an unknown release kind).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl StorageError {
+    pub fn backend(e: impl Into<BoxError>) -> Self {
+        StorageError::Backend(e.into())
+    }
+}
+
+/// An upload refused by the protocol under the locked head, or failed in storage.
+#[derive(Debug, thiserror::Error)]
+pub enum AppendError {
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A device as authentication sees it.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub device_id: String,
+    pub station_code: String,
+    pub algorithm: String,
+    pub public_key: String,
+    pub revoked: bool,
+}
+
+/// Result of re-verifying one device's stored chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub device_id: String,
+    pub log_id: String,
+    pub events: u64,
+    /// `None` if the chain verifies up to the recorded head.
+    pub first_bad: Option<(u64, String)>,
+}
+
+/// One quarantined event, for the county admin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedEvent {
+    pub station_code: String,
+    pub log_id: String,
+    pub seq: u64,
+    pub kind: String,
+    pub reason: String,
+}
+
+/// One entry of the 否定备案 register (cases whose latest state is `rejected`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedCase {
+    pub station_code: String,
+    pub log_id: String,
+    pub case_no: String,
+    pub item_code: Option<String>,
+    pub actor: Option<String>,
+    pub device_time: String,
+}
+
+/// Devices, enrolment codes, nonces and refusals.
+pub trait Devices: Clone + Send + Sync + 'static {
     fn find_device(
         &self,
         device_id: &str,
-    ) -> impl Future<Output = Result<Option<Device>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<Device>, StorageError>> + Send;
     /// `false` if the device used this nonce before (a replay).
     fn claim_nonce(
         &self,
         device_id: &str,
         nonce: &str,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// Nonces only need to outlive the accepted clock skew (both directions).
     fn prune_nonces(
         &self,
         max_skew_ms: i64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
     /// Best effort; never fails the request being refused.
     fn log_refusal(
         &self,
@@ -38,157 +112,82 @@ pub trait Storage: Clone + Send + Sync + 'static {
         code: &str,
         detail: &str,
     ) -> impl Future<Output = ()> + Send;
+    /// A one-time enrolment code for a station, valid `ttl_hours`; only its
+    /// hash is stored.
     fn issue_enrol_code(
         &self,
         station_code: &str,
         ttl_hours: i64,
-    ) -> impl Future<Output = Result<String, StoreError>> + Send;
+    ) -> impl Future<Output = Result<String, StorageError>> + Send;
+    /// Redeem the device's code and register the device, atomically.
+    /// Returns its station, or `None` if the code is unknown, used or expired.
     fn enrol(
         &self,
-        req: &EnrolRequest,
-        release_key: &SigningKey,
-    ) -> impl Future<Output = Result<EnrolResponse, ApiError>> + Send;
-    fn revoke(&self, device_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
-    fn head(&self, device_id: &str) -> impl Future<Output = Result<HeadResponse, ApiError>> + Send;
-    /// Store a batch atomically: skip what is already stored with the same
-    /// hash, refuse gaps and forks (409) and broken chains (422), advance the
-    /// head, commit — and only then return the ack.
-    fn upload(
+        device: &NewDevice,
+    ) -> impl Future<Output = Result<Option<String>, StorageError>> + Send;
+    /// `false` if there is no such device.
+    fn revoke(&self, device_id: &str) -> impl Future<Output = Result<bool, StorageError>> + Send;
+}
+
+/// The devices' hash-chained event logs.
+pub trait EventLog: Clone + Send + Sync + 'static {
+    /// Where the county's copy of the device's log ends.
+    fn head(&self, device_id: &str) -> impl Future<Output = Result<Head, StorageError>> + Send;
+    /// Store a batch atomically, in one transaction with the device's head
+    /// locked: [`crate::protocol::upload`] decides (replay, append, or a
+    /// refusal); appended events and the new head are committed before this
+    /// returns.
+    fn append(
         &self,
         device_id: &str,
-        batch: &UploadBatch,
-    ) -> impl Future<Output = Result<UploadAck, ApiError>> + Send;
-    /// Business validation and projection of committed events (after upload).
+        batch: CheckedBatch<'_>,
+    ) -> impl Future<Output = Result<Accepted, AppendError>> + Send;
+    /// Re-verify every device's stored chain from genesis.
+    fn verify_chains(&self) -> impl Future<Output = Result<Vec<ChainReport>, StorageError>> + Send;
+}
+
+/// What committed events project to: cases, the 否定备案 register, quarantine.
+pub trait Projections: Clone + Send + Sync + 'static {
+    /// Validate and project a device's committed but not yet projected
+    /// events (runs after the upload's commit, so a bad event never blocks
+    /// the upload path). Returns the events quarantined by this run.
     fn project(
         &self,
         device_id: &str,
-    ) -> impl Future<Output = Result<Vec<QuarantineNotice>, StoreError>> + Send;
-    fn project_all(&self) -> impl Future<Output = Result<usize, StoreError>> + Send;
-    fn publish(
-        &self,
-        key: &SigningKey,
-        kind: &str,
-        content: &[u8],
-    ) -> impl Future<Output = Result<ReleaseManifest, StoreError>> + Send;
-    fn latest_releases(
-        &self,
-    ) -> impl Future<Output = Result<Vec<ReleaseManifest>, StoreError>> + Send;
-    fn release_content(
-        &self,
-        kind: &str,
-        version: &str,
-    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send;
-    fn verify_chains(&self) -> impl Future<Output = Result<Vec<ChainReport>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<QuarantineNotice>, StorageError>> + Send;
+    /// Catch up every device (after a crash between commit and projection);
+    /// returns how many events were quarantined.
+    fn project_all(&self) -> impl Future<Output = Result<usize, StorageError>> + Send;
     fn list_quarantine(
         &self,
-    ) -> impl Future<Output = Result<Vec<QuarantinedEvent>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<QuarantinedEvent>, StorageError>> + Send;
     /// The 否定备案 register: cases whose latest state is `rejected`.
     fn rejection_register(
         &self,
-    ) -> impl Future<Output = Result<Vec<RejectedCase>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Vec<RejectedCase>, StorageError>> + Send;
 }
 
-/// PostgreSQL through tokio-postgres (see `store.rs` for the SQL).
-#[derive(Clone)]
-pub struct PgStorage {
-    pub pool: Pool,
-}
-
-impl Storage for PgStorage {
-    fn find_device(
-        &self,
-        device_id: &str,
-    ) -> impl Future<Output = Result<Option<Device>, StoreError>> + Send {
-        store::find_device(&self.pool, device_id)
-    }
-    fn claim_nonce(
-        &self,
-        device_id: &str,
-        nonce: &str,
-    ) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        store::claim_nonce(&self.pool, device_id, nonce)
-    }
-    fn prune_nonces(
-        &self,
-        max_skew_ms: i64,
-    ) -> impl Future<Output = Result<u64, StoreError>> + Send {
-        store::prune_nonces(&self.pool, max_skew_ms)
-    }
-    fn log_refusal(
-        &self,
-        device_id: Option<&str>,
-        code: &str,
-        detail: &str,
-    ) -> impl Future<Output = ()> + Send {
-        store::log_refusal(&self.pool, device_id, code, detail)
-    }
-    fn issue_enrol_code(
-        &self,
-        station_code: &str,
-        ttl_hours: i64,
-    ) -> impl Future<Output = Result<String, StoreError>> + Send {
-        store::issue_enrol_code(&self.pool, station_code, ttl_hours)
-    }
-    fn enrol(
-        &self,
-        req: &EnrolRequest,
-        release_key: &SigningKey,
-    ) -> impl Future<Output = Result<EnrolResponse, ApiError>> + Send {
-        store::enrol(&self.pool, req, release_key)
-    }
-    fn revoke(&self, device_id: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
-        store::revoke(&self.pool, device_id)
-    }
-    fn head(&self, device_id: &str) -> impl Future<Output = Result<HeadResponse, ApiError>> + Send {
-        store::head(&self.pool, device_id)
-    }
-    fn upload(
-        &self,
-        device_id: &str,
-        batch: &UploadBatch,
-    ) -> impl Future<Output = Result<UploadAck, ApiError>> + Send {
-        store::upload(&self.pool, device_id, batch)
-    }
-    fn project(
-        &self,
-        device_id: &str,
-    ) -> impl Future<Output = Result<Vec<QuarantineNotice>, StoreError>> + Send {
-        store::project(&self.pool, device_id)
-    }
-    fn project_all(&self) -> impl Future<Output = Result<usize, StoreError>> + Send {
-        store::project_all(&self.pool)
-    }
+/// Immutable, signed reference-data releases.
+pub trait Releases: Clone + Send + Sync + 'static {
+    /// Publish `content` as the next version of `kind`, signed with `key`.
     fn publish(
         &self,
         key: &SigningKey,
         kind: &str,
         content: &[u8],
-    ) -> impl Future<Output = Result<ReleaseManifest, StoreError>> + Send {
-        store::publish(&self.pool, key, kind, content)
-    }
+    ) -> impl Future<Output = Result<ReleaseManifest, StorageError>> + Send;
+    /// The newest release of each kind.
     fn latest_releases(
         &self,
-    ) -> impl Future<Output = Result<Vec<ReleaseManifest>, StoreError>> + Send {
-        store::latest_releases(&self.pool)
-    }
+    ) -> impl Future<Output = Result<Vec<ReleaseManifest>, StorageError>> + Send;
     fn release_content(
         &self,
         kind: &str,
         version: &str,
-    ) -> impl Future<Output = Result<Option<Vec<u8>>, StoreError>> + Send {
-        store::release_content(&self.pool, kind, version)
-    }
-    fn verify_chains(&self) -> impl Future<Output = Result<Vec<ChainReport>, StoreError>> + Send {
-        store::verify_chains(&self.pool)
-    }
-    fn list_quarantine(
-        &self,
-    ) -> impl Future<Output = Result<Vec<QuarantinedEvent>, StoreError>> + Send {
-        store::list_quarantine(&self.pool)
-    }
-    fn rejection_register(
-        &self,
-    ) -> impl Future<Output = Result<Vec<RejectedCase>, StoreError>> + Send {
-        store::rejection_register(&self.pool)
-    }
+    ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send;
 }
+
+/// Everything the server needs; implemented for any type that has all four.
+pub trait Storage: Devices + EventLog + Projections + Releases {}
+
+impl<T: Devices + EventLog + Projections + Releases> Storage for T {}

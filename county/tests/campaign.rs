@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
-use common::{MemOutbox, client, enrol, pg, server, start_server};
-use yichuang_county::store;
+use common::{MemOutbox, client, enrol, raw_sql, server, start_server};
+use yichuang_county::storage::{EventLog, Releases};
 use yichuang_sync::{BackoffPolicy, ClientOptions, Scheduler};
 
 const DEVICES: u64 = 5;
@@ -67,8 +67,7 @@ fn fault_campaign_loses_and_duplicates_nothing() {
         })
         .collect();
     first
-        .block_on(store::publish(
-            &first.state.storage.pool,
+        .block_on(first.state.storage.publish(
             &first.state.release_key,
             "catalog",
             b"catalog for the campaign",
@@ -209,15 +208,15 @@ fn fault_campaign_loses_and_duplicates_nothing() {
     for ob in &outboxes {
         let log = &ob.log_id;
         let evs = ob.events.lock().unwrap().clone();
-        let rows = pg::query_i64(
+        let rows = raw_sql::query_i64(
             &db,
             &format!("SELECT count(*) FROM events WHERE log_id = '{log}'"),
         );
-        let distinct = pg::query_i64(
+        let distinct = raw_sql::query_i64(
             &db,
             &format!("SELECT count(DISTINCT event_id) FROM events WHERE log_id = '{log}'"),
         );
-        let hashes = pg::query_strings(
+        let hashes = raw_sql::query_strings(
             &db,
             &format!("SELECT hash FROM events WHERE log_id = '{log}' ORDER BY seq"),
         );
@@ -242,7 +241,7 @@ fn fault_campaign_loses_and_duplicates_nothing() {
                 expect.insert(no.to_owned(), st.to_owned());
             }
         }
-        let got: BTreeMap<String, String> = pg::query_strings(
+        let got: BTreeMap<String, String> = raw_sql::query_strings(
             &db,
             &format!("SELECT case_no, state FROM cases WHERE log_id = '{log}'"),
         )
@@ -253,11 +252,9 @@ fn fault_campaign_loses_and_duplicates_nothing() {
             projection_mismatches += 1;
         }
     }
-    let reports = srv
-        .block_on(store::verify_chains(&srv.state.storage.pool))
-        .unwrap();
+    let reports = srv.block_on(srv.state.storage.verify_chains()).unwrap();
     let chains_ok = reports.iter().filter(|r| r.first_bad.is_none()).count();
-    let quarantined = pg::query_i64(&db, "SELECT count(*) FROM quarantine");
+    let quarantined = raw_sql::query_i64(&db, "SELECT count(*) FROM quarantine");
     let poison = poison.load(Ordering::Relaxed) as i64;
     println!(
         "campaign: seed={seed} devices={DEVICES} events={} stored={stored_total} lost={lost} duplicated={duplicated} altered={altered} \

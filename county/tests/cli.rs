@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{MemOutbox, MemSink, client, pg, server, test_options};
+use common::{MemOutbox, MemSink, client, pg, raw_sql, server, test_options};
 use yichuang_sync::{Client, DeviceKey, SyncError};
 
 fn county(db: &str, args: &[&str]) -> (bool, String, String) {
@@ -62,7 +62,7 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
         ok && out.contains("seq 6\tcase.accepted\tpayload is not valid JSON"),
         "{out}"
     );
-    pg::execute(
+    raw_sql::execute(
         &db,
         "UPDATE events SET hash = repeat('a', 64) WHERE seq = 4",
     );

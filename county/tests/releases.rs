@@ -2,8 +2,8 @@
 
 mod common;
 
-use common::{MemSink, client, enrol, pg, server, test_options};
-use yichuang_county::store;
+use common::{MemSink, client, enrol, raw_sql, server, test_options};
+use yichuang_county::storage::Releases;
 use yichuang_sync::SyncError;
 
 #[test]
@@ -15,12 +15,11 @@ fn releases_are_fetched_verified_and_applied_in_order() {
     assert!(c.fetch_releases(&sink).unwrap().is_empty());
 
     let publish = |kind: &str, bytes: &[u8]| {
-        srv.block_on(store::publish(
-            &srv.state.storage.pool,
-            &srv.state.release_key,
-            kind,
-            bytes,
-        ))
+        srv.block_on(
+            srv.state
+                .storage
+                .publish(&srv.state.release_key, kind, bytes),
+        )
         .unwrap()
     };
     let m1 = publish("catalog", "事项目录 v1".as_bytes());
@@ -40,12 +39,11 @@ fn releases_are_fetched_verified_and_applied_in_order() {
 
     // Unknown kinds are refused at publish time.
     assert!(
-        srv.block_on(store::publish(
-            &srv.state.storage.pool,
-            &srv.state.release_key,
-            "fonts",
-            b"x"
-        ))
+        srv.block_on(
+            srv.state
+                .storage
+                .publish(&srv.state.release_key, "fonts", b"x")
+        )
         .is_err()
     );
 }
@@ -57,12 +55,11 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
     let c = client(&reg, &key, test_options());
     let sink = MemSink::default();
     let publish = |kind: &str, bytes: &[u8]| {
-        srv.block_on(store::publish(
-            &srv.state.storage.pool,
-            &srv.state.release_key,
-            kind,
-            bytes,
-        ))
+        srv.block_on(
+            srv.state
+                .storage
+                .publish(&srv.state.release_key, kind, bytes),
+        )
         .unwrap()
     };
     publish("templates", b"templates v1");
@@ -70,7 +67,7 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
 
     // v2's bytes are damaged in storage (same size, different content).
     publish("templates", b"templates v2");
-    pg::execute(
+    raw_sql::execute(
         &db,
         "UPDATE releases SET content = convert_to('templates v9', 'UTF8') WHERE kind = 'templates' AND version = '2'",
     );
@@ -80,7 +77,7 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
         "{err}"
     );
     // Truncated.
-    pg::execute(
+    raw_sql::execute(
         &db,
         "UPDATE releases SET content = convert_to('templ', 'UTF8') WHERE kind = 'templates' AND version = '2'",
     );
@@ -91,7 +88,7 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
     );
 
     // A manifest whose hash was changed to match forged bytes fails the signature.
-    pg::execute(
+    raw_sql::execute(
         &db,
         "UPDATE releases SET content = convert_to('forged!', 'UTF8'), size = 7,
                 sha256 = encode(sha256(convert_to('forged!', 'UTF8')), 'hex')

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::proxy::{Fault, Proxy};
 use common::*;
-use yichuang_county::store;
+use yichuang_county::storage::{EventLog, Projections, Releases};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
 use yichuang_engine::{Clerk, Engine, Role};
 
@@ -51,7 +51,7 @@ fn station_cli() -> PathBuf {
 
 fn county_events(srv: &yichuang_county::RunningServer, log_id: &str) -> u64 {
     let reports = srv
-        .block_on(store::verify_chains(&srv.state.storage.pool))
+        .block_on(srv.state.storage.verify_chains())
         .expect("verify chains");
     let r = reports
         .iter()
@@ -115,7 +115,7 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
     let log_id = e.station().expect("station").log_id.clone();
     assert_eq!(county_events(&srv, &log_id), local.events);
     let register = srv
-        .block_on(store::rejection_register(&srv.state.storage.pool))
+        .block_on(srv.state.storage.rejection_register())
         .expect("register");
     assert!(
         register.iter().any(|r| r.case_no == c.case_no),
@@ -127,12 +127,11 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
 
     // The county publishes next year's calendar, a catalog and templates.
     let publish = |kind: &str, bytes: &[u8]| {
-        srv.block_on(store::publish(
-            &srv.state.storage.pool,
-            &srv.state.release_key,
-            kind,
-            bytes,
-        ))
+        srv.block_on(
+            srv.state
+                .storage
+                .publish(&srv.state.release_key, kind, bytes),
+        )
         .expect("publish")
     };
     assert!(
@@ -155,7 +154,7 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
     cat["items"][0]["promised_days"] = 8.into();
     publish("catalog", cat.to_string().as_bytes());
     let mut tpl: serde_json::Value =
-        serde_json::from_str(yichuang_engine::render::BUNDLED_TEMPLATES).expect("templates");
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).expect("templates");
     tpl["version"] = "2026.2".into();
     publish("templates", tpl.to_string().as_bytes());
     let run = e.sync_now(&client).expect("sync releases");
@@ -258,7 +257,7 @@ fn the_sync_daemon_uploads_at_start_up_and_shortly_after_a_write() {
     e.enroll(&admin(&e), &srv.url(), &code).expect("enrol");
     let log_id = e.station().expect("station").log_id.clone();
     let count = |srv: &yichuang_county::RunningServer| {
-        srv.block_on(store::verify_chains(&srv.state.storage.pool))
+        srv.block_on(srv.state.storage.verify_chains())
             .expect("chains")
             .iter()
             .find(|r| r.log_id == log_id)

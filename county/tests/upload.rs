@@ -4,8 +4,8 @@
 mod common;
 
 use common::proxy::{Fault, Proxy};
-use common::{MemOutbox, RawRequest, batch_body, client, enrol, pg, server, test_options};
-use yichuang_county::store;
+use common::{MemOutbox, RawRequest, batch_body, client, enrol, raw_sql, server, test_options};
+use yichuang_county::storage::{Devices, EventLog};
 use yichuang_sync::{ClientOptions, DeviceKey, SyncError, SyncOutcome};
 use yichuang_wire::codes;
 
@@ -29,7 +29,7 @@ fn reupload_is_idempotent() {
     ob.forget_ack();
     let r = c.sync_once(&ob).unwrap();
     assert_eq!((r.sent, r.stored, r.acked_seq), (30, 0, 30));
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 30);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 30);
 
     // New events after a full resend still go in.
     fill(&ob, 5);
@@ -61,7 +61,7 @@ fn lost_ack_through_the_proxy_makes_no_duplicate() {
         "no ack may be recorded without an answer"
     );
     assert_eq!(
-        pg::query_i64(&db, "SELECT count(*) FROM events"),
+        raw_sql::query_i64(&db, "SELECT count(*) FROM events"),
         20,
         "committed before the answer"
     );
@@ -71,13 +71,13 @@ fn lost_ack_through_the_proxy_makes_no_duplicate() {
     assert!(c.sync_once(&ob).is_err());
     let r = c.sync_once(&ob).unwrap();
     assert_eq!((r.stored, r.acked_seq), (0, 20));
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 20);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 20);
 
     // A reset in the middle of the request stores nothing and breaks nothing.
     fill(&ob, 10);
     proxy.push_fault(Fault::ResetMidRequest { after: 300 });
     assert!(c.sync_once(&ob).is_err());
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 20);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 20);
     let r = c.sync_once(&ob).unwrap();
     assert_eq!((r.stored, r.acked_seq), (10, 30));
     assert!(proxy.stats.faults() >= 3);
@@ -112,7 +112,7 @@ fn a_gap_is_refused_with_the_expected_seq() {
     assert_eq!(body.expected_seq, Some(6));
     assert_eq!(body.head_hash.as_deref(), Some(first5[4].hash.as_str()));
     assert!(!body.message_zh.is_empty());
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 5);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 5);
 
     // The real client, whose ack says 0, simply continues.
     let r = c.sync_once(&ob).unwrap();
@@ -130,7 +130,7 @@ fn a_station_restored_from_an_old_backup_is_a_fork_and_nothing_is_accepted() {
     let backup = ob.backup(); // taken at seq 5, ack 5
     fill(&ob, 5);
     c.sync_once(&ob).unwrap();
-    let county_hashes = pg::query_strings(&db, "SELECT hash FROM events ORDER BY seq");
+    let county_hashes = raw_sql::query_strings(&db, "SELECT hash FROM events ORDER BY seq");
 
     // The PC dies; the station is restored from the backup and keeps working.
     backup.append_case("C9000", "case.registered", "registered");
@@ -155,7 +155,7 @@ fn a_station_restored_from_an_old_backup_is_a_fork_and_nothing_is_accepted() {
         })
     ));
     assert_eq!(
-        pg::query_strings(&db, "SELECT hash FROM events ORDER BY seq"),
+        raw_sql::query_strings(&db, "SELECT hash FROM events ORDER BY seq"),
         county_hashes
     );
 
@@ -167,12 +167,10 @@ fn a_station_restored_from_an_old_backup_is_a_fork_and_nothing_is_accepted() {
     older.append_case("C8000", "case.registered", "registered");
     let err = c.sync_once(&older).unwrap_err();
     assert!(matches!(err, SyncError::Fork { seq: 4, .. }), "{err}");
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 10);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 10);
 
     // verify-chains still finds the county's copy intact.
-    let reports = srv
-        .block_on(store::verify_chains(&srv.state.storage.pool))
-        .unwrap();
+    let reports = srv.block_on(srv.state.storage.verify_chains()).unwrap();
     assert_eq!(reports.len(), 1);
     assert_eq!(reports[0].first_bad, None);
     assert_eq!(reports[0].events, 10);
@@ -198,7 +196,7 @@ fn broken_chain_inside_a_batch_is_refused_whole() {
         (s, body.code.as_str(), body.seq),
         (422, codes::CHAIN_INVALID, Some(3))
     );
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 0);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 0);
 }
 
 #[test]
@@ -250,15 +248,15 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
     assert_eq!((s, b.unwrap().code.as_str()), (401, codes::REPLAYED_NONCE));
     // Pruning keeps nonces younger than twice the skew window.
     let pruned = srv
-        .block_on(store::prune_nonces(&srv.state.storage.pool, 600_000))
+        .block_on(srv.state.storage.prune_nonces(600_000))
         .unwrap();
     assert_eq!(pruned, 0);
-    pg::execute(
+    raw_sql::execute(
         &db,
         "UPDATE nonces SET seen_at = now() - interval '30 minutes'",
     );
     let pruned = srv
-        .block_on(store::prune_nonces(&srv.state.storage.pool, 600_000))
+        .block_on(srv.state.storage.prune_nonces(600_000))
         .unwrap();
     assert!(pruned >= 1);
 
@@ -270,7 +268,7 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
 
     // Revoked.
     assert!(
-        srv.block_on(store::revoke(&srv.state.storage.pool, &reg.device_id))
+        srv.block_on(srv.state.storage.revoke(&reg.device_id))
             .unwrap()
     );
     ob.append_case("C9", "case.registered", "registered");
@@ -282,9 +280,9 @@ fn unknown_forged_revoked_stale_replayed_and_old_clients_are_refused() {
         "{err}"
     );
     assert!(err.message_zh().contains("停用"));
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 3);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 3);
     assert!(
-        pg::query_i64(&db, "SELECT count(*) FROM refusals") >= 4,
+        raw_sql::query_i64(&db, "SELECT count(*) FROM refusals") >= 4,
         "refusals are logged"
     );
 
@@ -320,7 +318,7 @@ fn oversized_batches_get_413_and_the_client_halves() {
     let r = c.sync_once(&ob).unwrap();
     assert!(r.halvings >= 1, "{r:?}");
     assert_eq!((r.stored, r.acked_seq), (300, 300));
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 300);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 300);
     assert!(c.batch_events() < 300);
 
     // More than 500 events in one batch is refused whatever its size.
@@ -367,7 +365,10 @@ fn poison_events_are_quarantined_and_later_events_keep_flowing() {
         "{:?}",
         r.quarantined
     );
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM quarantine"), 3);
+    assert_eq!(
+        raw_sql::query_i64(&db, "SELECT count(*) FROM quarantine"),
+        3
+    );
 
     // Later events keep flowing and the projection follows them.
     ob.append_case("2026-0001", "case.rejection_approved", "rejected");
@@ -375,7 +376,7 @@ fn poison_events_are_quarantined_and_later_events_keep_flowing() {
     let r = c.sync_once(&ob).unwrap();
     assert_eq!((r.stored, r.acked_seq), (2, 10));
     assert!(r.quarantined.is_empty());
-    let cases = pg::query_strings(
+    let cases = raw_sql::query_strings(
         &db,
         "SELECT case_no, state, item_code, station_code FROM cases ORDER BY case_no",
     );
@@ -396,7 +397,7 @@ fn poison_events_are_quarantined_and_later_events_keep_flowing() {
             ],
         ]
     );
-    let register = pg::query_strings(&db, "SELECT case_no, last_kind FROM rejection_register");
+    let register = raw_sql::query_strings(&db, "SELECT case_no, last_kind FROM rejection_register");
     assert_eq!(
         register,
         vec![vec![
@@ -415,12 +416,12 @@ fn projection_catches_up_after_a_crash_between_commit_and_projection() {
     ob.append_case("K1", "case.registered", "registered");
     c.sync_once(&ob).unwrap();
     // Pretend the projection never ran.
-    pg::execute(&db, "UPDATE devices SET projected_seq = 0");
-    pg::execute(&db, "DELETE FROM cases");
+    raw_sql::execute(&db, "UPDATE devices SET projected_seq = 0");
+    raw_sql::execute(&db, "DELETE FROM cases");
     let addr = srv.addr;
     srv.kill();
     let srv = common::start_server(&db, addr);
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM cases"), 1);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM cases"), 1);
     drop(srv);
 }
 
@@ -432,17 +433,13 @@ fn verify_chains_names_the_first_bad_seq() {
     let ob = MemOutbox::new("log-verify");
     fill(&ob, 12);
     c.sync_once(&ob).unwrap();
-    let ok = srv
-        .block_on(store::verify_chains(&srv.state.storage.pool))
-        .unwrap();
+    let ok = srv.block_on(srv.state.storage.verify_chains()).unwrap();
     assert_eq!((ok[0].events, ok[0].first_bad.clone()), (12, None));
-    pg::execute(
+    raw_sql::execute(
         &db,
         "UPDATE events SET payload = convert_to('{\"tampered\":1}', 'UTF8') WHERE seq = 7",
     );
-    let bad = srv
-        .block_on(store::verify_chains(&srv.state.storage.pool))
-        .unwrap();
+    let bad = srv.block_on(srv.state.storage.verify_chains()).unwrap();
     assert_eq!(bad[0].first_bad.as_ref().map(|b| b.0), Some(7));
 }
 
@@ -456,8 +453,8 @@ fn a_county_restored_from_backup_is_refilled_by_the_station() {
     c.sync_once(&ob).unwrap();
     // The county loses its last 5 events (restored from its own backup).
     let hash5 = ob.events.lock().unwrap()[4].hash.clone();
-    pg::execute(&db, "DELETE FROM events WHERE seq > 5");
-    pg::execute(
+    raw_sql::execute(&db, "DELETE FROM events WHERE seq > 5");
+    raw_sql::execute(
         &db,
         &format!("UPDATE devices SET head_seq = 5, head_hash = '{hash5}', projected_seq = 5"),
     );
@@ -465,10 +462,8 @@ fn a_county_restored_from_backup_is_refilled_by_the_station() {
     let r = c.sync_once(&ob).unwrap();
     assert_eq!(r.resyncs, 1, "{r:?}");
     assert_eq!((r.stored, r.acked_seq), (7, 12));
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 12);
-    let reports = srv
-        .block_on(store::verify_chains(&srv.state.storage.pool))
-        .unwrap();
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 12);
+    let reports = srv.block_on(srv.state.storage.verify_chains()).unwrap();
     assert_eq!(reports[0].first_bad, None);
 }
 
@@ -515,7 +510,7 @@ fn concurrent_resends_of_one_batch_store_it_once() {
         hs.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert_eq!(statuses, vec![200; 6]);
-    assert_eq!(pg::query_i64(&db, "SELECT count(*) FROM events"), 200);
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 200);
     let head = client(&reg, &key, test_options()).county_head().unwrap();
     assert_eq!(
         (head.head_seq, head.log_id.as_deref()),

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tauri::{Runtime, State};
-use yichuang_engine::case::ALL_STATES;
 use yichuang_engine::catalog::ServiceItem;
 use yichuang_engine::clerk::Clerk;
 use yichuang_engine::deadline::DeadlineRow;
-use yichuang_engine::evaluation::{CHANNELS, DISSATISFACTION_REASONS, EvaluationStats, Level};
+use yichuang_engine::evaluation::{EvaluationStats, Level};
 use yichuang_engine::filing::RejectionFiling;
-use yichuang_engine::notice::{ALL_KINDS, NoticeRecord};
+use yichuang_engine::notice::NoticeRecord;
 use yichuang_engine::search::CaseSummary;
+use yichuang_engine::vocabulary::{Vocabulary, vocabulary};
 use yichuang_engine::{CaseState, CaseView, Engine, Error, MaterialStatus, NewCase, NoticeKind};
 
 use crate::AppState;
@@ -150,68 +150,11 @@ async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
     })
 }
 
-#[derive(Serialize)]
-pub struct Labelled {
-    value: &'static str,
-    label: &'static str,
-}
-
-/// Labels and fixed lists, from the engine, so the window never restates them.
-#[derive(Serialize)]
-pub struct Meta {
-    states: Vec<Labelled>,
-    notice_kinds: Vec<Labelled>,
-    material_statuses: Vec<Labelled>,
-    levels: Vec<Labelled>,
-    dissatisfaction_reasons: Vec<&'static str>,
-    channels: Vec<&'static str>,
-}
-
+/// Labels, fixed lists, rule constants and the settings registry, from the
+/// engine, so the window never restates them.
 #[tauri::command]
-async fn meta() -> Res<Meta> {
-    use MaterialStatus as M;
-    Ok(Meta {
-        states: ALL_STATES
-            .iter()
-            .map(|s| Labelled {
-                value: s.as_str(),
-                label: s.label_zh(),
-            })
-            .collect(),
-        notice_kinds: ALL_KINDS
-            .iter()
-            .map(|k| Labelled {
-                value: k.as_str(),
-                label: k.title_zh(),
-            })
-            .collect(),
-        material_statuses: [
-            M::Received,
-            M::Missing,
-            M::Deferred,
-            M::Promised,
-            M::NotApplicable,
-        ]
-        .iter()
-        .map(|m| Labelled {
-            value: m.as_str(),
-            label: m.label_zh(),
-        })
-        .collect(),
-        levels: [
-            Level::Satisfied,
-            Level::BasicallySatisfied,
-            Level::Dissatisfied,
-        ]
-        .iter()
-        .map(|l| Labelled {
-            value: l.as_str(),
-            label: l.label_zh(),
-        })
-        .collect(),
-        dissatisfaction_reasons: DISSATISFACTION_REASONS.to_vec(),
-        channels: CHANNELS.to_vec(),
-    })
+async fn meta() -> Res<Vocabulary> {
+    Ok(vocabulary())
 }
 
 #[derive(Serialize)]
@@ -459,12 +402,7 @@ async fn search_cases(
 #[tauri::command]
 async fn deadlines(state: State<'_, AppState>) -> Res<Vec<DeadlineRow>> {
     let e = state.engine()?;
-    let days = e
-        .setting_or_default("deadline.at_risk_days")?
-        .trim()
-        .parse()
-        .unwrap_or(2);
-    Ok(e.deadlines(days)?)
+    Ok(e.deadlines(e.at_risk_days()?)?)
 }
 
 #[tauri::command]
@@ -693,28 +631,13 @@ async fn evaluation_stats(
 // ---- settings, sync, log ------------------------------------------------------------
 
 /// The settings the window shows (values or the engine's defaults).
-pub const SETTING_KEYS: [&str; 11] = [
-    "printer.default",
-    "office.name",
-    "office.address",
-    "remedy.review_body",
-    "remedy.court",
-    "remedy.arbitration_commission",
-    "deadline.at_risk_days",
-    "sync.county_url",
-    "fonts.body",
-    "fonts.title",
-    "fonts.heading",
-];
-
 #[tauri::command]
 async fn settings(state: State<'_, AppState>) -> Res<BTreeMap<String, String>> {
     let e = state.engine()?;
-    let mut out = BTreeMap::new();
-    for k in SETTING_KEYS {
-        out.insert(k.to_owned(), e.setting_or_default(k)?);
-    }
-    Ok(out)
+    Ok(e.settings_in_force()?
+        .into_iter()
+        .map(|(d, v)| (d.key.to_owned(), v))
+        .collect())
 }
 
 /// Changing a setting is the engine's decision (administrators; the printer: any clerk).
@@ -768,7 +691,7 @@ async fn enroll(state: State<'_, AppState>, server_url: String, code: String) ->
 
 /// The fonts the notices use and the Chinese fonts on this machine.
 #[tauri::command]
-async fn fonts(state: State<'_, AppState>) -> Res<yichuang_engine::render::FontsInUse> {
+async fn fonts(state: State<'_, AppState>) -> Res<yichuang_engine::fonts::FontsInUse> {
     Ok(state.engine()?.fonts_in_use()?)
 }
 

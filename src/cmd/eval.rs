@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use serde_json::json;
-use yichuang_engine::evaluation::Level;
+use yichuang_engine::evaluation::{DEFAULT_AFTER_DAYS, Level};
 use yichuang_engine::{Engine, Result};
 
 use super::{actor, date, print};
@@ -25,7 +25,7 @@ pub enum EvalCmd {
     },
     /// 将超期未评价的请求记为默认（未评价）
     Expire {
-        #[arg(long, default_value_t = 7)]
+        #[arg(long, default_value_t = DEFAULT_AFTER_DAYS)]
         days: i64,
     },
     Stats {
@@ -66,13 +66,21 @@ pub fn eval_cmd(e: &Engine, cmd: EvalCmd, json: bool) -> Result<()> {
             };
             print(json, &st, || {
                 format!(
-                    "办件 {}，发起评价 {}，已评 {}，未评价（默认）{}\n评价率 {}（目标≥90%）  默认率 {}（目标≤15%）  好评率 {}",
+                    "办件 {}，发起评价 {}，已评 {}，未评价（默认）{}\n{}  好评率 {}",
                     s.cases,
                     s.requested,
                     s.answered,
                     s.defaulted,
-                    pct(s.evaluation_rate),
-                    pct(s.default_rate),
+                    s.targets
+                        .iter()
+                        .map(|t| format!(
+                            "{} {}（目标{}）",
+                            t.target.label_zh,
+                            pct(t.rate),
+                            t.text_zh
+                        ))
+                        .collect::<Vec<_>>()
+                        .join("  "),
                     pct(s.good_rate)
                 )
             })

@@ -18,9 +18,24 @@ export function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T>
 }
 
 export interface Labelled { value: string; label: string }
+/** One setting of the engine's registry. */
+export interface SettingDef {
+  key: string; label_zh: string; who: 'clerk' | 'leader' | 'admin'
+  group: 'printer' | 'office' | 'deadline' | 'sync' | 'fonts' | 'notice_numbers'
+  kind: { type: string }
+}
+/** A 好差评 target as the engine sets it. */
+export interface Target { figure: string; label_zh: string; bound: 'at_least' | 'at_most'; value: number }
+/** A rate against its target, computed by the engine. */
+export interface TargetCheck extends Target { text_zh: string; rate: number | null; met: boolean | null }
+/** The engine's vocabulary: every enumeration with its label, and the rule constants a window shows. */
 export interface Meta {
   states: Labelled[]; notice_kinds: Labelled[]; material_statuses: Labelled[]; levels: Labelled[]
+  person_id_types: Labelled[]; outcomes: Labelled[]; roles: Labelled[]; evaluation_statuses: Labelled[]
+  deadline_kinds: Labelled[]; urgencies: Labelled[]
   dissatisfaction_reasons: string[]; channels: string[]
+  evaluation_targets: Target[]; evaluation_default_after_days: number; default_at_risk_days: number
+  settings: SettingDef[]
 }
 export interface ClerkView { staff_no: string; name: string; role: 'clerk' | 'leader' | 'admin'; role_zh: string }
 export interface Material {
@@ -43,8 +58,14 @@ export interface CaseView {
   materials: CaseMaterial[]; outcomes: string[]
   /** The engine's allowed outcomes with their labels, in the engine's order. */
   outcome_choices: OutcomeChoice[]
+  /** Lifecycle actions the engine's table allows from this state. */
+  actions: ActionChoice[]
+  /** Notices the engine allows printing in this state, the one a decision needs first. */
+  printable_notices: NoticeChoice[]
   evaluation: CaseEvaluation | null
 }
+export interface ActionChoice { action: string; label_zh: string }
+export interface NoticeChoice { kind: string; title_zh: string }
 export interface OutcomeChoice { outcome: string; label_zh: string }
 export interface CaseEvaluation {
   channel: string; status: 'requested' | 'answered' | 'defaulted'; status_zh: string
@@ -63,7 +84,7 @@ export interface CaseSummary {
 }
 export interface DeadlineRow {
   case_no: string; item_name: string; applicant: string; state: string; kind: string; kind_zh: string
-  due: string; provisional: boolean; working_days_left: number; urgency: string
+  due: string; provisional: boolean; working_days_left: number; urgency: string; urgency_zh: string
 }
 export interface SyncAttempt { at_ms: number; trigger: string; ok: boolean; message: string; releases_applied: string[] }
 export interface SyncStatus {

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import type { DeadlineRow } from './api'
+import type { DeadlineRow, Labelled, TargetCheck } from './api'
 import {
   COLORS, deadlineCounts, deadlineKindOption, deadlineSummary, deadlineUrgencyOption,
   evalGroupsOption, evalLevelOption, evalRatesOption, evalStatusOption, type ChartOption, type EvaluationStats,
 } from './charts'
+
+// The engine's targets and its judgement of a rate, as EvaluationCounts.targets carries them.
+function check(figure: 'evaluation_rate' | 'default_rate', rate: number | null): TargetCheck {
+  const t = figure === 'evaluation_rate'
+    ? { figure, label_zh: '评价率', bound: 'at_least' as const, value: 0.9, text_zh: '≥90%' }
+    : { figure, label_zh: '默认评价率', bound: 'at_most' as const, value: 0.15, text_zh: '≤15%' }
+  const met = rate == null ? null : t.bound === 'at_least' ? rate >= t.value : rate <= t.value
+  return { ...t, rate, met }
+}
 
 // 20 cases, 18 asked to rate (90 %), 3 defaulted, 2 pending, 13 answered (10 + 2 + 1).
 const stats: EvaluationStats = {
@@ -11,7 +20,18 @@ const stats: EvaluationStats = {
   cases: 20, requested: 18, answered: 13, defaulted: 3, pending: 2,
   satisfied: 10, basically_satisfied: 2, dissatisfied: 1,
   evaluation_rate: 18 / 20, default_rate: 3 / 18, good_rate: 12 / 13,
+  targets: [check('evaluation_rate', 18 / 20), check('default_rate', 3 / 18)],
 }
+
+// The engine's urgencies and deadline kinds, in its order (Meta).
+const URGENCIES: Labelled[] = [
+  { value: 'overdue', label: '已超期' }, { value: 'due_today', label: '今日到期' },
+  { value: 'at_risk', label: '即将到期' }, { value: 'on_track', label: '正常' },
+]
+const KINDS: Labelled[] = [
+  { value: 'one_time_notice', label: '受理审查（一次性告知）期限' }, { value: 'supplement', label: '容缺补齐期限' },
+  { value: 'promised', label: '承诺办结期限' }, { value: 'statutory', label: '法定办结期限' },
+]
 
 type Series = { type?: string; name?: string; stack?: string; data?: unknown[] }
 function series(o: ChartOption): Series[] {
@@ -69,7 +89,8 @@ describe('好差评 charts', () => {
   })
 
   it('rates without data stay empty and grey, not zero', () => {
-    const none = { ...stats, cases: 0, requested: 0, answered: 0, evaluation_rate: null, default_rate: null, good_rate: null }
+    const none = { ...stats, cases: 0, requested: 0, answered: 0, evaluation_rate: null, default_rate: null, good_rate: null,
+      targets: [check('evaluation_rate', null), check('default_rate', null)] }
     const [bar] = series(evalRatesOption(none))
     expect(values(bar)).toEqual([null, null, null])
     expect(colors(bar)).toEqual([COLORS.info, COLORS.info, COLORS.info])
@@ -79,7 +100,7 @@ describe('好差评 charts', () => {
 function row(case_no: string, urgency: string, kind: string, kind_zh: string, provisional = false): DeadlineRow {
   return {
     case_no, item_name: '职工参保登记', applicant: '赵测试', state: 'accepted', kind, kind_zh,
-    due: '2027-01-08', provisional, working_days_left: 0, urgency,
+    due: '2027-01-08', provisional, working_days_left: 0, urgency, urgency_zh: '',
   }
 }
 const rows: DeadlineRow[] = [
@@ -95,6 +116,7 @@ describe('好差评 per clerk', () => {
   it('shows each clerk\'s evaluation rate (red below 90 %) and good rate', () => {
     const g = (key: string, name: string, cases: number, requested: number, good: number | null) => ({
       ...stats, key, name, cases, requested, evaluation_rate: requested / cases, good_rate: good,
+      targets: [check('evaluation_rate', requested / cases)],
     })
     const o = evalGroupsOption([g('2001', '张窗口', 10, 10, 0.8), g('2002', '李窗口', 4, 2, null)])
     expect(categories(o.yAxis)).toEqual(['张窗口', '李窗口'])
@@ -107,7 +129,7 @@ describe('好差评 per clerk', () => {
 
 describe('时限预警 charts', () => {
   it('counts per urgency, with the provisional ones', () => {
-    expect(deadlineCounts(rows)).toEqual([
+    expect(deadlineCounts(rows, URGENCIES)).toEqual([
       { urgency: 'overdue', label: '已超期', total: 2, provisional: 1 },
       { urgency: 'due_today', label: '今日到期', total: 1, provisional: 0 },
       { urgency: 'at_risk', label: '即将到期', total: 1, provisional: 1 },
@@ -116,12 +138,12 @@ describe('时限预警 charts', () => {
   })
 
   it('summary line in Chinese', () => {
-    expect(deadlineSummary(rows)).toBe('已超期 2 件（暂定 1 件），今日到期 1 件，即将到期 1 件（暂定 1 件），正常 2 件')
-    expect(deadlineSummary([])).toBe('没有未办结的期限')
+    expect(deadlineSummary(rows, URGENCIES)).toBe('已超期 2 件（暂定 1 件），今日到期 1 件，即将到期 1 件（暂定 1 件），正常 2 件')
+    expect(deadlineSummary([], URGENCIES)).toBe('没有未办结的期限')
   })
 
   it('urgency chart stacks confirmed and provisional deadlines', () => {
-    const o = deadlineUrgencyOption(rows)
+    const o = deadlineUrgencyOption(rows, URGENCIES)
     expect(categories(o.xAxis)).toEqual(['已超期', '今日到期', '即将到期', '正常'])
     const [confirmed, provisional] = series(o)
     expect(confirmed.stack).toBe(provisional.stack)
@@ -133,7 +155,7 @@ describe('时限预警 charts', () => {
   })
 
   it('kind chart: kinds in the engine order, one stacked series per urgency', () => {
-    const o = deadlineKindOption(rows)
+    const o = deadlineKindOption(rows, URGENCIES, KINDS)
     expect(categories(o.yAxis)).toEqual(['受理审查（一次性告知）期限', '容缺补齐期限', '承诺办结期限', '法定办结期限'])
     const s = series(o)
     expect(s.map((x) => x.name)).toEqual(['已超期', '今日到期', '即将到期', '正常'])
@@ -148,7 +170,7 @@ describe('时限预警 charts', () => {
   })
 
   it('empty board gives empty charts', () => {
-    expect(series(deadlineKindOption([])).every((x) => (x.data ?? []).length === 0)).toBe(true)
-    expect(series(deadlineUrgencyOption([])).flatMap(values)).toEqual([0, 0, 0, 0, 0, 0, 0, 0])
+    expect(series(deadlineKindOption([], URGENCIES, KINDS)).every((x) => (x.data ?? []).length === 0)).toBe(true)
+    expect(series(deadlineUrgencyOption([], URGENCIES)).flatMap(values)).toEqual([0, 0, 0, 0, 0, 0, 0, 0])
   })
 })

@@ -4,19 +4,21 @@
 import type { ComposeOption } from 'echarts/core'
 import type { BarSeriesOption, PieSeriesOption } from 'echarts/charts'
 import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components'
-import type { DeadlineRow } from './api'
-import { urgencyLabel } from './logic'
+import type { DeadlineRow, Labelled, TargetCheck } from './api'
+import { urgencyType } from './logic'
 
 export type ChartOption = ComposeOption<
   BarSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption
 >
 
-/** The engine's EvaluationStats (src/evaluation.rs). */
+/** The engine's EvaluationStats (domain::evaluation). */
 export interface EvaluationStats {
   from?: string; to?: string
   cases: number; requested: number; answered: number; defaulted: number; pending: number
   satisfied: number; basically_satisfied: number; dissatisfied: number
   evaluation_rate: number | null; default_rate: number | null; good_rate: number | null
+  /** Each rate with a target, met or missed: the engine's judgement. */
+  targets: TargetCheck[]
   /** Per handling clerk and per item (absent in older engines). */
   by_clerk?: EvaluationGroup[]; by_item?: EvaluationGroup[]
 }
@@ -32,8 +34,15 @@ export const FONT = '"Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei"
 // Every chart: no animation (a counter PC, and screenshots stay stable), the page's font.
 const BASE = { animation: false, textStyle: { fontFamily: FONT } } as const
 
-/** Targets the county checks (the same as in the table labels). */
-export const TARGETS = { evaluation_rate: 0.9, default_rate: 0.15 } as const
+/** The engine's check of one rate, by figure. */
+export function targetOf(s: Pick<EvaluationStats, 'targets'>, figure: string): TargetCheck | undefined {
+  return s.targets?.find((t) => t.figure === figure)
+}
+
+/** `评价率（目标≥90%）` from the engine's target. */
+export function targetLabel(t: TargetCheck | undefined, fallback: string): string {
+  return t ? `${t.label_zh}（目标${t.text_zh}）` : fallback
+}
 
 function pct(r: number | null): number | null {
   return r == null ? null : Math.round(r * 1000) / 10
@@ -87,14 +96,13 @@ export function evalStatusOption(s: EvaluationStats): ChartOption {
 
 /** 评价率 / 默认评价率 / 好评率 in percent; green when the target is met, red when not. */
 export function evalRatesOption(s: EvaluationStats): ChartOption {
-  const meets = (ok: boolean | null) => (ok == null ? COLORS.info : ok ? COLORS.success : COLORS.danger)
-  const rows = [
-    { name: '评价率（目标≥90%）', value: pct(s.evaluation_rate),
-      color: meets(s.evaluation_rate == null ? null : s.evaluation_rate >= TARGETS.evaluation_rate) },
-    { name: '默认评价率（目标≤15%）', value: pct(s.default_rate),
-      color: meets(s.default_rate == null ? null : s.default_rate <= TARGETS.default_rate) },
-    { name: '好评率', value: pct(s.good_rate), color: s.good_rate == null ? COLORS.info : COLORS.primary },
-  ]
+  const meets = (rate: number | null, t: TargetCheck | undefined) =>
+    (rate == null || t?.met == null ? COLORS.info : t.met ? COLORS.success : COLORS.danger)
+  const rows = (['evaluation_rate', 'default_rate'] as const).map((figure) => {
+    const t = targetOf(s, figure)
+    return { name: targetLabel(t, figure), value: pct(s[figure]), color: meets(s[figure], t) }
+  })
+  rows.push({ name: '好评率', value: pct(s.good_rate), color: s.good_rate == null ? COLORS.info : COLORS.primary })
   return {
     ...BASE,
     tooltip: { trigger: 'axis', valueFormatter: (v) => (v == null ? '—' : `${v}%`) },
@@ -126,7 +134,7 @@ export function evalGroupsOption(groups: EvaluationGroup[]): ChartOption {
         type: 'bar', name: '评价率', barMaxWidth: 16, itemStyle: { color: COLORS.success },
         data: groups.map((g) => ({
           value: pct(g.evaluation_rate),
-          itemStyle: { color: g.evaluation_rate != null && g.evaluation_rate >= TARGETS.evaluation_rate ? COLORS.success : COLORS.danger },
+          itemStyle: { color: targetOf(g, 'evaluation_rate')?.met ? COLORS.success : COLORS.danger },
         })),
       },
       { type: 'bar', name: '好评率', barMaxWidth: 16, itemStyle: { color: COLORS.primary }, data: groups.map((g) => pct(g.good_rate)) },
@@ -134,28 +142,25 @@ export function evalGroupsOption(groups: EvaluationGroup[]): ChartOption {
   }
 }
 
-/** Urgencies in the engine's order (most urgent first). */
-export const URGENCIES = ['overdue', 'due_today', 'at_risk', 'on_track'] as const
-const KINDS = ['one_time_notice', 'supplement', 'promised', 'statutory']
-
 function urgencyColor(u: string): string {
-  return COLORS[urgencyLabel(u).type]
+  return COLORS[urgencyType(u)]
 }
 
 export interface DeadlineCounts { urgency: string; label: string; total: number; provisional: number }
 
-/** Deadlines per urgency, and how many of them rest on a provisional calendar. */
-export function deadlineCounts(rows: DeadlineRow[]): DeadlineCounts[] {
-  return URGENCIES.map((u) => {
+/** Deadlines per urgency (the engine's urgencies, in its order: most urgent
+ * first), and how many of them rest on a provisional calendar. */
+export function deadlineCounts(rows: DeadlineRow[], urgencies: Labelled[]): DeadlineCounts[] {
+  return urgencies.map(({ value: u, label }) => {
     const of = rows.filter((r) => r.urgency === u)
-    return { urgency: u, label: urgencyLabel(u).text, total: of.length, provisional: of.filter((r) => r.provisional).length }
+    return { urgency: u, label, total: of.length, provisional: of.filter((r) => r.provisional).length }
   })
 }
 
 /** One line for the panel and for screen readers: 已超期 2 件（暂定 1 件），… */
-export function deadlineSummary(rows: DeadlineRow[]): string {
+export function deadlineSummary(rows: DeadlineRow[], urgencies: Labelled[]): string {
   if (rows.length === 0) return '没有未办结的期限'
-  return deadlineCounts(rows)
+  return deadlineCounts(rows, urgencies)
     .map((c) => `${c.label} ${c.total} 件${c.provisional ? `（暂定 ${c.provisional} 件）` : ''}`)
     .join('，')
 }
@@ -163,8 +168,8 @@ export function deadlineSummary(rows: DeadlineRow[]): string {
 const PROVISIONAL = '暂定（节假日未发布）'
 
 /** 按紧急程度: confirmed and provisional deadlines stacked per urgency. */
-export function deadlineUrgencyOption(rows: DeadlineRow[]): ChartOption {
-  const counts = deadlineCounts(rows)
+export function deadlineUrgencyOption(rows: DeadlineRow[], urgencies: Labelled[]): ChartOption {
+  const counts = deadlineCounts(rows, urgencies)
   return {
     ...BASE,
     tooltip: { trigger: 'axis' },
@@ -188,11 +193,12 @@ export function deadlineUrgencyOption(rows: DeadlineRow[]): ChartOption {
   }
 }
 
-/** 按期限类型: each kind of deadline, stacked by urgency. */
-export function deadlineKindOption(rows: DeadlineRow[]): ChartOption {
+/** 按期限类型: each kind of deadline (in the engine's order), stacked by urgency. */
+export function deadlineKindOption(rows: DeadlineRow[], urgencies: Labelled[], kindOrder: Labelled[]): ChartOption {
   const kinds: { kind: string; label: string }[] = []
   for (const r of rows) if (!kinds.some((k) => k.kind === r.kind)) kinds.push({ kind: r.kind, label: r.kind_zh })
-  const rank = (k: string) => (KINDS.indexOf(k) < 0 ? KINDS.length : KINDS.indexOf(k))
+  const order = kindOrder.map((k) => k.value)
+  const rank = (k: string) => (order.indexOf(k) < 0 ? order.length : order.indexOf(k))
   kinds.sort((a, b) => rank(a.kind) - rank(b.kind))
   return {
     ...BASE,
@@ -201,8 +207,8 @@ export function deadlineKindOption(rows: DeadlineRow[]): ChartOption {
     grid: { left: 200, right: 24, top: 12, bottom: 48 },
     xAxis: { type: 'value', minInterval: 1 },
     yAxis: { type: 'category', inverse: true, data: kinds.map((k) => k.label) },
-    series: URGENCIES.map((u) => ({
-      type: 'bar' as const, name: urgencyLabel(u).text, stack: 'n', barMaxWidth: 24,
+    series: urgencies.map(({ value: u, label }) => ({
+      type: 'bar' as const, name: label, stack: 'n', barMaxWidth: 24,
       itemStyle: { color: urgencyColor(u) },
       data: kinds.map((k) => rows.filter((r) => r.kind === k.kind && r.urgency === u).length),
     })),

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import {
   buildNewCase, debounce, enterAdvances, focusNext, idCheckKind, initialChecklist,
-  dataUrlBytes, formatMs, noticeKindForState, outcomeButtons, percent, shortcutFor, syncBadge, urgencyLabel,
+  canDo, dataUrlBytes, formatMs, noticeToPrint, outcomeButtons, percent, shortcutFor, syncBadge, urgencyType,
 } from './logic'
 import { errorCode, errorMessage, type SyncStatus } from './api'
 
@@ -55,14 +55,23 @@ describe('formatMs', () => {
   })
 })
 
-describe('notice for state', () => {
-  it('maps each state to the notice it is served with', () => {
-    expect(noticeKindForState('awaiting_materials')).toBe('one_time_notice')
-    expect(noticeKindForState('accepted_with_commitment')).toBe('commitment_notice')
-    expect(noticeKindForState('rejected')).toBe('rejection_notice')
-    expect(noticeKindForState('accepted')).toBe('acceptance_notice')
-    expect(noticeKindForState('registered')).toBeNull()
-    expect(noticeKindForState('withdrawn')).toBeNull()
+describe('notice to print', () => {
+  const notice = (kind: string, title_zh: string) => ({ kind, title_zh })
+  it('is the first notice the engine allows for the case', () => {
+    expect(noticeToPrint({ printable_notices: [notice('one_time_notice', '一次性告知单')] })).toBe('one_time_notice')
+    // 容缺受理: the 承诺告知书 first, the 受理通知书 also allowed.
+    expect(noticeToPrint({
+      printable_notices: [notice('commitment_notice', '容缺受理承诺告知书'), notice('acceptance_notice', '受理通知书')],
+    })).toBe('commitment_notice')
+  })
+  it('is none when the engine allows none (e.g. a rejection awaiting approval)', () => {
+    // The window once offered the rejection notice before the leader approved it.
+    expect(noticeToPrint({ printable_notices: [] })).toBeNull()
+  })
+  it('follow-up actions are the ones the engine lists', () => {
+    const c = { actions: [{ action: 'supplement', label_zh: '补齐容缺材料' }] }
+    expect(canDo(c, 'supplement')).toBe(true)
+    expect(canDo(c, 'start')).toBe(false)
   })
 })
 
@@ -122,9 +131,9 @@ describe('keyboard', () => {
 })
 
 describe('labels and errors', () => {
-  it('labels urgencies', () => {
-    expect(urgencyLabel('overdue')).toEqual({ text: '已超期', type: 'danger' })
-    expect(urgencyLabel('on_track').text).toBe('正常')
+  it('colours urgencies (the labels are the engine\'s)', () => {
+    expect(urgencyType('overdue')).toBe('danger')
+    expect(urgencyType('on_track')).toBe('success')
   })
   it('formats rates', () => {
     expect(percent(0.9)).toBe('90.0%')

@@ -1,7 +1,8 @@
 // UI logic with no rule of the counter in it: labels, focus movement, form →
-// engine input. Which outcomes are possible is decided by the engine (CaseView.outcomes).
+// engine input. Which outcomes, actions and notices are possible is decided by
+// the engine (CaseView.outcome_choices, actions, printable_notices).
 
-import type { OutcomeChoice, SyncStatus } from './api'
+import type { CaseView, OutcomeChoice, SyncStatus } from './api'
 
 /** Buttons for exactly the outcomes the engine offered, in the engine's order,
  * with the engine's labels (an unlabelled one shows its name rather than hiding). */
@@ -34,19 +35,14 @@ export function formatMs(ms: number | null | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
 }
 
-/** The notice a case in this state is printed with (the engine refuses any other). */
-export function noticeKindForState(state: string): string | null {
-  switch (state) {
-    case 'awaiting_materials': return 'one_time_notice'
-    case 'accepted_with_commitment': return 'commitment_notice'
-    case 'rejection_pending_approval':
-    case 'rejected': return 'rejection_notice'
-    case 'accepted':
-    case 'in_progress':
-    case 'completed_approved':
-    case 'completed_denied': return 'acceptance_notice'
-    default: return null
-  }
+/** The notice a decision needs printed first: the engine's first printable notice for the case. */
+export function noticeToPrint(c: Pick<CaseView, 'printable_notices'>): string | null {
+  return c.printable_notices[0]?.kind ?? null
+}
+
+/** Whether the engine's lifecycle table allows `action` from the case's state. */
+export function canDo(c: Pick<CaseView, 'actions'>, action: string): boolean {
+  return c.actions.some((a) => a.action === action)
 }
 
 export interface ApplicantForm {
@@ -117,12 +113,13 @@ export function enterAdvances(e: KeyboardEvent, container: HTMLElement): boolean
   return focusNext(container, t) !== null
 }
 
-export function urgencyLabel(u: string): { text: string; type: 'danger' | 'warning' | 'primary' | 'success' } {
+/** The colour of an urgency (the engine gives its label: DeadlineRow.urgency_zh, Meta.urgencies). */
+export function urgencyType(u: string): 'danger' | 'warning' | 'primary' | 'success' {
   switch (u) {
-    case 'overdue': return { text: '已超期', type: 'danger' }
-    case 'due_today': return { text: '今日到期', type: 'warning' }
-    case 'at_risk': return { text: '即将到期', type: 'primary' }
-    default: return { text: '正常', type: 'success' }
+    case 'overdue': return 'danger'
+    case 'due_today': return 'warning'
+    case 'at_risk': return 'primary'
+    default: return 'success'
   }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod pg;
 pub mod proxy;
+pub mod raw_sql;
 pub mod tls;
 
 use std::convert::Infallible;
@@ -11,7 +12,8 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use yichuang_county::{Config, RunningServer, store};
+use yichuang_county::storage::Devices;
+use yichuang_county::{Config, RunningServer};
 use yichuang_sync::{
     Client, ClientOptions, DeviceKey, DeviceRegistration, Outbox, ReleaseSink, SyncOutcome,
 };
@@ -38,11 +40,7 @@ pub fn start_server(db: &str, addr: SocketAddr) -> RunningServer {
 
 pub fn enrol_code(server: &RunningServer, station: &str) -> String {
     server
-        .block_on(store::issue_enrol_code(
-            &server.state.storage.pool,
-            station,
-            1,
-        ))
+        .block_on(server.state.storage.issue_enrol_code(station, 1))
         .expect("enrol code")
 }
 

@@ -94,7 +94,7 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
-async fn connect(url: &str) -> tokio_postgres::Client {
+pub async fn connect(url: &str) -> tokio_postgres::Client {
     let (client, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
         .unwrap_or_else(|e| panic!("cannot connect to the test PostgreSQL at {url}: {e}"));
@@ -123,40 +123,4 @@ pub fn fresh_database(prefix: &str) -> String {
     });
     let (prefix_url, _) = base.rsplit_once('/').expect("URL has a database part");
     format!("{prefix_url}/{name}")
-}
-
-/// Run SQL against a test database (for inspection and tampering).
-pub fn query_i64(url: &str, sql: &str) -> i64 {
-    block_on(async {
-        let c = connect(url).await;
-        c.query_one(sql, &[])
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .get(0)
-    })
-}
-
-pub fn execute(url: &str, sql: &str) -> u64 {
-    block_on(async {
-        let c = connect(url).await;
-        c.execute(sql, &[])
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-    })
-}
-
-pub fn query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
-    block_on(async {
-        let c = connect(url).await;
-        c.query(sql, &[])
-            .await
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .iter()
-            .map(|r| {
-                (0..r.len())
-                    .map(|i| r.get::<_, Option<String>>(i))
-                    .collect()
-            })
-            .collect()
-    })
 }

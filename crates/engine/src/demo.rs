@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::case::{ApplicantInput, MaterialStatus, NewCase, PersonIdType};
-use crate::clerk::{Clerk, Role};
+use crate::domain::case::{ApplicantInput, MaterialStatus, NewCase, PersonIdType};
+use crate::domain::clerk::{Clerk, Role};
+use crate::domain::ids::{resident_id_check_char, uscc_check_char};
+use crate::domain::notice::NoticeKind;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ids::{resident_id_check_char, uscc_check_char};
-use crate::notice::NoticeKind;
 
 /// Password of every demo account. Demo databases only.
 pub const DEMO_PASSWORD: &str = "demo1234";

@@ -7,27 +7,19 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use serde_json::json;
 
-use crate::calendar::{BUNDLED_YEARS, Calendar};
-use crate::catalog::{BUNDLED_CATALOG, Catalog};
 use crate::clock::Clock;
+use crate::domain::calendar::{BUNDLED_YEARS, Calendar};
+use crate::domain::catalog::{BUNDLED_CATALOG, Catalog};
+use crate::domain::clerk::{Clerk, Role};
+use crate::domain::station::{StationInfo, validate_station};
+use crate::domain::template::{BUNDLED_TEMPLATES, TemplateSet};
 use crate::error::{Error, Result};
-use crate::render::{BUNDLED_TEMPLATES, TemplateSet};
 use crate::store::{self, Write};
 
 /// Environment variable naming the station database file.
 pub const DB_ENV: &str = "YICHUANG_DB";
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct StationInfo {
-    pub code: String,
-    pub name: String,
-    pub county: String,
-    pub log_id: String,
-    pub created_at: String,
-}
 
 pub struct Engine {
     pub(crate) conn: Connection,
@@ -40,9 +32,6 @@ pub struct Engine {
     pub(crate) fonts: RefCell<Option<Arc<yichuang_pdf::FontSet>>>,
     path: PathBuf,
 }
-
-/// Settings any logged-in clerk may change; the rest need an administrator.
-pub const CLERK_SETTINGS: [&str; 1] = ["printer.default"];
 
 /// The per-OS default location of the station database.
 pub fn default_db_path() -> Option<PathBuf> {
@@ -140,44 +129,26 @@ impl Engine {
         if self.station.is_some() {
             return Err(Error::AlreadyInitialised);
         }
-        let code = code.trim();
-        if code.is_empty()
-            || code.len() > 16
-            || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(Error::invalid(
-                "station_code",
-                format!("bad station code {code:?}"),
-                "站点编码须为1至16位字母、数字或“-”",
-            ));
-        }
-        for (field, v, zh) in [
-            ("station_name", name, "站点名称"),
-            ("county", county, "所属县（区）"),
-        ] {
-            if v.trim().is_empty() {
-                return Err(Error::invalid(field, "empty", format!("{zh}不能为空")));
-            }
-        }
+        let (code, name, county) = validate_station(code, name, county)?;
         let log_id = uuid::Uuid::new_v4().to_string();
         let now = self.clock.stamp();
         let w = Write::begin(&self.conn, &log_id, now.clone())?;
-        w.tx.execute(
+        w.execute(
             "INSERT INTO station (id, code, name, county, log_id, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
-            params![code, name.trim(), county.trim(), log_id, now],
+            params![code, name, county, log_id, now],
         )?;
-        w.tx.execute(
+        w.execute(
             "INSERT INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, ?1)",
             [yichuang_wire::GENESIS_HASH],
         )?;
         w.event(
             "station.initialised",
-            &json!({"station_code": code, "station_name": name.trim(), "county": county.trim()}),
+            &json!({"station_code": code, "station_name": name, "county": county}),
         )?;
         for (year, text) in BUNDLED_YEARS {
             store_calendar_year(&w, year, text, "bundled")?;
         }
-        let catalog = Catalog::parse(BUNDLED_CATALOG, "assets/catalog/catalog.json")?;
+        let catalog = Catalog::parse_new(BUNDLED_CATALOG, "assets/catalog/catalog.json")?;
         store_catalog(&w, &catalog, BUNDLED_CATALOG)?;
         let templates = TemplateSet::parse(BUNDLED_TEMPLATES)?;
         store_templates(&w, &templates.version, BUNDLED_TEMPLATES)?;
@@ -205,56 +176,6 @@ impl Engine {
                 r.get(0)
             })
             .optional()?)
-    }
-
-    /// A setting, or the station-derived default for the keys notices use.
-    pub fn setting_or_default(&self, key: &str) -> Result<String> {
-        if let Some(v) = self.setting(key)? {
-            return Ok(v);
-        }
-        let st = self.station()?;
-        Ok(match key {
-            "office.name" => format!("{}人力资源和社会保障局", st.county),
-            "office.address" => String::new(),
-            "remedy.review_body" => format!("{}人民政府", st.county),
-            "remedy.court" => format!("{}人民法院", st.county),
-            "remedy.arbitration_commission" => format!("{}劳动人事争议仲裁委员会", st.county),
-            "deadline.at_risk_days" => "2".into(),
-            _ => String::new(),
-        })
-    }
-
-    pub fn set_setting(&self, actor: &crate::clerk::Clerk, key: &str, value: &str) -> Result<()> {
-        let key = key.trim();
-        // The counter's own printer is the clerk's to change (a jammed printer
-        // cannot wait for an administrator); everything else is the admin's.
-        let needed = if CLERK_SETTINGS.contains(&key) {
-            crate::clerk::Role::Clerk
-        } else {
-            crate::clerk::Role::Admin
-        };
-        actor.require(needed, "change_settings")?;
-        if key.starts_with("fonts.") && key != "fonts.exclusive" {
-            crate::render::check_font_setting(value)?;
-        }
-        if key.is_empty() || key.len() > 64 {
-            return Err(Error::invalid("key", "bad setting key", "设置项名称无效"));
-        }
-        self.write(|w| {
-            w.tx.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                params![key, value],
-            )?;
-            if key.starts_with("fonts.") {
-                *self.fonts.borrow_mut() = None;
-            }
-            w.event(
-                "settings.changed",
-                &json!({"key": key, "value": value, "actor": actor.staff_no}),
-            )?;
-            Ok(())
-        })
     }
 
     // ---- catalog --------------------------------------------------------
@@ -297,14 +218,9 @@ impl Engine {
 
     /// Validates and activates a catalog document. Any error leaves the
     /// previously active catalog in place.
-    pub fn import_catalog(
-        &self,
-        actor: &crate::clerk::Clerk,
-        text: &str,
-        file: &str,
-    ) -> Result<String> {
-        actor.require(crate::clerk::Role::Admin, "import_catalog")?;
-        let catalog = Catalog::parse(text, file)?;
+    pub fn import_catalog(&self, actor: &Clerk, text: &str, file: &str) -> Result<String> {
+        actor.require(Role::Admin, "import_catalog")?;
+        let catalog = Catalog::parse_new(text, file)?;
         self.write(|w| {
             store_catalog(w, &catalog, text)?;
             w.event(
@@ -363,8 +279,8 @@ impl Engine {
     }
 
     /// Validates and activates a template file (e.g. published by the county).
-    pub fn import_templates(&self, actor: &crate::clerk::Clerk, text: &str) -> Result<String> {
-        actor.require(crate::clerk::Role::Admin, "import_catalog")?;
+    pub fn import_templates(&self, actor: &Clerk, text: &str) -> Result<String> {
+        actor.require(Role::Admin, "import_catalog")?;
         let set = TemplateSet::parse(text)?;
         self.write(|w| {
             store_templates(w, &set.version, text)?;
@@ -381,7 +297,7 @@ impl Engine {
 
     /// Stores (or replaces) one year of holiday data, e.g. from the county.
     pub fn import_calendar_year(&mut self, text: &str, source: &str) -> Result<i32> {
-        let (year, _) = crate::calendar::parse_year(text)?;
+        let (year, _) = crate::domain::calendar::parse_year(text)?;
         self.write(|w| {
             store_calendar_year(w, year, text, source)?;
             w.event(
@@ -402,7 +318,7 @@ pub(crate) fn store_calendar_year(
     text: &str,
     source: &str,
 ) -> Result<()> {
-    w.tx.execute(
+    w.execute(
         "INSERT INTO calendar_years (year, content, sha256, source, imported_at) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT(year) DO UPDATE SET content = excluded.content, sha256 = excluded.sha256,
              source = excluded.source, imported_at = excluded.imported_at",
@@ -413,8 +329,8 @@ pub(crate) fn store_calendar_year(
 
 pub(crate) fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Result<()> {
     let sha = yichuang_wire::sha256_hex(text.as_bytes());
-    let existing: Option<String> =
-        w.tx.query_row(
+    let existing: Option<String> = w
+        .query_row(
             "SELECT sha256 FROM templates WHERE version = ?1",
             [version],
             |r| r.get(0),
@@ -430,14 +346,14 @@ pub(crate) fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Resul
         }
         Some(_) => {}
         None => {
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO templates (version, sha256, content, imported_at, active) VALUES (?1, ?2, ?3, ?4, 0)",
                 params![version, sha, text, w.now],
             )?;
         }
     }
-    w.tx.execute("UPDATE templates SET active = 0 WHERE active = 1", [])?;
-    w.tx.execute(
+    w.execute("UPDATE templates SET active = 0 WHERE active = 1", [])?;
+    w.execute(
         "UPDATE templates SET active = 1 WHERE version = ?1",
         [version],
     )?;
@@ -446,8 +362,8 @@ pub(crate) fn store_templates(w: &Write<'_>, version: &str, text: &str) -> Resul
 
 pub(crate) fn store_catalog(w: &Write<'_>, catalog: &Catalog, text: &str) -> Result<()> {
     let sha = yichuang_wire::sha256_hex(text.as_bytes());
-    let existing: Option<String> =
-        w.tx.query_row(
+    let existing: Option<String> = w
+        .query_row(
             "SELECT sha256 FROM catalogs WHERE version = ?1",
             [&catalog.version],
             |r| r.get(0),
@@ -464,15 +380,15 @@ pub(crate) fn store_catalog(w: &Write<'_>, catalog: &Catalog, text: &str) -> Res
         }
         Some(_) => {}
         None => {
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO catalogs (version, published, sha256, content, imported_at, active)
                  VALUES (?1, ?2, ?3, ?4, ?5, 0)",
                 params![catalog.version, catalog.published, sha, text, w.now],
             )?;
         }
     }
-    w.tx.execute("UPDATE catalogs SET active = 0 WHERE active = 1", [])?;
-    w.tx.execute(
+    w.execute("UPDATE catalogs SET active = 0 WHERE active = 1", [])?;
+    w.execute(
         "UPDATE catalogs SET active = 1 WHERE version = ?1",
         [&catalog.version],
     )?;

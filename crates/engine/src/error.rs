@@ -1,7 +1,7 @@
 //! Typed engine errors. `Display` is English (for logs); [`Error::user_message`]
 //! is the Chinese sentence shown to clerks.
 
-use crate::case::CaseState;
+use crate::domain::lifecycle::{Action, CaseState, UnknownName};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -67,6 +67,16 @@ pub enum Error {
     },
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+}
+
+impl From<UnknownName> for Error {
+    fn from(e: UnknownName) -> Self {
+        Error::Invalid {
+            field: e.field.to_owned(),
+            reason: e.to_string(),
+            zh: e.zh,
+        }
+    }
 }
 
 impl Error {
@@ -142,22 +152,10 @@ fn what_zh(what: &str) -> &str {
 }
 
 pub(crate) fn action_zh(action: &str) -> &str {
+    if let Some(a) = Action::from_name(action) {
+        return a.label_zh();
+    }
     match action {
-        "accept" => "受理",
-        "request_materials" => "一次性告知补正",
-        "accept_with_commitment" => "容缺受理",
-        "materials_returned" => "补齐材料后重新审核",
-        "supplement" => "补齐容缺材料",
-        "mark_supplement_overdue" => "标记逾期未补齐",
-        "terminate" => "终止办理",
-        "start" => "开始办理",
-        "complete" => "办结",
-        "deny" => "作出不予许可决定",
-        "propose_rejection" => "提出不予受理",
-        "approve_rejection" => "审批不予受理",
-        "return_rejection" => "退回不予受理",
-        "withdraw" => "撤回申请",
-        "update_materials" => "修改材料清单",
         "issue_notice" => "出具文书",
         "manage_clerks" => "管理工作人员",
         "import_catalog" => "导入事项清单",

@@ -1,30 +1,29 @@
 //! yichuang (一窗): the station case engine. Every rule of the counter lives
 //! here, so it is testable without a window; see ARCHITECTURE.md for the map.
+//!
+//! `domain` holds the rules that need no database; `ops` the operations over
+//! the station database (one `impl Engine` block per concern); `engine` and
+//! `store` the database itself and its single write path.
 
-pub mod calendar;
-pub mod case;
-pub mod catalog;
-pub mod clerk;
 pub mod clock;
-pub mod deadline;
 pub mod demo;
+pub mod domain;
 pub mod engine;
 pub mod error;
-pub mod evaluation;
-pub mod eventlog;
-pub mod filing;
-pub mod ids;
-pub mod notice;
-pub mod render;
-pub mod search;
+pub mod ops;
 pub mod store;
-pub mod sync;
 
-pub use case::{
-    ApplicantInput, CaseState, CaseView, MaterialStatus, NewCase, Outcome, PersonIdType,
+pub use domain::{
+    calendar, case, catalog, clerk, deadline, evaluation, ids, lifecycle, notice, settings,
+    station, template, vocabulary,
 };
+pub use ops::{eventlog, filing, fonts, search, sync};
+
+pub use case::{ApplicantInput, CaseView, MaterialStatus, NewCase, Outcome, PersonIdType};
 pub use clerk::{Clerk, Role};
 pub use clock::Clock;
-pub use engine::{Engine, StationInfo};
+pub use engine::Engine;
 pub use error::{Error, Result};
+pub use lifecycle::CaseState;
 pub use notice::NoticeKind;
+pub use station::StationInfo;

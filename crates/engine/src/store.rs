@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Params, Transaction, TransactionBehavior, params};
 use serde_json::Value;
 
+use crate::domain::template::{BUNDLED_TEMPLATES, TemplateSet};
 use crate::error::{Error, Result};
 use yichuang_wire::{EventFields, GENESIS_HASH, chain_hash};
 
@@ -28,7 +29,47 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0002_search.sql"),
         backfill: Some(backfill_name_index),
     },
+    Migration {
+        name: "legal_text_in_templates",
+        sql: include_str!("migrations/0003_legal_text_in_templates.sql"),
+        backfill: Some(backfill_legal_text_templates),
+    },
 ];
+
+/// Remedy sentences moved from code into the templates: a station whose
+/// active template set has none gets the bundled set (same notices, the
+/// sentences now as data) stored and activated. No event: like the rest of
+/// a migration, this is the program's change, not a counter action.
+fn backfill_legal_text_templates(tx: &Transaction<'_>) -> Result<()> {
+    let active: Option<String> = tx
+        .query_row("SELECT content FROM templates WHERE active = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(active) = active else {
+        return Ok(());
+    };
+    if !TemplateSet::parse(&active)?.remedies.is_empty() {
+        return Ok(());
+    }
+    let bundled = TemplateSet::parse(BUNDLED_TEMPLATES)?;
+    tx.execute(
+        "INSERT INTO templates (version, sha256, content, imported_at, active)
+         VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), 0)
+         ON CONFLICT(version) DO NOTHING",
+        params![
+            bundled.version,
+            yichuang_wire::sha256_hex(BUNDLED_TEMPLATES.as_bytes()),
+            BUNDLED_TEMPLATES
+        ],
+    )?;
+    tx.execute("UPDATE templates SET active = 0 WHERE active = 1", [])?;
+    tx.execute(
+        "UPDATE templates SET active = 1 WHERE version = ?1",
+        [&bundled.version],
+    )?;
+    Ok(())
+}
 
 /// Indexes the names of cases registered before the search index existed.
 fn backfill_name_index(tx: &Transaction<'_>) -> Result<()> {
@@ -104,8 +145,13 @@ pub fn migrate(conn: &mut Connection) -> Result<()> {
 
 /// A write in progress. Dropping it without [`Write::commit`] rolls back, so an
 /// error anywhere leaves the database exactly as it was.
+///
+/// The transaction is private to this module: code outside changes the
+/// database only through these methods, inside `Engine::write` (or
+/// `Engine::init`, which creates the log), so every change shares one
+/// transaction with its event.
 pub struct Write<'c> {
-    pub tx: Transaction<'c>,
+    tx: Transaction<'c>,
     pub log_id: String,
     pub now: String,
 }
@@ -117,6 +163,31 @@ impl<'c> Write<'c> {
             log_id: log_id.to_owned(),
             now,
         })
+    }
+
+    /// Runs one statement in this write's transaction.
+    pub fn execute<P: Params>(&self, sql: &str, params: P) -> Result<usize> {
+        Ok(self.tx.execute(sql, params)?)
+    }
+
+    /// Reads one row inside this write's transaction (e.g. a guard that must
+    /// see the rows this write already changed).
+    pub fn query_row<T, P: Params>(
+        &self,
+        sql: &str,
+        params: P,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.tx.query_row(sql, params, f)
+    }
+
+    /// A prepared (cached) statement inside this write's transaction.
+    pub fn prepare(&self, sql: &str) -> Result<rusqlite::CachedStatement<'_>> {
+        Ok(self.tx.prepare_cached(sql)?)
+    }
+
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.tx.last_insert_rowid()
     }
 
     /// Appends one event to the hash chain; returns its seq.

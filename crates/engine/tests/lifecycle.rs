@@ -2,9 +2,8 @@
 //! illegal transition, the 容缺 guard, the approval guard, and that a refused
 //! action leaves the database exactly as it was.
 
-use yichuang_engine::case::{
-    ALL_ACTIONS, ALL_STATES, Action, CaseState, MaterialStatus, Outcome, allowed,
-};
+use yichuang_engine::case::{MaterialStatus, Outcome};
+use yichuang_engine::lifecycle::{ALL_ACTIONS, ALL_STATES, Action, CaseState, allowed};
 use yichuang_engine::{Engine, Error};
 use yichuang_testkit::*;
 

@@ -1,87 +1,26 @@
-//! Clerk accounts, roles and the counter session (several clerks share one PC).
+//! Clerk accounts, argon2 passwords and the counter session (several clerks
+//! share one PC).
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rusqlite::{OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::domain::clerk::{Clerk, Role, check_password};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Clerk,
-    Leader,
-    Admin,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Clerk => "clerk",
-            Role::Leader => "leader",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Role> {
-        match s {
-            "clerk" | "窗口人员" => Ok(Role::Clerk),
-            "leader" | "领导" => Ok(Role::Leader),
-            "admin" | "管理员" => Ok(Role::Admin),
-            _ => Err(Error::invalid(
-                "role",
-                format!("unknown role {s}"),
-                format!("角色“{s}”无效，应为 clerk、leader 或 admin"),
-            )),
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Role::Clerk => "窗口人员",
-            Role::Leader => "领导",
-            Role::Admin => "管理员",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Clerk {
-    pub id: i64,
-    pub staff_no: String,
-    pub name: String,
-    pub role: Role,
-}
-
-impl Clerk {
-    /// Admins may do everything a leader may; leaders everything a clerk may.
-    pub fn require(&self, role: Role, action: &'static str) -> Result<()> {
-        if self.role >= role {
-            Ok(())
-        } else {
-            Err(Error::Forbidden {
-                role: self.role.as_str().into(),
-                action,
-            })
-        }
-    }
-
-    fn from_row(r: &Row<'_>) -> rusqlite::Result<Clerk> {
-        let role: String = r.get(3)?;
-        Ok(Clerk {
-            id: r.get(0)?,
-            staff_no: r.get(1)?,
-            name: r.get(2)?,
-            role: Role::parse(&role).unwrap_or(Role::Clerk),
-        })
-    }
+fn clerk_from_row(r: &Row<'_>) -> rusqlite::Result<Clerk> {
+    let role: String = r.get(3)?;
+    Ok(Clerk {
+        id: r.get(0)?,
+        staff_no: r.get(1)?,
+        name: r.get(2)?,
+        role: Role::parse(&role).unwrap_or(Role::Clerk),
+    })
 }
 
 const CLERK_COLS: &str = "id, staff_no, name, role";
-pub const MIN_PASSWORD_CHARS: usize = 6;
 
 fn hash_password(password: &str) -> Result<String> {
     // uuid v4 draws 122 bits from the OS RNG: enough salt, without another dependency.
@@ -91,17 +30,6 @@ fn hash_password(password: &str) -> Result<String> {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| Error::invalid("password", format!("cannot hash: {e}"), "密码无法处理"))
-}
-
-fn check_password(password: &str) -> Result<()> {
-    if password.chars().count() < MIN_PASSWORD_CHARS {
-        return Err(Error::invalid(
-            "password",
-            "password too short",
-            format!("密码至少需要{MIN_PASSWORD_CHARS}位"),
-        ));
-    }
-    Ok(())
 }
 
 impl Engine {
@@ -163,11 +91,11 @@ impl Engine {
         }
         let hash = hash_password(password)?;
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO clerks (staff_no, name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![staff_no, name, role.as_str(), hash, w.now],
             )?;
-            let id = w.tx.last_insert_rowid();
+            let id = w.last_insert_rowid();
             w.event(
                 "clerk.added",
                 &json!({"staff_no": staff_no, "name": name, "role": role.as_str(),
@@ -187,7 +115,7 @@ impl Engine {
             "SELECT {CLERK_COLS} FROM clerks WHERE active = 1 ORDER BY staff_no"
         ))?;
         let rows = stmt
-            .query_map([], Clerk::from_row)?
+            .query_map([], clerk_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -197,7 +125,7 @@ impl Engine {
             .query_row(
                 &format!("SELECT {CLERK_COLS} FROM clerks WHERE id = ?1"),
                 [id],
-                Clerk::from_row,
+                clerk_from_row,
             )
             .optional()?
             .ok_or_else(|| Error::NotFound {
@@ -211,7 +139,7 @@ impl Engine {
             .query_row(
                 &format!("SELECT {CLERK_COLS} FROM clerks WHERE staff_no = ?1 AND active = 1"),
                 [staff_no.trim()],
-                Clerk::from_row,
+                clerk_from_row,
             )
             .optional()?
             .ok_or_else(|| Error::NotFound {
@@ -230,7 +158,7 @@ impl Engine {
                     "SELECT {CLERK_COLS}, password_hash FROM clerks WHERE staff_no = ?1 AND active = 1"
                 ),
                 [staff_no.trim()],
-                |r| Ok((Clerk::from_row(r)?, r.get(4)?)),
+                |r| Ok((clerk_from_row(r)?, r.get(4)?)),
             )
             .optional()?;
         let fail = || Error::AuthFailed(staff_no.trim().to_owned());
@@ -246,7 +174,7 @@ impl Engine {
     pub fn login(&self, staff_no: &str, password: &str) -> Result<Clerk> {
         let clerk = self.authenticate(staff_no, password)?;
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO counter_session (id, clerk_id, since) VALUES (1, ?1, ?2)
                  ON CONFLICT(id) DO UPDATE SET clerk_id = excluded.clerk_id, since = excluded.since",
                 params![clerk.id, w.now],
@@ -260,7 +188,7 @@ impl Engine {
     pub fn logout(&self) -> Result<()> {
         let current = self.current_clerk()?;
         self.write(|w| {
-            w.tx.execute("DELETE FROM counter_session WHERE id = 1", [])?;
+            w.execute("DELETE FROM counter_session WHERE id = 1", [])?;
             w.event("clerk.logout", &json!({"staff_no": current.staff_no}))?;
             Ok(())
         })
@@ -287,7 +215,7 @@ impl Engine {
         check_password(new)?;
         let hash = hash_password(new)?;
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE clerks SET password_hash = ?1 WHERE id = ?2",
                 params![hash, clerk.id],
             )?;

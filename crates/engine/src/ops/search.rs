@@ -4,10 +4,10 @@
 use rusqlite::params;
 use serde::Serialize;
 
-use crate::case::CaseState;
+use crate::domain::ids;
+use crate::domain::lifecycle::CaseState;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ids;
 use crate::store::name_query;
 
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -1,58 +1,12 @@
 //! The deadline board (限时办结): which open cases are due, at risk or overdue.
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
-use crate::case::CaseState;
+use crate::domain::deadline::*;
+use crate::domain::ids;
+use crate::domain::lifecycle::CaseState;
 use crate::engine::Engine;
 use crate::error::Result;
-use crate::ids;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeadlineKind {
-    /// 行政许可法 §32: tell the applicant what is missing within 5 working days.
-    OneTimeNotice,
-    /// 容缺 materials to be supplied.
-    Supplement,
-    Promised,
-    Statutory,
-}
-
-impl DeadlineKind {
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            DeadlineKind::OneTimeNotice => "受理审查（一次性告知）期限",
-            DeadlineKind::Supplement => "容缺补齐期限",
-            DeadlineKind::Promised => "承诺办结期限",
-            DeadlineKind::Statutory => "法定办结期限",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Urgency {
-    Overdue,
-    DueToday,
-    AtRisk,
-    OnTrack,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DeadlineRow {
-    pub case_no: String,
-    pub item_name: String,
-    pub applicant: String,
-    pub state: CaseState,
-    pub kind: DeadlineKind,
-    pub kind_zh: &'static str,
-    pub due: NaiveDate,
-    pub provisional: bool,
-    /// Working days from today to the due date (negative when overdue).
-    pub working_days_left: i64,
-    pub urgency: Urgency,
-}
 
 impl Engine {
     /// Every deadline of every open case, most urgent first. `at_risk_days`:
@@ -101,15 +55,7 @@ impl Engine {
             }
             for (kind, date, stored_provisional) in due {
                 let (left, prov) = self.calendar().working_days_between(today, date);
-                let urgency = if date < today {
-                    Urgency::Overdue
-                } else if date == today {
-                    Urgency::DueToday
-                } else if left <= at_risk_days {
-                    Urgency::AtRisk
-                } else {
-                    Urgency::OnTrack
-                };
+                let urgency = Urgency::classify(date, today, left, at_risk_days);
                 rows.push(DeadlineRow {
                     case_no: r.get(0)?,
                     item_name: r.get(1)?,
@@ -123,6 +69,7 @@ impl Engine {
                         || !self.calendar().has_year(chrono::Datelike::year(&date)),
                     working_days_left: left,
                     urgency,
+                    urgency_zh: urgency.label_zh(),
                 });
             }
         }

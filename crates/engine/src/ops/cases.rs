@@ -1,554 +1,23 @@
-//! Cases (办件) and their lifecycle (DESIGN.md §5). Every transition is one
-//! transaction that writes the new state and appends its event; a transition
-//! not in [`allowed`] is a typed error.
+//! Store-backed case operations: registration, the checklist, decisions.
+//! Every transition is one transaction that writes the new state and
+//! appends its event; a transition not in [`allowed`] is a typed error.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::calendar::CalDate;
-use crate::catalog::ServiceItem;
-use crate::clerk::{Clerk, Role};
+use crate::domain::calendar::CalDate;
+use crate::domain::case::*;
+use crate::domain::catalog::ServiceItem;
+use crate::domain::clerk::{Clerk, Role};
+use crate::domain::ids;
+use crate::domain::lifecycle::{Action, CaseState, actions_from, allowed};
+use crate::domain::notice::printable_in;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-use crate::ids;
 use crate::store::Write;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseState {
-    Registered,
-    AwaitingMaterials,
-    Accepted,
-    AcceptedWithCommitment,
-    SupplementOverdue,
-    InProgress,
-    RejectionPendingApproval,
-    Rejected,
-    CompletedApproved,
-    CompletedDenied,
-    Terminated,
-    Withdrawn,
-}
-
-pub const ALL_STATES: [CaseState; 12] = [
-    CaseState::Registered,
-    CaseState::AwaitingMaterials,
-    CaseState::Accepted,
-    CaseState::AcceptedWithCommitment,
-    CaseState::SupplementOverdue,
-    CaseState::InProgress,
-    CaseState::RejectionPendingApproval,
-    CaseState::Rejected,
-    CaseState::CompletedApproved,
-    CaseState::CompletedDenied,
-    CaseState::Terminated,
-    CaseState::Withdrawn,
-];
-
-impl CaseState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseState::Registered => "registered",
-            CaseState::AwaitingMaterials => "awaiting_materials",
-            CaseState::Accepted => "accepted",
-            CaseState::AcceptedWithCommitment => "accepted_with_commitment",
-            CaseState::SupplementOverdue => "supplement_overdue",
-            CaseState::InProgress => "in_progress",
-            CaseState::RejectionPendingApproval => "rejection_pending_approval",
-            CaseState::Rejected => "rejected",
-            CaseState::CompletedApproved => "completed_approved",
-            CaseState::CompletedDenied => "completed_denied",
-            CaseState::Terminated => "terminated",
-            CaseState::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<CaseState> {
-        ALL_STATES
-            .into_iter()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "state",
-                    format!("unknown state {s}"),
-                    format!("状态“{s}”无效"),
-                )
-            })
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            CaseState::Registered => "已登记",
-            CaseState::AwaitingMaterials => "待补正材料",
-            CaseState::Accepted => "已受理",
-            CaseState::AcceptedWithCommitment => "容缺受理",
-            CaseState::SupplementOverdue => "逾期未补齐",
-            CaseState::InProgress => "办理中",
-            CaseState::RejectionPendingApproval => "不予受理待审批",
-            CaseState::Rejected => "不予受理",
-            CaseState::CompletedApproved => "办结（准予）",
-            CaseState::CompletedDenied => "办结（不予许可）",
-            CaseState::Terminated => "终止办理",
-            CaseState::Withdrawn => "已撤回",
-        }
-    }
-
-    /// Still on someone's desk (deadlines apply).
-    pub fn is_open(self) -> bool {
-        !matches!(
-            self,
-            CaseState::Rejected
-                | CaseState::CompletedApproved
-                | CaseState::CompletedDenied
-                | CaseState::Terminated
-                | CaseState::Withdrawn
-        )
-    }
-}
-
-impl fmt::Display for CaseState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Every action of the lifecycle, named as in events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    UpdateMaterials,
-    Accept,
-    RequestMaterials,
-    MaterialsReturned,
-    AcceptWithCommitment,
-    Supplement,
-    MarkSupplementOverdue,
-    Terminate,
-    Start,
-    Complete,
-    Deny,
-    ProposeRejection,
-    ApproveRejection,
-    ReturnRejection,
-    Withdraw,
-}
-
-pub const ALL_ACTIONS: [Action; 15] = [
-    Action::UpdateMaterials,
-    Action::Accept,
-    Action::RequestMaterials,
-    Action::MaterialsReturned,
-    Action::AcceptWithCommitment,
-    Action::Supplement,
-    Action::MarkSupplementOverdue,
-    Action::Terminate,
-    Action::Start,
-    Action::Complete,
-    Action::Deny,
-    Action::ProposeRejection,
-    Action::ApproveRejection,
-    Action::ReturnRejection,
-    Action::Withdraw,
-];
-
-impl Action {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::UpdateMaterials => "update_materials",
-            Action::Accept => "accept",
-            Action::RequestMaterials => "request_materials",
-            Action::MaterialsReturned => "materials_returned",
-            Action::AcceptWithCommitment => "accept_with_commitment",
-            Action::Supplement => "supplement",
-            Action::MarkSupplementOverdue => "mark_supplement_overdue",
-            Action::Terminate => "terminate",
-            Action::Start => "start",
-            Action::Complete => "complete",
-            Action::Deny => "deny",
-            Action::ProposeRejection => "propose_rejection",
-            Action::ApproveRejection => "approve_rejection",
-            Action::ReturnRejection => "return_rejection",
-            Action::Withdraw => "withdraw",
-        }
-    }
-}
-
-/// The lifecycle table: the state an action leads to from `from`, if legal.
-pub fn allowed(from: CaseState, action: Action) -> Option<CaseState> {
-    use Action as A;
-    use CaseState as S;
-    Some(match (from, action) {
-        (S::Registered, A::UpdateMaterials) => S::Registered,
-        (S::Registered, A::Accept) => S::Accepted,
-        (S::Registered, A::RequestMaterials) => S::AwaitingMaterials,
-        (S::Registered, A::AcceptWithCommitment) => S::AcceptedWithCommitment,
-        (S::Registered | S::AwaitingMaterials, A::ProposeRejection) => S::RejectionPendingApproval,
-        (S::AwaitingMaterials, A::MaterialsReturned) => S::Registered,
-        (S::AcceptedWithCommitment | S::SupplementOverdue, A::Supplement) => S::InProgress,
-        (S::AcceptedWithCommitment, A::MarkSupplementOverdue) => S::SupplementOverdue,
-        (S::SupplementOverdue, A::Terminate) => S::Terminated,
-        (S::Accepted, A::Start) => S::InProgress,
-        (S::Accepted | S::InProgress, A::Complete) => S::CompletedApproved,
-        (S::Accepted | S::InProgress, A::Deny) => S::CompletedDenied,
-        (S::RejectionPendingApproval, A::ApproveRejection) => S::Rejected,
-        (S::RejectionPendingApproval, A::ReturnRejection) => S::Registered,
-        (
-            S::Registered
-            | S::AwaitingMaterials
-            | S::Accepted
-            | S::AcceptedWithCommitment
-            | S::InProgress,
-            A::Withdraw,
-        ) => S::Withdrawn,
-        _ => return None,
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MaterialStatus {
-    Received,
-    Missing,
-    /// 容缺: accepted now, to be supplied by the supplement deadline.
-    Deferred,
-    /// 告知承诺: a written promise replaces the proof.
-    Promised,
-    NotApplicable,
-}
-
-impl MaterialStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MaterialStatus::Received => "received",
-            MaterialStatus::Missing => "missing",
-            MaterialStatus::Deferred => "deferred",
-            MaterialStatus::Promised => "promised",
-            MaterialStatus::NotApplicable => "not_applicable",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<MaterialStatus> {
-        Ok(match s {
-            "received" => MaterialStatus::Received,
-            "missing" => MaterialStatus::Missing,
-            "deferred" => MaterialStatus::Deferred,
-            "promised" => MaterialStatus::Promised,
-            "not_applicable" => MaterialStatus::NotApplicable,
-            _ => {
-                return Err(Error::invalid(
-                    "material_status",
-                    format!("unknown material status {s}"),
-                    format!("材料状态“{s}”无效"),
-                ));
-            }
-        })
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            MaterialStatus::Received => "已收",
-            MaterialStatus::Missing => "缺",
-            MaterialStatus::Deferred => "容缺",
-            MaterialStatus::Promised => "告知承诺",
-            MaterialStatus::NotApplicable => "不适用",
-        }
-    }
-
-    fn satisfies(self) -> bool {
-        matches!(
-            self,
-            MaterialStatus::Received | MaterialStatus::Promised | MaterialStatus::NotApplicable
-        )
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PersonIdType {
-    ResidentId,
-    HkMacauPermit,
-    TaiwanPermit,
-    Passport,
-    ForeignPermanentResident,
-}
-
-impl PersonIdType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PersonIdType::ResidentId => "resident_id",
-            PersonIdType::HkMacauPermit => "hk_macau_permit",
-            PersonIdType::TaiwanPermit => "taiwan_permit",
-            PersonIdType::Passport => "passport",
-            PersonIdType::ForeignPermanentResident => "foreign_permanent_resident",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            PersonIdType::ResidentId => "居民身份证",
-            PersonIdType::HkMacauPermit => "港澳居民来往内地通行证",
-            PersonIdType::TaiwanPermit => "台湾居民来往大陆通行证",
-            PersonIdType::Passport => "护照",
-            PersonIdType::ForeignPermanentResident => "外国人永久居留身份证",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ApplicantInput {
-    Person {
-        name: String,
-        id_type: PersonIdType,
-        id_no: String,
-        #[serde(default)]
-        phone: String,
-    },
-    Organization {
-        name: String,
-        uscc: String,
-        #[serde(default)]
-        phone: String,
-    },
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AgentInput {
-    pub name: String,
-    /// 居民身份证号 of the agent (经办人).
-    pub id_no: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct NewCase {
-    pub item_code: String,
-    pub applicant: ApplicantInput,
-    #[serde(default)]
-    pub agent: Option<AgentInput>,
-    /// Material code → status; materials not named are `missing`.
-    #[serde(default)]
-    pub materials: BTreeMap<String, MaterialStatus>,
-    /// Date the application was received; defaults to today.
-    #[serde(default)]
-    pub received_on: Option<NaiveDate>,
-    /// 首办责任人 when not the registering clerk.
-    #[serde(default)]
-    pub handler: Option<String>,
-    #[serde(default)]
-    pub note: String,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CaseMaterial {
-    pub code: String,
-    pub name: String,
-    pub form: String,
-    pub copies: u32,
-    pub required: bool,
-    pub deferrable: bool,
-    pub promise_replaces_proof: bool,
-    pub standard: String,
-    pub status: MaterialStatus,
-}
-
-/// What the law lets the clerk do with the checklist as it stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Accept,
-    RequestMaterials,
-    AcceptWithCommitment,
-    ProposeRejection,
-    Withdraw,
-}
-
-impl Outcome {
-    /// The button text at the counter.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Outcome::Accept => "受理",
-            Outcome::RequestMaterials => "一次性告知（缺材料）",
-            Outcome::AcceptWithCommitment => "容缺受理（告知承诺）",
-            Outcome::ProposeRejection => "不予受理（报领导审批）",
-            Outcome::Withdraw => "申请人撤回",
-        }
-    }
-}
-
-/// An allowed outcome with its label, for windows that show choices.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct OutcomeChoice {
-    pub outcome: Outcome,
-    pub label_zh: &'static str,
-}
-
-impl From<Outcome> for OutcomeChoice {
-    fn from(outcome: Outcome) -> OutcomeChoice {
-        OutcomeChoice {
-            outcome,
-            label_zh: outcome.label_zh(),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CaseView {
-    pub case_no: String,
-    pub state: CaseState,
-    pub state_zh: &'static str,
-    pub item_code: String,
-    pub item_name: String,
-    pub catalog_version: String,
-    pub applicant_kind: String,
-    pub applicant_name: String,
-    pub applicant_id_type: String,
-    pub applicant_id_no: String,
-    pub agent_name: Option<String>,
-    pub first_contact: String,
-    pub handler: String,
-    pub received_on: NaiveDate,
-    pub registered_at: String,
-    pub onetime_notice_due: NaiveDate,
-    pub accepted_on: Option<NaiveDate>,
-    pub promised_due: Option<NaiveDate>,
-    pub promised_provisional: bool,
-    pub statutory_due: Option<NaiveDate>,
-    pub statutory_provisional: bool,
-    pub supplement_due: Option<NaiveDate>,
-    pub applicant_delay_days: i64,
-    pub rejection_reason: Option<String>,
-    pub rejection_basis: Option<String>,
-    pub completed_on: Option<NaiveDate>,
-    pub note: String,
-    pub materials: Vec<CaseMaterial>,
-    pub outcomes: Vec<Outcome>,
-    /// `outcomes` with their Chinese labels, same order.
-    pub outcome_choices: Vec<OutcomeChoice>,
-    /// The 好差评 of this case, once requested.
-    pub evaluation: Option<crate::evaluation::CaseEvaluation>,
-    #[serde(skip)]
-    pub(crate) id: i64,
-    #[serde(skip)]
-    pub(crate) last_event_seq: i64,
-}
-
-impl CaseView {
-    pub fn applicant_id_masked(&self) -> String {
-        ids::mask_id(&self.applicant_id_no)
-    }
-
-    pub fn missing(&self) -> impl Iterator<Item = &CaseMaterial> {
-        self.materials
-            .iter()
-            .filter(|m| m.required && !m.status.satisfies())
-    }
-}
-
-/// The outcomes the law allows for a checklist in state Registered.
-pub fn outcomes_for(materials: &[CaseMaterial]) -> Vec<Outcome> {
-    let missing: Vec<&CaseMaterial> = materials
-        .iter()
-        .filter(|m| m.required && !m.status.satisfies())
-        .collect();
-    let mut out = Vec::new();
-    if missing.is_empty() {
-        out.push(Outcome::Accept);
-    } else {
-        if missing.iter().all(|m| m.deferrable) {
-            out.push(Outcome::AcceptWithCommitment);
-        }
-        out.push(Outcome::RequestMaterials);
-    }
-    out.push(Outcome::ProposeRejection);
-    out.push(Outcome::Withdraw);
-    out
-}
-
-fn text(field: &str, v: &str, max: usize, zh: &str) -> Result<String> {
-    let v = v.trim();
-    if v.is_empty() || v.chars().count() > max {
-        return Err(Error::invalid(
-            field,
-            format!("{field} empty or longer than {max}"),
-            format!("{zh}不能为空，且不超过{max}字"),
-        ));
-    }
-    if v.chars().any(|c| c.is_control()) {
-        return Err(Error::invalid(
-            field,
-            "control characters",
-            format!("{zh}中含有无效字符"),
-        ));
-    }
-    Ok(v.to_owned())
-}
-
-struct ValidApplicant {
-    kind: &'static str,
-    name: String,
-    id_type: String,
-    id_no: String,
-    phone: String,
-}
-
-fn validate_applicant(a: &ApplicantInput, today: NaiveDate) -> Result<ValidApplicant> {
-    match a {
-        ApplicantInput::Person {
-            name,
-            id_type,
-            id_no,
-            phone,
-        } => {
-            let name = text("applicant_name", name, 64, "申请人姓名")?;
-            let id_no = match id_type {
-                PersonIdType::ResidentId => ids::validate_resident_id(id_no, today)?.0,
-                _ => {
-                    let v = id_no.trim().to_uppercase();
-                    if v.len() < 5 || v.len() > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric())
-                    {
-                        return Err(Error::invalid(
-                            "id_no",
-                            "bad document number",
-                            format!("{}号码应为5至32位字母或数字", id_type.label_zh()),
-                        ));
-                    }
-                    v
-                }
-            };
-            Ok(ValidApplicant {
-                kind: "person",
-                name,
-                id_type: id_type.as_str().into(),
-                id_no,
-                phone: validate_phone(phone)?,
-            })
-        }
-        ApplicantInput::Organization { name, uscc, phone } => Ok(ValidApplicant {
-            kind: "organization",
-            name: text("applicant_name", name, 128, "单位名称")?,
-            id_type: "uscc".into(),
-            id_no: ids::validate_uscc(uscc)?,
-            phone: validate_phone(phone)?,
-        }),
-    }
-}
-
-fn validate_phone(p: &str) -> Result<String> {
-    let p = p.trim();
-    if p.len() > 20
-        || !p
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
-    {
-        return Err(Error::invalid("phone", "bad phone", "联系电话格式不正确"));
-    }
-    Ok(p.to_owned())
-}
 
 const CASE_COLS: &str = "c.id, c.case_no, c.state, c.item_code, c.item_name, c.catalog_version,
     c.applicant_kind, c.applicant_name, c.applicant_id_type, c.applicant_id_no, c.agent_name,
@@ -593,6 +62,8 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
         materials: Vec::new(),
         outcomes: Vec::new(),
         outcome_choices: Vec::new(),
+        actions: Vec::new(),
+        printable_notices: Vec::new(),
         evaluation: None,
     })
 }
@@ -648,12 +119,10 @@ impl Engine {
                 })
             })
             .collect::<Result<_>>()?;
-        c.outcomes = match c.state {
-            CaseState::Registered => outcomes_for(&c.materials),
-            CaseState::AwaitingMaterials => vec![Outcome::ProposeRejection, Outcome::Withdraw],
-            _ => Vec::new(),
-        };
+        c.outcomes = outcomes_in(c.state, &c.materials);
         c.outcome_choices = c.outcomes.iter().map(|&o| o.into()).collect();
+        c.actions = actions_from(c.state);
+        c.printable_notices = printable_in(c.state).into_iter().map(Into::into).collect();
         c.evaluation = self.case_evaluation(&c.case_no)?;
         Ok(c)
     }
@@ -728,7 +197,7 @@ impl Engine {
                 "materials": materials_json(&materials),
             });
             let seq = w.event("case.registered", &payload)?;
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO cases (case_no, item_code, item_name, catalog_version, applicant_id,
                     applicant_kind, applicant_name, applicant_id_type, applicant_id_no, agent_name,
                     agent_id_no, first_contact, handler, state, received_on, registered_at,
@@ -742,9 +211,9 @@ impl Engine {
                     onetime_due.date, input.note.trim(), seq
                 ],
             )?;
-            let case_id = w.tx.last_insert_rowid();
+            let case_id = w.last_insert_rowid();
             write_materials(w, case_id, &materials)?;
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO case_name_fts (rowid, tokens) VALUES (?1, ?2)",
                 params![case_id, crate::store::name_tokens(&applicant.name)],
             )?;
@@ -828,7 +297,7 @@ impl Engine {
         self.write(|w| {
             extra(w)?;
             let seq = w.event(&format!("case.{}", action.as_str()), &payload)?;
-            let n = w.tx.execute(
+            let n = w.execute(
                 "UPDATE cases SET state = ?1, last_event_seq = ?2, updated_at = ?3
                  WHERE id = ?4 AND state = ?5",
                 params![to.as_str(), seq, w.now, c.id, c.state.as_str()],
@@ -903,7 +372,7 @@ impl Engine {
         let payload = json!({"accepted_on": today, "promised_due": promised.date,
             "statutory_due": statutory.date, "provisional": promised.provisional || statutory.provisional});
         self.transition(actor, &c, Action::Accept, to, payload, |w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET accepted_on = ?1, promised_due = ?2, promised_provisional = ?3,
                  statutory_due = ?4, statutory_provisional = ?5, decided_by = ?6 WHERE id = ?7",
                 params![
@@ -986,12 +455,12 @@ impl Engine {
             "statutory_due": statutory.date});
         self.transition(actor, &c, Action::AcceptWithCommitment, to, payload, |w| {
             for code in &deferred {
-                w.tx.execute(
+                w.execute(
                     "UPDATE case_materials SET status = 'deferred' WHERE case_id = ?1 AND material_code = ?2",
                     params![c.id, code],
                 )?;
             }
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET accepted_on = ?1, promised_due = ?2, promised_provisional = ?3,
                  statutory_due = ?4, statutory_provisional = ?5, supplement_due = ?6, decided_by = ?7
                  WHERE id = ?8",
@@ -1025,11 +494,11 @@ impl Engine {
         let payload = json!({"supplied": supplied, "late_working_days": late,
                              "promised_due": promised_due});
         self.transition(actor, &c, Action::Supplement, to, payload, |w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE case_materials SET status = 'received' WHERE case_id = ?1 AND status = 'deferred'",
                 [c.id],
             )?;
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET promised_due = ?1, applicant_delay_days = applicant_delay_days + ?2 WHERE id = ?3",
                 params![promised_due, late, c.id],
             )?;
@@ -1083,7 +552,7 @@ impl Engine {
         let today = self.clock.today();
         payload["completed_on"] = json!(today);
         self.transition(actor, &c, action, to, payload, |w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET completed_on = ?1, result = ?2 WHERE id = ?3",
                 params![today, result, c.id],
             )?;
@@ -1119,7 +588,7 @@ impl Engine {
         let payload = json!({"reason": reason, "legal_basis": basis, "approved_by": leader.staff_no,
                              "completed_on": today});
         self.transition(actor, &c, Action::Deny, to, payload, |w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET completed_on = ?1, result = 'denied', rejection_reason = ?2,
                  rejection_basis = ?3, rejection_proposed_by = ?4, decided_by = ?5 WHERE id = ?6",
                 params![today, reason, basis, actor.id, leader.id, c.id],
@@ -1141,7 +610,7 @@ impl Engine {
         let (c, to) = self.guard(case_no, Action::ProposeRejection)?;
         let payload = json!({"reason": reason, "legal_basis": basis});
         self.transition(actor, &c, Action::ProposeRejection, to, payload, |w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET rejection_reason = ?1, rejection_basis = ?2, rejection_proposed_by = ?3
                  WHERE id = ?4",
                 params![reason, basis, actor.id, c.id],
@@ -1187,7 +656,7 @@ impl Engine {
         let payload = json!({"reason": reason, "legal_basis": basis, "proposed_by": proposer.staff_no,
                              "approved_by": leader.staff_no, "decided_on": today});
         self.transition(&leader, &c, Action::ApproveRejection, to, payload, |w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE cases SET decided_by = ?1, completed_on = ?2, result = 'not_accepted' WHERE id = ?3",
                 params![leader.id, today, c.id],
             )?;
@@ -1214,7 +683,7 @@ impl Engine {
             to,
             json!({"note": note}),
             |w| {
-                w.tx.execute(
+                w.execute(
                     "UPDATE cases SET rejection_reason = NULL, rejection_basis = NULL,
                  rejection_proposed_by = NULL WHERE id = ?1",
                     [c.id],
@@ -1264,7 +733,7 @@ fn write_materials(
     m: &BTreeMap<String, MaterialStatus>,
 ) -> Result<()> {
     for (code, status) in m {
-        w.tx.execute(
+        w.execute(
             "INSERT INTO case_materials (case_id, material_code, status) VALUES (?1, ?2, ?3)
              ON CONFLICT(case_id, material_code) DO UPDATE SET status = excluded.status",
             params![case_id, code, status.as_str()],
@@ -1274,7 +743,7 @@ fn write_materials(
 }
 
 fn upsert_applicant(w: &Write<'_>, a: &ValidApplicant) -> Result<i64> {
-    Ok(w.tx.query_row(
+    Ok(w.query_row(
         "INSERT INTO applicants (kind, name, id_type, id_no, phone, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(id_type, id_no) DO UPDATE SET name = excluded.name,
@@ -1294,7 +763,7 @@ fn file_rejection(
     proposed_by: i64,
     approved_by: i64,
 ) -> Result<()> {
-    w.tx.execute(
+    w.execute(
         "INSERT INTO rejection_filings (case_id, decision, reason, legal_basis, proposed_by, approved_by, approved_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![case_id, decision, reason, basis, proposed_by, approved_by, w.now],

@@ -1,154 +1,14 @@
-//! 好差评: evaluation requests, answers with reasons from the fixed list,
-//! defaults, and the evaluation and default rates over a period.
+//! 好差评 requests, answers with reasons from the fixed list, defaults, and
+//! the rates over a period, from the store.
 
 use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::clerk::Clerk;
+use crate::domain::clerk::Clerk;
+use crate::domain::evaluation::*;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    Satisfied,
-    BasicallySatisfied,
-    Dissatisfied,
-}
-
-impl Level {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::Satisfied => "satisfied",
-            Level::BasicallySatisfied => "basically_satisfied",
-            Level::Dissatisfied => "dissatisfied",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Level> {
-        Ok(match s {
-            "satisfied" | "满意" => Level::Satisfied,
-            "basically_satisfied" | "基本满意" => Level::BasicallySatisfied,
-            "dissatisfied" | "不满意" => Level::Dissatisfied,
-            _ => {
-                return Err(Error::invalid(
-                    "level",
-                    format!("unknown level {s}"),
-                    format!("评价等级“{s}”无效，应为 满意、基本满意 或 不满意"),
-                ));
-            }
-        })
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Level::Satisfied => "满意",
-            Level::BasicallySatisfied => "基本满意",
-            Level::Dissatisfied => "不满意",
-        }
-    }
-}
-
-/// The fixed list of reasons for 不满意.
-pub const DISSATISFACTION_REASONS: [&str; 7] = [
-    "服务态度欠佳",
-    "业务能力不强",
-    "超承诺时限办结",
-    "首问责任履行不到位",
-    "一次告知履行不到位",
-    "部门内部办理效率低下",
-    "其他",
-];
-
-pub const CHANNELS: [&str; 5] = ["窗口评价器", "二维码", "短信", "电话回访", "网上大厅"];
-
-/// Rates over a period: for the station, and per handling clerk and per
-/// item, so a leader sees where dissatisfaction and missing ratings come from.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EvaluationStats {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    #[serde(flatten)]
-    pub total: EvaluationCounts,
-    /// Per handling clerk (首办), most cases first.
-    pub by_clerk: Vec<EvaluationGroup>,
-    /// Per service item, most cases first.
-    pub by_item: Vec<EvaluationGroup>,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EvaluationGroup {
-    /// Staff number or item code.
-    pub key: String,
-    pub name: String,
-    #[serde(flatten)]
-    pub counts: EvaluationCounts,
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct EvaluationCounts {
-    pub cases: i64,
-    pub requested: i64,
-    pub answered: i64,
-    pub defaulted: i64,
-    pub pending: i64,
-    pub satisfied: i64,
-    pub basically_satisfied: i64,
-    pub dissatisfied: i64,
-    /// requests / cases (target ≥ 90 %).
-    pub evaluation_rate: Option<f64>,
-    /// defaulted / requests (target ≤ 15 %).
-    pub default_rate: Option<f64>,
-    /// (satisfied + basically satisfied) / answered.
-    pub good_rate: Option<f64>,
-}
-
-/// The 好差评 of one case as the counter shows it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct CaseEvaluation {
-    pub channel: String,
-    /// requested | answered | defaulted
-    pub status: String,
-    pub status_zh: &'static str,
-    pub level: Option<Level>,
-    pub level_zh: Option<&'static str>,
-    pub reasons: Vec<String>,
-    pub comment: String,
-    pub requested_at: String,
-    pub answered_at: Option<String>,
-}
-
-fn status_zh(status: &str) -> &'static str {
-    match status {
-        "requested" => "待评价",
-        "answered" => "已评价",
-        "defaulted" => "超期未评价",
-        _ => "未知",
-    }
-}
-
-fn counts(n: [i64; 8]) -> EvaluationCounts {
-    let [cases, requested, answered, defaulted, pending, s, b, d] = n;
-    EvaluationCounts {
-        cases,
-        requested,
-        answered,
-        defaulted,
-        pending,
-        satisfied: s,
-        basically_satisfied: b,
-        dissatisfied: d,
-        evaluation_rate: ratio(requested, cases),
-        default_rate: ratio(defaulted, requested),
-        good_rate: ratio(s + b, answered),
-    }
-}
-
-fn ratio(a: i64, b: i64) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
-}
 
 impl Engine {
     /// Asks the applicant of a case to rate the service.
@@ -162,7 +22,7 @@ impl Engine {
         }
         let c = self.case(case_no)?;
         self.write(|w| {
-            let n = w.tx.execute(
+            let n = w.execute(
                 "INSERT INTO evaluations (case_id, channel, status, requested_at) VALUES (?1, ?2, 'requested', ?3)
                  ON CONFLICT(case_id) DO NOTHING",
                 params![c.id, channel, w.now],
@@ -293,7 +153,7 @@ impl Engine {
         }
         let reasons_json = serde_json::to_string(reasons)?;
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE evaluations SET status = 'answered', level = ?1, reasons = ?2, comment = ?3,
                  answered_at = ?4 WHERE case_id = ?5",
                 params![level.as_str(), reasons_json, comment.trim(), w.now, c.id],
@@ -313,7 +173,7 @@ impl Engine {
         let cutoff = (self.clock.now() - chrono::Duration::days(days))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, false);
         self.write(|w| {
-            let mut stmt = w.tx.prepare(
+            let mut stmt = w.prepare(
                 "SELECT e.id, c.case_no FROM evaluations e JOIN cases c ON c.id = e.case_id
                  WHERE e.status = 'requested' AND e.requested_at < ?1",
             )?;
@@ -323,7 +183,7 @@ impl Engine {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             for (id, case_no) in &rows {
-                w.tx.execute(
+                w.execute(
                     "UPDATE evaluations SET status = 'defaulted' WHERE id = ?1",
                     [id],
                 )?;

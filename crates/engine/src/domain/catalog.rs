@@ -1,13 +1,13 @@
 //! The service catalog (事项清单): versioned, validated in full before it may
 //! become active. Parsing and checking only; storage lives in `station.rs`.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-pub const BUNDLED_CATALOG: &str = include_str!("../../../assets/catalog/catalog.json");
+pub const BUNDLED_CATALOG: &str = include_str!("../../../../assets/catalog/catalog.json");
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -15,6 +15,31 @@ pub struct Catalog {
     pub version: String,
     pub published: String,
     pub items: Vec<ServiceItem>,
+    /// The periods of each remedy route and where they come from. A catalog
+    /// published from now on must carry the terms of every route its items
+    /// use (checked on import: [`Catalog::parse_new`]); versions stored
+    /// before had none and print with the active catalog's terms.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub remedies: BTreeMap<RemedyRoute, RemedyTerms>,
+}
+
+/// The periods a remedy sentence names, with their legal sources.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RemedyTerms {
+    /// Days to apply for 行政复议.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_days: Option<u32>,
+    /// Months to sue (行政诉讼) without review first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lawsuit_months: Option<u32>,
+    /// Days to sue after the review decision.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub after_review_days: Option<u32>,
+    /// Days to sue (the labour-arbitration route).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lawsuit_days: Option<u32>,
+    pub basis: Vec<LegalBasis>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -113,7 +138,7 @@ pub struct SupplementRule {
 }
 
 /// Which remedies a refusal notice names.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum RemedyRoute {
     /// 行政复议 (60 days, 本级人民政府) or 行政诉讼 (6 months).
@@ -122,6 +147,39 @@ pub enum RemedyRoute {
     ReviewFirst,
     /// Labour arbitration commission: no review; sue in court (15 days).
     LabourArbitrationCourt,
+}
+
+impl RemedyRoute {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RemedyRoute::ReviewOrLawsuit => "review_or_lawsuit",
+            RemedyRoute::ReviewFirst => "review_first",
+            RemedyRoute::LabourArbitrationCourt => "labour_arbitration_court",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            RemedyRoute::ReviewOrLawsuit => "行政复议或行政诉讼",
+            RemedyRoute::ReviewFirst => "复议前置",
+            RemedyRoute::LabourArbitrationCourt => "向人民法院起诉（劳动争议）",
+        }
+    }
+
+    /// The periods the route's sentence names.
+    fn needs(self, t: &RemedyTerms) -> Vec<(&'static str, Option<u32>)> {
+        match self {
+            RemedyRoute::ReviewOrLawsuit => vec![
+                ("review_days", t.review_days),
+                ("lawsuit_months", t.lawsuit_months),
+            ],
+            RemedyRoute::ReviewFirst => vec![
+                ("review_days", t.review_days),
+                ("after_review_days", t.after_review_days),
+            ],
+            RemedyRoute::LabourArbitrationCourt => vec![("lawsuit_days", t.lawsuit_days)],
+        }
+    }
 }
 
 const FORMS: [&str; 4] = ["原件", "复印件", "原件及复印件", "电子件"];
@@ -137,6 +195,40 @@ impl Catalog {
         })?;
         cat.validate(file)?;
         Ok(cat)
+    }
+
+    /// Parses a catalog being imported or published: also every route its
+    /// items use has its remedy terms.
+    pub fn parse_new(text: &str, file: &str) -> Result<Catalog> {
+        let cat = Catalog::parse(text, file)?;
+        cat.check_remedies(file)?;
+        Ok(cat)
+    }
+
+    fn check_remedies(&self, file: &str) -> Result<()> {
+        for it in &self.items {
+            let field = format!("remedies.{}", it.remedy.as_str());
+            let err = |reason: String| Error::Catalog {
+                file: file.into(),
+                item: it.code.clone(),
+                field: field.clone(),
+                reason,
+            };
+            let terms = self
+                .remedies
+                .get(&it.remedy)
+                .ok_or_else(|| err("缺少该事项救济途径的期限".into()))?;
+            for (name, v) in it.remedy.needs(terms) {
+                match v {
+                    Some(1..) => {}
+                    _ => return Err(err(format!("缺少期限 {name}"))),
+                }
+            }
+            if terms.basis.is_empty() {
+                return Err(err("缺少期限的法律依据".into()));
+            }
+        }
+        Ok(())
     }
 
     pub fn item(&self, code: &str) -> Option<&ServiceItem> {
@@ -222,7 +314,7 @@ impl Catalog {
                     ),
                 ));
             }
-            if it.statutory_days > crate::calendar::MAX_WORKING_DAYS {
+            if it.statutory_days > crate::domain::calendar::MAX_WORKING_DAYS {
                 return Err(err(c, "statutory_days", "法定时限过长".into()));
             }
             if it.materials.is_empty() {

@@ -4,121 +4,14 @@
 
 use chrono::Datelike;
 use rusqlite::{OptionalExtension, Row, params};
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::case::{CaseState, CaseView, MaterialStatus};
-use crate::catalog::RemedyRoute;
-use crate::clerk::Clerk;
+use crate::domain::case::CaseView;
+use crate::domain::clerk::Clerk;
+use crate::domain::notice::*;
+use crate::domain::notice_fields::{NoticeInput, Office, notice_fields};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum NoticeKind {
-    OneTimeNotice,
-    CommitmentNotice,
-    RejectionNotice,
-    AcceptanceNotice,
-}
-
-pub const ALL_KINDS: [NoticeKind; 4] = [
-    NoticeKind::OneTimeNotice,
-    NoticeKind::CommitmentNotice,
-    NoticeKind::RejectionNotice,
-    NoticeKind::AcceptanceNotice,
-];
-
-impl NoticeKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NoticeKind::OneTimeNotice => "one_time_notice",
-            NoticeKind::CommitmentNotice => "commitment_notice",
-            NoticeKind::RejectionNotice => "rejection_notice",
-            NoticeKind::AcceptanceNotice => "acceptance_notice",
-        }
-    }
-
-    /// The short names of the CLI (`one-time`, `commitment`, …).
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            NoticeKind::OneTimeNotice => "one-time",
-            NoticeKind::CommitmentNotice => "commitment",
-            NoticeKind::RejectionNotice => "rejection",
-            NoticeKind::AcceptanceNotice => "acceptance",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<NoticeKind> {
-        ALL_KINDS
-            .into_iter()
-            .find(|k| k.as_str() == s || k.cli_name() == s)
-            .ok_or_else(|| {
-                Error::invalid(
-                    "kind",
-                    format!("unknown notice kind {s}"),
-                    format!(
-                        "文书种类“{s}”无效，应为 one-time、commitment、rejection 或 acceptance"
-                    ),
-                )
-            })
-    }
-
-    pub fn title_zh(self) -> &'static str {
-        match self {
-            NoticeKind::OneTimeNotice => "一次性告知单",
-            NoticeKind::CommitmentNotice => "容缺受理承诺告知书",
-            NoticeKind::RejectionNotice => "不予受理通知书",
-            NoticeKind::AcceptanceNotice => "受理通知书",
-        }
-    }
-
-    /// The word in the document number, e.g. 告 in ××告字〔2026〕第1号.
-    fn doc_word(self) -> &'static str {
-        match self {
-            NoticeKind::OneTimeNotice => "告",
-            NoticeKind::CommitmentNotice => "诺",
-            NoticeKind::RejectionNotice => "不受",
-            NoticeKind::AcceptanceNotice => "受",
-        }
-    }
-
-    /// May this kind be issued for a case in `state`?
-    fn allowed_in(self, state: CaseState) -> bool {
-        match self {
-            NoticeKind::OneTimeNotice => state == CaseState::AwaitingMaterials,
-            NoticeKind::CommitmentNotice => state == CaseState::AcceptedWithCommitment,
-            NoticeKind::RejectionNotice => state == CaseState::Rejected,
-            NoticeKind::AcceptanceNotice => matches!(
-                state,
-                CaseState::Accepted
-                    | CaseState::AcceptedWithCommitment
-                    | CaseState::InProgress
-                    | CaseState::CompletedApproved
-                    | CaseState::CompletedDenied
-            ),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NoticeRecord {
-    pub id: i64,
-    pub case_no: String,
-    pub kind: NoticeKind,
-    pub doc_no: String,
-    pub year: i32,
-    pub number: i64,
-    pub fields: Value,
-    pub template_version: String,
-    pub catalog_version: String,
-    pub pdf_sha256: Option<String>,
-    pub issued_by: String,
-    pub issued_at: String,
-    pub print_count: i64,
-    pub voided_at: Option<String>,
-    pub void_reason: Option<String>,
-}
 
 const NOTICE_COLS: &str = "n.id, c.case_no, n.kind, n.doc_no, n.year, n.number, n.fields,
     n.template_version, n.catalog_version, n.pdf_sha256, k.name, n.issued_at, n.print_count,
@@ -146,20 +39,10 @@ fn notice_from_row(r: &Row<'_>) -> rusqlite::Result<NoticeRecord> {
     })
 }
 
-/// Result of recording a print: the number of this print and whether it is a 补打.
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
-pub struct PrintMark {
-    pub n: i64,
-    pub reprint: bool,
-}
-
 impl Engine {
     /// The document-number prefix for a kind (setting `notice.prefix.<kind>`).
     pub fn doc_prefix(&self, kind: NoticeKind) -> Result<String> {
-        let st = self.station()?;
-        Ok(self
-            .setting(&format!("notice.prefix.{}", kind.cli_name()))?
-            .unwrap_or_else(|| format!("{}{}{}字", st.county, st.name, kind.doc_word())))
+        self.setting_or_default(&format!("notice.prefix.{}", kind.cli_name()))
     }
 
     /// Issues a notice for a case: allocates the next `doc_no` of its kind and
@@ -289,7 +172,7 @@ impl Engine {
                         "actor": actor.staff_no, "fields": fields, "template_version": template_version,
                         "pdf_sha256": sha}),
             )?;
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO notices (case_id, kind, doc_no, year, number, fields, template_version,
                     catalog_version, issued_by, issued_at, event_seq, pdf_sha256, font_hashes, print_count)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
@@ -297,9 +180,9 @@ impl Engine {
                         template_version, catalog_version, actor.id, w.now, seq, sha, font_hashes,
                         i64::from(render)],
             )?;
-            let id = w.tx.last_insert_rowid();
+            let id = w.last_insert_rowid();
             if render {
-                w.tx.execute(
+                w.execute(
                     "INSERT INTO notice_prints (notice_id, n, reprint, printed_by, printed_at, pdf_sha256)
                      VALUES (?1, 1, 0, ?2, ?3, ?4)",
                     params![id, actor.id, w.now, sha],
@@ -374,11 +257,11 @@ impl Engine {
             reprint: n.print_count > 0,
         };
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE notices SET print_count = ?1, pdf_sha256 = coalesce(pdf_sha256, ?2) WHERE id = ?3",
                 params![mark.n, pdf_sha256, n.id],
             )?;
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO notice_prints (notice_id, n, reprint, printed_by, printed_at, pdf_sha256)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![n.id, mark.n, mark.reprint, actor.id, w.now, pdf_sha256],
@@ -412,7 +295,7 @@ impl Engine {
             ));
         }
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "UPDATE notices SET voided_at = ?1, voided_by = ?2, void_reason = ?3 WHERE id = ?4",
                 params![w.now, actor.id, reason, n.id],
             )?;
@@ -425,126 +308,53 @@ impl Engine {
         self.notice(doc_no)
     }
 
-    /// Every field a notice of `kind` prints, as of now.
+    /// Every field a notice of `kind` prints, as of now: the engine gathers
+    /// the case, catalog, settings and templates; `domain::notice_fields`
+    /// decides what is printed.
     fn notice_fields(&self, c: &CaseView, kind: NoticeKind, clerk: &Clerk) -> Result<Value> {
-        let st = self.station()?;
-        let item = self
-            .catalog_version(&c.catalog_version)?
-            .item(&c.item_code)
-            .cloned()
-            .ok_or_else(|| Error::NotFound {
-                what: "item",
-                key: c.item_code.clone(),
-            })?;
-        let today = self.clock.today();
-        let materials: Vec<Value> = c
-            .materials
-            .iter()
-            .map(|m| {
-                json!({"code": m.code, "name": m.name, "form": m.form, "copies": m.copies,
-                       "standard": m.standard, "required": m.required, "status": m.status,
-                       "status_zh": m.status.label_zh()})
-            })
-            .collect();
-        // A labour-arbitration decision is the commission's, not the bureau's.
-        let office_name = if item.remedy == RemedyRoute::LabourArbitrationCourt {
-            self.setting_or_default("remedy.arbitration_commission")?
+        let catalog = self.catalog_version(&c.catalog_version)?;
+        let item = catalog.item(&c.item_code).ok_or_else(|| Error::NotFound {
+            what: "item",
+            key: c.item_code.clone(),
+        })?;
+        let approver: Option<(String, String)> = if kind == NoticeKind::RejectionNotice {
+            self.conn
+                .query_row(
+                    "SELECT k.name, k.staff_no FROM rejection_filings f JOIN clerks k ON k.id = f.approved_by
+                     JOIN cases c ON c.id = f.case_id WHERE c.case_no = ?1",
+                    [&c.case_no],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?
         } else {
-            self.setting_or_default("office.name")?
+            None
         };
-        let mut f = json!({
-            "kind": kind.as_str(),
-            "title": kind.title_zh(),
-            "case_no": c.case_no,
-            "issued_on": today,
-            "office": {
-                "name": office_name,
-                "address": self.setting_or_default("office.address")?,
-                "county": st.county, "station_name": st.name, "station_code": st.code,
-                "window": item.window, "phone": item.contact_phone,
-            },
-            "applicant": {
-                "kind": c.applicant_kind, "name": c.applicant_name,
-                "id_type": c.applicant_id_type, "id_no_masked": c.applicant_id_masked(),
-                "agent_name": c.agent_name,
-            },
-            "item": {
-                "code": item.code, "name": item.name, "category": item.category,
-                "legal_basis": crate::catalog::cite_all(&item.legal_basis),
-                "procedure": item.procedure, "statutory_days": item.statutory_days,
-                "promised_days": item.promised_days, "fee": item.fee,
-            },
-            "received_on": c.received_on,
-            "clerk": {"name": clerk.name, "staff_no": clerk.staff_no},
-            "materials": materials,
-        });
-        match kind {
-            NoticeKind::OneTimeNotice => {
-                f["missing"] = json!(c.missing().map(|m| m.name.clone()).collect::<Vec<_>>());
-                f["restart_note"] = json!(
-                    "请按本告知单一次性补齐全部材料后重新提交，办理时限自材料齐全受理之日起计算。"
-                );
-            }
-            NoticeKind::CommitmentNotice => {
-                let rule = item.supplement.clone();
-                f["deferred"] = json!(
-                    c.materials
-                        .iter()
-                        .filter(|m| m.status == MaterialStatus::Deferred)
-                        .map(|m| m.name.clone())
-                        .collect::<Vec<_>>()
-                );
-                f["supplement_due"] = json!(c.supplement_due);
-                f["supplement_how"] = json!(rule.as_ref().map(|r| r.how.clone()));
-                f["consequence"] = json!(rule.as_ref().map(|r| r.consequence.clone()));
-                f["promised_due"] = json!(c.promised_due);
-                f["accepted_on"] = json!(c.accepted_on);
-            }
-            NoticeKind::RejectionNotice => {
-                let approver: Option<(String, String)> = self
-                    .conn
-                    .query_row(
-                        "SELECT k.name, k.staff_no FROM rejection_filings f JOIN clerks k ON k.id = f.approved_by
-                         JOIN cases c ON c.id = f.case_id WHERE c.case_no = ?1",
-                        [&c.case_no],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                    .optional()?;
-                f["reason"] = json!(c.rejection_reason);
-                f["legal_basis_of_decision"] = json!(c.rejection_basis);
-                f["approved_by"] = json!(approver.map(|(n, s)| json!({"name": n, "staff_no": s})));
-                f["remedy"] = self.remedy_fields(item.remedy)?;
-            }
-            NoticeKind::AcceptanceNotice => {
-                f["accepted_on"] = json!(c.accepted_on);
-                f["promised_due"] = json!(c.promised_due);
-                f["promised_provisional"] = json!(c.promised_provisional);
-                f["statutory_due"] = json!(c.statutory_due);
-                f["statutory_provisional"] = json!(c.statutory_provisional);
-            }
-        }
-        Ok(f)
-    }
-
-    /// The remedy sentence data for an item's route (LEGAL.md).
-    fn remedy_fields(&self, route: RemedyRoute) -> Result<Value> {
-        let review_body = self.setting_or_default("remedy.review_body")?;
-        let court = self.setting_or_default("remedy.court")?;
-        Ok(match route {
-            RemedyRoute::ReviewOrLawsuit => json!({
-                "route": "review_or_lawsuit", "review_body": review_body, "review_days": 60,
-                "court": court, "lawsuit_months": 6,
-                "sentence": format!("如不服本决定，可以自收到本决定之日起六十日内依法向{review_body}申请行政复议，或者自收到本决定之日起六个月内依法向{court}提起行政诉讼。"),
-            }),
-            RemedyRoute::ReviewFirst => json!({
-                "route": "review_first", "review_body": review_body, "review_days": 60,
-                "court": court, "after_review_days": 15,
-                "sentence": format!("如不服本决定，应当自收到本决定之日起六十日内依法向{review_body}申请行政复议；对行政复议决定不服的，可以自收到行政复议决定书之日起十五日内依法向{court}提起行政诉讼。"),
-            }),
-            RemedyRoute::LabourArbitrationCourt => json!({
-                "route": "labour_arbitration_court", "court": court, "lawsuit_days": 15,
-                "sentence": format!("申请人对本不予受理决定不服的，可以自收到本通知书之日起十五日内，就该劳动争议事项向{court}提起诉讼。"),
-            }),
+        let office = Office {
+            name: self.setting_or_default("office.name")?,
+            address: self.setting_or_default("office.address")?,
+            review_body: self.setting_or_default("remedy.review_body")?,
+            court: self.setting_or_default("remedy.court")?,
+            arbitration_commission: self.setting_or_default("remedy.arbitration_commission")?,
+        };
+        let templates = self.templates(&self.active_template_version()?)?;
+        // Catalog versions stored before remedy terms existed print with the
+        // active catalog's terms for the route.
+        let terms_from = if catalog.remedies.contains_key(&item.remedy) {
+            catalog.clone()
+        } else {
+            self.catalog()?
+        };
+        notice_fields(&NoticeInput {
+            kind,
+            case: c,
+            item,
+            catalog: &terms_from,
+            clerk,
+            station: self.station()?,
+            office: &office,
+            today: self.clock.today(),
+            approver,
+            templates: &templates,
         })
     }
 }

@@ -16,10 +16,10 @@ use yichuang_sync::{
 
 pub use yichuang_sync::{BackoffPolicy, Trigger};
 
-use crate::catalog::Catalog;
+use crate::domain::catalog::Catalog;
+use crate::domain::template::TemplateSet;
 use crate::engine::{Engine, store_calendar_year, store_catalog, store_templates};
 use crate::error::{Error, Result};
-use crate::render::TemplateSet;
 
 fn sync_error(e: SyncError) -> Error {
     Error::Sync {
@@ -58,11 +58,11 @@ impl Engine {
     /// Administrators only: it decides where this station's records go.
     pub fn enroll(
         &self,
-        actor: &crate::clerk::Clerk,
+        actor: &crate::domain::clerk::Clerk,
         server_url: &str,
         code: &str,
     ) -> Result<DeviceRegistration> {
-        actor.require(crate::clerk::Role::Admin, "enroll")?;
+        actor.require(crate::domain::clerk::Role::Admin, "enroll")?;
         let server_url = server_url.trim();
         if !(server_url.starts_with("http://") || server_url.starts_with("https://")) {
             return Err(Error::invalid(
@@ -82,7 +82,7 @@ impl Engine {
         let key = DeviceKey::generate().map_err(sync_error)?;
         let reg = Client::enroll(server_url, code.trim(), &key).map_err(sync_error)?;
         self.write(|w| {
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO device_identity (id, key_secret, registration, enrolled_at) VALUES (1, ?1, ?2, ?3)",
                 params![key.to_secret_string(), reg.to_json(), w.now],
             )?;
@@ -402,7 +402,7 @@ impl ReleaseSink for Engine {
             Templates(String),
         }
         let parsed = match m.kind.as_str() {
-            "catalog" => Parsed::Catalog(Catalog::parse(text, &file)?),
+            "catalog" => Parsed::Catalog(Catalog::parse_new(text, &file)?),
             "calendar" => {
                 // One holiday-cn year document, or {"years": [doc, doc, …]}.
                 let v: serde_json::Value = serde_json::from_str(text)?;
@@ -412,7 +412,7 @@ impl ReleaseSink for Engine {
                 };
                 let mut years = Vec::new();
                 for d in docs {
-                    let (year, _) = crate::calendar::parse_year(&d)?;
+                    let (year, _) = crate::domain::calendar::parse_year(&d)?;
                     years.push((year, d));
                 }
                 Parsed::Calendar(years)
@@ -436,7 +436,7 @@ impl ReleaseSink for Engine {
                 }
                 Parsed::Templates(version) => store_templates(w, version, text)?,
             }
-            w.tx.execute(
+            w.execute(
                 "INSERT INTO releases (kind, version, sha256, applied_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(kind, version) DO NOTHING",
                 params![m.kind, m.version, m.sha256, w.now],

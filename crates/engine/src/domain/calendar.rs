@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 
 /// The years shipped with the program.
 pub const BUNDLED_YEARS: [(i32, &str); 3] = [
-    (2024, include_str!("../../../assets/calendar/2024.json")),
-    (2025, include_str!("../../../assets/calendar/2025.json")),
-    (2026, include_str!("../../../assets/calendar/2026.json")),
+    (2024, include_str!("../../../../assets/calendar/2024.json")),
+    (2025, include_str!("../../../../assets/calendar/2025.json")),
+    (2026, include_str!("../../../../assets/calendar/2026.json")),
 ];
 
 /// Upper bound on a deadline length; keeps a typo from looping for years.

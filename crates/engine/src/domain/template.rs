@@ -1,24 +1,31 @@
 //! Notice templates (data, versioned, replaceable by the county) and the
-//! bridge from a notice record's field snapshot to the PDF typesetter.
+//! building of a typesetter `Document` from a notice's field snapshot. Pure:
+//! fonts and the PDF itself are `ops::fonts`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use yichuang_pdf::{Block, Document, FontConfig, FontOverrides, FontRole, FontSet, FontSpec};
+use yichuang_pdf::{Block, Document};
 
-use crate::engine::Engine;
+use crate::domain::catalog::RemedyRoute;
+use crate::domain::notice::{ALL_KINDS, NoticeKind};
 use crate::error::{Error, Result};
-use crate::notice::NoticeKind;
 
-pub const BUNDLED_TEMPLATES: &str = include_str!("../../../assets/templates/notices.json");
+pub const BUNDLED_TEMPLATES: &str = include_str!("../../../../assets/templates/notices.json");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateSet {
     pub version: String,
     pub templates: BTreeMap<String, Template>,
+    /// The remedy sentence per remedy route (`review_or_lawsuit`, …), with
+    /// placeholders `{remedy.*}` for the bodies and periods.
+    #[serde(default)]
+    pub remedies: BTreeMap<RemedyRoute, String>,
+    /// Other fixed legal sentences a notice prints (e.g. `restart_note`).
+    #[serde(default)]
+    pub sentences: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -87,7 +94,7 @@ impl TemplateSet {
                 "文书模板缺少版本号",
             ));
         }
-        for kind in crate::notice::ALL_KINDS {
+        for kind in ALL_KINDS {
             let t = set.get(kind)?;
             for b in &t.blocks {
                 if let TemplateBlock::Table {
@@ -164,6 +171,8 @@ pub fn fill(text: &str, fields: &Value) -> Result<String> {
             "join" => v
                 .as_array()
                 .map(|a| a.iter().filter_map(scalar).collect::<Vec<_>>().join("、")),
+            // Periods in legal sentences are written in Chinese numerals (六十日).
+            "cn" => v.as_u64().and_then(chinese_numeral),
             _ => return Err(bad_placeholder(spec)),
         }
         .ok_or_else(|| missing(path))?;
@@ -172,6 +181,40 @@ pub fn fill(text: &str, fields: &Value) -> Result<String> {
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// 0–9999 in Chinese numerals as legal text writes periods: 六, 十五, 六十,
+/// 一百零五; `None` beyond.
+pub fn chinese_numeral(n: u64) -> Option<String> {
+    const DIGITS: [&str; 10] = ["零", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    const UNITS: [&str; 4] = ["", "十", "百", "千"];
+    if n >= 10_000 {
+        return None;
+    }
+    if n == 0 {
+        return Some(DIGITS[0].into());
+    }
+    let digits: Vec<usize> = n.to_string().bytes().map(|b| (b - b'0') as usize).collect();
+    let len = digits.len();
+    let mut out = String::new();
+    let mut zero_pending = false;
+    for (i, &d) in digits.iter().enumerate() {
+        let unit = len - 1 - i;
+        if d == 0 {
+            zero_pending = !out.is_empty();
+            continue;
+        }
+        if zero_pending {
+            out.push_str(DIGITS[0]);
+            zero_pending = false;
+        }
+        // 十五, not 一十五, when the number starts with the tens.
+        if !(d == 1 && unit == 1 && out.is_empty()) {
+            out.push_str(DIGITS[d]);
+        }
+        out.push_str(UNITS[unit]);
+    }
+    Some(out)
 }
 
 fn bad_placeholder(s: &str) -> Error {
@@ -281,128 +324,52 @@ pub fn build_document(
     })
 }
 
-fn specs(value: &str) -> Vec<FontSpec> {
-    value
-        .split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| match s.rsplit_once('#') {
-            Some((p, i)) if i.parse::<u32>().is_ok() => FontSpec::new(p, i.parse().unwrap_or(0)),
-            _ => FontSpec::new(s, 0),
-        })
-        .collect()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
 
-pub(crate) fn pdf_error(e: yichuang_pdf::PdfError) -> Error {
-    Error::Rule {
-        rule: "pdf",
-        en: e.to_string(),
-        zh: e.user_message(),
-    }
-}
-
-/// One font a settings form can offer: `value` is what `fonts.*` settings take.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FontChoice {
-    pub value: String,
-    pub label: String,
-}
-
-/// The fonts the notices use now (per role, first is preferred) and the
-/// Chinese fonts installed on this machine.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FontsInUse {
-    pub body: Vec<String>,
-    pub title: Vec<String>,
-    pub heading: Vec<String>,
-    pub installed: Vec<FontChoice>,
-}
-
-fn spec_value(s: &FontSpec) -> String {
-    format!("{}#{}", s.path.display(), s.face_index)
-}
-
-/// A `fonts.*` setting names files that exist (checked when it is set, so a
-/// typo is refused at the settings form, not at the next print).
-pub(crate) fn check_font_setting(value: &str) -> Result<()> {
-    for spec in specs(value) {
-        if !spec.path.is_file() {
-            return Err(Error::invalid(
-                "fonts",
-                format!("font file not found: {}", spec.path.display()),
-                format!("字体文件不存在：{}", spec.path.display()),
-            ));
+    #[test]
+    fn periods_in_chinese_numerals() {
+        for (n, zh) in [
+            (0, "零"),
+            (6, "六"),
+            (10, "十"),
+            (15, "十五"),
+            (30, "三十"),
+            (45, "四十五"),
+            (60, "六十"),
+            (100, "一百"),
+            (105, "一百零五"),
+            (110, "一百一十"),
+            (1001, "一千零一"),
+        ] {
+            assert_eq!(chinese_numeral(n).as_deref(), Some(zh), "{n}");
         }
-    }
-    Ok(())
-}
-
-impl Engine {
-    /// What the settings form shows for fonts.
-    pub fn fonts_in_use(&self) -> Result<FontsInUse> {
-        // The settings form must not load the fonts (≈ 140 MB for the Noto
-        // collections); the discovered configuration names the same chains.
-        let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
-        let role = |r: FontRole| cfg.describe(r).iter().map(spec_value).collect();
-        Ok(FontsInUse {
-            body: role(FontRole::Body),
-            title: role(FontRole::Title),
-            heading: role(FontRole::Heading),
-            installed: yichuang_pdf::installed_cjk_fonts()
-                .into_iter()
-                .map(|f| FontChoice {
-                    value: spec_value(&f.spec),
-                    label: if f.style.is_empty() {
-                        f.family
-                    } else {
-                        format!("{} {}", f.family, f.style)
-                    },
-                })
-                .collect(),
-        })
+        assert_eq!(chinese_numeral(10_000), None);
     }
 
-    /// Font chains from settings `fonts.body|title|heading|fallback`
-    /// (`path[#face]` separated by `;`) and `fonts.exclusive`, then the system's.
-    pub fn font_overrides(&self) -> Result<FontOverrides> {
-        let get = |k: &str| -> Result<Vec<FontSpec>> {
-            Ok(self
-                .setting(&format!("fonts.{k}"))?
-                .map(|v| specs(&v))
-                .unwrap_or_default())
-        };
-        Ok(FontOverrides {
-            body: get("body")?,
-            title: get("title")?,
-            heading: get("heading")?,
-            fallback: get("fallback")?,
-            exclusive: self.setting("fonts.exclusive")?.as_deref() == Some("1"),
-        })
+    #[test]
+    fn fill_writes_periods_and_refuses_missing_values() {
+        let f = json!({"remedy": {"review_days": 60, "court": "示范县人民法院"}});
+        assert_eq!(
+            fill("{remedy.review_days|cn}日内向{remedy.court}", &f).unwrap(),
+            "六十日内向示范县人民法院"
+        );
+        assert!(fill("{remedy.lawsuit_months|cn}个月", &f).is_err());
+        assert!(fill("{remedy.court|cn}", &f).is_err());
     }
 
-    /// The loaded fonts (read once per engine; settings changes reset it).
-    pub fn fonts(&self) -> Result<Arc<FontSet>> {
-        if let Some(f) = self.fonts.borrow().as_ref() {
-            return Ok(f.clone());
+    #[test]
+    fn the_bundled_templates_carry_every_remedy_sentence() {
+        let set = TemplateSet::parse(BUNDLED_TEMPLATES).unwrap();
+        for route in [
+            RemedyRoute::ReviewOrLawsuit,
+            RemedyRoute::ReviewFirst,
+            RemedyRoute::LabourArbitrationCourt,
+        ] {
+            assert!(set.remedies.contains_key(&route), "{route:?}");
         }
-        let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
-        let set = Arc::new(FontSet::load(&cfg).map_err(pdf_error)?);
-        *self.fonts.borrow_mut() = Some(set.clone());
-        Ok(set)
-    }
-
-    /// Renders a notice from its snapshot: identical inputs give identical bytes.
-    pub fn render_fields(
-        &self,
-        kind: NoticeKind,
-        fields: &Value,
-        template_version: &str,
-        issued_at: &str,
-        marker: Option<&str>,
-    ) -> Result<Vec<u8>> {
-        let set = self.templates(template_version)?;
-        let doc = build_document(set.get(kind)?, fields, issued_at, marker)?;
-        let fonts = self.fonts()?;
-        yichuang_pdf::render(&doc, &fonts).map_err(pdf_error)
+        assert!(set.sentences.contains_key("restart_note"));
     }
 }

@@ -1,0 +1,143 @@
+//! The PostgreSQL backend (tokio-postgres through a deadpool pool): every
+//! line of SQL of the county is in this module. [`PgStorage`] implements the
+//! traits of [`crate::storage`], one file per trait; this file has the pool,
+//! the versioned migrations and the county's release key.
+//!
+//! Architecture invariant: [`PgStorage::append`](crate::storage::EventLog::append)
+//! (`events.rs`) is the only code that inserts into `events` or moves a
+//! device's head, and it does both in one transaction with the device row
+//! locked `FOR UPDATE`, answering only after COMMIT.
+
+mod devices;
+mod events;
+mod projections;
+mod releases;
+
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use ed25519_dalek::SigningKey;
+use tokio_postgres::NoTls;
+use yichuang_wire::{ALG_ED25519, from_hex, to_hex};
+
+pub use events::insert_events;
+
+use crate::storage::StorageError;
+
+/// The production storage.
+#[derive(Clone)]
+pub struct PgStorage {
+    /// Public for tests and benchmarks that measure or set up PostgreSQL
+    /// itself; server code goes through the traits.
+    pub pool: Pool,
+}
+
+impl PgStorage {
+    pub fn new(pool: Pool) -> Self {
+        PgStorage { pool }
+    }
+}
+
+/// tokio-postgres and pool errors leave this module as [`StorageError::Backend`].
+trait OrBackend<T> {
+    fn db(self) -> Result<T, StorageError>;
+}
+
+impl<T, E: std::error::Error + Send + Sync + 'static> OrBackend<T> for Result<T, E> {
+    fn db(self) -> Result<T, StorageError> {
+        self.map_err(StorageError::backend)
+    }
+}
+
+/// Migrations in order; a version is applied once and never edited after release.
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+
+pub fn make_pool(database_url: &str, size: usize) -> Result<Pool, StorageError> {
+    let pg: tokio_postgres::Config = database_url
+        .parse()
+        .map_err(|e| StorageError::Invalid(format!("database URL: {e}")))?;
+    let mgr = Manager::from_config(
+        pg,
+        NoTls,
+        ManagerConfig {
+            // A connection whose upload was cut mid-transaction must not be reused dirty.
+            recycling_method: RecyclingMethod::Verified,
+        },
+    );
+    Pool::builder(mgr)
+        .max_size(size.max(2))
+        .build()
+        .map_err(|e| StorageError::Invalid(format!("database pool: {e}")))
+}
+
+/// Apply pending migrations; an advisory lock keeps two servers from racing.
+pub async fn migrate(pool: &Pool) -> Result<Vec<i32>, StorageError> {
+    let mut client = pool.get().await.db()?;
+    let tx = client.transaction().await.db()?;
+    tx.execute("SELECT pg_advisory_xact_lock(74616301)", &[])
+        .await
+        .db()?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version integer PRIMARY KEY,
+            applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .await
+    .db()?;
+    let current: i32 = tx
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await
+        .db()?
+        .get(0);
+    let mut applied = Vec::new();
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql).await.db()?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) VALUES ($1)",
+            &[version],
+        )
+        .await
+        .db()?;
+        applied.push(*version);
+    }
+    tx.commit().await.db()?;
+    Ok(applied)
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], StorageError> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| StorageError::backend(format!("OS random source: {e}")))?;
+    Ok(b)
+}
+
+/// The county's Ed25519 key that signs reference-data releases. Created on
+/// first use and kept in the database (an HSM or key file is a later step).
+pub async fn release_key(pool: &Pool) -> Result<SigningKey, StorageError> {
+    let client = pool.get().await.db()?;
+    let fresh = SigningKey::from_bytes(&random_bytes::<32>()?);
+    client
+        .execute(
+            "INSERT INTO county_keys (name, algorithm, secret_hex, public_hex)
+             VALUES ('release', $1, $2, $3) ON CONFLICT (name) DO NOTHING",
+            &[
+                &ALG_ED25519,
+                &to_hex(fresh.as_bytes()),
+                &to_hex(fresh.verifying_key().as_bytes()),
+            ],
+        )
+        .await
+        .db()?;
+    let row = client
+        .query_one(
+            "SELECT secret_hex FROM county_keys WHERE name = 'release'",
+            &[],
+        )
+        .await
+        .db()?;
+    let secret: String = row.get(0);
+    let bytes: [u8; 32] = from_hex(&secret)
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| StorageError::Inconsistent("stored release key is malformed".into()))?;
+    Ok(SigningKey::from_bytes(&bytes))
+}

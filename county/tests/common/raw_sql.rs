@@ -1,0 +1,41 @@
+//! Raw SQL against a test database, past the storage traits on purpose: to
+//! inspect what PostgreSQL holds and to tamper with it (a damaged or
+//! restored county). Anything the server itself does goes through the traits.
+
+use super::pg::{block_on, connect};
+
+/// The single `int8` a query returns.
+pub fn query_i64(url: &str, sql: &str) -> i64 {
+    block_on(async {
+        let c = connect(url).await;
+        c.query_one(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .get(0)
+    })
+}
+
+pub fn execute(url: &str, sql: &str) -> u64 {
+    block_on(async {
+        let c = connect(url).await;
+        c.execute(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    })
+}
+
+pub fn query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
+    block_on(async {
+        let c = connect(url).await;
+        c.query(sql, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| r.get::<_, Option<String>>(i))
+                    .collect()
+            })
+            .collect()
+    })
+}

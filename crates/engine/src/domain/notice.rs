@@ -1,0 +1,169 @@
+//! Notices (文书): their kinds, in which case states each may be printed, the
+//! record of an issued notice. Pure: numbering, printing and voiding are
+//! `ops::notices`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::lifecycle::CaseState;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    OneTimeNotice,
+    CommitmentNotice,
+    RejectionNotice,
+    AcceptanceNotice,
+}
+
+pub const ALL_KINDS: [NoticeKind; 4] = [
+    NoticeKind::OneTimeNotice,
+    NoticeKind::CommitmentNotice,
+    NoticeKind::RejectionNotice,
+    NoticeKind::AcceptanceNotice,
+];
+
+impl NoticeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeKind::OneTimeNotice => "one_time_notice",
+            NoticeKind::CommitmentNotice => "commitment_notice",
+            NoticeKind::RejectionNotice => "rejection_notice",
+            NoticeKind::AcceptanceNotice => "acceptance_notice",
+        }
+    }
+
+    /// The short names of the CLI (`one-time`, `commitment`, …).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            NoticeKind::OneTimeNotice => "one-time",
+            NoticeKind::CommitmentNotice => "commitment",
+            NoticeKind::RejectionNotice => "rejection",
+            NoticeKind::AcceptanceNotice => "acceptance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<NoticeKind> {
+        ALL_KINDS
+            .into_iter()
+            .find(|k| k.as_str() == s || k.cli_name() == s)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "kind",
+                    format!("unknown notice kind {s}"),
+                    format!(
+                        "文书种类“{s}”无效，应为 one-time、commitment、rejection 或 acceptance"
+                    ),
+                )
+            })
+    }
+
+    pub fn title_zh(self) -> &'static str {
+        match self {
+            NoticeKind::OneTimeNotice => "一次性告知单",
+            NoticeKind::CommitmentNotice => "容缺受理承诺告知书",
+            NoticeKind::RejectionNotice => "不予受理通知书",
+            NoticeKind::AcceptanceNotice => "受理通知书",
+        }
+    }
+
+    /// May this kind be issued for a case in `state`?
+    pub fn allowed_in(self, state: CaseState) -> bool {
+        match self {
+            NoticeKind::OneTimeNotice => state == CaseState::AwaitingMaterials,
+            NoticeKind::CommitmentNotice => state == CaseState::AcceptedWithCommitment,
+            NoticeKind::RejectionNotice => state == CaseState::Rejected,
+            NoticeKind::AcceptanceNotice => matches!(
+                state,
+                CaseState::Accepted
+                    | CaseState::AcceptedWithCommitment
+                    | CaseState::InProgress
+                    | CaseState::CompletedApproved
+                    | CaseState::CompletedDenied
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NoticeRecord {
+    pub id: i64,
+    pub case_no: String,
+    pub kind: NoticeKind,
+    pub doc_no: String,
+    pub year: i32,
+    pub number: i64,
+    pub fields: Value,
+    pub template_version: String,
+    pub catalog_version: String,
+    pub pdf_sha256: Option<String>,
+    pub issued_by: String,
+    pub issued_at: String,
+    pub print_count: i64,
+    pub voided_at: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+/// Result of recording a print: the number of this print and whether it is a 补打.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct PrintMark {
+    pub n: i64,
+    pub reprint: bool,
+}
+
+/// A printable notice with its title, for windows that offer printing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct NoticeChoice {
+    pub kind: NoticeKind,
+    pub title_zh: &'static str,
+}
+
+impl From<NoticeKind> for NoticeChoice {
+    fn from(kind: NoticeKind) -> NoticeChoice {
+        NoticeChoice {
+            kind,
+            title_zh: kind.title_zh(),
+        }
+    }
+}
+
+/// The notices that may be printed for a case in `state`, in the order the
+/// window offers them. The window shows exactly these.
+pub fn printable_in(state: CaseState) -> Vec<NoticeKind> {
+    ALL_KINDS
+        .into_iter()
+        .filter(|k| k.allowed_in(state))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lifecycle::ALL_STATES;
+
+    #[test]
+    fn which_notice_in_which_state() {
+        use CaseState as S;
+        use NoticeKind as K;
+        assert_eq!(printable_in(S::AwaitingMaterials), [K::OneTimeNotice]);
+        assert_eq!(
+            printable_in(S::AcceptedWithCommitment),
+            [K::CommitmentNotice, K::AcceptanceNotice]
+        );
+        assert_eq!(printable_in(S::Rejected), [K::RejectionNotice]);
+        assert_eq!(printable_in(S::Accepted), [K::AcceptanceNotice]);
+        // Before the leader's approval there is no rejection notice to print.
+        assert!(printable_in(S::RejectionPendingApproval).is_empty());
+        assert!(printable_in(S::Registered).is_empty());
+    }
+
+    #[test]
+    fn printable_agrees_with_allowed_in() {
+        for st in ALL_STATES {
+            for k in ALL_KINDS {
+                assert_eq!(printable_in(st).contains(&k), k.allowed_in(st));
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+//! What a notice prints: the snapshot of fields stored with its record and
+//! filled into its template. Pure: the engine gathers the inputs (case,
+//! catalog, settings, templates) and stores the result.
+//!
+//! Legal sentences are not written here: the remedy sentence and the other
+//! fixed sentences come from the template set (data the county publishes),
+//! the periods in them from the catalog's remedy terms, the bodies from the
+//! station's settings.
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value, json};
+
+use crate::domain::case::{CaseView, MaterialStatus};
+use crate::domain::catalog::{Catalog, RemedyRoute, ServiceItem, cite_all};
+use crate::domain::clerk::Clerk;
+use crate::domain::notice::NoticeKind;
+use crate::domain::station::StationInfo;
+use crate::domain::template::{TemplateSet, fill};
+use crate::error::{Error, Result};
+
+/// The issuing office and the bodies a notice names (station settings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Office {
+    pub name: String,
+    pub address: String,
+    pub review_body: String,
+    pub court: String,
+    pub arbitration_commission: String,
+}
+
+/// Everything a notice's fields are made from.
+pub struct NoticeInput<'a> {
+    pub kind: NoticeKind,
+    pub case: &'a CaseView,
+    pub item: &'a ServiceItem,
+    pub catalog: &'a Catalog,
+    pub clerk: &'a Clerk,
+    pub station: &'a StationInfo,
+    pub office: &'a Office,
+    pub today: NaiveDate,
+    /// The leader who approved a rejection: (name, staff number).
+    pub approver: Option<(String, String)>,
+    pub templates: &'a TemplateSet,
+}
+
+/// Every field a notice of `input.kind` prints.
+pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
+    let NoticeInput {
+        kind,
+        case: c,
+        item,
+        clerk,
+        station: st,
+        office,
+        today,
+        ..
+    } = *input;
+    let materials: Vec<Value> = c
+        .materials
+        .iter()
+        .map(|m| {
+            json!({"code": m.code, "name": m.name, "form": m.form, "copies": m.copies,
+                   "standard": m.standard, "required": m.required, "status": m.status,
+                   "status_zh": m.status.label_zh()})
+        })
+        .collect();
+    // A labour-arbitration decision is the commission's, not the bureau's.
+    let office_name = if item.remedy == RemedyRoute::LabourArbitrationCourt {
+        &office.arbitration_commission
+    } else {
+        &office.name
+    };
+    let mut f = json!({
+        "kind": kind.as_str(),
+        "title": kind.title_zh(),
+        "case_no": c.case_no,
+        "issued_on": today,
+        "office": {
+            "name": office_name,
+            "address": office.address,
+            "county": st.county, "station_name": st.name, "station_code": st.code,
+            "window": item.window, "phone": item.contact_phone,
+        },
+        "applicant": {
+            "kind": c.applicant_kind, "name": c.applicant_name,
+            "id_type": c.applicant_id_type, "id_no_masked": c.applicant_id_masked(),
+            "agent_name": c.agent_name,
+        },
+        "item": {
+            "code": item.code, "name": item.name, "category": item.category,
+            "legal_basis": cite_all(&item.legal_basis),
+            "procedure": item.procedure, "statutory_days": item.statutory_days,
+            "promised_days": item.promised_days, "fee": item.fee,
+        },
+        "received_on": c.received_on,
+        "clerk": {"name": clerk.name, "staff_no": clerk.staff_no},
+        "materials": materials,
+    });
+    match kind {
+        NoticeKind::OneTimeNotice => {
+            f["missing"] = json!(c.missing().map(|m| m.name.clone()).collect::<Vec<_>>());
+            f["restart_note"] = json!(input.templates.sentence("restart_note")?);
+        }
+        NoticeKind::CommitmentNotice => {
+            let rule = item.supplement.clone();
+            f["deferred"] = json!(
+                c.materials
+                    .iter()
+                    .filter(|m| m.status == MaterialStatus::Deferred)
+                    .map(|m| m.name.clone())
+                    .collect::<Vec<_>>()
+            );
+            f["supplement_due"] = json!(c.supplement_due);
+            f["supplement_how"] = json!(rule.as_ref().map(|r| r.how.clone()));
+            f["consequence"] = json!(rule.as_ref().map(|r| r.consequence.clone()));
+            f["promised_due"] = json!(c.promised_due);
+            f["accepted_on"] = json!(c.accepted_on);
+        }
+        NoticeKind::RejectionNotice => {
+            f["reason"] = json!(c.rejection_reason);
+            f["legal_basis_of_decision"] = json!(c.rejection_basis);
+            f["approved_by"] = json!(
+                input
+                    .approver
+                    .as_ref()
+                    .map(|(n, s)| json!({"name": n, "staff_no": s}))
+            );
+            f["remedy"] = remedy_fields(input)?;
+        }
+        NoticeKind::AcceptanceNotice => {
+            f["accepted_on"] = json!(c.accepted_on);
+            f["promised_due"] = json!(c.promised_due);
+            f["promised_provisional"] = json!(c.promised_provisional);
+            f["statutory_due"] = json!(c.statutory_due);
+            f["statutory_provisional"] = json!(c.statutory_provisional);
+        }
+    }
+    Ok(f)
+}
+
+/// The remedy of an item's route: the bodies (settings), the periods (the
+/// catalog's terms for the route) and the sentence (the template's for the
+/// route) filled with them.
+fn remedy_fields(input: &NoticeInput<'_>) -> Result<Value> {
+    let route = input.item.remedy;
+    let terms = input.catalog.remedy_terms(route)?;
+    let mut r = Map::new();
+    r.insert("route".into(), json!(route.as_str()));
+    if route != RemedyRoute::LabourArbitrationCourt {
+        r.insert("review_body".into(), json!(input.office.review_body));
+    }
+    if let Some(d) = terms.review_days {
+        r.insert("review_days".into(), json!(d));
+    }
+    r.insert("court".into(), json!(input.office.court));
+    for (key, v) in [
+        ("lawsuit_months", terms.lawsuit_months),
+        ("after_review_days", terms.after_review_days),
+        ("lawsuit_days", terms.lawsuit_days),
+    ] {
+        if let Some(v) = v {
+            r.insert(key.into(), json!(v));
+        }
+    }
+    let sentence = input.templates.remedy_sentence(route)?;
+    let filled = fill(sentence, &json!({ "remedy": Value::Object(r.clone()) }))?;
+    r.insert("sentence".into(), json!(filled));
+    Ok(Value::Object(r))
+}
+
+impl TemplateSet {
+    /// A fixed sentence of the template set (e.g. `restart_note`).
+    pub fn sentence(&self, key: &str) -> Result<&str> {
+        self.sentences.get(key).map(String::as_str).ok_or_else(|| {
+            Error::invalid(
+                "templates",
+                format!("template set {} has no sentence {key}", self.version),
+                format!(
+                    "文书模板（版本 {}）缺少固定文字“{key}”，请导入新版文书模板",
+                    self.version
+                ),
+            )
+        })
+    }
+
+    /// The remedy sentence of a route.
+    pub fn remedy_sentence(&self, route: RemedyRoute) -> Result<&str> {
+        self.remedies
+            .get(&route)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "templates",
+                    format!(
+                        "template set {} has no remedy sentence for {}",
+                        self.version,
+                        route.as_str()
+                    ),
+                    format!(
+                        "文书模板（版本 {}）缺少救济途径“{}”的告知文字，请导入新版文书模板",
+                        self.version,
+                        route.label_zh()
+                    ),
+                )
+            })
+    }
+}
+
+impl Catalog {
+    /// The periods and sources of a remedy route.
+    pub fn remedy_terms(&self, route: RemedyRoute) -> Result<&crate::domain::catalog::RemedyTerms> {
+        self.remedies.get(&route).ok_or_else(|| Error::Catalog {
+            file: self.version.clone(),
+            item: "-".into(),
+            field: format!("remedies.{}", route.as_str()),
+            reason: "缺少该救济途径的期限".into(),
+        })
+    }
+}

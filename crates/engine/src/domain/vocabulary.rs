@@ -1,0 +1,154 @@
+//! Every enumeration of the counter with its Chinese label, and the rule
+//! constants a window shows (targets, thresholds, the settings registry), in
+//! one answer: the window and the CLI label and decide nothing themselves.
+
+use serde::Serialize;
+
+use crate::domain::case::{MaterialStatus, Outcome, PersonIdType};
+use crate::domain::clerk::Role;
+use crate::domain::deadline::{ALL_DEADLINE_KINDS, ALL_URGENCIES, DEFAULT_AT_RISK_DAYS};
+use crate::domain::evaluation::{
+    CHANNELS, DEFAULT_AFTER_DAYS, DISSATISFACTION_REASONS, Level, TARGETS, Target, status_zh,
+};
+use crate::domain::lifecycle::ALL_STATES;
+use crate::domain::notice::ALL_KINDS;
+use crate::domain::settings::{SETTINGS, SettingDef};
+
+/// One value of an enumeration as it travels (`snake_case`) and its label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Labelled {
+    pub value: String,
+    pub label: &'static str,
+}
+
+fn labelled<T: Serialize + Copy>(all: &[T], label: impl Fn(T) -> &'static str) -> Vec<Labelled> {
+    all.iter()
+        .map(|&v| Labelled {
+            // Every enumeration here serialises as a plain string.
+            value: serde_json::to_value(v)
+                .ok()
+                .and_then(|j| j.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            label: label(v),
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Vocabulary {
+    pub states: Vec<Labelled>,
+    pub notice_kinds: Vec<Labelled>,
+    pub material_statuses: Vec<Labelled>,
+    pub person_id_types: Vec<Labelled>,
+    pub outcomes: Vec<Labelled>,
+    pub roles: Vec<Labelled>,
+    pub levels: Vec<Labelled>,
+    pub evaluation_statuses: Vec<Labelled>,
+    pub deadline_kinds: Vec<Labelled>,
+    pub urgencies: Vec<Labelled>,
+    pub dissatisfaction_reasons: Vec<&'static str>,
+    pub channels: Vec<&'static str>,
+    pub evaluation_targets: Vec<Target>,
+    /// Days after which an unanswered 好差评 request is defaulted.
+    pub evaluation_default_after_days: i64,
+    /// The at-risk threshold when the station has not set one.
+    pub default_at_risk_days: i64,
+    pub settings: Vec<SettingDef>,
+}
+
+/// The vocabulary of this engine version.
+pub fn vocabulary() -> Vocabulary {
+    use MaterialStatus as M;
+    Vocabulary {
+        states: labelled(&ALL_STATES, |s| s.label_zh()),
+        notice_kinds: labelled(&ALL_KINDS, |k| k.title_zh()),
+        material_statuses: labelled(
+            &[
+                M::Received,
+                M::Missing,
+                M::Deferred,
+                M::Promised,
+                M::NotApplicable,
+            ],
+            |m| m.label_zh(),
+        ),
+        person_id_types: labelled(
+            &[
+                PersonIdType::ResidentId,
+                PersonIdType::HkMacauPermit,
+                PersonIdType::TaiwanPermit,
+                PersonIdType::Passport,
+                PersonIdType::ForeignPermanentResident,
+            ],
+            |t| t.label_zh(),
+        ),
+        outcomes: labelled(
+            &[
+                Outcome::Accept,
+                Outcome::RequestMaterials,
+                Outcome::AcceptWithCommitment,
+                Outcome::ProposeRejection,
+                Outcome::Withdraw,
+            ],
+            |o| o.label_zh(),
+        ),
+        roles: labelled(&[Role::Clerk, Role::Leader, Role::Admin], |r| r.label_zh()),
+        levels: labelled(
+            &[
+                Level::Satisfied,
+                Level::BasicallySatisfied,
+                Level::Dissatisfied,
+            ],
+            |l| l.label_zh(),
+        ),
+        evaluation_statuses: ["requested", "answered", "defaulted"]
+            .into_iter()
+            .map(|s| Labelled {
+                value: s.to_owned(),
+                label: status_zh(s),
+            })
+            .collect(),
+        deadline_kinds: labelled(&ALL_DEADLINE_KINDS, |k| k.label_zh()),
+        urgencies: labelled(&ALL_URGENCIES, |u| u.label_zh()),
+        dissatisfaction_reasons: DISSATISFACTION_REASONS.to_vec(),
+        channels: CHANNELS.to_vec(),
+        evaluation_targets: TARGETS.to_vec(),
+        evaluation_default_after_days: DEFAULT_AFTER_DAYS,
+        default_at_risk_days: DEFAULT_AT_RISK_DAYS,
+        settings: SETTINGS.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_value_has_its_wire_name_and_a_label() {
+        let v = vocabulary();
+        for list in [
+            &v.states,
+            &v.notice_kinds,
+            &v.material_statuses,
+            &v.person_id_types,
+            &v.outcomes,
+            &v.roles,
+            &v.levels,
+            &v.evaluation_statuses,
+            &v.deadline_kinds,
+            &v.urgencies,
+        ] {
+            assert!(!list.is_empty());
+            for l in list.iter() {
+                assert!(!l.value.is_empty() && !l.label.is_empty(), "{l:?}");
+            }
+        }
+        assert_eq!(v.states.len(), 12);
+        assert!(
+            v.states
+                .iter()
+                .any(|s| s.value == "rejection_pending_approval")
+        );
+        assert_eq!(v.urgencies[2].value, "at_risk");
+    }
+}

@@ -1,0 +1,3 @@
+-- Remedy sentences are template data from this version on; the data step
+-- (store.rs backfill_legal_text_templates) activates the bundled set on
+-- stations whose active templates have none. No schema change.

@@ -1,0 +1,139 @@
+//! Fonts for notices (settings, installed CJK faces, the loaded font set)
+//! and rendering a notice's fields to PDF bytes.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::Value;
+use yichuang_pdf::{FontConfig, FontOverrides, FontRole, FontSet, FontSpec};
+
+use crate::domain::notice::NoticeKind;
+use crate::domain::template::build_document;
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+
+fn specs(value: &str) -> Vec<FontSpec> {
+    value
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| match s.rsplit_once('#') {
+            Some((p, i)) if i.parse::<u32>().is_ok() => FontSpec::new(p, i.parse().unwrap_or(0)),
+            _ => FontSpec::new(s, 0),
+        })
+        .collect()
+}
+
+pub(crate) fn pdf_error(e: yichuang_pdf::PdfError) -> Error {
+    Error::Rule {
+        rule: "pdf",
+        en: e.to_string(),
+        zh: e.user_message(),
+    }
+}
+
+/// One font a settings form can offer: `value` is what `fonts.*` settings take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FontChoice {
+    pub value: String,
+    pub label: String,
+}
+
+/// The fonts the notices use now (per role, first is preferred) and the
+/// Chinese fonts installed on this machine.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FontsInUse {
+    pub body: Vec<String>,
+    pub title: Vec<String>,
+    pub heading: Vec<String>,
+    pub installed: Vec<FontChoice>,
+}
+
+fn spec_value(s: &FontSpec) -> String {
+    format!("{}#{}", s.path.display(), s.face_index)
+}
+
+/// A `fonts.*` setting names files that exist (checked when it is set, so a
+/// typo is refused at the settings form, not at the next print).
+pub(crate) fn check_font_setting(value: &str) -> Result<()> {
+    for spec in specs(value) {
+        if !spec.path.is_file() {
+            return Err(Error::invalid(
+                "fonts",
+                format!("font file not found: {}", spec.path.display()),
+                format!("字体文件不存在：{}", spec.path.display()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Engine {
+    /// What the settings form shows for fonts.
+    pub fn fonts_in_use(&self) -> Result<FontsInUse> {
+        // The settings form must not load the fonts (≈ 140 MB for the Noto
+        // collections); the discovered configuration names the same chains.
+        let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
+        let role = |r: FontRole| cfg.describe(r).iter().map(spec_value).collect();
+        Ok(FontsInUse {
+            body: role(FontRole::Body),
+            title: role(FontRole::Title),
+            heading: role(FontRole::Heading),
+            installed: yichuang_pdf::installed_cjk_fonts()
+                .into_iter()
+                .map(|f| FontChoice {
+                    value: spec_value(&f.spec),
+                    label: if f.style.is_empty() {
+                        f.family
+                    } else {
+                        format!("{} {}", f.family, f.style)
+                    },
+                })
+                .collect(),
+        })
+    }
+
+    /// Font chains from settings `fonts.body|title|heading|fallback`
+    /// (`path[#face]` separated by `;`) and `fonts.exclusive`, then the system's.
+    pub fn font_overrides(&self) -> Result<FontOverrides> {
+        let get = |k: &str| -> Result<Vec<FontSpec>> {
+            Ok(self
+                .setting(&format!("fonts.{k}"))?
+                .map(|v| specs(&v))
+                .unwrap_or_default())
+        };
+        Ok(FontOverrides {
+            body: get("body")?,
+            title: get("title")?,
+            heading: get("heading")?,
+            fallback: get("fallback")?,
+            exclusive: self.setting("fonts.exclusive")?.as_deref() == Some("1"),
+        })
+    }
+
+    /// The loaded fonts (read once per engine; settings changes reset it).
+    pub fn fonts(&self) -> Result<Arc<FontSet>> {
+        if let Some(f) = self.fonts.borrow().as_ref() {
+            return Ok(f.clone());
+        }
+        let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
+        let set = Arc::new(FontSet::load(&cfg).map_err(pdf_error)?);
+        *self.fonts.borrow_mut() = Some(set.clone());
+        Ok(set)
+    }
+
+    /// Renders a notice from its snapshot: identical inputs give identical bytes.
+    pub fn render_fields(
+        &self,
+        kind: NoticeKind,
+        fields: &Value,
+        template_version: &str,
+        issued_at: &str,
+        marker: Option<&str>,
+    ) -> Result<Vec<u8>> {
+        let set = self.templates(template_version)?;
+        let doc = build_document(set.get(kind)?, fields, issued_at, marker)?;
+        let fonts = self.fonts()?;
+        yichuang_pdf::render(&doc, &fonts).map_err(pdf_error)
+    }
+}

@@ -1,0 +1,15 @@
+//! Store-backed operations: each module adds the methods of one concern to
+//! [`Engine`](crate::Engine), reading and writing through `store` and
+//! deciding with `domain`.
+
+pub mod accounts;
+pub mod cases;
+pub mod deadlines;
+pub mod evaluations;
+pub mod eventlog;
+pub mod filing;
+pub mod fonts;
+pub mod notices;
+pub mod search;
+pub mod settings;
+pub mod sync;

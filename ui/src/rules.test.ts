@@ -1,0 +1,86 @@
+// The window decides nothing the engine owns. This check reads every view,
+// component and module of the UI and fails on the shapes a restated rule
+// takes: a decision on a case state, a 好差评 target, a rule's number, a
+// table of setting keys, an enumeration's Chinese label.
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { describe, expect, it } from 'vitest'
+
+const SRC = __dirname
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) return sources(p)
+    return /\.(ts|vue)$/.test(name) && !/\.test\.ts$/.test(name) && !name.endsWith('.d.ts') ? [p] : []
+  })
+}
+
+/** Code without comments: a comment may explain a rule, code may not hold one. */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/<!--[\s\S]*?-->/g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1')
+}
+
+// The case states as they travel (wire names); the engine labels them.
+const STATES = [
+  'registered', 'awaiting_materials', 'accepted', 'accepted_with_commitment', 'supplement_overdue',
+  'in_progress', 'completed_approved', 'completed_denied', 'rejection_pending_approval', 'rejected',
+  'withdrawn', 'terminated',
+]
+
+interface Finding { file: string; rule: string; text: string }
+
+/** What the check finds in one source text. */
+export function findRestatedRules(file: string, text: string): Finding[] {
+  const c = code(text)
+  const found: Finding[] = []
+  const hit = (rule: string, re: RegExp) => {
+    for (const m of c.matchAll(re)) found.push({ file, rule, text: m[0] })
+  }
+  const states = STATES.join('|')
+  // A decision on a state: `state === 'accepted'`, `case 'rejected':`.
+  hit('compares a case state', new RegExp(`state\\s*[!=]==?\\s*['"\`](${states})['"\`]`, 'g'))
+  hit('compares a case state', new RegExp(`['"\`](${states})['"\`]\\s*[!=]==?\\s*[\\w.]*state\\b`, 'g'))
+  hit('switches on a case state', new RegExp(`case\\s+['"\`](${states})['"\`]\\s*:`, 'g'))
+  // 好差评 targets and their texts (the engine sends TargetCheck).
+  hit('a 好差评 target', /\b0\.(9|90|15)\b/g)
+  hit('a 好差评 target', /[≥≤]\s*\d+(\.\d+)?\s*%/g)
+  // A map keyed by setting keys restates the registry (labels, who may change them).
+  hit('a table of setting keys', /['"](printer|office|remedy|deadline|fonts|notice|sync)\.[a-z_.-]+['"]\s*:/g)
+  // Labels the engine gives (urgency, deadline kind, target names).
+  hit('an engine label', /['"`](已超期|今日到期|即将到期|预警提前工作日|出文机关|行政复议机关|评价率（)/g)
+  // The at-risk default.
+  hit('the at-risk default', /at_risk_days[^\n]*\?\?\s*\d/g)
+  return found
+}
+
+describe('the window restates no rule of the engine', () => {
+  it('finds none in the UI sources', () => {
+    const files = sources(SRC)
+    expect(files.length).toBeGreaterThan(10)
+    const found = files.flatMap((f) => findRestatedRules(relative(SRC, f), readFileSync(f, 'utf8')))
+    expect(found).toEqual([])
+  })
+
+  it('would have caught the notice-for-state table and the hard-coded targets', () => {
+    // The shapes removed from logic.ts, charts.ts and EvalStatsView.vue.
+    const old = `
+      export function noticeKindForState(state: string) {
+        switch (state) { case 'rejection_pending_approval': case 'rejected': return 'rejection_notice' }
+      }
+      export const TARGETS = { evaluation_rate: 0.9, default_rate: 0.15 }
+      const buttons = computed(() => (c.value.state === 'registered' ? [] : []))
+      <el-descriptions-item label="评价率（≥90%）">
+      const OFFICE = { 'office.name': '出文机关' }`
+    const rules = findRestatedRules('old.ts', old).map((f) => f.rule)
+    expect(rules).toContain('switches on a case state')
+    expect(rules).toContain('compares a case state')
+    expect(rules).toContain('a 好差评 target')
+    expect(rules).toContain('a table of setting keys')
+    expect(rules).toContain('an engine label')
+  })
+
+  it('lets comments explain a rule', () => {
+    expect(findRestatedRules('x.ts', '// 评价率 ≥90% is the engine\'s target\nconst a = 1')).toEqual([])
+  })
+})
