@@ -272,8 +272,10 @@ def main():
         click(d, "#confirm-rejection")
         wait_text(d, "#case-state", "待审批")
         case_no = d.find_element(By.CSS_SELECTOR, "#case-no").text
-        click(d, "#issue-notice")
-        wait(d, "#case-error")
+        # The engine allows no notice before the leader's approval, so the window offers none
+        # (it once offered the rejection notice here and let the engine refuse it).
+        wait(d, "#awaiting-approval")
+        assert not d.find_elements(By.CSS_SELECTOR, "#issue-notice"), "rejection notice offered before approval"
         shot(d, "rejection-blocked-before-approval")
         click(d, "#nav-approvals")
         log("approval queue row")

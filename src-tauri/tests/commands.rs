@@ -218,7 +218,9 @@ fn rejection_needs_another_persons_leader_approval() {
             .as_array()
             .is_some_and(|q| q.iter().any(|c| c["case_no"] == no))
     );
-    // Not printable before approval.
+    // Not printable before approval, and the case view offers no notice to
+    // print (the window once offered the rejection notice here).
+    assert_eq!(c["printable_notices"], json!([]));
     s.err(
         "print_notice",
         json!({"caseNo": no, "kind": "rejection_notice"}),
@@ -237,6 +239,10 @@ fn rejection_needs_another_persons_leader_approval() {
     let c = s.ok(
         "approve_rejection",
         json!({"caseNo": no, "leaderStaffNo": "1001", "leaderPassword": "demo1234"}),
+    );
+    assert_eq!(
+        c["printable_notices"],
+        json!([{"kind": "rejection_notice", "title_zh": "不予受理通知书"}])
     );
     assert_eq!(c["state"], "rejected");
     let p = s.ok(

@@ -5,35 +5,54 @@ use yichuang_engine::case::MaterialStatus;
 use yichuang_engine::deadline::{DeadlineKind, Urgency};
 use yichuang_engine::evaluation::Level;
 use yichuang_engine::{CaseState, Error, NoticeKind};
+use yichuang_testkit::items::*;
 use yichuang_testkit::*;
 
 const M: MaterialStatus = MaterialStatus::Missing;
 const NA: MaterialStatus = MaterialStatus::NotApplicable;
 
+/// An accepted 失业保险金 case for `who`, with its 受理通知书.
+fn accepted_with_notice(s: &Station, who: &str) -> yichuang_engine::notice::NoticeRecord {
+    let c =
+        s.e.register_case(&s.clerk, &case_for(&s.e, UNEMPLOYMENT_BENEFIT, who, &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+        .unwrap()
+}
+
+const ACCEPTANCE_PREFIX: &str = "示范县城关镇服务站受字〔2026〕";
+
 #[test]
-fn notice_numbers_are_gap_free_per_kind_and_year_and_voids_keep_the_record() {
-    let mut s = station();
-    let mut docs = Vec::new();
-    for n in 0..3 {
-        let c =
-            s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", n, &[]))
-                .unwrap();
-        s.e.accept(&s.clerk, &c.case_no).unwrap();
-        docs.push(
-            s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
-                .unwrap(),
-        );
-    }
-    let prefix = "示范县城关镇服务站受字〔2026〕";
+fn notice_numbers_are_gap_free_per_kind_and_year() {
+    let s = station();
+    let docs: Vec<_> = ["赵测试", "钱测试", "孙测试"]
+        .into_iter()
+        .map(|who| accepted_with_notice(&s, who))
+        .collect();
     for (i, d) in docs.iter().enumerate() {
-        assert_eq!(d.doc_no, format!("{prefix}第{}号", i + 1));
+        assert_eq!(d.doc_no, format!("{ACCEPTANCE_PREFIX}第{}号", i + 1));
     }
-    // A second live acceptance notice for the same case is refused; void then reissue.
-    let case_no = docs[0].case_no.clone();
+}
+
+#[test]
+fn a_second_live_notice_of_a_kind_is_refused() {
+    let s = station();
+    let first = accepted_with_notice(&s, "赵测试");
     assert!(
-        s.e.issue_notice(&s.clerk, &case_no, NoticeKind::AcceptanceNotice)
+        s.e.issue_notice(&s.clerk, &first.case_no, NoticeKind::AcceptanceNotice)
             .is_err()
     );
+}
+
+#[test]
+fn a_void_keeps_the_record_and_its_number_is_never_reused() {
+    let s = station();
+    let docs: Vec<_> = ["赵测试", "钱测试", "孙测试"]
+        .into_iter()
+        .map(|who| accepted_with_notice(&s, who))
+        .collect();
+    let case_no = docs[0].case_no.clone();
     assert!(s.e.void_notice(&s.clerk, &docs[0].doc_no, " ").is_err());
     let voided =
         s.e.void_notice(&s.clerk, &docs[0].doc_no, "申请人姓名录入错误")
@@ -45,12 +64,15 @@ fn notice_numbers_are_gap_free_per_kind_and_year_and_voids_keep_the_record() {
             .unwrap();
     assert_eq!(
         again.doc_no,
-        format!("{prefix}第4号"),
+        format!("{ACCEPTANCE_PREFIX}第4号"),
         "a voided number is never reused"
     );
     assert_eq!(s.e.notices_for_case(&case_no).unwrap().len(), 2);
-    // Another kind has its own sequence; a configured prefix is used.
-    // Only an administrator sets it (a clerk may change only the counter's printer).
+}
+
+#[test]
+fn only_an_administrator_sets_a_number_prefix_and_a_clerk_the_printer() {
+    let s = station();
     let refused =
         s.e.set_setting(&s.clerk, "notice.prefix.one-time", "随便写")
             .unwrap_err();
@@ -61,25 +83,33 @@ fn notice_numbers_are_gap_free_per_kind_and_year_and_voids_keep_the_record() {
         s.e.setting_or_default("printer.default").unwrap(),
         "counter-2"
     );
+}
+
+#[test]
+fn each_kind_has_its_own_sequence_with_the_configured_prefix() {
+    let s = station();
+    accepted_with_notice(&s, "赵测试");
     s.e.set_setting(&s.admin, "notice.prefix.one-time", "示人社告字")
         .unwrap();
     let c =
-        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 9, &[("M1", M)]))
-            .unwrap();
+        s.e.register_case(
+            &s.clerk,
+            &case_for(&s.e, WORK_INJURY, "周测试", &[("工伤认定申请表", M)]),
+        )
+        .unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
     let one =
         s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .unwrap();
     assert_eq!(one.doc_no, "示人社告字〔2026〕第1号");
-    // A new year restarts the count.
+}
+
+#[test]
+fn a_new_year_restarts_the_count() {
+    let mut s = station();
+    accepted_with_notice(&s, "赵测试");
     s.e.set_clock(clock("2027-01-05T09:00:00+08:00"));
-    let c =
-        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 10, &[]))
-            .unwrap();
-    s.e.accept(&s.clerk, &c.case_no).unwrap();
-    let d =
-        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
-            .unwrap();
+    let d = accepted_with_notice(&s, "吴测试");
     assert_eq!(d.doc_no, "示范县城关镇服务站受字〔2027〕第1号");
 }
 

@@ -89,24 +89,73 @@ pub fn person(n: u64) -> ApplicantInput {
     }
 }
 
-/// Every material of `item` received, then `overrides` applied.
+/// The catalog's items, by what the counter calls them.
+pub mod items {
+    /// 失业保险金申领
+    pub const UNEMPLOYMENT_BENEFIT: &str = "RS-SY-001";
+    /// 就业创业证申领（失业登记）
+    pub const EMPLOYMENT_CARD: &str = "RS-JY-001";
+    /// 社会保障卡申领
+    pub const SOCIAL_SECURITY_CARD: &str = "RS-SB-001";
+    /// 工伤认定申请
+    pub const WORK_INJURY: &str = "RS-GS-001";
+    /// 劳动能力鉴定申请
+    pub const WORK_CAPACITY: &str = "RS-LD-001";
+    /// 职工正常退休审批
+    pub const RETIREMENT: &str = "RS-TX-001";
+    /// 劳动人事争议仲裁申请
+    pub const LABOUR_ARBITRATION: &str = "RS-ZC-001";
+    /// 养老保险关系转移接续
+    pub const PENSION_TRANSFER: &str = "RS-YL-001";
+    /// 职业技能等级认定
+    pub const SKILL_CERTIFICATION: &str = "RS-JN-001";
+}
+
+/// A fictional applicant by name, with a valid-checksum test ID number.
+pub fn applicant(name: &str) -> ApplicantInput {
+    let n = name.chars().map(u64::from).sum::<u64>() % 9_000;
+    ApplicantInput::Person {
+        name: name.to_owned(),
+        id_type: yichuang_engine::PersonIdType::ResidentId,
+        id_no: test_resident_id(n),
+        phone: String::new(),
+    }
+}
+
+/// Every material of `item` received, then `overrides` applied. A material
+/// is named by its code (`M1`) or by the start of its name (`工伤认定申请表`).
 pub fn materials(
     e: &Engine,
     item: &str,
     overrides: &[(&str, MaterialStatus)],
 ) -> BTreeMap<String, MaterialStatus> {
     let cat = e.catalog().expect("catalog");
-    let mut m: BTreeMap<String, MaterialStatus> = cat
-        .item(item)
-        .expect("item")
+    let item = cat.item(item).expect("item");
+    let mut m: BTreeMap<String, MaterialStatus> = item
         .materials
         .iter()
         .map(|m| (m.code.clone(), MaterialStatus::Received))
         .collect();
-    for (code, st) in overrides {
-        m.insert((*code).to_owned(), *st);
+    for (key, st) in overrides {
+        let code = item
+            .materials
+            .iter()
+            .find(|m| m.name.starts_with(key))
+            .map_or_else(|| (*key).to_owned(), |m| m.code.clone());
+        m.insert(code, *st);
     }
     m
+}
+
+/// A case of `item` for a named applicant, every material received but the
+/// `overrides`.
+pub fn case_for(
+    e: &Engine,
+    item: &str,
+    who: &str,
+    overrides: &[(&str, MaterialStatus)],
+) -> NewCase {
+    NewCase::simple(item, applicant(who), materials(e, item, overrides))
 }
 
 pub fn new_case(e: &Engine, item: &str, n: u64, overrides: &[(&str, MaterialStatus)]) -> NewCase {
