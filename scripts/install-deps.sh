@@ -4,7 +4,7 @@
 set -euo pipefail
 
 want=(build-essential pkg-config ca-certificates curl
-      fonts-noto-cjk fonts-hanazono)          # notice fonts (DESIGN.md §6)
+      fonts-noto-cjk fonts-hanazono)          # notice fonts (docs/design/notice-formats.md)
 if [ "${1:-}" = "--test" ]; then
   want+=(poppler-utils qpdf postgresql)       # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL
 fi

@@ -1,4 +1,4 @@
-//! The station <-> county sync protocol (DESIGN.md §8): request signing,
+//! The station <-> county sync protocol (docs/design/sync-protocol.md): request signing,
 //! enrolment, upload, reference-data releases and error bodies.
 //!
 //! Signing is defined here once so the client and the server build the very

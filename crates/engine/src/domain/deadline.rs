@@ -4,7 +4,67 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use crate::domain::calendar::{CalDate, Calendar};
+use crate::domain::case::CaseView;
+use crate::domain::catalog::{ServiceItem, SupplementRule};
 use crate::domain::lifecycle::CaseState;
+use crate::error::Result;
+
+/// Working days after receipt within which the applicant is told, at once,
+/// everything missing (行政许可法 §32(1)(4)).
+///
+/// Known deviation, tracked: the catalog's per-item `acceptance_days` (e.g.
+/// 工伤认定办法 §8: 15日) is not used yet, and periods outside 行政许可 are
+/// calendar days (see docs/design/domain-rules.md R2, R3).
+pub const ONE_TIME_NOTICE_WORKING_DAYS: u32 = 5;
+
+/// The last day for the 一次性告知 of a case received on `received_on`.
+pub fn onetime_notice_due(cal: &Calendar, received_on: NaiveDate) -> Result<CalDate> {
+    cal.add_working_days(received_on, ONE_TIME_NOTICE_WORKING_DAYS)
+}
+
+/// Promised (承诺) and statutory (法定) due dates of `item` accepted on `from`.
+pub fn due_dates(
+    cal: &Calendar,
+    item: &ServiceItem,
+    from: NaiveDate,
+) -> Result<(CalDate, CalDate)> {
+    Ok((
+        cal.add_working_days(from, item.promised_days)?,
+        cal.add_working_days(from, item.statutory_days)?,
+    ))
+}
+
+/// The 容缺 supplement deadline: the item's rule, never beyond the promised
+/// time limit.
+pub fn supplement_due(
+    cal: &Calendar,
+    item: &ServiceItem,
+    rule: &SupplementRule,
+    from: NaiveDate,
+) -> Result<CalDate> {
+    cal.add_working_days(from, rule.days.min(item.promised_days))
+}
+
+/// A late supplement: the working days late, and the promised due date moved
+/// by them but never past the statutory one (the applicant's delay does not
+/// count against the office).
+pub fn after_late_supplement(
+    cal: &Calendar,
+    c: &CaseView,
+    today: NaiveDate,
+) -> Result<(i64, Option<NaiveDate>)> {
+    let due = c.supplement_due.unwrap_or(today);
+    let late = cal.working_days_between(due, today).0.max(0);
+    let mut promised_due = c.promised_due;
+    if late > 0
+        && let (Some(p), Some(s)) = (c.promised_due, c.statutory_due)
+    {
+        let moved = cal.add_working_days(p, late as u32)?.date;
+        promised_due = Some(moved.min(s));
+    }
+    Ok((late, promised_due))
+}
 
 /// A deadline this many working days away or fewer is "at risk" unless the
 /// station's setting `deadline.at_risk_days` says otherwise.

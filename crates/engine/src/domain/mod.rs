@@ -6,6 +6,7 @@
 pub mod calendar;
 pub mod case;
 pub mod catalog;
+pub mod checklist;
 pub mod clerk;
 pub mod deadline;
 pub mod evaluation;

@@ -4,14 +4,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
-use crate::domain::calendar::CalDate;
 use crate::domain::case::*;
 use crate::domain::catalog::ServiceItem;
+use crate::domain::checklist::*;
 use crate::domain::clerk::{Clerk, Role};
+use crate::domain::deadline::{
+    after_late_supplement, due_dates, onetime_notice_due, supplement_due,
+};
 use crate::domain::ids;
 use crate::domain::lifecycle::{Action, CaseState, actions_from, allowed};
 use crate::domain::notice::printable_in;
@@ -137,15 +139,6 @@ impl Engine {
             })
     }
 
-    /// Promised (承诺) and statutory (法定) due dates of `item` accepted on `from`.
-    fn due_dates(&self, item: &ServiceItem, from: NaiveDate) -> Result<(CalDate, CalDate)> {
-        let cal = self.calendar();
-        Ok((
-            cal.add_working_days(from, item.promised_days)?,
-            cal.add_working_days(from, item.statutory_days)?,
-        ))
-    }
-
     /// Registers a new case (登记). The registering clerk is 首问责任人.
     pub fn register_case(&self, actor: &Clerk, input: &NewCase) -> Result<CaseView> {
         let station = self.station()?.clone();
@@ -173,7 +166,7 @@ impl Engine {
                 "收件日期不能晚于今天",
             ));
         }
-        let materials = self.checked_materials(item, &input.materials, None)?;
+        let materials = checked_materials(item, &input.materials, None)?;
         let handler = match &input.handler {
             Some(s) if !s.trim().is_empty() => self.clerk_by_staff_no(s)?,
             _ => actor.clone(),
@@ -181,7 +174,7 @@ impl Engine {
         if input.note.chars().count() > 500 {
             return Err(Error::invalid("note", "note too long", "备注不超过500字"));
         }
-        let onetime_due = self.calendar().add_working_days(received_on, 5)?;
+        let onetime_due = onetime_notice_due(&self.calendar(), received_on)?;
         let case_no = self.write(|w| {
             let applicant_id = upsert_applicant(w, &applicant)?;
             let day = today.format("%Y%m%d").to_string();
@@ -223,49 +216,6 @@ impl Engine {
     }
 
     /// Validates a checklist against the item; `base` supplies unchanged entries.
-    fn checked_materials(
-        &self,
-        item: &ServiceItem,
-        changes: &BTreeMap<String, MaterialStatus>,
-        base: Option<&[CaseMaterial]>,
-    ) -> Result<BTreeMap<String, MaterialStatus>> {
-        for code in changes.keys() {
-            if !item.materials.iter().any(|m| &m.code == code) {
-                return Err(Error::invalid(
-                    "materials",
-                    format!("item {} has no material {code}", item.code),
-                    format!("事项“{}”没有编码为 {code} 的材料", item.name),
-                ));
-            }
-        }
-        let mut out = BTreeMap::new();
-        for m in &item.materials {
-            let status = changes
-                .get(&m.code)
-                .copied()
-                .or_else(|| {
-                    base.and_then(|b| b.iter().find(|x| x.code == m.code).map(|x| x.status))
-                })
-                .unwrap_or(MaterialStatus::Missing);
-            if status == MaterialStatus::Promised && !m.promise_replaces_proof {
-                return Err(Error::rule(
-                    "promise_not_allowed",
-                    format!("material {} cannot be replaced by a promise", m.code),
-                    format!("材料“{}”不适用告知承诺，不能以承诺代替", m.name),
-                ));
-            }
-            if status == MaterialStatus::Deferred {
-                return Err(Error::rule(
-                    "deferred_only_by_commitment",
-                    "materials become deferred only through 容缺受理",
-                    "“容缺”状态只能通过容缺受理产生，请标记为“缺”",
-                ));
-            }
-            out.insert(m.code.clone(), status);
-        }
-        Ok(out)
-    }
-
     /// Loads a case, checks the action against the lifecycle table, and
     /// returns the target state.
     fn guard(&self, case_no: &str, action: Action) -> Result<(CaseView, CaseState)> {
@@ -346,7 +296,7 @@ impl Engine {
         changes: &BTreeMap<String, MaterialStatus>,
     ) -> Result<CaseView> {
         let item = self.item_for(&c)?;
-        let materials = self.checked_materials(&item, changes, Some(&c.materials))?;
+        let materials = checked_materials(&item, changes, Some(&c.materials))?;
         let payload = json!({"materials": materials_json(&materials)});
         self.transition(actor, &c, action, to, payload, |w| {
             write_materials(w, c.id, &materials)
@@ -356,19 +306,10 @@ impl Engine {
     /// 受理: every required material is there (received, promised or n/a).
     pub fn accept(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
         let (c, to) = self.guard(case_no, Action::Accept)?;
-        if let Some(m) = c.missing().next() {
-            return Err(Error::rule(
-                "materials_incomplete",
-                format!("material {} is missing", m.code),
-                format!(
-                    "材料“{}”尚未收取，不能直接受理；请出具一次性告知单或办理容缺受理",
-                    m.name
-                ),
-            ));
-        }
+        check_accept(&c)?;
         let item = self.item_for(&c)?;
         let today = self.clock.today();
-        let (promised, statutory) = self.due_dates(&item, today)?;
+        let (promised, statutory) = due_dates(&self.calendar(), &item, today)?;
         let payload = json!({"accepted_on": today, "promised_due": promised.date,
             "statutory_due": statutory.date, "provisional": promised.provisional || statutory.provisional});
         self.transition(actor, &c, Action::Accept, to, payload, |w| {
@@ -392,14 +333,7 @@ impl Engine {
     /// 一次性告知: something required is missing; the applicant will return.
     pub fn request_materials(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
         let (c, to) = self.guard(case_no, Action::RequestMaterials)?;
-        let missing: Vec<&str> = c.missing().map(|m| m.code.as_str()).collect();
-        if missing.is_empty() {
-            return Err(Error::rule(
-                "nothing_missing",
-                "no required material is missing",
-                "材料已经齐全，应当直接受理，不能出具一次性告知单",
-            ));
-        }
+        let missing = check_request_materials(&c)?;
         let payload = json!({"missing": missing});
         self.transition(actor, &c, Action::RequestMaterials, to, payload, |_| Ok(()))
     }
@@ -413,43 +347,11 @@ impl Engine {
         applicant_agrees: bool,
     ) -> Result<CaseView> {
         let (c, to) = self.guard(case_no, Action::AcceptWithCommitment)?;
-        let missing: Vec<&CaseMaterial> = c.missing().collect();
-        if missing.is_empty() {
-            return Err(Error::rule(
-                "nothing_missing",
-                "no required material is missing; accept normally",
-                "材料已经齐全，应当直接受理，无需容缺",
-            ));
-        }
-        if let Some(m) = missing.iter().find(|m| !m.deferrable) {
-            return Err(Error::rule(
-                "not_deferrable",
-                format!("material {} is not on the item's deferrable list", m.code),
-                format!("缺少的材料“{}”不在本事项的容缺清单内，不能容缺受理", m.name),
-            ));
-        }
-        if !applicant_agrees {
-            return Err(Error::rule(
-                "no_commitment",
-                "the applicant has not agreed to the commitment",
-                "申请人未同意签署承诺书，不能容缺受理",
-            ));
-        }
         let item = self.item_for(&c)?;
-        let rule = item.supplement.as_ref().ok_or_else(|| {
-            Error::rule(
-                "no_supplement_rule",
-                "item has no supplement rule",
-                "该事项未规定容缺补齐办法",
-            )
-        })?;
+        let (deferred, rule) = check_commitment(&c, &item, applicant_agrees)?;
         let today = self.clock.today();
-        let (promised, statutory) = self.due_dates(&item, today)?;
-        // The supplement deadline never exceeds the promised time limit.
-        let supplement = self
-            .calendar()
-            .add_working_days(today, rule.days.min(item.promised_days))?;
-        let deferred: Vec<String> = missing.iter().map(|m| m.code.clone()).collect();
+        let (promised, statutory) = due_dates(&self.calendar(), &item, today)?;
+        let supplement = supplement_due(&self.calendar(), &item, rule, today)?;
         let payload = json!({"accepted_on": today, "deferred": deferred,
             "supplement_due": supplement.date, "promised_due": promised.date,
             "statutory_due": statutory.date});
@@ -476,15 +378,7 @@ impl Engine {
     pub fn supplement(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
         let (c, to) = self.guard(case_no, Action::Supplement)?;
         let today = self.clock.today();
-        let due = c.supplement_due.unwrap_or(today);
-        let late = self.calendar().working_days_between(due, today).0.max(0);
-        let mut promised_due = c.promised_due;
-        if late > 0 {
-            if let (Some(p), Some(s)) = (c.promised_due, c.statutory_due) {
-                let moved = self.calendar().add_working_days(p, late as u32)?.date;
-                promised_due = Some(moved.min(s));
-            }
-        }
+        let (late, promised_due) = after_late_supplement(&self.calendar(), &c, today)?;
         let supplied: Vec<&str> = c
             .materials
             .iter()
@@ -510,13 +404,7 @@ impl Engine {
     pub fn mark_supplement_overdue(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
         let (c, to) = self.guard(case_no, Action::MarkSupplementOverdue)?;
         let today = self.clock.today();
-        if c.supplement_due.is_some_and(|d| today <= d) {
-            return Err(Error::rule(
-                "not_overdue",
-                "the supplement deadline has not passed",
-                "补齐期限尚未届满，不能标记为逾期",
-            ));
-        }
+        check_supplement_overdue(&c, today)?;
         self.transition(
             actor,
             &c,
