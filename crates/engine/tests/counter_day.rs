@@ -132,13 +132,17 @@ fn reprints_are_counted_and_marked() {
 }
 
 #[test]
-fn each_notice_carries_its_legal_elements() {
+fn one_time_notice_lists_every_material_and_names_the_missing() {
     let s = station();
-    // 一次性告知单: every material with its status, the missing ones named.
     let c =
         s.e.register_case(
             &s.clerk,
-            &new_case(&s.e, "RS-GS-001", 1, &[("M2", M), ("M4", M)]),
+            &case_for(
+                &s.e,
+                WORK_INJURY,
+                "赵测试",
+                &[("与用人单位存在劳动关系", M), ("受伤职工居民身份证", M)],
+            ),
         )
         .unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
@@ -164,26 +168,52 @@ fn each_notice_carries_its_legal_elements() {
             .count(),
         8
     );
-    // A second one-time notice in the same round is refused; after the applicant returns
-    // with still something missing, a new round gets a new notice.
+}
+
+#[test]
+fn a_new_round_of_missing_materials_gets_a_new_one_time_notice() {
+    let s = station();
+    let c =
+        s.e.register_case(
+            &s.clerk,
+            &case_for(
+                &s.e,
+                WORK_INJURY,
+                "钱测试",
+                &[("与用人单位存在劳动关系", M), ("受伤职工居民身份证", M)],
+            ),
+        )
+        .unwrap();
+    s.e.request_materials(&s.clerk, &c.case_no).unwrap();
+    s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+        .unwrap();
+    // A second one in the same round is refused.
     assert!(
         s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .is_err()
     );
-    let mut back = std::collections::BTreeMap::new();
-    back.insert("M2".to_owned(), MaterialStatus::Received);
+    // The applicant returns with the labour-relation proof; the ID is still missing.
+    let back = materials(&s.e, WORK_INJURY, &[("受伤职工居民身份证", M)]);
     s.e.materials_returned(&s.clerk, &c.case_no, &back).unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
     let n2 =
         s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .unwrap();
     assert_eq!(n2.fields["missing"].as_array().unwrap().len(), 1);
+}
 
-    // 承诺告知书: deferred materials, deadline, how, consequence.
+#[test]
+fn commitment_notice_names_deferred_materials_deadline_and_consequence() {
+    let s = station();
     let c =
         s.e.register_case(
             &s.clerk,
-            &new_case(&s.e, "RS-SB-001", 2, &[("M2", M), ("M3", NA)]),
+            &case_for(
+                &s.e,
+                SOCIAL_SECURITY_CARD,
+                "孙测试",
+                &[("近期免冠电子照片", M), ("监护人居民身份证", NA)],
+            ),
         )
         .unwrap();
     s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
@@ -194,10 +224,13 @@ fn each_notice_carries_its_legal_elements() {
     assert_eq!(n.fields["deferred"][0], "近期免冠电子照片");
     assert_eq!(n.fields["supplement_due"], "2026-11-30");
     assert!(n.fields["consequence"].as_str().unwrap().contains("逾期"));
+}
 
-    // 不予受理通知书 for a review-first item names review before court.
+#[test]
+fn rejection_notice_of_a_review_first_item_names_review_before_court() {
+    let s = station();
     let c =
-        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 3, &[]))
+        s.e.register_case(&s.clerk, &case_for(&s.e, WORK_INJURY, "李测试", &[]))
             .unwrap();
     s.e.propose_rejection(
         &s.clerk,
@@ -217,11 +250,17 @@ fn each_notice_carries_its_legal_elements() {
             && sentence.contains("十五日内")
     );
     assert_eq!(n.fields["remedy"]["route"], "review_first");
+}
 
-    // Notices only in the states the law gives them.
+#[test]
+fn no_notice_before_a_decision() {
+    let s = station();
     let c =
-        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 4, &[]))
-            .unwrap();
+        s.e.register_case(
+            &s.clerk,
+            &case_for(&s.e, UNEMPLOYMENT_BENEFIT, "周测试", &[]),
+        )
+        .unwrap();
     for k in yichuang_engine::notice::ALL_KINDS {
         let err = s.e.issue_notice(&s.clerk, &c.case_no, k).unwrap_err();
         assert!(matches!(
@@ -289,21 +328,55 @@ fn deadline_board_orders_overdue_first_and_marks_provisional() {
     );
 }
 
-#[test]
-fn evaluations_count_rates_without_inflation() {
-    let mut s = station();
-    let mut cases = Vec::new();
-    for n in 0..10 {
-        cases.push(
-            s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", n, &[]))
+/// Ten 失业保险金 cases registered today by clerk 2001.
+fn ten_cases(s: &Station) -> Vec<String> {
+    (0..10)
+        .map(|n| {
+            s.e.register_case(&s.clerk, &new_case(&s.e, UNEMPLOYMENT_BENEFIT, n, &[]))
                 .unwrap()
-                .case_no,
-        );
-    }
-    assert_eq!(s.e.case(&cases[0]).unwrap().evaluation, None);
+                .case_no
+        })
+        .collect()
+}
+
+/// The day's 好差评: 9 of 10 asked; 满意 ×6, 基本满意 ×1, 不满意 ×1; one never
+/// answered and defaulted a week later.
+fn rated_day(s: &mut Station) -> Vec<String> {
+    let cases = ten_cases(s);
     for c in &cases[..9] {
         s.e.request_evaluation(&s.clerk, c, "窗口评价器").unwrap();
     }
+    s.e.answer_evaluation(&cases[0], Level::Satisfied, &[], "")
+        .unwrap();
+    s.e.answer_evaluation(&cases[1], Level::BasicallySatisfied, &[], "")
+        .unwrap();
+    s.e.answer_evaluation(
+        &cases[2],
+        Level::Dissatisfied,
+        &["超承诺时限办结".into()],
+        "等太久",
+    )
+    .unwrap();
+    for c in &cases[3..8] {
+        s.e.answer_evaluation(c, Level::Satisfied, &[], "").unwrap();
+    }
+    s.e.set_clock(clock("2026-12-05T09:00:00+08:00"));
+    assert_eq!(s.e.default_expired_evaluations(7).unwrap(), 1);
+    cases
+}
+
+/// The day `rated_day` registers its cases (the testkit clock).
+fn day() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+#[test]
+fn an_evaluation_is_requested_once_by_a_known_channel() {
+    let s = station();
+    let cases = ten_cases(&s);
+    assert_eq!(s.e.case(&cases[0]).unwrap().evaluation, None);
+    s.e.request_evaluation(&s.clerk, &cases[0], "窗口评价器")
+        .unwrap();
     let ev = s.e.case(&cases[0]).unwrap().evaluation.unwrap();
     assert_eq!((ev.status.as_str(), ev.status_zh), ("requested", "待评价"));
     assert_eq!(ev.level, None);
@@ -315,11 +388,14 @@ fn evaluations_count_rates_without_inflation() {
         s.e.request_evaluation(&s.clerk, &cases[9], "飞鸽传书")
             .is_err()
     );
-    s.e.answer_evaluation(&cases[0], Level::Satisfied, &[], "")
+}
+
+#[test]
+fn dissatisfied_needs_reasons_from_the_fixed_list_and_one_answer_only() {
+    let s = station();
+    let cases = ten_cases(&s);
+    s.e.request_evaluation(&s.clerk, &cases[2], "窗口评价器")
         .unwrap();
-    s.e.answer_evaluation(&cases[1], Level::BasicallySatisfied, &[], "")
-        .unwrap();
-    // 不满意 needs reasons from the fixed list.
     assert!(
         s.e.answer_evaluation(&cases[2], Level::Dissatisfied, &[], "")
             .is_err()
@@ -350,15 +426,21 @@ fn evaluations_count_rates_without_inflation() {
             "等太久"
         )
     );
-    for c in &cases[3..8] {
-        s.e.answer_evaluation(c, Level::Satisfied, &[], "").unwrap();
-    }
-    s.e.set_clock(clock("2026-12-05T09:00:00+08:00"));
-    assert_eq!(s.e.default_expired_evaluations(7).unwrap(), 1);
+}
+
+#[test]
+fn an_unanswered_request_defaults_after_a_week() {
+    let mut s = station();
+    let cases = rated_day(&mut s);
     let ev = s.e.case_evaluation(&cases[8]).unwrap().unwrap();
     assert_eq!((ev.status_zh, ev.level), ("超期未评价", None));
-    let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let st = s.e.evaluation_stats(d, d).unwrap();
+}
+
+#[test]
+fn evaluations_count_rates_without_inflation() {
+    let mut s = station();
+    rated_day(&mut s);
+    let st = s.e.evaluation_stats(day(), day()).unwrap();
     assert_eq!(
         (
             st.total.cases,
@@ -375,7 +457,14 @@ fn evaluations_count_rates_without_inflation() {
         Some(7.0 / 8.0),
         "defaults are not counted as good ratings"
     );
-    // Per clerk and per item: here one clerk handled everything, one item.
+}
+
+#[test]
+fn rates_per_clerk_and_per_item_add_up() {
+    let mut s = station();
+    rated_day(&mut s);
+    let st = s.e.evaluation_stats(day(), day()).unwrap();
+    // Here one clerk handled everything, one item.
     assert_eq!(st.by_clerk.len(), 1);
     assert_eq!(st.by_clerk[0].key, s.clerk.staff_no);
     assert_eq!(st.by_clerk[0].counts, st.total);
@@ -384,9 +473,9 @@ fn evaluations_count_rates_without_inflation() {
     assert_eq!(st.by_item[0].counts.dissatisfied, 1);
     // Another clerk's case of another item is its own row; totals add up.
     s.e.set_clock(clock("2026-11-23T15:00:00+08:00"));
-    s.e.register_case(&s.admin, &new_case(&s.e, "RS-GS-001", 11, &[]))
+    s.e.register_case(&s.admin, &new_case(&s.e, WORK_INJURY, 11, &[]))
         .unwrap();
-    let st = s.e.evaluation_stats(d, d).unwrap();
+    let st = s.e.evaluation_stats(day(), day()).unwrap();
     assert_eq!(st.by_clerk.len(), 2);
     assert_eq!(st.by_item.len(), 2);
     assert_eq!(
