@@ -131,21 +131,26 @@ fn reprints_are_counted_and_marked() {
     assert_eq!(d.pdf_sha256.as_deref(), Some("ab12"));
 }
 
-#[test]
-fn one_time_notice_lists_every_material_and_names_the_missing() {
-    let s = station();
+/// A 工伤认定 case without the labour-relation proof and the ID: 一次性告知.
+fn work_injury_awaiting_two_materials(s: &Station, who: &str) -> yichuang_engine::CaseView {
     let c =
         s.e.register_case(
             &s.clerk,
             &case_for(
                 &s.e,
                 WORK_INJURY,
-                "赵测试",
+                who,
                 &[("与用人单位存在劳动关系", M), ("受伤职工居民身份证", M)],
             ),
         )
         .unwrap();
-    s.e.request_materials(&s.clerk, &c.case_no).unwrap();
+    s.e.request_materials(&s.clerk, &c.case_no).unwrap()
+}
+
+#[test]
+fn one_time_notice_lists_every_material_and_names_the_missing() {
+    let s = station();
+    let c = work_injury_awaiting_two_materials(&s, "赵测试");
     let n =
         s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .unwrap();
@@ -173,18 +178,7 @@ fn one_time_notice_lists_every_material_and_names_the_missing() {
 #[test]
 fn a_new_round_of_missing_materials_gets_a_new_one_time_notice() {
     let s = station();
-    let c =
-        s.e.register_case(
-            &s.clerk,
-            &case_for(
-                &s.e,
-                WORK_INJURY,
-                "钱测试",
-                &[("与用人单位存在劳动关系", M), ("受伤职工居民身份证", M)],
-            ),
-        )
-        .unwrap();
-    s.e.request_materials(&s.clerk, &c.case_no).unwrap();
+    let c = work_injury_awaiting_two_materials(&s, "钱测试");
     s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
         .unwrap();
     // A second one in the same round is refused.
