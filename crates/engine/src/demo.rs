@@ -180,22 +180,3 @@ pub fn seed_synthetic(e: &Engine, clerk: &Clerk, n: u64, start: u64) -> Result<(
     }
     Ok(())
 }
-
-impl NewCase {
-    /// A case with no agent, received today, handled by the registering clerk.
-    pub fn simple(
-        item_code: &str,
-        applicant: ApplicantInput,
-        materials: BTreeMap<String, MaterialStatus>,
-    ) -> NewCase {
-        NewCase {
-            item_code: item_code.into(),
-            applicant,
-            agent: None,
-            materials,
-            received_on: None,
-            handler: None,
-            note: String::new(),
-        }
-    }
-}

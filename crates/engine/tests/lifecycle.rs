@@ -5,6 +5,7 @@
 use yichuang_engine::case::{MaterialStatus, Outcome};
 use yichuang_engine::lifecycle::{ALL_ACTIONS, ALL_STATES, Action, CaseState, allowed};
 use yichuang_engine::{Engine, Error};
+use yichuang_testkit::items::*;
 use yichuang_testkit::*;
 
 const M: MaterialStatus = MaterialStatus::Missing;
@@ -333,13 +334,26 @@ fn late_supplement_moves_promised_deadline_but_never_past_statutory() {
     assert!(v.promised_due.unwrap() < s.e.clock().today());
 }
 
+/// A 劳动人事争议仲裁 case proposed for rejection by clerk 2001.
+fn proposed_rejection(s: &Station) -> yichuang_engine::CaseView {
+    let c =
+        s.e.register_case(&s.clerk, &case_for(&s.e, LABOUR_ARBITRATION, "赵测试", &[]))
+            .unwrap();
+    s.e.propose_rejection(
+        &s.clerk,
+        &c.case_no,
+        "超过仲裁时效",
+        "《劳动争议调解仲裁法》第二十七条",
+    )
+    .unwrap()
+}
+
 #[test]
-fn rejection_is_final_only_with_a_leaders_own_credentials() {
+fn a_rejection_needs_a_reason_and_a_legal_basis() {
     let s = station();
     let c =
-        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-ZC-001", 1, &[]))
+        s.e.register_case(&s.clerk, &case_for(&s.e, LABOUR_ARBITRATION, "钱测试", &[]))
             .unwrap();
-    // Reason and legal basis are required.
     assert!(
         s.e.propose_rejection(&s.clerk, &c.case_no, " ", "某法")
             .is_err()
@@ -348,15 +362,13 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
         s.e.propose_rejection(&s.clerk, &c.case_no, "理由", "")
             .is_err()
     );
-    s.e.propose_rejection(
-        &s.clerk,
-        &c.case_no,
-        "超过仲裁时效",
-        "《劳动争议调解仲裁法》第二十七条",
-    )
-    .unwrap();
+}
+
+#[test]
+fn only_a_leaders_own_credentials_approve_and_a_refusal_changes_nothing() {
+    let s = station();
+    let c = proposed_rejection(&s);
     let before = fingerprint(&s.e);
-    // A clerk cannot approve; a wrong password cannot approve; nothing changes.
     assert!(matches!(
         s.e.approve_rejection(&c.case_no, "2002", PW).unwrap_err(),
         Error::Forbidden { .. }
@@ -372,7 +384,12 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
     ));
     assert_eq!(before, fingerprint(&s.e));
     assert!(s.e.rejection_filings(10).unwrap().is_empty());
-    // No 不予受理通知书 before approval.
+}
+
+#[test]
+fn no_rejection_notice_before_the_leaders_approval() {
+    let s = station();
+    let c = proposed_rejection(&s);
     assert!(
         s.e.issue_notice(
             &s.clerk,
@@ -381,8 +398,23 @@ fn rejection_is_final_only_with_a_leaders_own_credentials() {
         )
         .is_err()
     );
+    // Nor does the case view offer one (the window prints what it offers).
+    assert!(c.printable_notices.is_empty());
+}
+
+#[test]
+fn an_approved_rejection_is_filed_and_its_notice_names_the_approver() {
+    let s = station();
+    let c = proposed_rejection(&s);
     let v = s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
     assert_eq!(v.state, CaseState::Rejected);
+    assert_eq!(
+        v.printable_notices
+            .iter()
+            .map(|n| n.kind)
+            .collect::<Vec<_>>(),
+        [yichuang_engine::NoticeKind::RejectionNotice]
+    );
     let filings = s.e.rejection_filings(10).unwrap();
     assert_eq!(filings.len(), 1);
     assert_eq!(filings[0].approved_by, "王示范");

@@ -370,6 +370,25 @@ fn validate_phone(p: &str) -> Result<String> {
     Ok(p.to_owned())
 }
 
+impl NewCase {
+    /// A case with no agent, received today, handled by the registering clerk.
+    pub fn simple(
+        item_code: &str,
+        applicant: ApplicantInput,
+        materials: BTreeMap<String, MaterialStatus>,
+    ) -> NewCase {
+        NewCase {
+            item_code: item_code.into(),
+            applicant,
+            agent: None,
+            materials,
+            received_on: None,
+            handler: None,
+            note: String::new(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
