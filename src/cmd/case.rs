@@ -383,10 +383,7 @@ pub fn parse_id_type(s: &str) -> Result<PersonIdType> {
 pub fn deadlines(e: &Engine, at_risk_days: Option<i64>, json: bool) -> Result<()> {
     let days = match at_risk_days {
         Some(d) => d,
-        None => e
-            .setting_or_default("deadline.at_risk_days")?
-            .parse()
-            .unwrap_or(2),
+        None => e.at_risk_days()?,
     };
     let rows = e.deadlines(days)?;
     print(json, &rows, || {
