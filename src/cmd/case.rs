@@ -390,13 +390,14 @@ pub fn deadlines(e: &Engine, at_risk_days: Option<i64>, json: bool) -> Result<()
         rows.iter()
             .map(|r| {
                 format!(
-                    "{}\t{:?}\t{}\t{}{}\t剩余{}个工作日\t{}",
+                    "{}\t{:?}\t{}\t{}{}\t剩余{}{}\t{}",
                     r.case_no,
                     r.urgency,
                     r.kind_zh,
                     r.due,
                     if r.provisional { "（暂定）" } else { "" },
-                    r.working_days_left,
+                    r.days_left,
+                    r.unit_zh,
                     r.item_name
                 )
             })

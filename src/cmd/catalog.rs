@@ -39,7 +39,8 @@ pub fn catalog_cmd(e: &Engine, cmd: CatalogCmd, json: bool) -> Result<()> {
                 .into_iter()
                 .map(|i| {
                     json!({"code": i.code, "name": i.name,
-                "promised_days": i.promised_days, "statutory_days": i.statutory_days})
+                "promised_days": i.promised_days, "promised_unit": i.promised_unit.label_zh(),
+                "statutory_days": i.statutory_days, "statutory_unit": i.statutory_unit.label_zh()})
                 })
                 .collect();
             print(json, &items, || {
@@ -47,11 +48,13 @@ pub fn catalog_cmd(e: &Engine, cmd: CatalogCmd, json: bool) -> Result<()> {
                     .iter()
                     .map(|i| {
                         format!(
-                            "{}\t{}\t承诺{}个工作日\t法定{}个工作日",
+                            "{}\t{}\t承诺{}{}\t法定{}{}",
                             i["code"].as_str().unwrap_or(""),
                             i["name"].as_str().unwrap_or(""),
                             i["promised_days"],
-                            i["statutory_days"]
+                            i["promised_unit"].as_str().unwrap_or(""),
+                            i["statutory_days"],
+                            i["statutory_unit"].as_str().unwrap_or("")
                         )
                     })
                     .collect::<Vec<_>>()

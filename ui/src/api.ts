@@ -32,7 +32,7 @@ export interface TargetCheck extends Target { text_zh: string; rate: number | nu
 export interface Meta {
   states: Labelled[]; notice_kinds: Labelled[]; material_statuses: Labelled[]; levels: Labelled[]
   person_id_types: Labelled[]; outcomes: Labelled[]; roles: Labelled[]; evaluation_statuses: Labelled[]
-  deadline_kinds: Labelled[]; urgencies: Labelled[]
+  deadline_kinds: Labelled[]; urgencies: Labelled[]; day_units: Labelled[]
   dissatisfaction_reasons: string[]; channels: string[]
   evaluation_targets: Target[]; evaluation_default_after_days: number; default_at_risk_days: number
   settings: SettingDef[]
@@ -44,7 +44,7 @@ export interface Material {
 }
 export interface ServiceItem {
   code: string; name: string; pinyin_initials: string; category: string; window: string
-  statutory_days: number; promised_days: number; materials: Material[]
+  statutory_days: number; statutory_unit: string; promised_days: number; promised_unit: string; materials: Material[]
 }
 export interface CaseMaterial extends Material { status: string }
 export interface CaseView {
@@ -85,6 +85,8 @@ export interface CaseSummary {
 export interface DeadlineRow {
   case_no: string; item_name: string; applicant: string; state: string; kind: string; kind_zh: string
   due: string; provisional: boolean; working_days_left: number; urgency: string; urgency_zh: string
+  /** The period's unit (the item's) and the days left in it. */
+  unit: string; unit_zh: string; days_left: number
 }
 export interface SyncAttempt { at_ms: number; trigger: string; ok: boolean; message: string; releases_applied: string[] }
 export interface SyncStatus {

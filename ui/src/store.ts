@@ -20,3 +20,6 @@ export function kindLabel(value: string): string {
 export function statusLabel(value: string): string {
   return store.meta?.material_statuses.find((s) => s.value === value)?.label ?? value
 }
+export function unitLabel(value: string): string {
+  return store.meta?.day_units?.find((s) => s.value === value)?.label ?? value
+}

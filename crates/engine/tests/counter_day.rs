@@ -220,23 +220,32 @@ fn commitment_notice_names_deferred_materials_deadline_and_consequence() {
     assert!(n.fields["consequence"].as_str().unwrap().contains("逾期"));
 }
 
-#[test]
-fn rejection_notice_of_a_review_first_item_names_review_before_court() {
-    let s = station();
+/// A rejected case of `item`, approved by leader 1001, and its notice.
+fn rejected_with_notice(
+    s: &Station,
+    item: &str,
+    who: &str,
+) -> yichuang_engine::notice::NoticeRecord {
     let c =
-        s.e.register_case(&s.clerk, &case_for(&s.e, WORK_INJURY, "李测试", &[]))
+        s.e.register_case(&s.clerk, &case_for(&s.e, item, who, &[]))
             .unwrap();
     s.e.propose_rejection(
         &s.clerk,
         &c.case_no,
-        "超过申请时效",
-        "《工伤保险条例》第十七条",
+        "申请事项不属于本机关职责范围",
+        "《中华人民共和国行政许可法》第三十二条第一款第二项",
     )
     .unwrap();
     s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
-    let n =
-        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
-            .unwrap();
+    s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+        .unwrap()
+}
+
+#[test]
+fn rejection_notice_of_a_review_first_item_names_review_before_court() {
+    let s = station();
+    // 失业保险金: the seed catalog routes it review-first (行政复议法 §23(1)(3)).
+    let n = rejected_with_notice(&s, UNEMPLOYMENT_BENEFIT, "李测试");
     let sentence = n.fields["remedy"]["sentence"].as_str().unwrap();
     assert!(
         sentence.contains("六十日内")
@@ -244,6 +253,32 @@ fn rejection_notice_of_a_review_first_item_names_review_before_court() {
             && sentence.contains("十五日内")
     );
     assert_eq!(n.fields["remedy"]["route"], "review_first");
+}
+
+#[test]
+fn a_work_injury_refusal_gives_the_choice_of_review_or_lawsuit() {
+    let s = station();
+    // 工伤保险条例 §55: 复议 or 诉讼 at the applicant's choice, not review first.
+    let n = rejected_with_notice(&s, WORK_INJURY, "郑测试");
+    let sentence = n.fields["remedy"]["sentence"].as_str().unwrap();
+    assert_eq!(n.fields["remedy"]["route"], "review_or_lawsuit");
+    assert!(sentence.contains("六十日内") && sentence.contains("或者自收到本决定之日起六个月内"));
+    assert!(!sentence.contains("应当"), "{sentence}");
+}
+
+#[test]
+fn a_labour_arbitration_refusal_names_the_court_and_no_period() {
+    let s = station();
+    // 劳动争议调解仲裁法 §29 sets no period for suing after a refusal.
+    let n = rejected_with_notice(&s, LABOUR_ARBITRATION, "王测试");
+    let sentence = n.fields["remedy"]["sentence"].as_str().unwrap();
+    assert_eq!(n.fields["remedy"]["route"], "labour_arbitration_court");
+    assert!(sentence.contains("就该劳动争议事项依法向示范县人民法院提起诉讼"));
+    assert!(
+        !sentence.contains("日内") && !sentence.contains("行政复议"),
+        "{sentence}"
+    );
+    assert!(n.fields["remedy"].get("lawsuit_days").is_none());
 }
 
 #[test]

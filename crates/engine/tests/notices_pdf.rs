@@ -188,7 +188,7 @@ fn rejection_notices_carry_reasons_basis_approver_and_the_right_remedy() {
             "送达回执",
         ],
     );
-    // Labour arbitration: no 复议, court within 15 days.
+    // Labour arbitration: no 复议; the court, with no period (劳动争议调解仲裁法 §29).
     let c =
         s.e.register_case(&s.clerk, &new_case(&s.e, "RS-ZC-001", 4, &[]))
             .unwrap();
@@ -204,13 +204,14 @@ fn rejection_notices_carry_reasons_basis_approver_and_the_right_remedy() {
         s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
             .unwrap();
     let text = check_pdf(dir.path(), "rejection-arbitration", &pdf);
-    has(
-        &text,
-        &["十五日内", "就该劳动争议事项向示范县人民法院提起诉讼"],
-    );
+    has(&text, &["就该劳动争议事项依法向示范县人民法院提起诉讼"]);
     assert!(
         !text.contains("行政复议"),
         "arbitration refusals carry no review remedy"
+    );
+    assert!(
+        !text.contains("十五日内"),
+        "no period is set for suing after a refusal to accept"
     );
 }
 

@@ -41,6 +41,27 @@ pub enum DayOverride {
 }
 
 /// A computed date plus whether it rests on a year with no published data.
+/// The unit of a period. 行政许可法 §82 counts that law's limits in working
+/// days; other statutes' "日" are calendar days (工伤保险条例 §20/§25,
+/// 劳动争议调解仲裁法 §29/§43). Local promises are usually working days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DayUnit {
+    #[default]
+    WorkingDays,
+    CalendarDays,
+}
+
+impl DayUnit {
+    /// How a notice writes the unit after the number: 60日, 20个工作日.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            DayUnit::WorkingDays => "个工作日",
+            DayUnit::CalendarDays => "日",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct CalDate {
     pub date: NaiveDate,
@@ -165,6 +186,43 @@ impl Calendar {
     }
 
     /// Working days in (`from`, `to`]; negative when `to` is before `from`.
+    /// `n` calendar days after `from` (the start day not counted). A last
+    /// day that is a holiday or a rest day (not a 调休 working day) moves to
+    /// the next working day (民事诉讼法 §85, applied by 行政诉讼法 §101 and
+    /// 行政复议法 §88). Provisional when a day looked at lies in a year
+    /// without calendar data.
+    pub fn add_calendar_days(&self, from: NaiveDate, n: u32) -> Result<CalDate> {
+        if n > MAX_WORKING_DAYS {
+            return Err(Error::invalid(
+                "days",
+                format!("{n} days exceeds the limit {MAX_WORKING_DAYS}"),
+                format!("天数 {n} 超出允许范围（最多 {MAX_WORKING_DAYS}）"),
+            ));
+        }
+        let step = |d: NaiveDate, by: i64| {
+            d.checked_add_signed(Duration::days(by))
+                .ok_or_else(|| Error::Calendar("date overflow".into()))
+        };
+        let mut date = step(from, i64::from(n))?;
+        let mut provisional = false;
+        loop {
+            let (working, prov) = self.is_working_day(date);
+            provisional |= prov;
+            if working {
+                return Ok(CalDate { date, provisional });
+            }
+            date = step(date, 1)?;
+        }
+    }
+
+    /// `n` days of `unit` after `from`.
+    pub fn add_days(&self, from: NaiveDate, n: u32, unit: DayUnit) -> Result<CalDate> {
+        match unit {
+            DayUnit::WorkingDays => self.add_working_days(from, n),
+            DayUnit::CalendarDays => self.add_calendar_days(from, n),
+        }
+    }
+
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> (i64, bool) {
         let (a, b, sign) = if to >= from {
             (from, to, 1)
@@ -204,6 +262,84 @@ fn is_fixed_holiday(d: NaiveDate) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Calendar-day periods: start day not counted, a last day off moves to
+    /// the next working day, a 调休 Saturday is a working day.
+    #[test]
+    fn calendar_day_vectors() {
+        let cal = Calendar::bundled().unwrap();
+        let add = |from: &str, n| cal.add_calendar_days(d(from), n).unwrap();
+        for (from, n, want, why) in [
+            (
+                "2024-03-01",
+                15,
+                "2024-03-18",
+                "ends on a Saturday → Monday",
+            ),
+            (
+                "2024-01-11",
+                30,
+                "2024-02-18",
+                "ends in 春节 → the 调休 Sunday after it",
+            ),
+            (
+                "2024-09-12",
+                30,
+                "2024-10-12",
+                "ends on a 调休 Saturday, a working day",
+            ),
+            (
+                "2025-09-01",
+                30,
+                "2025-10-09",
+                "ends on 国庆 → after the holiday",
+            ),
+            (
+                "2025-12-31",
+                1,
+                "2026-01-04",
+                "ends on 元旦 → the 调休 Sunday",
+            ),
+            ("2026-02-13", 15, "2026-02-28", "ends on a 调休 Saturday"),
+            (
+                "2026-09-15",
+                20,
+                "2026-10-08",
+                "ends on 国庆 (10-05) → 10-08",
+            ),
+            ("2026-11-23", 7, "2026-11-30", "a plain weekday"),
+        ] {
+            let r = add(from, n);
+            assert_eq!(r.date, d(want), "{from} + {n}日: {why}");
+            assert!(!r.provisional, "{from} + {n}日 is within published years");
+        }
+    }
+
+    #[test]
+    fn a_calendar_day_period_into_an_unpublished_year_is_provisional() {
+        let cal = Calendar::bundled().unwrap();
+        // 60日 from 2026-11-23 ends on Friday 2027-01-22: no 2027 data yet.
+        let r = cal.add_calendar_days(d("2026-11-23"), 60).unwrap();
+        assert_eq!((r.date, r.provisional), (d("2027-01-22"), true));
+        // A last day on 元旦 2027 rolls forward over the weekend, provisionally.
+        let r = cal.add_calendar_days(d("2026-12-02"), 30).unwrap();
+        assert_eq!((r.date, r.provisional), (d("2027-01-04"), true));
+        // Ending on the last day of 2026 is final.
+        let r = cal.add_calendar_days(d("2026-12-01"), 30).unwrap();
+        assert_eq!((r.date, r.provisional), (d("2026-12-31"), false));
+    }
+
+    #[test]
+    fn units_differ_by_weeks_over_sixty_days() {
+        let cal = Calendar::bundled().unwrap();
+        let from = d("2026-03-02");
+        let cal_days = cal.add_days(from, 60, DayUnit::CalendarDays).unwrap().date;
+        let work_days = cal.add_days(from, 60, DayUnit::WorkingDays).unwrap().date;
+        assert_eq!(cal_days, d("2026-05-06"));
+        assert!(work_days > cal_days + Duration::days(20), "{work_days}");
+        assert_eq!(DayUnit::CalendarDays.label_zh(), "日");
+        assert_eq!(DayUnit::WorkingDays.label_zh(), "个工作日");
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::calendar::DayUnit;
 use crate::error::{Error, Result};
 
 pub const BUNDLED_CATALOG: &str = include_str!("../../../../assets/catalog/catalog.json");
@@ -54,13 +55,23 @@ pub struct ServiceItem {
     /// 行政许可 / 行政确认 / 公共服务 / 行政裁决 …
     pub category: String,
     pub legal_basis: Vec<LegalBasis>,
-    /// 法定时限 in working days.
+    /// 法定时限, in `statutory_unit`.
     pub statutory_days: u32,
-    /// 承诺时限 in working days; 0 = 即办 (on the spot).
+    /// Working days or calendar days: every limit names its unit (required
+    /// on import; versions stored before units existed counted working days).
+    #[serde(default)]
+    pub statutory_unit: DayUnit,
+    /// 承诺时限, in `promised_unit`; 0 = 即办 (on the spot).
     pub promised_days: u32,
-    /// Working days allowed to decide acceptance after receipt (行政许可法 §32: 5).
+    #[serde(default)]
+    pub promised_unit: DayUnit,
+    /// The acceptance review after receipt: within it the applicant is told
+    /// at once everything missing (行政许可法 §32: 5 working days; 工伤认定办法
+    /// §8: 15日; 劳动人事争议仲裁办案规则 §29: 5日).
     #[serde(default = "default_acceptance_days")]
     pub acceptance_days: u32,
+    #[serde(default)]
+    pub acceptance_unit: DayUnit,
     pub procedure: String,
     pub materials: Vec<Material>,
     /// How deferred (容缺) materials are supplied; required when any material is deferrable.
@@ -74,6 +85,24 @@ pub struct ServiceItem {
 fn default_acceptance_days() -> u32 {
     5
 }
+
+/// A promise never exceeds the law. Across units a working-day promise is
+/// checked as five working days per seven calendar days (holidays only make
+/// it shorter in working days, so the check is on the safe side); due dates
+/// are capped at the statutory one besides.
+fn promise_within_law(it: &ServiceItem) -> bool {
+    let (p, s) = (u64::from(it.promised_days), u64::from(it.statutory_days));
+    match (it.promised_unit, it.statutory_unit) {
+        (a, b) if a == b => p <= s,
+        (DayUnit::WorkingDays, DayUnit::CalendarDays) => p * 7 <= s * 5,
+        (DayUnit::CalendarDays, DayUnit::WorkingDays) => p <= s,
+        _ => false,
+    }
+}
+
+/// The fields of an item that name a period's unit: required in a catalog
+/// being imported.
+const UNIT_FIELDS: [&str; 3] = ["statutory_unit", "promised_unit", "acceptance_unit"];
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -141,11 +170,13 @@ pub struct SupplementRule {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum RemedyRoute {
-    /// 行政复议 (60 days, 本级人民政府) or 行政诉讼 (6 months).
+    /// 行政复议 (60 days, 本级人民政府) or 行政诉讼 (6 months), at the
+    /// applicant's choice (e.g. 工伤认定: 工伤保险条例 §55).
     ReviewOrLawsuit,
     /// 复议前置: review first, court only after the review decision.
     ReviewFirst,
-    /// Labour arbitration commission: no review; sue in court (15 days).
+    /// Labour arbitration commission: no review; the applicant may sue in
+    /// court (劳动争议调解仲裁法 §29; no period is set).
     LabourArbitrationCourt,
 }
 
@@ -177,7 +208,8 @@ impl RemedyRoute {
                 ("review_days", t.review_days),
                 ("after_review_days", t.after_review_days),
             ],
-            RemedyRoute::LabourArbitrationCourt => vec![("lawsuit_days", t.lawsuit_days)],
+            // 劳动争议调解仲裁法 §29 sets no period for suing after a refusal.
+            RemedyRoute::LabourArbitrationCourt => Vec::new(),
         }
     }
 }
@@ -202,6 +234,25 @@ impl Catalog {
     pub fn parse_new(text: &str, file: &str) -> Result<Catalog> {
         let cat = Catalog::parse(text, file)?;
         cat.check_remedies(file)?;
+        // Serde defaults the unit for stored versions; a new catalog names it.
+        let raw: serde_json::Value = serde_json::from_str(text)?;
+        for (it, raw_item) in cat
+            .items
+            .iter()
+            .zip(raw["items"].as_array().into_iter().flatten())
+        {
+            for field in UNIT_FIELDS {
+                if raw_item.get(field).is_none() {
+                    return Err(Error::Catalog {
+                        file: file.into(),
+                        item: it.code.clone(),
+                        field: field.into(),
+                        reason: "须写明时限单位：working_days（工作日）或 calendar_days（自然日）"
+                            .into(),
+                    });
+                }
+            }
+        }
         Ok(cat)
     }
 
@@ -302,15 +353,16 @@ impl Catalog {
             {
                 return Err(err(c, "legal_basis", "法律依据须写明法规名称和条款".into()));
             }
-            if it.statutory_days == 0 && it.promised_days > 0
-                || it.promised_days > it.statutory_days
-            {
+            if it.statutory_days == 0 && it.promised_days > 0 || !promise_within_law(it) {
                 return Err(err(
                     c,
                     "promised_days",
                     format!(
-                        "承诺时限（{}个工作日）不能超过法定时限（{}个工作日）",
-                        it.promised_days, it.statutory_days
+                        "承诺时限（{}{}）不能超过法定时限（{}{}）",
+                        it.promised_days,
+                        it.promised_unit.label_zh(),
+                        it.statutory_days,
+                        it.statutory_unit.label_zh()
                     ),
                 ));
             }

@@ -4,35 +4,37 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::calendar::{CalDate, Calendar};
+use crate::domain::calendar::{CalDate, Calendar, DayUnit};
 use crate::domain::case::CaseView;
 use crate::domain::catalog::{ServiceItem, SupplementRule};
 use crate::domain::lifecycle::CaseState;
 use crate::error::Result;
 
-/// Working days after receipt within which the applicant is told, at once,
-/// everything missing (行政许可法 §32(1)(4)).
-///
-/// Known deviation, tracked: the catalog's per-item `acceptance_days` (e.g.
-/// 工伤认定办法 §8: 15日) is not used yet, and periods outside 行政许可 are
-/// calendar days (see docs/design/domain-rules.md R2, R3).
-pub const ONE_TIME_NOTICE_WORKING_DAYS: u32 = 5;
-
-/// The last day for the 一次性告知 of a case received on `received_on`.
-pub fn onetime_notice_due(cal: &Calendar, received_on: NaiveDate) -> Result<CalDate> {
-    cal.add_working_days(received_on, ONE_TIME_NOTICE_WORKING_DAYS)
+/// The last day of the acceptance review of a case of `item` received on
+/// `received_on`: within it the applicant is told at once everything missing.
+/// The period and its unit are the item's (行政许可法 §32: 5 working days;
+/// 工伤认定办法 §8: 15日; 劳动人事争议仲裁办案规则 §29: 5日).
+pub fn onetime_notice_due(
+    cal: &Calendar,
+    item: &ServiceItem,
+    received_on: NaiveDate,
+) -> Result<CalDate> {
+    cal.add_days(received_on, item.acceptance_days, item.acceptance_unit)
 }
 
-/// Promised (承诺) and statutory (法定) due dates of `item` accepted on `from`.
+/// Promised (承诺) and statutory (法定) due dates of `item` accepted on
+/// `from`, each in its own unit; a promise never ends after the law's date.
 pub fn due_dates(
     cal: &Calendar,
     item: &ServiceItem,
     from: NaiveDate,
 ) -> Result<(CalDate, CalDate)> {
-    Ok((
-        cal.add_working_days(from, item.promised_days)?,
-        cal.add_working_days(from, item.statutory_days)?,
-    ))
+    let statutory = cal.add_days(from, item.statutory_days, item.statutory_unit)?;
+    let mut promised = cal.add_days(from, item.promised_days, item.promised_unit)?;
+    if promised.date > statutory.date {
+        promised = statutory;
+    }
+    Ok((promised, statutory))
 }
 
 /// The 容缺 supplement deadline: the item's rule, never beyond the promised
@@ -43,7 +45,13 @@ pub fn supplement_due(
     rule: &SupplementRule,
     from: NaiveDate,
 ) -> Result<CalDate> {
-    cal.add_working_days(from, rule.days.min(item.promised_days))
+    let due = cal.add_working_days(from, rule.days)?;
+    let (promised, _) = due_dates(cal, item, from)?;
+    Ok(if due.date > promised.date {
+        promised
+    } else {
+        due
+    })
 }
 
 /// A late supplement: the working days late, and the promised due date moved
@@ -82,6 +90,16 @@ pub enum DeadlineKind {
 }
 
 impl DeadlineKind {
+    /// The unit the item counts this deadline in (容缺 supplements: working days).
+    pub fn unit(self, item: &ServiceItem) -> DayUnit {
+        match self {
+            DeadlineKind::OneTimeNotice => item.acceptance_unit,
+            DeadlineKind::Supplement => DayUnit::WorkingDays,
+            DeadlineKind::Promised => item.promised_unit,
+            DeadlineKind::Statutory => item.statutory_unit,
+        }
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             DeadlineKind::OneTimeNotice => "受理审查（一次性告知）期限",
@@ -113,6 +131,11 @@ pub struct DeadlineRow {
     pub provisional: bool,
     /// Working days from today to the due date (negative when overdue).
     pub working_days_left: i64,
+    /// The unit of the period this deadline ends (the item's).
+    pub unit: DayUnit,
+    pub unit_zh: &'static str,
+    /// Days left in that unit (negative when overdue).
+    pub days_left: i64,
     pub urgency: Urgency,
     pub urgency_zh: &'static str,
 }
@@ -152,4 +175,45 @@ impl Urgency {
             Urgency::OnTrack
         }
     }
+}
+
+/// The dates a case carries, with whether each is provisional.
+pub struct CaseDates {
+    pub onetime_notice: NaiveDate,
+    pub supplement: Option<NaiveDate>,
+    pub promised: Option<(NaiveDate, bool)>,
+    pub statutory: Option<(NaiveDate, bool)>,
+}
+
+/// The deadlines that run for a case in `state`: the acceptance review until
+/// a decision, the 容缺 supplement while it is awaited, the promised and
+/// statutory limits once accepted.
+pub fn deadlines_in(state: CaseState, d: &CaseDates) -> Vec<(DeadlineKind, NaiveDate, bool)> {
+    let mut due = Vec::new();
+    match state {
+        CaseState::Registered | CaseState::RejectionPendingApproval => {
+            due.push((DeadlineKind::OneTimeNotice, d.onetime_notice, false));
+        }
+        CaseState::AcceptedWithCommitment => {
+            if let Some(s) = d.supplement {
+                due.push((DeadlineKind::Supplement, s, false));
+            }
+        }
+        _ => {}
+    }
+    if matches!(
+        state,
+        CaseState::Accepted
+            | CaseState::AcceptedWithCommitment
+            | CaseState::SupplementOverdue
+            | CaseState::InProgress
+    ) {
+        if let Some((p, prov)) = d.promised {
+            due.push((DeadlineKind::Promised, p, prov));
+        }
+        if let Some((s, prov)) = d.statutory {
+            due.push((DeadlineKind::Statutory, s, prov));
+        }
+    }
+    due
 }

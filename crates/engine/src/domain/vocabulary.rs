@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::domain::calendar::DayUnit;
 use crate::domain::case::{MaterialStatus, Outcome, PersonIdType};
 use crate::domain::clerk::Role;
 use crate::domain::deadline::{ALL_DEADLINE_KINDS, ALL_URGENCIES, DEFAULT_AT_RISK_DAYS};
@@ -46,6 +47,8 @@ pub struct Vocabulary {
     pub evaluation_statuses: Vec<Labelled>,
     pub deadline_kinds: Vec<Labelled>,
     pub urgencies: Vec<Labelled>,
+    /// Period units as notices write them after the number (日, 个工作日).
+    pub day_units: Vec<Labelled>,
     pub dissatisfaction_reasons: Vec<&'static str>,
     pub channels: Vec<&'static str>,
     pub evaluation_targets: Vec<Target>,
@@ -110,6 +113,9 @@ pub fn vocabulary() -> Vocabulary {
             .collect(),
         deadline_kinds: labelled(&ALL_DEADLINE_KINDS, |k| k.label_zh()),
         urgencies: labelled(&ALL_URGENCIES, |u| u.label_zh()),
+        day_units: labelled(&[DayUnit::WorkingDays, DayUnit::CalendarDays], |u| {
+            u.label_zh()
+        }),
         dissatisfaction_reasons: DISSATISFACTION_REASONS.to_vec(),
         channels: CHANNELS.to_vec(),
         evaluation_targets: TARGETS.to_vec(),
@@ -137,6 +143,7 @@ mod tests {
             &v.evaluation_statuses,
             &v.deadline_kinds,
             &v.urgencies,
+            &v.day_units,
         ] {
             assert!(!list.is_empty());
             for l in list.iter() {

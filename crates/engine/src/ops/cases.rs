@@ -174,7 +174,7 @@ impl Engine {
         if input.note.chars().count() > 500 {
             return Err(Error::invalid("note", "note too long", "备注不超过500字"));
         }
-        let onetime_due = onetime_notice_due(&self.calendar(), received_on)?;
+        let onetime_due = onetime_notice_due(&self.calendar(), item, received_on)?;
         let case_no = self.write(|w| {
             let applicant_id = upsert_applicant(w, &applicant)?;
             let day = today.format("%Y%m%d").to_string();

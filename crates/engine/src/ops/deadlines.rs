@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 
+use crate::domain::calendar::DayUnit;
 use crate::domain::deadline::*;
 use crate::domain::ids;
 use crate::domain::lifecycle::CaseState;
@@ -15,7 +16,8 @@ impl Engine {
         let today = self.clock.today();
         let mut stmt = self.conn.prepare(
             "SELECT case_no, item_name, applicant_name, state, onetime_notice_due, supplement_due,
-                    promised_due, promised_provisional, statutory_due, statutory_provisional
+                    promised_due, promised_provisional, statutory_due, statutory_provisional,
+                    item_code, catalog_version
              FROM cases WHERE state NOT IN ('rejected', 'completed_approved', 'completed_denied',
                                             'terminated', 'withdrawn')",
         )?;
@@ -27,34 +29,27 @@ impl Engine {
             let supplement: Option<NaiveDate> = r.get(5)?;
             let promised: Option<NaiveDate> = r.get(6)?;
             let statutory: Option<NaiveDate> = r.get(8)?;
-            let mut due: Vec<(DeadlineKind, NaiveDate, bool)> = Vec::new();
-            match state {
-                CaseState::Registered | CaseState::RejectionPendingApproval => {
-                    due.push((DeadlineKind::OneTimeNotice, onetime, false));
-                }
-                CaseState::AcceptedWithCommitment => {
-                    if let Some(d) = supplement {
-                        due.push((DeadlineKind::Supplement, d, false));
-                    }
-                }
-                _ => {}
-            }
-            if matches!(
+            let (promised_provisional, statutory_provisional): (bool, bool) =
+                (r.get(7)?, r.get(9)?);
+            let due = deadlines_in(
                 state,
-                CaseState::Accepted
-                    | CaseState::AcceptedWithCommitment
-                    | CaseState::SupplementOverdue
-                    | CaseState::InProgress
-            ) {
-                if let Some(d) = promised {
-                    due.push((DeadlineKind::Promised, d, r.get(7)?));
-                }
-                if let Some(d) = statutory {
-                    due.push((DeadlineKind::Statutory, d, r.get(9)?));
-                }
-            }
+                &CaseDates {
+                    onetime_notice: onetime,
+                    supplement,
+                    promised: promised.map(|d| (d, promised_provisional)),
+                    statutory: statutory.map(|d| (d, statutory_provisional)),
+                },
+            );
+            let item_code: String = r.get(10)?;
+            let version: String = r.get(11)?;
+            let item = self.catalog_version(&version)?.item(&item_code).cloned();
             for (kind, date, stored_provisional) in due {
                 let (left, prov) = self.calendar().working_days_between(today, date);
+                let unit = item.as_ref().map_or(DayUnit::WorkingDays, |i| kind.unit(i));
+                let days_left = match unit {
+                    DayUnit::WorkingDays => left,
+                    DayUnit::CalendarDays => (date - today).num_days(),
+                };
                 let urgency = Urgency::classify(date, today, left, at_risk_days);
                 rows.push(DeadlineRow {
                     case_no: r.get(0)?,
@@ -68,6 +63,9 @@ impl Engine {
                         || prov
                         || !self.calendar().has_year(chrono::Datelike::year(&date)),
                     working_days_left: left,
+                    unit,
+                    unit_zh: unit.label_zh(),
+                    days_left,
                     urgency,
                     urgency_zh: urgency.label_zh(),
                 });
