@@ -325,9 +325,10 @@ async fn propose_rejection(
     case_no: String,
     reason: String,
     basis: String,
+    competent_body: Option<String>,
 ) -> Res<CaseView> {
     as_clerk(&state, |e, a| {
-        e.propose_rejection(a, &case_no, &reason, &basis)
+        e.propose_rejection_to(a, &case_no, &reason, &basis, competent_body.as_deref())
     })
 }
 

@@ -155,6 +155,9 @@ pub enum CaseCmd {
         reason: String,
         #[arg(long)]
         basis: String,
+        /// The body to apply to, when the matter is outside this office's powers
+        #[arg(long)]
+        competent_body: Option<String>,
     },
     ApproveRejection {
         case_no: String,
@@ -357,7 +360,14 @@ pub fn case_cmd(e: &Engine, cmd: CaseCmd, json: bool) -> Result<()> {
             case_no,
             reason,
             basis,
-        } => e.propose_rejection(&actor(e)?, &case_no, &reason, &basis)?,
+            competent_body,
+        } => e.propose_rejection_to(
+            &actor(e)?,
+            &case_no,
+            &reason,
+            &basis,
+            competent_body.as_deref(),
+        )?,
         CaseCmd::ApproveRejection { case_no, leader } => {
             let pw = leader_pw(&leader)?;
             e.approve_rejection(&case_no, &leader.leader, &pw)?

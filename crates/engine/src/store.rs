@@ -34,6 +34,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0003_legal_text_in_templates.sql"),
         backfill: Some(backfill_legal_text_templates),
     },
+    Migration {
+        name: "competent_body",
+        sql: include_str!("migrations/0004_competent_body.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates: a station whose

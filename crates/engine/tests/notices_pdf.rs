@@ -74,6 +74,10 @@ fn one_time_notice_lists_every_material_and_the_handler() {
         s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .unwrap();
     let text = check_pdf(dir.path(), "one-time", &pdf);
+    assert!(
+        !text.contains("第三十二条"),
+        "行政许可法 §32 cited for a 工伤认定"
+    );
     has(
         &text,
         &[
@@ -90,7 +94,11 @@ fn one_time_notice_lists_every_material_and_the_handler() {
             "已收",
             "缺",
             "《工伤保险条例》第十七条、第十八条",
-            "第三十二条",
+            // The rule of this item's acceptance review, not 行政许可法 §32
+            // (工伤认定 is not a 行政许可).
+            "《工伤认定办法》第八条",
+            "需补正的材料及其要求",
+            "受理机关：示范县人力资源和社会保障局",
             "张窗口",
             "2001",
             "0000-12333",
@@ -373,4 +381,65 @@ fn font_settings_offer_installed_fonts_and_refuse_missing_files() {
     let sans = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc#2";
     s.e.set_setting(&s.admin, "fonts.body", sans).unwrap();
     assert_eq!(s.e.fonts_in_use().unwrap().body[0], sans);
+}
+
+#[test]
+fn an_out_of_jurisdiction_refusal_names_the_competent_body() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-YL-001", 5, &[]))
+            .unwrap();
+    // A reason typed without closing punctuation still prints as a sentence.
+    s.e.propose_rejection_to(
+        &s.clerk,
+        &c.case_no,
+        "申请人的养老保险关系不在本统筹区",
+        "《中华人民共和国行政许可法》第三十二条第一款第二项",
+        Some("参保地社会保险经办机构"),
+    )
+    .unwrap();
+    s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
+    let (n, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+            .unwrap();
+    assert_eq!(n.fields["reason"], "申请人的养老保险关系不在本统筹区。");
+    let text = check_pdf(dir.path(), "rejection-competent", &pdf);
+    has(
+        &text,
+        &[
+            "不在本统筹区。",
+            "本事项依法不属于本机关职权范围",
+            "请你（单位）向参保地社会保险经办机构提出申请",
+        ],
+    );
+}
+
+#[test]
+fn a_refusal_without_a_competent_body_prints_no_referral() {
+    let s = station();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-YL-001", 6, &[]))
+            .unwrap();
+    s.e.propose_rejection(
+        &s.clerk,
+        &c.case_no,
+        "申请材料系伪造。",
+        "《社会保险经办条例》第十条",
+    )
+    .unwrap();
+    s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
+    let n =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+            .unwrap();
+    assert_eq!(n.fields["has_competent_body"], false);
+    let set = s.e.templates(&n.template_version).unwrap();
+    let doc = yichuang_engine::template::build_document(
+        set.get(n.kind).unwrap(),
+        &n.fields,
+        &n.issued_at,
+        None,
+    )
+    .unwrap();
+    assert!(!format!("{doc:?}").contains("不属于本机关职权范围"));
 }

@@ -227,6 +227,8 @@ pub struct CaseView {
     pub applicant_delay_days: i64,
     pub rejection_reason: Option<String>,
     pub rejection_basis: Option<String>,
+    /// The body to apply to, when rejected as outside this office's powers.
+    pub rejection_competent_body: Option<String>,
     pub completed_on: Option<NaiveDate>,
     pub note: String,
     pub materials: Vec<CaseMaterial>,
@@ -255,6 +257,16 @@ impl CaseView {
         self.materials
             .iter()
             .filter(|m| m.required && !m.status.satisfies())
+    }
+}
+
+/// A reason typed without closing punctuation still ends as a sentence on
+/// the notice.
+pub fn as_sentence(text: &str) -> String {
+    let t = text.trim();
+    match t.chars().last() {
+        Some('。' | '！' | '？' | '；' | '.' | '!' | '?') | None => t.to_owned(),
+        Some(_) => format!("{t}。"),
     }
 }
 
@@ -468,6 +480,13 @@ mod tests {
     fn a_promise_satisfies_a_material() {
         let m = [material("M1", true, false, Promised)];
         assert_eq!(outcomes_for(&m)[0], Outcome::Accept);
+    }
+
+    #[test]
+    fn a_reason_ends_as_a_sentence() {
+        assert_eq!(as_sentence("超过申请时效"), "超过申请时效。");
+        assert_eq!(as_sentence(" 超过申请时效。 "), "超过申请时效。");
+        assert_eq!(as_sentence("是否属实？"), "是否属实？");
     }
 
     #[test]

@@ -72,6 +72,10 @@ pub struct ServiceItem {
     pub acceptance_days: u32,
     #[serde(default)]
     pub acceptance_unit: DayUnit,
+    /// The rule of that review (the one-time notice cites it); required on
+    /// import, empty in versions stored before it existed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acceptance_basis: Vec<LegalBasis>,
     pub procedure: String,
     pub materials: Vec<Material>,
     /// How deferred (容缺) materials are supplied; required when any material is deferrable.
@@ -234,6 +238,16 @@ impl Catalog {
     pub fn parse_new(text: &str, file: &str) -> Result<Catalog> {
         let cat = Catalog::parse(text, file)?;
         cat.check_remedies(file)?;
+        for it in &cat.items {
+            if it.acceptance_basis.is_empty() {
+                return Err(Error::Catalog {
+                    file: file.into(),
+                    item: it.code.clone(),
+                    field: "acceptance_basis".into(),
+                    reason: "须写明受理审查（一次性告知）的依据".into(),
+                });
+            }
+        }
         // Serde defaults the unit for stored versions; a new catalog names it.
         let raw: serde_json::Value = serde_json::from_str(text)?;
         for (it, raw_item) in cat

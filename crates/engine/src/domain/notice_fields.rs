@@ -10,7 +10,7 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::domain::case::{CaseView, MaterialStatus};
+use crate::domain::case::{CaseView, MaterialStatus, as_sentence};
 use crate::domain::catalog::{Catalog, RemedyRoute, ServiceItem, cite_all};
 use crate::domain::clerk::Clerk;
 use crate::domain::notice::NoticeKind;
@@ -89,6 +89,8 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
         "item": {
             "code": item.code, "name": item.name, "category": item.category,
             "legal_basis": cite_all(&item.legal_basis),
+            // The item's own basis, then the rule of its acceptance review.
+            "review_basis": review_basis(item),
             "procedure": item.procedure, "statutory_days": item.statutory_days,
             "statutory_unit_zh": item.statutory_unit.label_zh(),
             "promised_days": item.promised_days,
@@ -101,6 +103,15 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
     match kind {
         NoticeKind::OneTimeNotice => {
             f["missing"] = json!(c.missing().map(|m| m.name.clone()).collect::<Vec<_>>());
+            // Each missing material with what it must be (form, copies, 要求).
+            f["missing_materials"] = json!(
+                c.missing()
+                    .map(
+                        |m| json!({"name": m.name, "form": m.form, "copies": m.copies,
+                                    "standard": m.standard})
+                    )
+                    .collect::<Vec<_>>()
+            );
             f["restart_note"] = json!(input.templates.sentence("restart_note")?);
         }
         NoticeKind::CommitmentNotice => {
@@ -119,7 +130,9 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
             f["accepted_on"] = json!(c.accepted_on);
         }
         NoticeKind::RejectionNotice => {
-            f["reason"] = json!(c.rejection_reason);
+            f["reason"] = json!(c.rejection_reason.as_deref().map(as_sentence));
+            f["competent_body"] = json!(c.rejection_competent_body);
+            f["has_competent_body"] = json!(c.rejection_competent_body.is_some());
             f["legal_basis_of_decision"] = json!(c.rejection_basis);
             f["approved_by"] = json!(
                 input
@@ -138,6 +151,18 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
         }
     }
     Ok(f)
+}
+
+/// What the one-time notice cites: the item's basis and the rule of its
+/// acceptance review (工伤认定办法 §8, 办案规则 §29 …), each once.
+fn review_basis(item: &ServiceItem) -> Vec<String> {
+    let mut out = cite_all(&item.legal_basis);
+    for c in cite_all(&item.acceptance_basis) {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The remedy of an item's route: the bodies (settings), the periods (the

@@ -26,7 +26,7 @@ const CASE_COLS: &str = "c.id, c.case_no, c.state, c.item_code, c.item_name, c.c
     fc.name, h.name, c.received_on, c.registered_at, c.onetime_notice_due, c.accepted_on,
     c.promised_due, c.promised_provisional, c.statutory_due, c.statutory_provisional,
     c.supplement_due, c.applicant_delay_days, c.rejection_reason, c.rejection_basis,
-    c.completed_on, c.note, c.last_event_seq";
+    c.completed_on, c.note, c.last_event_seq, c.rejection_competent_body";
 
 fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
     let state: String = r.get(2)?;
@@ -61,6 +61,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
         completed_on: r.get(25)?,
         note: r.get(26)?,
         last_event_seq: r.get(27)?,
+        rejection_competent_body: r.get(28)?,
         materials: Vec::new(),
         outcomes: Vec::new(),
         outcome_choices: Vec::new(),
@@ -493,15 +494,32 @@ impl Engine {
         reason: &str,
         legal_basis: &str,
     ) -> Result<CaseView> {
+        self.propose_rejection_to(actor, case_no, reason, legal_basis, None)
+    }
+
+    /// 不予受理 proposed for the leader's approval; `competent_body` names
+    /// the body to apply to when the matter is outside this office's powers.
+    pub fn propose_rejection_to(
+        &self,
+        actor: &Clerk,
+        case_no: &str,
+        reason: &str,
+        legal_basis: &str,
+        competent_body: Option<&str>,
+    ) -> Result<CaseView> {
         let reason = text("reason", reason, 1000, "不予受理理由")?;
         let basis = text("legal_basis", legal_basis, 500, "法律依据")?;
+        let competent = competent_body
+            .filter(|b| !b.trim().is_empty())
+            .map(|b| text("competent_body", b, 100, "有权受理的机关"))
+            .transpose()?;
         let (c, to) = self.guard(case_no, Action::ProposeRejection)?;
-        let payload = json!({"reason": reason, "legal_basis": basis});
+        let payload = json!({"reason": reason, "legal_basis": basis, "competent_body": competent});
         self.transition(actor, &c, Action::ProposeRejection, to, payload, |w| {
             w.execute(
-                "UPDATE cases SET rejection_reason = ?1, rejection_basis = ?2, rejection_proposed_by = ?3
-                 WHERE id = ?4",
-                params![reason, basis, actor.id, c.id],
+                "UPDATE cases SET rejection_reason = ?1, rejection_basis = ?2, rejection_proposed_by = ?3,
+                 rejection_competent_body = ?4 WHERE id = ?5",
+                params![reason, basis, actor.id, competent, c.id],
             )?;
             Ok(())
         })
