@@ -180,3 +180,73 @@ fn a_case_through_the_cli_with_json_reads() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(err(&unknown).starts_with("错误："));
 }
+
+/// 告知承诺 through the CLI: the proof of years worked replaced by a promise,
+/// the 证明事项告知承诺书 printed, 受理 without the proof; an agent who is not
+/// the guardian may not promise.
+#[test]
+fn a_promise_replaces_a_proof_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    let o = run(&db, &["demo"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let register = |extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "case",
+            "register",
+            "--item",
+            "RS-JN-001",
+            "--name",
+            "冯测试",
+            "--id-no",
+            "11010519491231002X",
+            "--received",
+            "M1,M2,M4",
+            "--promised",
+            "M3",
+        ];
+        args.extend_from_slice(extra);
+        run(&db, &args)
+    };
+    let refused = register(&[
+        "--agent-name",
+        "陈代办",
+        "--agent-id-no",
+        "11010519491231002X",
+    ]);
+    assert!(!refused.status.success());
+    assert!(err(&refused).contains("法定监护人"), "{}", err(&refused));
+    let o = register(&[]);
+    assert!(o.status.success(), "{}", err(&o));
+    let case: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let case_no = case["case_no"].as_str().unwrap().to_owned();
+    assert_eq!(case["printable_notices"][0]["kind"], "promise_notice");
+    let pdf = dir.path().join("promise.pdf");
+    let o = run(
+        &db,
+        &[
+            "notice",
+            "print",
+            &case_no,
+            "promise",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let text = Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext (scripts/install-deps.sh --test)");
+    let text: String = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains("证明事项告知承诺书（申请人承诺）"), "{text}");
+    let o = run(&db, &["--json", "case", "accept", &case_no]);
+    assert!(o.status.success(), "{}", err(&o));
+    let case: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(case["state"], "accepted");
+}

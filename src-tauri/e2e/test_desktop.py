@@ -263,6 +263,23 @@ def main():
         close_dialogs(d)
         wait_text(d, "#case-state", "容缺受理")
 
+        # 3b. 告知承诺: the proof of years worked is replaced by a written promise → the
+        # 证明事项告知承诺书 with the applicant's promise page, then 受理 without the proof.
+        new_case(d, "ZYJNDJ", "RS-JN-001", "周测试", "11010519491231002X", {"M3": "promised"})
+        click(d, "#register")
+        wait_text(d, "#issue-notice", "证明事项告知承诺书")
+        click(d, "#issue-notice")
+        path = printed_pdf(d, "证明事项告知承诺书")
+        text = pdf_text(path).replace(" ", "")
+        for element in ("证明事项告知承诺书（申请人承诺）", "承诺不得由他人代为作出", "记入信用记录"):
+            assert element in text, f"{element} not in the promise notice"
+        shot(d, "promise-notice-preview")
+        close_dialogs(d)
+        click(d, "#outcome-accept")
+        printed_pdf(d, "受理通知书")
+        close_dialogs(d)
+        wait_text(d, "#case-state", "已受理")
+
         # 4. 不予受理: blocked until a leader (not the proposer) approves → 不予受理通知书.
         new_case(d, "LDRSZY", "RS-ZC-001", "孙测试", "11010519491231002X", {})
         click(d, "#register")

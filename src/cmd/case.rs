@@ -75,6 +75,9 @@ pub enum CaseCmd {
         agent_name: Option<String>,
         #[arg(long)]
         agent_id_no: Option<String>,
+        /// The agent is the applicant's legal guardian (may sign a 告知承诺)
+        #[arg(long)]
+        agent_guardian: bool,
         #[arg(long)]
         received_on: Option<String>,
         #[arg(long)]
@@ -248,6 +251,7 @@ pub fn case_cmd(e: &Engine, cmd: CaseCmd, json: bool) -> Result<()> {
             phone,
             agent_name,
             agent_id_no,
+            agent_guardian,
             received_on,
             handler,
             note,
@@ -272,7 +276,11 @@ pub fn case_cmd(e: &Engine, cmd: CaseCmd, json: bool) -> Result<()> {
                 }
             };
             let agent = match (agent_name, agent_id_no) {
-                (Some(name), Some(id_no)) => Some(AgentInput { name, id_no }),
+                (Some(name), Some(id_no)) => Some(AgentInput {
+                    name,
+                    id_no,
+                    guardian: agent_guardian,
+                }),
                 (None, None) => None,
                 _ => {
                     return Err(Error::invalid(

@@ -282,6 +282,7 @@ impl Engine {
     pub fn import_templates(&self, actor: &Clerk, text: &str) -> Result<String> {
         actor.require(Role::Admin, "import_catalog")?;
         let set = TemplateSet::parse(text)?;
+        set.require_every_kind()?;
         self.write(|w| {
             store_templates(w, &set.version, text)?;
             w.event(

@@ -39,11 +39,16 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0004_competent_body.sql"),
         backfill: None,
     },
+    Migration {
+        name: "agent_guardian",
+        sql: include_str!("migrations/0005_agent_guardian.sql"),
+        backfill: None,
+    },
 ];
 
-/// Remedy sentences moved from code into the templates: a station whose
-/// active template set has none gets the bundled set (same notices, the
-/// sentences now as data) stored and activated. No event: like the rest of
+/// Remedy sentences moved from code into the templates, and a notice kind
+/// was added: a station whose active template set lacks either gets the
+/// bundled set stored and activated. No event: like the rest of
 /// a migration, this is the program's change, not a counter action.
 fn backfill_legal_text_templates(tx: &Transaction<'_>) -> Result<()> {
     let active: Option<String> = tx
@@ -54,7 +59,7 @@ fn backfill_legal_text_templates(tx: &Transaction<'_>) -> Result<()> {
     let Some(active) = active else {
         return Ok(());
     };
-    if !TemplateSet::parse(&active)?.remedies.is_empty() {
+    if !TemplateSet::parse(&active)?.is_outdated() {
         return Ok(());
     }
     let bundled = TemplateSet::parse(BUNDLED_TEMPLATES)?;

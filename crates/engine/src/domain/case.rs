@@ -126,6 +126,10 @@ pub struct AgentInput {
     pub name: String,
     /// 居民身份证号 of the agent (经办人).
     pub id_no: String,
+    /// The agent is the applicant's legal guardian (法定监护人): the only
+    /// person besides the applicant who may sign a 告知承诺.
+    #[serde(default)]
+    pub guardian: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -227,6 +231,8 @@ pub struct CaseView {
     pub applicant_delay_days: i64,
     pub rejection_reason: Option<String>,
     pub rejection_basis: Option<String>,
+    /// The agent is the applicant's legal guardian.
+    pub agent_is_guardian: bool,
     /// The body to apply to, when rejected as outside this office's powers.
     pub rejection_competent_body: Option<String>,
     pub completed_on: Option<NaiveDate>,
@@ -251,6 +257,13 @@ pub struct CaseView {
 impl CaseView {
     pub fn applicant_id_masked(&self) -> String {
         ids::mask_id(&self.applicant_id_no)
+    }
+
+    /// Some proof of this case is replaced by a written promise (告知承诺).
+    pub fn has_promised(&self) -> bool {
+        self.materials
+            .iter()
+            .any(|m| m.status == MaterialStatus::Promised)
     }
 
     pub fn missing(&self) -> impl Iterator<Item = &CaseMaterial> {

@@ -82,6 +82,9 @@ pub struct ServiceItem {
     #[serde(default)]
     pub supplement: Option<SupplementRule>,
     pub remedy: RemedyRoute,
+    /// 告知承诺 terms of the item, when a material may be promised.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<ItemPromise>,
     pub fee: String,
     pub contact_phone: String,
 }
@@ -159,6 +162,36 @@ pub struct Material {
     pub promise_replaces_proof: bool,
     #[serde(default)]
     pub standard: String,
+    /// For a proof a promise may replace (告知承诺): what the notice tells
+    /// about it. Required on import when `promise_replaces_proof`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promise: Option<ProofPromise>,
+}
+
+/// What the 证明事项告知承诺书 tells about one proof (国办发〔2020〕42号).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ProofPromise {
+    /// The provision that requires the proof (设定证明的依据).
+    pub proof_basis: Vec<LegalBasis>,
+    /// What the proof would show (证明内容).
+    pub proof_content: String,
+    /// How the promise is checked (核查方式) and with whom.
+    pub check_how: String,
+}
+
+/// The item's terms of 告知承诺 (required when any material may be promised).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPromise {
+    /// The published list of proofs under 告知承诺 that names these.
+    pub list_ref: String,
+    /// When the office checks the promise (核查时间).
+    pub check_when: String,
+    /// The item's own liability for a false promise, a clause ending in "；".
+    pub liability: String,
+    /// Whether and how the signed promise is made public.
+    pub disclosure: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -239,6 +272,46 @@ impl Catalog {
         let cat = Catalog::parse(text, file)?;
         cat.check_remedies(file)?;
         for it in &cat.items {
+            let err = |field: String, reason: &str| Error::Catalog {
+                file: file.into(),
+                item: it.code.clone(),
+                field,
+                reason: reason.into(),
+            };
+            for m in it.materials.iter().filter(|m| m.promise_replaces_proof) {
+                let field = format!("materials.{}.promise", m.code);
+                match &m.promise {
+                    None => {
+                        return Err(err(
+                            field,
+                            "可告知承诺的证明须写明设定依据、证明内容和核查方式",
+                        ));
+                    }
+                    Some(p)
+                        if p.proof_basis.is_empty()
+                            || p.proof_content.trim().is_empty()
+                            || p.check_how.trim().is_empty() =>
+                    {
+                        return Err(err(
+                            field,
+                            "可告知承诺的证明须写明设定依据、证明内容和核查方式",
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                match &it.promise {
+                    Some(p)
+                        if !p.list_ref.trim().is_empty()
+                            && !p.check_when.trim().is_empty()
+                            && !p.disclosure.trim().is_empty() => {}
+                    _ => {
+                        return Err(err(
+                            "promise".into(),
+                            "有可告知承诺的证明时，须写明告知承诺目录、核查时间、不实承诺责任和公开方式",
+                        ));
+                    }
+                }
+            }
             if it.acceptance_basis.is_empty() {
                 return Err(Error::Catalog {
                     file: file.into(),

@@ -53,6 +53,25 @@ pub fn checked_materials(
     Ok(out)
 }
 
+/// A promise replaces a proof only when the applicant signs it in person, or
+/// the legal guardian does; another agent may not promise for the applicant
+/// (证明事项告知承诺: no proxy but a guardian).
+pub fn check_promise_signer(
+    materials: &BTreeMap<String, MaterialStatus>,
+    has_agent: bool,
+    agent_is_guardian: bool,
+) -> Result<()> {
+    if has_agent && !agent_is_guardian && materials.values().any(|s| *s == MaterialStatus::Promised)
+    {
+        return Err(Error::rule(
+            "promise_by_agent",
+            "a promise is signed by the applicant in person or by the legal guardian",
+            "告知承诺须由申请人本人作出；由他人代办的，仅法定监护人可以代为承诺。请申请人本人承诺或提交证明",
+        ));
+    }
+    Ok(())
+}
+
 /// 受理 needs every required material.
 pub fn check_accept(c: &CaseView) -> Result<()> {
     if let Some(m) = c.missing().next() {

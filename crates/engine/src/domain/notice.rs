@@ -15,9 +15,21 @@ pub enum NoticeKind {
     CommitmentNotice,
     RejectionNotice,
     AcceptanceNotice,
+    /// 证明事项告知承诺书: a written promise replaces a proof for good.
+    PromiseNotice,
 }
 
-pub const ALL_KINDS: [NoticeKind; 4] = [
+pub const ALL_KINDS: [NoticeKind; 5] = [
+    NoticeKind::OneTimeNotice,
+    NoticeKind::CommitmentNotice,
+    NoticeKind::RejectionNotice,
+    NoticeKind::AcceptanceNotice,
+    NoticeKind::PromiseNotice,
+];
+
+/// The kinds every template set has had from the start; a set stored before
+/// a newer kind existed still loads (for re-rendering) without it.
+pub const ORIGINAL_KINDS: [NoticeKind; 4] = [
     NoticeKind::OneTimeNotice,
     NoticeKind::CommitmentNotice,
     NoticeKind::RejectionNotice,
@@ -31,6 +43,7 @@ impl NoticeKind {
             NoticeKind::CommitmentNotice => "commitment_notice",
             NoticeKind::RejectionNotice => "rejection_notice",
             NoticeKind::AcceptanceNotice => "acceptance_notice",
+            NoticeKind::PromiseNotice => "promise_notice",
         }
     }
 
@@ -41,6 +54,7 @@ impl NoticeKind {
             NoticeKind::CommitmentNotice => "commitment",
             NoticeKind::RejectionNotice => "rejection",
             NoticeKind::AcceptanceNotice => "acceptance",
+            NoticeKind::PromiseNotice => "promise",
         }
     }
 
@@ -53,7 +67,7 @@ impl NoticeKind {
                     "kind",
                     format!("unknown notice kind {s}"),
                     format!(
-                        "文书种类“{s}”无效，应为 one-time、commitment、rejection 或 acceptance"
+                        "文书种类“{s}”无效，应为 one-time、commitment、rejection、acceptance 或 promise"
                     ),
                 )
             })
@@ -65,12 +79,35 @@ impl NoticeKind {
             NoticeKind::CommitmentNotice => "容缺受理承诺告知书",
             NoticeKind::RejectionNotice => "不予受理通知书",
             NoticeKind::AcceptanceNotice => "受理通知书",
+            NoticeKind::PromiseNotice => "证明事项告知承诺书",
         }
     }
 
     /// May this kind be issued for a case in `state`?
+    /// May this kind be issued for a case in `state`, some of whose proofs
+    /// are replaced by a promise (`promised`)?
+    pub fn allowed_for(self, state: CaseState, promised: bool) -> bool {
+        match self {
+            // The promise is told and signed at intake, and may be printed
+            // again while the case is handled.
+            NoticeKind::PromiseNotice => {
+                promised
+                    && matches!(
+                        state,
+                        CaseState::Registered
+                            | CaseState::Accepted
+                            | CaseState::AcceptedWithCommitment
+                            | CaseState::InProgress
+                    )
+            }
+            other => other.allowed_in(state),
+        }
+    }
+
+    /// May this kind be issued in `state` (for a case without promises)?
     pub fn allowed_in(self, state: CaseState) -> bool {
         match self {
+            NoticeKind::PromiseNotice => false,
             NoticeKind::OneTimeNotice => state == CaseState::AwaitingMaterials,
             NoticeKind::CommitmentNotice => state == CaseState::AcceptedWithCommitment,
             NoticeKind::RejectionNotice => state == CaseState::Rejected,
@@ -130,10 +167,10 @@ impl From<NoticeKind> for NoticeChoice {
 
 /// The notices that may be printed for a case in `state`, in the order the
 /// window offers them. The window shows exactly these.
-pub fn printable_in(state: CaseState) -> Vec<NoticeKind> {
+pub fn printable_in(state: CaseState, promised: bool) -> Vec<NoticeKind> {
     ALL_KINDS
         .into_iter()
-        .filter(|k| k.allowed_in(state))
+        .filter(|k| k.allowed_for(state, promised))
         .collect()
 }
 
@@ -146,23 +183,44 @@ mod tests {
     fn which_notice_in_which_state() {
         use CaseState as S;
         use NoticeKind as K;
-        assert_eq!(printable_in(S::AwaitingMaterials), [K::OneTimeNotice]);
         assert_eq!(
-            printable_in(S::AcceptedWithCommitment),
+            printable_in(S::AwaitingMaterials, false),
+            [K::OneTimeNotice]
+        );
+        assert_eq!(
+            printable_in(S::AcceptedWithCommitment, false),
             [K::CommitmentNotice, K::AcceptanceNotice]
         );
-        assert_eq!(printable_in(S::Rejected), [K::RejectionNotice]);
-        assert_eq!(printable_in(S::Accepted), [K::AcceptanceNotice]);
+        assert_eq!(printable_in(S::Rejected, false), [K::RejectionNotice]);
+        assert_eq!(printable_in(S::Accepted, false), [K::AcceptanceNotice]);
         // Before the leader's approval there is no rejection notice to print.
-        assert!(printable_in(S::RejectionPendingApproval).is_empty());
-        assert!(printable_in(S::Registered).is_empty());
+        assert!(printable_in(S::RejectionPendingApproval, false).is_empty());
+        assert!(printable_in(S::Registered, false).is_empty());
+    }
+
+    #[test]
+    fn a_promise_is_told_at_intake_and_while_the_case_is_handled() {
+        use CaseState as S;
+        use NoticeKind as K;
+        assert_eq!(printable_in(S::Registered, true), [K::PromiseNotice]);
+        assert_eq!(
+            printable_in(S::Accepted, true),
+            [K::AcceptanceNotice, K::PromiseNotice]
+        );
+        assert!(!K::PromiseNotice.allowed_for(S::Rejected, true));
+        assert!(!K::PromiseNotice.allowed_for(S::Accepted, false));
     }
 
     #[test]
     fn printable_agrees_with_allowed_in() {
         for st in ALL_STATES {
             for k in ALL_KINDS {
-                assert_eq!(printable_in(st).contains(&k), k.allowed_in(st));
+                for promised in [false, true] {
+                    assert_eq!(
+                        printable_in(st, promised).contains(&k),
+                        k.allowed_for(st, promised)
+                    );
+                }
             }
         }
     }

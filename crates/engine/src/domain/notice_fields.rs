@@ -142,6 +142,44 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
             );
             f["remedy"] = remedy_fields(input)?;
         }
+        NoticeKind::PromiseNotice => {
+            let promised: Vec<&crate::domain::case::CaseMaterial> = c
+                .materials
+                .iter()
+                .filter(|m| m.status == MaterialStatus::Promised)
+                .collect();
+            let mut rows = Vec::new();
+            for m in &promised {
+                let terms = item
+                    .materials
+                    .iter()
+                    .find(|x| x.code == m.code)
+                    .and_then(|x| x.promise.as_ref())
+                    .ok_or_else(|| Error::Catalog {
+                        file: input.catalog.version.clone(),
+                        item: item.code.clone(),
+                        field: format!("materials.{}.promise", m.code),
+                        reason: "可告知承诺的证明未写明设定依据、证明内容和核查方式".into(),
+                    })?;
+                rows.push(json!({"code": m.code, "name": m.name,
+                    "proof_basis": cite_all(&terms.proof_basis).join("、"),
+                    "proof_content": terms.proof_content, "check_how": terms.check_how}));
+            }
+            let terms = item.promise.as_ref().ok_or_else(|| Error::Catalog {
+                file: input.catalog.version.clone(),
+                item: item.code.clone(),
+                field: "promise".into(),
+                reason: "未写明告知承诺目录、核查时间、不实承诺责任和公开方式".into(),
+            })?;
+            f["promised"] = json!(rows);
+            f["promised_names"] =
+                json!(promised.iter().map(|m| m.name.clone()).collect::<Vec<_>>());
+            f["item"]["promise_list_ref"] = json!(terms.list_ref);
+            f["item"]["promise_check_when"] = json!(terms.check_when);
+            f["item"]["promise_liability"] = json!(terms.liability);
+            f["item"]["promise_disclosure"] = json!(terms.disclosure);
+            f["signed_by_guardian"] = json!(c.agent_is_guardian);
+        }
         NoticeKind::AcceptanceNotice => {
             f["accepted_on"] = json!(c.accepted_on);
             f["promised_due"] = json!(c.promised_due);

@@ -214,6 +214,14 @@ pub const SETTINGS: &[SettingDef] = &[
         Group::NoticeNumbers,
     ),
     def(
+        "notice.prefix.promise",
+        "证明事项告知承诺书文号前缀",
+        Default::Pattern("{county}{station}告承字"),
+        TEXT,
+        Role::Admin,
+        Group::NoticeNumbers,
+    ),
+    def(
         "notice.prefix.acceptance",
         "受理通知书文号前缀",
         Default::Pattern("{county}{station}受字"),

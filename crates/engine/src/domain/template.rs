@@ -9,7 +9,7 @@ use serde_json::Value;
 use yichuang_pdf::{Block, Document};
 
 use crate::domain::catalog::RemedyRoute;
-use crate::domain::notice::{ALL_KINDS, NoticeKind};
+use crate::domain::notice::{ALL_KINDS, NoticeKind, ORIGINAL_KINDS};
 use crate::error::{Error, Result};
 
 pub const BUNDLED_TEMPLATES: &str = include_str!("../../../../assets/templates/notices.json");
@@ -94,8 +94,16 @@ impl TemplateSet {
                 "文书模板缺少版本号",
             ));
         }
+        // A set stored before a newer kind existed still loads, for
+        // re-rendering its notices; a new set must have every kind
+        // (`require_every_kind`).
         for kind in ALL_KINDS {
-            let t = set.get(kind)?;
+            let Ok(t) = set.get(kind) else {
+                if ORIGINAL_KINDS.contains(&kind) {
+                    set.get(kind)?;
+                }
+                continue;
+            };
             for b in &t.blocks {
                 if let TemplateBlock::Table {
                     headers,
@@ -121,6 +129,27 @@ impl TemplateSet {
             }
         }
         Ok(set)
+    }
+
+    /// A set being imported or published has every notice kind and every
+    /// remedy sentence.
+    pub fn require_every_kind(&self) -> Result<()> {
+        for kind in ALL_KINDS {
+            self.get(kind)?;
+        }
+        if self.remedies.is_empty() {
+            return Err(Error::invalid(
+                "templates",
+                "template set without remedy sentences",
+                "文书模板缺少救济途径的告知文字（remedies）",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether this set lacks something the current notices need.
+    pub fn is_outdated(&self) -> bool {
+        self.require_every_kind().is_err()
     }
 
     pub fn get(&self, kind: NoticeKind) -> Result<&Template> {

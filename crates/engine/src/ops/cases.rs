@@ -26,7 +26,7 @@ const CASE_COLS: &str = "c.id, c.case_no, c.state, c.item_code, c.item_name, c.c
     fc.name, h.name, c.received_on, c.registered_at, c.onetime_notice_due, c.accepted_on,
     c.promised_due, c.promised_provisional, c.statutory_due, c.statutory_provisional,
     c.supplement_due, c.applicant_delay_days, c.rejection_reason, c.rejection_basis,
-    c.completed_on, c.note, c.last_event_seq, c.rejection_competent_body";
+    c.completed_on, c.note, c.last_event_seq, c.rejection_competent_body, c.agent_is_guardian";
 
 fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
     let state: String = r.get(2)?;
@@ -62,6 +62,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
         note: r.get(26)?,
         last_event_seq: r.get(27)?,
         rejection_competent_body: r.get(28)?,
+        agent_is_guardian: r.get(29)?,
         materials: Vec::new(),
         outcomes: Vec::new(),
         outcome_choices: Vec::new(),
@@ -125,7 +126,10 @@ impl Engine {
         c.outcomes = outcomes_in(c.state, &c.materials);
         c.outcome_choices = c.outcomes.iter().map(|&o| o.into()).collect();
         c.actions = actions_from(c.state);
-        c.printable_notices = printable_in(c.state).into_iter().map(Into::into).collect();
+        c.printable_notices = printable_in(c.state, c.has_promised())
+            .into_iter()
+            .map(Into::into)
+            .collect();
         c.evaluation = self.case_evaluation(&c.case_no)?;
         Ok(c)
     }
@@ -168,6 +172,8 @@ impl Engine {
             ));
         }
         let materials = checked_materials(item, &input.materials, None)?;
+        let guardian = input.agent.as_ref().is_some_and(|a| a.guardian);
+        check_promise_signer(&materials, input.agent.is_some(), guardian)?;
         let handler = match &input.handler {
             Some(s) if !s.trim().is_empty() => self.clerk_by_staff_no(s)?,
             _ => actor.clone(),
@@ -187,7 +193,7 @@ impl Engine {
                 "handler": handler.staff_no, "received_on": received_on,
                 "applicant": {"kind": applicant.kind, "name": applicant.name,
                               "id_type": applicant.id_type, "id_no": applicant.id_no},
-                "agent": agent.as_ref().map(|(n, i)| json!({"name": n, "id_no": i})),
+                "agent": agent.as_ref().map(|(n, i)| json!({"name": n, "id_no": i, "guardian": guardian})),
                 "materials": materials_json(&materials),
             });
             let seq = w.event("case.registered", &payload)?;
@@ -195,14 +201,14 @@ impl Engine {
                 "INSERT INTO cases (case_no, item_code, item_name, catalog_version, applicant_id,
                     applicant_kind, applicant_name, applicant_id_type, applicant_id_no, agent_name,
                     agent_id_no, first_contact, handler, state, received_on, registered_at,
-                    onetime_notice_due, note, last_event_seq, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?16)",
+                    onetime_notice_due, note, last_event_seq, updated_at, agent_is_guardian)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?16, ?20)",
                 params![
                     case_no, item.code, item.name, catalog.version, applicant_id, applicant.kind,
                     applicant.name, applicant.id_type, applicant.id_no,
                     agent.as_ref().map(|a| &a.0), agent.as_ref().map(|a| &a.1),
                     actor.id, handler.id, CaseState::Registered.as_str(), received_on, w.now,
-                    onetime_due.date, input.note.trim(), seq
+                    onetime_due.date, input.note.trim(), seq, guardian && agent.is_some()
                 ],
             )?;
             let case_id = w.last_insert_rowid();
@@ -216,7 +222,6 @@ impl Engine {
         self.case(&case_no)
     }
 
-    /// Validates a checklist against the item; `base` supplies unchanged entries.
     /// Loads a case, checks the action against the lifecycle table, and
     /// returns the target state.
     fn guard(&self, case_no: &str, action: Action) -> Result<(CaseView, CaseState)> {
@@ -298,6 +303,7 @@ impl Engine {
     ) -> Result<CaseView> {
         let item = self.item_for(&c)?;
         let materials = checked_materials(&item, changes, Some(&c.materials))?;
+        check_promise_signer(&materials, c.agent_name.is_some(), c.agent_is_guardian)?;
         let payload = json!({"materials": materials_json(&materials)});
         self.transition(actor, &c, action, to, payload, |w| {
             write_materials(w, c.id, &materials)

@@ -109,7 +109,7 @@ impl Engine {
         render: bool,
     ) -> Result<(NoticeRecord, Option<Vec<u8>>)> {
         let c = self.case(case_no)?;
-        if !kind.allowed_in(c.state) {
+        if !kind.allowed_for(c.state, c.has_promised()) {
             return Err(Error::rule(
                 "notice_not_allowed",
                 format!("{} cannot be issued in state {}", kind.as_str(), c.state),

@@ -417,7 +417,11 @@ impl ReleaseSink for Engine {
                 }
                 Parsed::Calendar(years)
             }
-            "templates" => Parsed::Templates(TemplateSet::parse(text)?.version),
+            "templates" => {
+                let set = TemplateSet::parse(text)?;
+                set.require_every_kind()?;
+                Parsed::Templates(set.version)
+            }
             other => {
                 return Err(Error::invalid(
                     "release",
