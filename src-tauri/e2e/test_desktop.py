@@ -284,8 +284,8 @@ def main():
         new_case(d, "LDRSZY", "RS-ZC-001", "孙测试", "11010519491231002X", {})
         click(d, "#register")
         click(d, "#outcome-propose_rejection")
-        type_into(d, "#rejection-reason", "申请仲裁的争议已超过一年仲裁时效。")
-        type_into(d, "#rejection-basis", "《中华人民共和国劳动争议调解仲裁法》第二十七条")
+        type_into(d, "#rejection-reason", "申请人请求处理的事项不属于劳动人事争议仲裁的受理范围。")
+        type_into(d, "#rejection-basis", "《劳动人事争议仲裁办案规则》第三十条第（一）项")
         click(d, "#confirm-rejection")
         wait_text(d, "#case-state", "待审批")
         case_no = d.find_element(By.CSS_SELECTOR, "#case-no").text

@@ -132,8 +132,9 @@ pub fn seed_demo(e: &mut Engine) -> Result<Clerk> {
     e.propose_rejection(
         &clerk,
         &c.case_no,
-        "申请仲裁的争议已超过一年仲裁时效，且申请人未能说明时效中断或中止的事由。",
-        "《中华人民共和国劳动争议调解仲裁法》第二十七条第一款",
+        // A ground of acceptance (办案规则 §30), not 仲裁时效 (decided in the award).
+        "申请人请求处理的事项不属于劳动人事争议仲裁的受理范围。",
+        "《劳动人事争议仲裁办案规则》第三十条第（一）项",
     )?;
     // 5. A fresh registration waiting at the counter.
     e.register_case(

@@ -140,7 +140,8 @@ fn commitment_notice_and_pledge_are_two_pages_of_one_print() {
             "到任一社保卡服务网点",
             "逾期未补齐的，制卡申请作废",
             "承诺不实",
-            "《中华人民共和国社会保险法》第五十八条",
+            // The card's own rules (社会保险法 §58(3) is the number, not the card).
+            "《“中华人民共和国社会保障卡”管理办法》第二条",
             "承诺书",
             "承诺人（签名或盖章）",
         ],
