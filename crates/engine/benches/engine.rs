@@ -141,7 +141,7 @@ fn bench_search(rows: u64) {
                 "INSERT INTO cases (case_no, item_code, item_name, catalog_version, applicant_id, applicant_kind,
                     applicant_name, applicant_id_type, applicant_id_no, first_contact, handler, state, received_on,
                     registered_at, onetime_notice_due, last_event_seq, updated_at)
-                 VALUES (?1, 'RS-SY-001', '失业保险金申领', '2026.1', ?2, 'person', ?3, 'resident_id', ?4, 1, 1,
+                 VALUES (?1, 'RS-SY-001', '失业保险金申领', (SELECT version FROM catalogs WHERE active = 1), ?2, 'person', ?3, 'resident_id', ?4, 1, 1,
                     'accepted', ?5, 't', ?5, ?6, 't')",
             )
             .expect("prep");

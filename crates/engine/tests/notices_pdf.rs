@@ -444,3 +444,66 @@ fn a_refusal_without_a_competent_body_prints_no_referral() {
     .unwrap();
     assert!(!format!("{doc:?}").contains("不属于本机关职权范围"));
 }
+
+#[test]
+fn an_old_notice_re_renders_byte_for_byte_after_new_templates() {
+    let s = station();
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 7, &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    let (old, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    // The county publishes new wording under a new version.
+    let mut v: serde_json::Value =
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).unwrap();
+    v["version"] = "2026.9".into();
+    v["templates"]["acceptance_notice"]["blocks"][1]["text"] =
+        "本机关已受理你（单位）的申请。".into();
+    assert_eq!(
+        s.e.import_templates(&s.admin, &v.to_string()).unwrap(),
+        "2026.9"
+    );
+    // The old record keeps its version and prints the same bytes.
+    let again = s.e.rerender_notice(&old.doc_no).unwrap();
+    assert_eq!(again, pdf);
+    assert_eq!(
+        old.pdf_sha256.as_deref(),
+        Some(yichuang_wire::sha256_hex(&again).as_str())
+    );
+    assert_ne!(old.template_version, "2026.9");
+    // A new notice uses the new version.
+    let c2 =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 8, &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c2.case_no).unwrap();
+    let new =
+        s.e.issue_notice(&s.clerk, &c2.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    assert_eq!(new.template_version, "2026.9");
+}
+
+#[test]
+fn a_template_set_missing_a_notice_kind_or_the_remedies_is_refused() {
+    let s = station();
+    let mut v: serde_json::Value =
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).unwrap();
+    v["version"] = "2026.8".into();
+    v["templates"]
+        .as_object_mut()
+        .unwrap()
+        .remove("promise_notice");
+    assert!(s.e.import_templates(&s.admin, &v.to_string()).is_err());
+    let mut v: serde_json::Value =
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).unwrap();
+    v["version"] = "2026.8".into();
+    v.as_object_mut().unwrap().remove("remedies");
+    let e = s.e.import_templates(&s.admin, &v.to_string()).unwrap_err();
+    assert!(
+        e.user_message().contains("救济途径"),
+        "{}",
+        e.user_message()
+    );
+    assert_ne!(s.e.active_template_version().unwrap(), "2026.8");
+}

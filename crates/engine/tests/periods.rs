@@ -144,5 +144,5 @@ fn a_catalog_without_a_periods_unit_is_refused_and_the_active_one_stays() {
         "{}",
         e.user_message()
     );
-    assert_eq!(s.e.catalog().unwrap().version, "2026.1");
+    assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
 }

@@ -238,5 +238,5 @@ fn a_catalog_whose_promised_proof_has_no_terms_is_refused() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.e.catalog().unwrap().version, "2026.1");
+    assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
 }

@@ -42,7 +42,12 @@ impl Engine {
             );
             let item_code: String = r.get(10)?;
             let version: String = r.get(11)?;
-            let item = self.catalog_version(&version)?.item(&item_code).cloned();
+            // A case whose catalog version cannot be read still shows its dates
+            // (counted as working days).
+            let item = self
+                .catalog_version(&version)
+                .ok()
+                .and_then(|c| c.item(&item_code).cloned());
             for (kind, date, stored_provisional) in due {
                 let (left, prov) = self.calendar().working_days_between(today, date);
                 let unit = item.as_ref().map_or(DayUnit::WorkingDays, |i| kind.unit(i));
