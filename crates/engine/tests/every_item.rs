@@ -1,0 +1,200 @@
+//! Every item of the catalog, through every notice it allows: the printed PDF
+//! (pdftotext) carries the item, its legal basis, each period with its unit,
+//! the remedy of the item's route, and the document number.
+
+use std::path::Path;
+use std::process::Command;
+
+use yichuang_engine::catalog::{RemedyRoute, ServiceItem};
+use yichuang_engine::{MaterialStatus, NoticeKind};
+use yichuang_testkit::*;
+
+fn text_of(dir: &Path, name: &str, pdf: &[u8]) -> String {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is needed (scripts/install-deps.sh --test)");
+    assert!(out.status.success(), "pdftotext {name}");
+    String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+fn has(text: &str, what: &str, needle: &str) {
+    assert!(
+        text.contains(needle),
+        "{what}: missing {needle:?} in\n{text}"
+    );
+}
+
+/// The remedy words each route must print, and words it must not.
+fn remedy_words(route: RemedyRoute) -> (&'static [&'static str], &'static [&'static str]) {
+    match route {
+        RemedyRoute::ReviewOrLawsuit => (
+            &[
+                "六十日内",
+                "申请行政复议",
+                "或者自收到本决定之日起六个月内",
+                "提起行政诉讼",
+            ],
+            &["应当自收到本决定之日起"],
+        ),
+        RemedyRoute::ReviewFirst => (
+            &[
+                "应当自收到本决定之日起六十日内",
+                "对行政复议决定不服的",
+                "十五日内",
+            ],
+            &["六个月内"],
+        ),
+        RemedyRoute::LabourArbitrationCourt => (
+            &["就该劳动争议事项依法向示范县人民法院提起诉讼"],
+            &["行政复议", "日内"],
+        ),
+    }
+}
+
+fn period(days: u32, unit: &str) -> String {
+    format!("{days}{unit}")
+}
+
+#[test]
+fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = s.e.catalog().unwrap();
+    let mut printed = 0;
+    for (n, item) in catalog.items.iter().enumerate() {
+        let n = n as u64 * 10;
+        let ServiceItem { code, name, .. } = item;
+        let basis = yichuang_engine::catalog::cite_all(&item.legal_basis);
+        let (statutory, promised) = (
+            period(item.statutory_days, item.statutory_unit.label_zh()),
+            period(item.promised_days, item.promised_unit.label_zh()),
+        );
+
+        // 一次性告知单: the first required material missing.
+        let first = item.materials.iter().find(|m| m.required).unwrap();
+        let c =
+            s.e.register_case(
+                &s.clerk,
+                &new_case(&s.e, code, n + 1, &[(&first.code, MaterialStatus::Missing)]),
+            )
+            .unwrap();
+        s.e.request_materials(&s.clerk, &c.case_no).unwrap();
+        let (rec, pdf) =
+            s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+                .unwrap();
+        let t = text_of(dir.path(), &format!("{code}-one-time"), &pdf);
+        let what = format!("{code} 一次性告知单");
+        for needle in [
+            name.as_str(),
+            &rec.doc_no,
+            &first.name,
+            &statutory,
+            &promised,
+        ] {
+            has(&t, &what, needle);
+        }
+        has(&t, &what, &basis[0]);
+        for b in yichuang_engine::catalog::cite_all(&item.acceptance_basis) {
+            has(&t, &what, &b);
+        }
+        printed += 1;
+
+        // 受理通知书: everything received.
+        let c =
+            s.e.register_case(&s.clerk, &new_case(&s.e, code, n + 2, &[]))
+                .unwrap();
+        s.e.accept(&s.clerk, &c.case_no).unwrap();
+        let (rec, pdf) =
+            s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+                .unwrap();
+        let t = text_of(dir.path(), &format!("{code}-acceptance"), &pdf);
+        let what = format!("{code} 受理通知书");
+        for needle in [name.as_str(), &rec.doc_no, "受理通知书"] {
+            has(&t, &what, needle);
+        }
+        printed += 1;
+
+        // 不予受理通知书: the route's remedy.
+        let c =
+            s.e.register_case(&s.clerk, &new_case(&s.e, code, n + 3, &[]))
+                .unwrap();
+        s.e.propose_rejection_to(
+            &s.clerk,
+            &c.case_no,
+            "申请事项依法不属于本机关职权范围",
+            "《中华人民共和国行政许可法》第三十二条第一款第二项",
+            Some("有权受理的机关"),
+        )
+        .unwrap();
+        s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();
+        let (rec, pdf) =
+            s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
+                .unwrap();
+        let t = text_of(dir.path(), &format!("{code}-rejection"), &pdf);
+        let what = format!("{code} 不予受理通知书 ({:?})", item.remedy);
+        has(&t, &what, &rec.doc_no);
+        has(&t, &what, "向有权受理的机关提出申请");
+        let (must, must_not) = remedy_words(item.remedy);
+        for needle in must {
+            has(&t, &what, needle);
+        }
+        let remedy = rec.fields["remedy"]["sentence"].as_str().unwrap();
+        for word in must_not {
+            assert!(!remedy.contains(word), "{what}: {word:?} in {remedy}");
+        }
+        printed += 1;
+
+        // 容缺受理承诺告知书, where a material may be deferred.
+        if let Some(d) = item.materials.iter().find(|m| m.deferrable && m.required) {
+            let c =
+                s.e.register_case(
+                    &s.clerk,
+                    &new_case(&s.e, code, n + 4, &[(&d.code, MaterialStatus::Missing)]),
+                )
+                .unwrap();
+            s.e.accept_with_commitment(&s.clerk, &c.case_no, true)
+                .unwrap();
+            let (rec, pdf) =
+                s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::CommitmentNotice)
+                    .unwrap();
+            let t = text_of(dir.path(), &format!("{code}-commitment"), &pdf);
+            let what = format!("{code} 容缺受理承诺告知书");
+            for needle in [name.as_str(), &rec.doc_no, &d.name] {
+                has(&t, &what, needle);
+            }
+            printed += 1;
+        }
+
+        // 证明事项告知承诺书, where a proof may be replaced by a promise.
+        if let Some(p) = item.materials.iter().find(|m| m.promise_replaces_proof) {
+            let c =
+                s.e.register_case(
+                    &s.clerk,
+                    &new_case(&s.e, code, n + 5, &[(&p.code, MaterialStatus::Promised)]),
+                )
+                .unwrap();
+            let (rec, pdf) =
+                s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::PromiseNotice)
+                    .unwrap();
+            let t = text_of(dir.path(), &format!("{code}-promise"), &pdf);
+            let what = format!("{code} 证明事项告知承诺书");
+            for needle in [
+                name.as_str(),
+                &rec.doc_no,
+                "证明事项告知承诺书（申请人承诺）",
+            ] {
+                has(&t, &what, needle);
+            }
+            printed += 1;
+        }
+    }
+    // 9 items × 3, plus the items with 容缺 and with 告知承诺.
+    assert!(printed >= 9 * 3 + 4, "{printed}");
+}
