@@ -295,6 +295,115 @@ pub(crate) fn break_lines(glyphs: &[Glyph], flow: Flow) -> Vec<Line> {
     lines
 }
 
+/// The blank of a form line: underlines to sign on and the ideographic
+/// spaces left for a handwritten date ("＿＿＿＿　　年　月　日").
+fn is_blank(c: char) -> bool {
+    matches!(c, '＿' | '_' | '\u{3000}')
+}
+
+/// How far a form line's blanks may shrink to keep the line whole: to 60 % of
+/// their width, which leaves an eight-character signature line about five
+/// characters (28 mm) long. The words themselves keep the grid; GB/T 9704
+/// §5.2.3 allows the 28 characters a line to be adjusted where needed.
+const MIN_BLANK_SCALE: f32 = 0.6;
+
+/// Breaks a line of the 回执 stub, which is a form: the blank to sign on and
+/// the date after it ("＿＿＿＿　　年　月　日") must never be split. A line
+/// too wide for one line first shrinks its blanks (see [`MIN_BLANK_SCALE`]);
+/// failing that it breaks before the signature label, after the sentence
+/// that precedes it ("本通知书已收到。" / "申请人（签名）：＿＿…年　月　日").
+/// Each returned line is a row of segments set one after the other, each
+/// with its own character spacing.
+pub(crate) fn break_form_line(glyphs: &[Glyph], flow: Flow) -> Vec<Vec<Line>> {
+    let plain = break_lines(glyphs, flow);
+    if plain.len() <= 1 {
+        return plain.into_iter().map(|l| vec![l]).collect();
+    }
+    if let Some(row) = squeeze_blanks(glyphs, flow) {
+        return vec![row];
+    }
+    let fill = glyphs
+        .iter()
+        .position(|g| matches!(g.ch, '＿' | '_'))
+        .or_else(|| glyphs.iter().position(|g| g.ch == '\u{3000}'));
+    let Some(fill) = fill else {
+        return plain.into_iter().map(|l| vec![l]).collect();
+    };
+    let label = glyphs[..fill]
+        .iter()
+        .rposition(|g| matches!(g.ch, '。' | '！' | '？' | '；'))
+        .map_or(fill, |i| i + 1);
+    if label == 0 {
+        return plain.into_iter().map(|l| vec![l]).collect();
+    }
+    let tail = &glyphs[label..];
+    let tail_row = match break_lines(
+        tail,
+        Flow {
+            indent: 0.0,
+            ..flow
+        },
+    ) {
+        one if one.len() == 1 => one,
+        _ => match squeeze_blanks(
+            tail,
+            Flow {
+                indent: 0.0,
+                ..flow
+            },
+        ) {
+            Some(row) => row,
+            // Even alone the blank and date do not fit: break as text.
+            None => return plain.into_iter().map(|l| vec![l]).collect(),
+        },
+    };
+    let mut out: Vec<Vec<Line>> = break_lines(&glyphs[..label], flow)
+        .into_iter()
+        .map(|l| vec![l])
+        .collect();
+    out.push(tail_row);
+    out
+}
+
+/// Sets `glyphs` on one line by narrowing only the blanks, or `None` if they
+/// would have to shrink below [`MIN_BLANK_SCALE`].
+fn squeeze_blanks(glyphs: &[Glyph], flow: Flow) -> Option<Vec<Line>> {
+    let cell = |g: &Glyph| g.adv + flow.base_tc;
+    let words: f32 = glyphs.iter().filter(|g| !is_blank(g.ch)).map(cell).sum();
+    let blanks: f32 = glyphs.iter().filter(|g| is_blank(g.ch)).map(cell).sum();
+    if blanks <= 0.0 {
+        return None;
+    }
+    let scale = (flow.width - flow.indent - words) / blanks;
+    if !(MIN_BLANK_SCALE..1.0).contains(&scale) {
+        return None;
+    }
+    // Segments of equal spacing: runs of words, and runs of same-width blanks.
+    let mut row: Vec<Line> = Vec::new();
+    let mut key: Option<(bool, f32)> = None;
+    for g in glyphs {
+        let blank = is_blank(g.ch);
+        let k = (blank, if blank { g.adv } else { 0.0 });
+        if key != Some(k) {
+            let tc = if blank {
+                cell(g) * scale - g.adv
+            } else {
+                flow.base_tc
+            };
+            row.push(Line {
+                glyphs: Vec::new(),
+                tc,
+                indent: if row.is_empty() { flow.indent } else { 0.0 },
+            });
+            key = Some(k);
+        }
+        if let Some(seg) = row.last_mut() {
+            seg.glyphs.push(*g);
+        }
+    }
+    Some(row)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,5 +505,50 @@ mod tests {
         let lines = break_lines(&g("一二三四五六七八九十一二三"), f);
         assert_eq!(lines[0].glyphs.len(), 8);
         assert_eq!(lines[1].indent, 0.0);
+    }
+    /// The width a row of segments occupies, trailing spacing included.
+    fn row_w(row: &[Line]) -> f32 {
+        row.iter()
+            .flat_map(|l| l.glyphs.iter().map(move |g| g.adv + l.tc))
+            .sum()
+    }
+
+    fn row_s(row: &[Line]) -> String {
+        row.iter().map(s).collect()
+    }
+
+    #[test]
+    fn a_form_line_shrinks_its_blanks_to_stay_whole() {
+        // 12 units wide in a 10-unit line: 6 words, 6 blanks squeezed to 4 units.
+        let rows = break_form_line(&g("已收签名＿＿＿＿　　年日"), F);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(row_s(&rows[0]), "已收签名＿＿＿＿　　年日");
+        assert!((row_w(&rows[0]) - 160.0).abs() < 0.01);
+        let words: Vec<&Line> = rows[0]
+            .iter()
+            .filter(|l| !is_blank(l.glyphs[0].ch))
+            .collect();
+        assert!(words.iter().all(|l| l.tc == 0.0), "words keep the grid");
+    }
+
+    #[test]
+    fn a_form_line_breaks_before_its_label_when_blanks_cannot_shrink_enough() {
+        // 4 blanks cannot give up the 4 units needed: break after "。".
+        let rows = break_form_line(&g("本单已收到。签名：＿＿＿＿年"), F);
+        let text: Vec<String> = rows.iter().map(|r| row_s(r)).collect();
+        assert_eq!(text, ["本单已收到。", "签名：＿＿＿＿年"]);
+        // Without a sentence before the label, the blank starts the new line.
+        let rows = break_form_line(&g("申请人签名签名：＿＿＿＿年"), F);
+        let text: Vec<String> = rows.iter().map(|r| row_s(r)).collect();
+        assert_eq!(text, ["申请人签名签名：", "＿＿＿＿年"]);
+    }
+
+    #[test]
+    fn a_form_line_that_fits_or_has_no_blank_is_an_ordinary_line() {
+        let rows = break_form_line(&g("签名：＿＿"), F);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].len(), 1);
+        let rows = break_form_line(&g("一二三四五六七八九十一二"), F);
+        assert_eq!(rows.len(), 2);
     }
 }

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 
 use crate::date::parse_rfc3339_utc;
 use crate::fonts::FontRole;
-use crate::layout::{Flow, Glyph, Line, Measurer, break_lines};
+use crate::layout::{Flow, Glyph, Line, Measurer, break_form_line, break_lines};
 use crate::{Block, Document, FontSet, PdfError};
 
 const PT_PER_MM: f32 = 72.0 / 25.4;
@@ -29,11 +29,21 @@ const PAGE_W: f32 = mm(210.0);
 const PAGE_H: f32 = mm(297.0);
 const LEFT: f32 = mm(28.0);
 const TEXT_W: f32 = mm(156.0);
+const TEXT_H: f32 = mm(225.0);
 const TOP_Y: f32 = PAGE_H - mm(37.0);
-const BOTTOM_Y: f32 = TOP_Y - mm(225.0);
+const BOTTOM_Y: f32 = TOP_Y - TEXT_H;
 const RIGHT: f32 = LEFT + TEXT_W;
-/// 22 lines per page.
-const PITCH: f32 = mm(225.0) / 22.0;
+/// GB/T 9704 §5.2.3: 22 lines per page.
+const GRID_LINES: u32 = 22;
+const PITCH: f32 = TEXT_H / GRID_LINES as f32;
+/// How far the line pitch may tighten to keep a document on one page (each
+/// part between page breaks on its own page): §5.2.3 lets the 22 lines be
+/// adjusted, and §7.3.5.5 allows adjusting line spacing so the seal and date
+/// stay with the text (§7.3.5.1: the seal within a line of it). The loosest
+/// grid that fits is used, 30 lines at most: a 7.5 mm pitch, 4/3 of the
+/// 16 pt body size. An acceptance notice with eight materials needs 27
+/// lines, 30 with the provisional-deadline note; 24 would fit neither.
+const TIGHT_LINES: u32 = 30;
 /// 28 characters per line.
 const CELL: f32 = TEXT_W / 28.0;
 
@@ -42,10 +52,12 @@ const TITLE_PT: f32 = 22.0; // 2号
 const TABLE_PT: f32 = 14.0; // 4号
 const PAGE_NO_PT: f32 = 14.0; // 4号
 const FOOTER_PT: f32 = 14.0;
-const TITLE_PITCH: f32 = PITCH;
+/// A tightened grid never sets two-line titles closer than this.
+const TITLE_MIN_PITCH: f32 = TITLE_PT * 1.3;
 const TABLE_LINE: f32 = TABLE_PT * 1.4;
 const TABLE_PAD_X: f32 = 4.0;
 const TABLE_PAD_Y: f32 = 3.0;
+const TABLE_AIR: f32 = 4.0;
 const QR_SIZE: f32 = mm(20.0);
 /// Height of a CJK glyph's visual centre above the baseline, in em
 /// (ideographic em box runs from -0.12 to 0.88).
@@ -107,8 +119,47 @@ fn line_items(out: &mut Vec<Item>, line: &Line, x0: f32, baseline: f32, size: f3
     }
 }
 
-struct Composer<'a> {
-    m: Measurer<'a>,
+/// The vertical metrics of one layout: the 22-line grid, or a tighter one.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    pitch: f32,
+    /// Between the lines of a title of two or more lines.
+    title_pitch: f32,
+    table_line: f32,
+    table_pad_y: f32,
+    /// Space between a table and the text above and below it.
+    table_air: f32,
+}
+
+impl Grid {
+    fn with_lines(lines: u32) -> Grid {
+        let pitch = TEXT_H / lines as f32;
+        // Table rows tighten with the body lines, so a table costs about the
+        // same number of lines on any grid.
+        let scale = pitch / PITCH;
+        Grid {
+            pitch,
+            title_pitch: pitch.max(TITLE_MIN_PITCH),
+            // Wrapped cell lines never closer than 1.2 em.
+            table_line: (TABLE_LINE * scale).max(TABLE_PT * 1.2),
+            table_pad_y: TABLE_PAD_Y * scale,
+            table_air: TABLE_AIR * scale,
+        }
+    }
+}
+
+/// A text line placed in the flow: where its items start in the page's
+/// list, the top of its slot, and the block (paragraph, title, …) it is from.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    idx: usize,
+    y: f32,
+    block: u32,
+}
+
+struct Composer<'a, 'f> {
+    m: &'a Measurer<'f>,
+    g: Grid,
     pages: Vec<Vec<Item>>,
     cur: Vec<Item>,
     /// Top of the next free slot on the current page.
@@ -117,22 +168,29 @@ struct Composer<'a> {
     has_flow: bool,
     /// Right edge available for a marker on the current page (left of the QR on page 1).
     marker_right: f32,
-    /// (index into `cur`, y before) of each text line placed since the last
-    /// non-line content on this page: lets the signature take the last lines
-    /// along to a new page instead of standing alone there.
-    marks: Vec<(usize, f32)>,
+    /// Each text line placed since the last non-line content on this page:
+    /// lets the signature (and the stub) take the last lines along to a new
+    /// page instead of standing alone there.
+    marks: Vec<Mark>,
+    /// Numbers the blocks of text lines (see [`Mark::block`]).
+    block: u32,
+    /// The block of the signature's first line, once placed.
+    sig_block: Option<u32>,
 }
 
-impl<'a> Composer<'a> {
-    fn new(fonts: &'a FontSet) -> Composer<'a> {
+impl<'a, 'f> Composer<'a, 'f> {
+    fn new(m: &'a Measurer<'f>, g: Grid) -> Composer<'a, 'f> {
         Composer {
-            m: Measurer::new(fonts),
+            m,
+            g,
             pages: Vec::new(),
             cur: Vec::new(),
             y: TOP_Y,
             has_flow: false,
             marker_right: RIGHT,
             marks: Vec::new(),
+            block: 0,
+            sig_block: None,
         }
     }
 
@@ -156,16 +214,30 @@ impl<'a> Composer<'a> {
     }
 
     /// Places lines in the flow, one per `pitch`, breaking pages as needed.
-    /// `align` maps a line to its left x.
+    /// `align` maps a line to its left x. The lines are one block.
     fn flow_lines(&mut self, lines: &[Line], size: f32, pitch: f32, align: impl Fn(&Line) -> f32) {
+        self.block += 1;
         for line in lines {
-            self.ensure(pitch);
-            self.marks.push((self.cur.len(), self.y));
-            let baseline = self.y - pitch / 2.0 - CJK_MID * size;
-            self.push_line(line, align(line), baseline, size);
-            self.y -= pitch;
-            self.has_flow = true;
+            self.flow_row(std::slice::from_ref(line), align(line), size, pitch);
         }
+    }
+
+    /// Places one line made of segments set one after the other.
+    fn flow_row(&mut self, segs: &[Line], x0: f32, size: f32, pitch: f32) {
+        self.ensure(pitch);
+        self.marks.push(Mark {
+            idx: self.cur.len(),
+            y: self.y,
+            block: self.block,
+        });
+        let baseline = self.y - pitch / 2.0 - CJK_MID * size;
+        let mut x = x0;
+        for seg in segs {
+            self.push_line(seg, x, baseline, size);
+            x += seg.indent + seg.glyphs.iter().map(|g| g.adv + seg.tc).sum::<f32>();
+        }
+        self.y -= pitch;
+        self.has_flow = true;
     }
 
     fn shape(
@@ -192,12 +264,12 @@ impl<'a> Composer<'a> {
         if let Some(no) = doc.doc_no.as_deref().filter(|s| !s.trim().is_empty()) {
             let glyphs = self.shape(FontRole::Body, BODY_PT, "文号", no)?;
             let lines = break_lines(&glyphs, Self::body_flow(false, false));
-            self.flow_lines(&lines, BODY_PT, PITCH, |l| {
+            self.flow_lines(&lines, BODY_PT, self.g.pitch, |l| {
                 LEFT + (TEXT_W - l.width()) / 2.0
             });
         }
         if self.has_flow {
-            self.y -= PITCH; // one blank line before the body
+            self.y -= self.g.pitch; // one blank line before the body
         }
         Ok(())
     }
@@ -231,7 +303,13 @@ impl<'a> Composer<'a> {
             }
             lines.extend(part_lines);
         }
-        self.flow_lines(&lines, TITLE_PT, TITLE_PITCH, |l| {
+        // A one-line title only needs room for itself on a tightened grid.
+        let pitch = if lines.len() > 1 {
+            self.g.title_pitch
+        } else {
+            self.g.pitch.max(TITLE_PT)
+        };
+        self.flow_lines(&lines, TITLE_PT, pitch, |l| {
             LEFT + (TEXT_W - l.width()) / 2.0
         });
         Ok(())
@@ -242,7 +320,7 @@ impl<'a> Composer<'a> {
     fn block_title(&mut self, text: &str) -> Result<(), PdfError> {
         self.title_lines(text)?;
         if self.has_flow {
-            self.y -= PITCH;
+            self.y -= self.g.pitch;
         }
         Ok(())
     }
@@ -251,8 +329,8 @@ impl<'a> Composer<'a> {
         for para in text.split('\n') {
             let glyphs = self.shape(FontRole::Body, BODY_PT, field, para)?;
             if glyphs.is_empty() {
-                self.ensure(PITCH);
-                self.y -= PITCH;
+                self.ensure(self.g.pitch);
+                self.y -= self.g.pitch;
                 self.has_flow = true;
                 continue;
             }
@@ -265,9 +343,9 @@ impl<'a> Composer<'a> {
     /// Body lines of one paragraph with widow and orphan control: neither its
     /// first line alone at a page foot nor its last line alone at a page head.
     fn flow_body(&mut self, lines: &[Line]) {
-        let cap = ((TOP_Y - BOTTOM_Y + EPS) / PITCH).floor().max(1.0) as usize;
+        let cap = ((TOP_Y - BOTTOM_Y + EPS) / self.g.pitch).floor().max(1.0) as usize;
         let fit = if self.has_flow {
-            ((self.y - BOTTOM_Y + EPS) / PITCH).floor().max(0.0) as usize
+            ((self.y - BOTTOM_Y + EPS) / self.g.pitch).floor().max(0.0) as usize
         } else {
             cap
         };
@@ -278,14 +356,14 @@ impl<'a> Composer<'a> {
             if i > 0 && self.has_flow {
                 self.new_page();
             }
-            self.flow_lines(&lines[chunk], BODY_PT, PITCH, |_| LEFT);
+            self.flow_lines(&lines[chunk], BODY_PT, self.g.pitch, |_| LEFT);
         }
     }
 
     fn addressee(&mut self, text: &str) -> Result<(), PdfError> {
         let glyphs = self.shape(FontRole::Body, BODY_PT, "主送", text)?;
         let lines = break_lines(&glyphs, Self::body_flow(false, true));
-        self.flow_lines(&lines, BODY_PT, PITCH, |_| LEFT);
+        self.flow_lines(&lines, BODY_PT, self.g.pitch, |_| LEFT);
         Ok(())
     }
 
@@ -293,13 +371,13 @@ impl<'a> Composer<'a> {
         let glyphs = self.shape(FontRole::Heading, BODY_PT, "标题", text)?;
         let lines = break_lines(&glyphs, Self::body_flow(true, true));
         // Keep a heading with at least one line of what follows.
-        self.ensure(PITCH * (lines.len() as f32 + 1.0));
-        self.flow_lines(&lines, BODY_PT, PITCH, |_| LEFT);
+        self.ensure(self.g.pitch * (lines.len() as f32 + 1.0));
+        self.flow_lines(&lines, BODY_PT, self.g.pitch, |_| LEFT);
         Ok(())
     }
 
     /// `keep_after`: height of what must stay on the page of the last row
-    /// (a signature right after the table), so it never stands alone.
+    /// (a signature and stub right after the table), so it never stands alone.
     fn table(
         &mut self,
         headers: &[String],
@@ -312,6 +390,7 @@ impl<'a> Composer<'a> {
             field: field.to_string(),
             reason,
         };
+        let g = self.g;
         let ncols = widths.len();
         if ncols == 0 {
             return Err(bad("no columns".into()));
@@ -366,7 +445,7 @@ impl<'a> Composer<'a> {
             };
         let row_h = |cells: &[&[Line]]| {
             let n = cells.iter().map(|c| c.len()).max().unwrap_or(1).max(1);
-            n as f32 * TABLE_LINE + 2.0 * TABLE_PAD_Y
+            n as f32 * g.table_line + 2.0 * g.table_pad_y
         };
         let head = if headers.is_empty() {
             None
@@ -388,7 +467,7 @@ impl<'a> Composer<'a> {
             .collect();
         let all_centred = vec![true; ncols];
         if self.has_flow {
-            self.y -= 4.0; // a little air between the text above and the rule
+            self.y -= g.table_air; // between the text above and the rule
         }
         let head: Option<Vec<&[Line]>> =
             head.as_ref().map(|h| h.iter().map(Vec::as_slice).collect());
@@ -401,7 +480,9 @@ impl<'a> Composer<'a> {
                 let h = row_h(&rest);
                 let head_extra = if need_head { head_h } else { 0.0 };
                 let fits = self.y - h - head_extra >= BOTTOM_Y - EPS;
-                let fits_with_tail = self.y - h - head_extra - tail >= BOTTOM_Y - EPS;
+                // What follows starts where the table ends: below its air, on the grid.
+                let fits_with_tail = tail <= 0.0
+                    || self.after_table(self.y - h - head_extra) - tail >= BOTTOM_Y - EPS;
                 if fits && !fits_with_tail && self.has_flow && h + head_h + tail <= capacity {
                     // The last row goes over with what follows it (header repeated).
                     self.new_page();
@@ -415,11 +496,11 @@ impl<'a> Composer<'a> {
                     continue;
                 }
                 // Either it fits, or the row is taller than a page: take what fits.
-                let room = self.y - BOTTOM_Y - head_extra - 2.0 * TABLE_PAD_Y;
+                let room = self.y - BOTTOM_Y - head_extra - 2.0 * g.table_pad_y;
                 let k = if fits {
                     usize::MAX
                 } else {
-                    (room / TABLE_LINE + EPS).floor().max(0.0) as usize
+                    (room / g.table_line + EPS).floor().max(0.0) as usize
                 };
                 if k == 0 {
                     self.new_page();
@@ -448,13 +529,20 @@ impl<'a> Composer<'a> {
             self.ensure(head_h);
             self.table_row(hd, &xs, head_h, &all_centred, true);
         }
-        // Leave a little air below the table, then snap back to the line grid.
-        self.y -= 4.0;
-        self.snap_to_grid();
+        self.y = self.after_table(self.y);
         Ok(())
     }
 
+    /// Where the flow resumes below a table ending at `y`: a little air, then
+    /// the next body-line boundary.
+    fn after_table(&self, y: f32) -> f32 {
+        let used = TOP_Y - (y - self.g.table_air);
+        let lines = (used / self.g.pitch - EPS).ceil().max(0.0);
+        TOP_Y - lines * self.g.pitch
+    }
+
     fn table_row(&mut self, cells: &[&[Line]], xs: &[f32], h: f32, centred: &[bool], header: bool) {
+        let g = self.g;
         self.marks.clear();
         let top = self.y;
         let bottom = top - h;
@@ -481,28 +569,21 @@ impl<'a> Composer<'a> {
             let cell_x = xs[c] + TABLE_PAD_X;
             let cell_w = xs[c + 1] - xs[c] - 2.0 * TABLE_PAD_X;
             // Short cells are centred vertically within the row.
-            let block_h = lines.len() as f32 * TABLE_LINE;
+            let block_h = lines.len() as f32 * g.table_line;
             let mut slot_top = top - (h - block_h) / 2.0;
             for line in lines {
-                let baseline = slot_top - TABLE_LINE / 2.0 - CJK_MID * TABLE_PT;
+                let baseline = slot_top - g.table_line / 2.0 - CJK_MID * TABLE_PT;
                 let x = if centred.get(c).copied().unwrap_or(false) {
                     cell_x + (cell_w - line.width()) / 2.0
                 } else {
                     cell_x
                 };
                 self.push_line(line, x, baseline, TABLE_PT);
-                slot_top -= TABLE_LINE;
+                slot_top -= g.table_line;
             }
         }
         self.y = bottom;
         self.has_flow = true;
-    }
-
-    /// Moves the cursor down to the next body-line boundary.
-    fn snap_to_grid(&mut self) {
-        let used = TOP_Y - self.y;
-        let lines = (used / PITCH - EPS).ceil().max(0.0);
-        self.y = TOP_Y - lines * PITCH;
     }
 
     /// The least height a signature needs: the seal room tightened to one
@@ -519,51 +600,94 @@ impl<'a> Composer<'a> {
                 nojust,
             )
             .len();
-        Ok((n as f32 + 1.0) * PITCH)
+        Ok((n as f32 + 1.0) * self.g.pitch)
     }
 
-    fn signature(&mut self, office: &str, date_text: &str) -> Result<(), PdfError> {
+    /// `stub_after`: height of a stub that follows, which the seal room
+    /// tightens for where that keeps the stub on this page.
+    fn signature(
+        &mut self,
+        office: &str,
+        date_text: &str,
+        stub_after: f32,
+    ) -> Result<(), PdfError> {
         let office_g = self.shape(FontRole::Body, BODY_PT, "发文机关", office)?;
         let date_g = self.shape(FontRole::Body, BODY_PT, "成文日期", date_text)?;
         let nojust = Self::body_flow(false, false);
         let office_l = break_lines(&office_g, nojust);
         let date_l = break_lines(&date_g, nojust);
         // Two blank lines for the seal, then office and date: ~40 mm kept together.
-        let text_h = (office_l.len() + date_l.len()) as f32 * PITCH;
-        let mut room = 2.0 * PITCH;
-        if self.y - room - text_h < BOTTOM_Y - EPS && self.has_flow {
-            // GB/T 9704 §7.3.5.4: tighten the spacing rather than let the
-            // signature stand alone; failing that, take the last two lines along.
-            room = PITCH;
-            if self.y - room - text_h < BOTTOM_Y - EPS {
-                room = 2.0 * PITCH;
-                self.carry_last_lines(2);
+        let text_h = (office_l.len() + date_l.len()) as f32 * self.g.pitch;
+        let p = self.g.pitch;
+        let fits = |room: f32, below: f32| self.y - room - text_h - below >= BOTTOM_Y - EPS;
+        let mut room = 2.0 * p;
+        if self.has_flow {
+            // GB/T 9704 §7.3.5.5: adjust the spacing rather than let the
+            // signature leave the text (§7.3.5.1: the seal within a line of
+            // it) or the stub leave the signature; failing that, the last
+            // lines of text come along.
+            let keeps_stub = !fits(room, stub_after) && fits(p, stub_after);
+            let keeps_itself = !fits(room, 0.0) && fits(p, 0.0);
+            if keeps_stub || keeps_itself {
+                room = p;
+            } else if !fits(room, 0.0) {
+                self.carry_before(self.marks.len());
             }
         }
         self.y -= room;
+        self.sig_block = Some(self.block + 1);
         // GB/T 9704 §7.3.5.1: date 4 characters from the right; office centred on the date.
         let date_right = RIGHT - 4.0 * CELL;
         let date_w = date_l.iter().map(Line::width).fold(0.0, f32::max);
         let date_x = date_right - date_w;
         let centre = date_x + date_w / 2.0;
-        self.flow_lines(&office_l, BODY_PT, PITCH, |l| {
+        self.flow_lines(&office_l, BODY_PT, self.g.pitch, |l| {
             (centre - l.width() / 2.0).min(RIGHT - l.width()).max(LEFT)
         });
-        self.flow_lines(&date_l, BODY_PT, PITCH, |l| {
+        self.flow_lines(&date_l, BODY_PT, self.g.pitch, |l| {
             (date_right - l.width()).max(LEFT)
         });
         Ok(())
     }
 
-    /// Moves the last `n` text lines of this page to a new page.
-    fn carry_last_lines(&mut self, n: usize) {
-        let k = n.min(self.marks.len());
-        if k == 0 {
+    /// Moves text lines to a new page with everything placed after them: at
+    /// least the two lines before mark `last`, and more where the cut would
+    /// otherwise leave one line of a paragraph alone (its first at the foot of
+    /// this page or its last at the head of the next).
+    fn carry_before(&mut self, last: usize) {
+        let last = last.min(self.marks.len());
+        if last == 0 {
             self.new_page();
             return;
         }
-        let (idx, y0) = self.marks[self.marks.len() - k];
+        let hi = last.saturating_sub(2);
+        let good = |p: usize| {
+            let b = self.marks[p].block;
+            let before = self.marks[..p]
+                .iter()
+                .rev()
+                .take_while(|m| m.block == b)
+                .count();
+            let after = self.marks[p..last]
+                .iter()
+                .take_while(|m| m.block == b)
+                .count();
+            before == 0 || (before >= 2 && after >= 2)
+        };
+        let p = (1..=hi).rev().find(|&p| good(p)).unwrap_or(hi);
+        if p == 0 && self.marks[0].y >= TOP_Y - EPS {
+            // Everything on the page would move: nothing to gain.
+            self.new_page();
+            return;
+        }
+        self.carry_from(p);
+    }
+
+    /// Moves mark `p`'s line and everything after it to the top of a new page.
+    fn carry_from(&mut self, p: usize) {
+        let Mark { idx, y: y0, .. } = self.marks[p];
         let height = y0 - self.y;
+        let kept: Vec<Mark> = self.marks[p..].to_vec();
         let mut moved: Vec<Item> = self.cur.drain(idx..).collect();
         self.new_page();
         let dy = TOP_Y - y0;
@@ -574,18 +698,59 @@ impl<'a> Composer<'a> {
                 Item::Fill { rects } => rects.iter_mut().for_each(|r| r.1 += dy),
             }
         }
+        let base = self.cur.len();
         self.cur.append(&mut moved);
+        // The moved lines can be moved again (the stub taking the signature).
+        self.marks = kept
+            .into_iter()
+            .map(|m| Mark {
+                idx: m.idx - idx + base,
+                y: m.y + dy,
+                block: m.block,
+            })
+            .collect();
         self.y = TOP_Y - height;
         self.has_flow = true;
     }
 
-    fn stub(&mut self, lines: &[String]) -> Result<(), PdfError> {
-        let mut laid = Vec::new();
+    /// The stub's lines, each a row of segments (see [`break_form_line`]).
+    fn stub_rows(&self, lines: &[String]) -> Result<Vec<Vec<Line>>, PdfError> {
+        let mut rows = Vec::new();
         for l in lines {
             let g = self.shape(FontRole::Body, BODY_PT, "回执", l)?;
-            laid.extend(break_lines(&g, Self::body_flow(false, false)));
+            rows.extend(break_form_line(&g, Self::body_flow(false, false)));
         }
-        let need = PITCH * (laid.len() as f32 + 1.0);
+        Ok(rows)
+    }
+
+    /// The height of the stub: its cut line and its lines.
+    fn stub_height(&self, lines: &[String]) -> Result<f32, PdfError> {
+        Ok(self.g.pitch * (self.stub_rows(lines)?.len() as f32 + 1.0))
+    }
+
+    /// `after_signature`: the block before is the signature, which the stub
+    /// must not leave behind on a page of its own.
+    fn stub(&mut self, lines: &[String], after_signature: bool) -> Result<(), PdfError> {
+        let rows = self.stub_rows(lines)?;
+        let need = self.g.pitch * (rows.len() as f32 + 1.0);
+        if self.has_flow && self.y - need < BOTTOM_Y - EPS {
+            // The stub never goes alone to a page: it takes the signature and
+            // the lines the signature keeps with it (§7.3.5.1), or else the
+            // last lines of text. Rendering tries a tighter grid first (see
+            // `render`), so this only happens when even that cannot help.
+            let sig = self
+                .sig_block
+                .filter(|_| after_signature)
+                .and_then(|b| self.marks.iter().position(|m| m.block == b));
+            match sig {
+                // Only table rows above the signature: the table kept room for
+                // both, so only a row taller than a page gets here. A stub
+                // alone is the lesser harm than a signature without text.
+                Some(0) => self.new_page(),
+                Some(s) => self.carry_before(s),
+                None => self.carry_before(self.marks.len()),
+            }
+        }
         self.ensure(need);
         // The stub is cut off along the dashed line: it sits at the page foot,
         // whatever length the notice above it has.
@@ -594,15 +759,18 @@ impl<'a> Composer<'a> {
         }
         self.marks.clear();
         // The cut line sits in the middle of its own line slot.
-        let y = self.y - PITCH / 2.0;
+        let y = self.y - self.g.pitch / 2.0;
         self.cur.push(Item::Stroke {
             points: vec![(LEFT - mm(10.0), y), (RIGHT + mm(10.0), y)],
             width: 0.6,
             dash: true,
         });
-        self.y -= PITCH;
+        self.y -= self.g.pitch;
         self.has_flow = true;
-        self.flow_lines(&laid, BODY_PT, PITCH, |_| LEFT);
+        self.block += 1;
+        for row in &rows {
+            self.flow_row(row, LEFT, BODY_PT, self.g.pitch);
+        }
         Ok(())
     }
 
@@ -639,7 +807,7 @@ impl<'a> Composer<'a> {
     }
 
     fn spacer(&mut self, lines: u32) {
-        let h = lines as f32 * PITCH;
+        let h = lines as f32 * self.g.pitch;
         if self.y - h < BOTTOM_Y - EPS {
             self.new_page();
         } else {
@@ -707,9 +875,9 @@ impl<'a> Composer<'a> {
         Ok(())
     }
 
-    fn finish(mut self) -> (Vec<Vec<Item>>, Measurer<'a>) {
+    fn finish(mut self) -> Vec<Vec<Item>> {
         self.pages.push(std::mem::take(&mut self.cur));
-        (self.pages, self.m)
+        self.pages
     }
 }
 
@@ -800,8 +968,36 @@ fn check_document(doc: &Document, fonts: &FontSet) -> Result<(), PdfError> {
 pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
     let date = parse_rfc3339_utc(&doc.creation_date)?;
     check_document(doc, fonts)?;
+    let m = Measurer::new(fonts);
+    let mut pages = compose(doc, &m, Grid::with_lines(GRID_LINES))?;
+    // Before letting a document run onto another page, see whether a tighter
+    // grid keeps each part (the text between page breaks) on one page: the
+    // loosest one that does is used.
+    let parts = 1 + doc
+        .blocks
+        .iter()
+        .filter(|b| matches!(b, Block::PageBreak))
+        .count();
+    if pages.len() > parts {
+        let tightest = compose(doc, &m, Grid::with_lines(TIGHT_LINES))?;
+        if tightest.len() <= parts {
+            pages = tightest;
+            for lines in GRID_LINES + 1..TIGHT_LINES {
+                let tighter = compose(doc, &m, Grid::with_lines(lines))?;
+                if tighter.len() <= parts {
+                    pages = tighter;
+                    break;
+                }
+            }
+        }
+    }
+    number_pages(&mut pages, &m)?;
+    emit(doc, fonts, &pages, date)
+}
 
-    let mut c = Composer::new(fonts);
+/// Lays the document out on `g`: the display list of each page.
+fn compose(doc: &Document, m: &Measurer<'_>, g: Grid) -> Result<Vec<Vec<Item>>, PdfError> {
+    let mut c = Composer::new(m, g);
     if let Some(p) = doc.qr_payload.as_deref().filter(|p| !p.is_empty()) {
         c.qr(p)?;
     }
@@ -822,16 +1018,30 @@ pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
                 col_widths_chars,
                 field,
             } => {
-                let keep_after = match doc.blocks.get(i + 1) {
-                    Some(Block::Signature { office, date_text }) => {
-                        c.signature_min_height(office, date_text)?
-                    }
-                    _ => 0.0,
-                };
+                // The last row stays with a signature and stub that follow.
+                let mut keep_after = 0.0;
+                let mut next = doc.blocks.get(i + 1);
+                if let Some(Block::Signature { office, date_text }) = next {
+                    keep_after += c.signature_min_height(office, date_text)?;
+                    next = doc.blocks.get(i + 2);
+                }
+                if let Some(Block::Stub { lines }) = next {
+                    keep_after += c.stub_height(lines)?;
+                }
                 c.table(headers, rows, col_widths_chars, field, keep_after)?
             }
-            Block::Signature { office, date_text } => c.signature(office, date_text)?,
-            Block::Stub { lines } => c.stub(lines)?,
+            Block::Signature { office, date_text } => {
+                let stub_after = match doc.blocks.get(i + 1) {
+                    Some(Block::Stub { lines }) => c.stub_height(lines)?,
+                    _ => 0.0,
+                };
+                c.signature(office, date_text, stub_after)?
+            }
+            Block::Stub { lines } => {
+                let after_signature =
+                    i > 0 && matches!(doc.blocks.get(i - 1), Some(Block::Signature { .. }));
+                c.stub(lines, after_signature)?
+            }
             Block::Spacer { lines } => c.spacer(*lines),
             Block::PageBreak => {
                 if c.has_flow {
@@ -844,15 +1054,18 @@ pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
     if let Some(note) = doc.footer_note.as_deref().filter(|s| !s.trim().is_empty()) {
         c.footer_note(note)?;
     }
-    let (mut pages, m) = c.finish();
+    Ok(c.finish())
+}
 
-    // Page numbers "— n —", the dashes 7 mm below the text area (GB/T 9704 §7.5).
-    // Drawn as three pieces half an em apart so text extraction keeps the spaces.
+/// Page numbers "— n —", the dashes 7 mm below the text area (GB/T 9704 §7.5).
+/// Drawn as three pieces half an em apart so text extraction keeps the spaces.
+fn number_pages(pages: &mut [Vec<Item>], m: &Measurer<'_>) -> Result<(), PdfError> {
     let baseline = BOTTOM_Y - mm(7.0) - CJK_MID * PAGE_NO_PT;
     let gap = PAGE_NO_PT / 2.0;
     for (i, page) in pages.iter_mut().enumerate() {
+        let n = i + 1;
         let mut parts = Vec::with_capacity(3);
-        for text in ["—".to_string(), (i + 1).to_string(), "—".to_string()] {
+        for text in ["—".to_string(), n.to_string(), "—".to_string()] {
             let glyphs = m.shape(FontRole::Body, PAGE_NO_PT, "页码", &text)?;
             parts.push(Line {
                 glyphs,
@@ -867,8 +1080,7 @@ pub fn render(doc: &Document, fonts: &FontSet) -> Result<Vec<u8>, PdfError> {
             x += part.width() + gap;
         }
     }
-
-    emit(doc, fonts, &pages, date)
+    Ok(())
 }
 
 /// Six uppercase letters from a digest, for the PDF subset tag (ISO 32000-1 §9.6.4).

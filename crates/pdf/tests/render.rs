@@ -505,8 +505,20 @@ fn a_page_holds_22_lines_of_28_characters() {
     assert_eq!(lines.len(), 22, "{layout}");
     assert!(lines.iter().all(|l| l.chars().count() == 28), "{layout}");
 
+    // The 617th character would start page 2: the page tightens to 23 lines
+    // instead (GB/T 9704 §5.2.3, §7.3.5.5).
     let over = write_pdf("grid-over", &render(&page(28 * 22 + 1), fonts()).unwrap());
-    assert_eq!(page_count(&over), 2, "the 617th character starts page 2");
+    assert_eq!(page_count(&over), 1, "23 lines still fit on one page");
+    // Text that does not fit even on the tightest grid keeps the 22 lines.
+    let long = write_pdf("grid-long", &render(&page(28 * 31), fonts()).unwrap());
+    assert_eq!(page_count(&long), 2);
+    let first: Vec<String> = page_text(&long, 1)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('—'))
+        .map(String::from)
+        .collect();
+    assert_eq!(first.len(), 22, "{first:?}");
 
     // The text block starts 28 mm from the left and 37 mm from the top.
     let bbox = stdout("pdftotext", &["-bbox", full.to_str().unwrap(), "-"]);
@@ -563,7 +575,8 @@ fn title_wraps_to_balanced_centred_lines_and_markers_and_notes_print() {
 
 #[test]
 fn a_table_row_taller_than_a_page_is_split_across_pages() {
-    let long: String = (1..=60)
+    // Taller than a page even on the tightest grid.
+    let long: String = (1..=90)
         .map(|i| format!("第{i}条说明文字较长需要换行。"))
         .collect();
     let d = doc(
@@ -584,7 +597,7 @@ fn a_table_row_taller_than_a_page_is_split_across_pages() {
     let raw = text_raw(&path);
     assert_in_order(
         &raw,
-        &["第1条", "第30条", "第60条说明文字较长需要换行。", "末行"],
+        &["第1条", "第45条", "第90条说明文字较长需要换行。", "末行"],
     );
     // Nothing is drawn below the text area except the page number.
     let bbox = stdout("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
@@ -664,22 +677,24 @@ fn a_paragraph_leaves_no_lone_line_at_a_page_head_or_foot() {
         .filter(|l| !l.is_empty() && !l.starts_with('—'))
         .count()
     };
-    // (para() indents its first line by two characters.)
-    // 23 lines: 22 + 1 would leave the last line alone on page 2 (a widow).
-    let widow = doc("", vec![para(&"字".repeat(28 * 23 - 2), "正文")]);
+    // (para() indents its first line by two characters. The documents are
+    // too long for a tighter grid to keep them on one page.)
+    // 45 lines: 22 + 22 + 1 would leave the last line alone on page 3 (a widow).
+    let widow = doc("", vec![para(&"字".repeat(28 * 45 - 2), "正文")]);
     let path = write_pdf("widow", &render(&widow, fonts()).unwrap());
-    assert_eq!((page_lines(&path, 1), page_lines(&path, 2)), (21, 2));
-    // 21 lines, then a 3-line paragraph: its first line alone at the foot
-    // (an orphan) — the paragraph starts page 2 instead.
+    let lines = |path: &std::path::Path| (1..=3).map(|p| page_lines(path, p)).collect::<Vec<_>>();
+    assert_eq!(lines(&path), [22, 21, 2]);
+    // 43 lines, then a 3-line paragraph: its first line alone at the foot of
+    // page 2 (an orphan) — the paragraph starts page 3 instead.
     let orphan = doc(
         "",
         vec![
-            para(&"字".repeat(28 * 21 - 2), "正文"),
+            para(&"字".repeat(28 * 43 - 2), "正文"),
             para(&"文".repeat(28 * 3 - 2), "正文"),
         ],
     );
     let path = write_pdf("orphan", &render(&orphan, fonts()).unwrap());
-    assert_eq!((page_lines(&path, 1), page_lines(&path, 2)), (21, 3));
+    assert_eq!(lines(&path), [22, 21, 3]);
 }
 
 #[test]
@@ -848,5 +863,226 @@ fn concurrent_renders_share_one_fontset_and_agree() {
     assert!(
         outs[0] == render(&d, fonts()).unwrap(),
         "same as with the shared test fonts"
+    );
+}
+
+/// Lines of text on a page, page number left out.
+fn body_lines(page: &str) -> Vec<String> {
+    page.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('—'))
+        .map(String::from)
+        .collect()
+}
+
+const OFFICE: &str = "青山区人力资源和社会保障局";
+
+fn signature() -> Block {
+    Block::Signature {
+        office: OFFICE.into(),
+        date_text: "2026年11月23日".into(),
+    }
+}
+
+#[test]
+fn an_acceptance_notice_with_eight_materials_is_one_page() {
+    // 30 lines on the 22-line grid: the line pitch tightens (GB/T 9704
+    // §7.3.5.5) so that signature and stub stay on the page with the text.
+    let bytes = render(&acceptance_notice(8), fonts()).unwrap();
+    assert!(
+        bytes == render(&acceptance_notice(8), fonts()).unwrap(),
+        "the tightened layout is deterministic too"
+    );
+    let path = write_pdf("acceptance-8", &bytes);
+    assert_eq!(page_count(&path), 1);
+    assert_in_order(
+        &text_layout(&path),
+        &[
+            "受理通知书",
+            "张三：",
+            "本机关决定予以受理",
+            "暂定日期",
+            "收取材料",
+            "委托书及受托人身份证件",
+            "经办人：李四",
+            OFFICE,
+            "2026年11月23日",
+            "本通知书已收到。",
+            "办件编号：QS-2026-001234",
+            "— 1 —",
+        ],
+    );
+}
+
+#[test]
+fn the_signature_takes_a_whole_short_paragraph_to_the_next_page() {
+    // Page 2 ends with a 3-line paragraph and has no room for the signature.
+    // Taking only its last two lines along would leave its first line alone
+    // at the foot of page 2: the whole paragraph goes with the signature.
+    let d = doc(
+        "",
+        vec![
+            para(&"字".repeat(28 * 22 - 2), "正文"),
+            para(&"文".repeat(28 * 17 - 2), "正文"),
+            para(&"末".repeat(28 * 3 - 2), "正文"),
+            signature(),
+        ],
+    );
+    let path = write_pdf("signature-paragraph", &render(&d, fonts()).unwrap());
+    assert_eq!(page_count(&path), 3);
+    let count = |page: usize, c: char| {
+        body_lines(&page_text(&path, page))
+            .iter()
+            .filter(|l| l.contains(c))
+            .count()
+    };
+    assert_eq!(count(2, '末'), 0, "no line of the paragraph left behind");
+    assert_eq!(count(3, '末'), 3, "{}", page_text(&path, 3));
+    assert!(page_text(&path, 3).contains(OFFICE));
+}
+
+#[test]
+fn the_stub_takes_the_signature_and_its_lines_to_the_next_page() {
+    // Page 2: 18 lines of text and the signature fill it; the stub does not
+    // fit. Too long to tighten onto fewer pages, so the stub takes the
+    // signature and the last two lines of text with it.
+    let d = doc(
+        "",
+        vec![
+            para(&"字".repeat(28 * 22 - 2), "正文"),
+            para(&"文".repeat(28 * 18 - 2), "正文"),
+            signature(),
+            Block::Stub {
+                lines: vec!["回执：本通知书已收到。".into()],
+            },
+        ],
+    );
+    let path = write_pdf("stub-carry", &render(&d, fonts()).unwrap());
+    assert_eq!(page_count(&path), 3);
+    let last = page_text(&path, 3);
+    let lines = body_lines(&last);
+    assert_eq!(
+        lines.iter().filter(|l| l.contains('文')).count(),
+        2,
+        "{last}"
+    );
+    assert!(last.contains(OFFICE), "{last}");
+    assert!(last.contains("回执：本通知书已收到。"), "{last}");
+    assert!(!page_text(&path, 2).contains(OFFICE));
+}
+
+#[test]
+fn a_stub_that_alone_would_spill_keeps_the_notice_on_one_page() {
+    // Only the stub would not fit on the 22-line grid: the notice is set on
+    // a tighter grid instead of sending the stub (with the signature) over.
+    let d = doc(
+        "",
+        vec![
+            para(&"文".repeat(28 * 18 - 2), "正文"),
+            signature(),
+            Block::Stub {
+                lines: vec![ACCEPTANCE_STUB.into()],
+            },
+        ],
+    );
+    let path = write_pdf("stub-tighten", &render(&d, fonts()).unwrap());
+    assert_eq!(page_count(&path), 1);
+    assert_in_order(&text_layout(&path), &["文", OFFICE, "本通知书已收到。"]);
+}
+
+#[test]
+fn the_stub_date_is_never_split_from_its_blank() {
+    // The acceptance stub (31 characters) narrows its blanks to stay on one
+    // line; the rejection stub (34) cannot, and breaks before its label.
+    let d = doc(
+        "",
+        vec![
+            para("正文。", "正文"),
+            signature(),
+            Block::Stub {
+                lines: vec![
+                    ACCEPTANCE_STUB.into(),
+                    "送达回执：本通知书已收到。申请人（签收）：＿＿＿＿＿＿　　年　月　日".into(),
+                ],
+            },
+        ],
+    );
+    let path = write_pdf("stub-date", &render(&d, fonts()).unwrap());
+    let lines: Vec<String> = body_lines(&text_layout(&path))
+        .iter()
+        .map(|l| squash(l))
+        .collect();
+    let with_blank: Vec<&String> = lines.iter().filter(|l| l.contains('＿')).collect();
+    assert_eq!(
+        with_blank,
+        [
+            "本通知书已收到。申请人（签名）：＿＿＿＿＿＿＿＿年月日",
+            "申请人（签收）：＿＿＿＿＿＿年月日",
+        ],
+        "{lines:#?}"
+    );
+    assert!(lines.iter().any(|l| l == "送达回执：本通知书已收到。"));
+}
+
+#[test]
+fn a_stub_after_a_table_and_signature_keeps_table_rows_with_it() {
+    // Every table length ending on page 2 (where ending on page 1 would
+    // strand the stub, the notice tightens onto one page instead): the page
+    // with the stub also carries the signature and table rows.
+    for n in 36..52 {
+        let rows: Vec<Vec<String>> = (1..=n)
+            .map(|i| vec![i.to_string(), format!("第{i}项材料"), "已收".into()])
+            .collect();
+        let d = doc(
+            "",
+            vec![
+                Block::Table {
+                    headers: vec!["序号".into(), "材料名称".into(), "状态".into()],
+                    rows,
+                    col_widths_chars: vec![4, 18, 6],
+                    field: "材料清单".into(),
+                },
+                signature(),
+                Block::Stub {
+                    lines: vec![ACCEPTANCE_STUB.into()],
+                },
+            ],
+        );
+        let path = write_pdf(&format!("table-stub-{n}"), &render(&d, fonts()).unwrap());
+        let last = page_text(&path, page_count(&path));
+        for needle in ["项材料", OFFICE, "本通知书已收到。"] {
+            assert!(last.contains(needle), "{n} rows: {needle} missing:\n{last}");
+        }
+    }
+}
+
+#[test]
+fn a_table_ending_near_a_page_foot_keeps_its_last_row_with_the_signature() {
+    // Page 2: two lines of text, then a table whose last row ends just where
+    // the signature would still fit below it, but for the air and the grid
+    // line the text below a table resumes on.
+    let rows: Vec<Vec<String>> = (1..=18)
+        .map(|i| vec![i.to_string(), format!("第{i}项材料"), "已收".into()])
+        .collect();
+    let d = doc(
+        "",
+        vec![
+            para(&"字".repeat(28 * 22 - 2), "正文"),
+            para(&"文".repeat(28 * 2 - 2), "正文"),
+            Block::Table {
+                headers: vec!["序号".into(), "材料名称".into(), "状态".into()],
+                rows,
+                col_widths_chars: vec![4, 18, 6],
+                field: "材料清单".into(),
+            },
+            signature(),
+        ],
+    );
+    let path = write_pdf("table-foot-signature", &render(&d, fonts()).unwrap());
+    let last = page_text(&path, page_count(&path));
+    assert!(last.contains(OFFICE), "{last}");
+    assert!(
+        last.contains("第18项材料"),
+        "the signature stands alone:\n{last}"
     );
 }

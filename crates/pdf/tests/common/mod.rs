@@ -139,3 +139,89 @@ pub fn sample_document() -> Document {
         pdf_title: "一次性告知单".into(),
     }
 }
+
+/// The stub line of the acceptance notice template: 31 characters, wider
+/// than the 28 of a line.
+pub const ACCEPTANCE_STUB: &str = "本通知书已收到。申请人（签名）：＿＿＿＿＿＿＿＿　　年　月　日";
+
+/// A 受理通知书 as the engine builds it from the bundled template: addressee,
+/// three paragraphs, the materials table (序号/收取材料/形式/份数/状态), the
+/// paragraph naming the clerk, the signature and a two-line 回执 stub.
+pub fn acceptance_notice(materials: usize) -> Document {
+    let names = [
+        "居民身份证原件及复印件",
+        "户口簿原件及复印件",
+        "失业登记证明",
+        "解除或终止劳动合同的证明",
+        "近期一寸免冠照片二张",
+        "社会保障卡（银行账户信息）",
+        "失业保险金申领登记表",
+        "委托书及受托人身份证件",
+    ];
+    let rows = (0..materials)
+        .map(|i| {
+            vec![
+                (i + 1).to_string(),
+                names[i % names.len()].to_string(),
+                "原件".to_string(),
+                "1".to_string(),
+                "已收".to_string(),
+            ]
+        })
+        .collect();
+    Document {
+        title: "受理通知书".into(),
+        doc_no: Some("青人社受〔2026〕第0012号".into()),
+        blocks: vec![
+            Block::Addressee("张三：".into()),
+            para(
+                "你（单位）于2026年11月23日申请办理“失业保险金申领”事项，申请材料齐全、符合法定形式。根据《失业保险条例》、《浙江省失业保险条例》的规定，本机关决定予以受理，受理日期为2026年11月23日。",
+                "正文",
+            ),
+            para(
+                "本事项承诺于2026年12月7日前办结，法定办结期限届满日为2026年12月21日。",
+                "办结期限",
+            ),
+            para(
+                "注：上述期限跨入尚未公布节假日安排的年度，为暂定日期，国务院公布安排后将重新计算并告知。",
+                "暂定说明",
+            ),
+            Block::Table {
+                headers: vec![
+                    "序号".into(),
+                    "收取材料".into(),
+                    "形式".into(),
+                    "份数".into(),
+                    "状态".into(),
+                ],
+                rows,
+                col_widths_chars: vec![3, 13, 5, 3, 4],
+                field: "材料清单".into(),
+            },
+            para(
+                "经办人：李四（工号A0123），区政务服务大厅3号窗口，电话0571-88886666。",
+                "经办信息",
+            ),
+            Block::Signature {
+                office: "青山区人力资源和社会保障局".into(),
+                date_text: "2026年11月23日".into(),
+            },
+            Block::Stub {
+                lines: vec![ACCEPTANCE_STUB.into(), "办件编号：QS-2026-001234".into()],
+            },
+        ],
+        footer_note: None,
+        qr_payload: Some("YC1|青人社受〔2026〕第0012号|QS-2026-001234|0123456789abcdef".into()),
+        creation_date: "2026-11-23T09:30:00+08:00".into(),
+        pdf_title: "受理通知书".into(),
+    }
+}
+
+/// The text of page `page` (1-based), laid out.
+pub fn page_text(path: &Path, page: usize) -> String {
+    let p = page.to_string();
+    stdout(
+        "pdftotext",
+        &["-layout", "-f", &p, "-l", &p, path.to_str().unwrap(), "-"],
+    )
+}
