@@ -24,9 +24,10 @@
 //!
 //! Layout (GB/T 9704; see `docs/design/notice-formats.md`): A4, top margin 37 mm, left 28 mm, text area
 //! 156 × 225 mm, 22 lines × 28 characters of 16 pt body text, 22 pt bold
-//! title, page numbers "— n —" 7 mm below the text area. Full lines are
-//! justified with character spacing (Tc); 避头尾 is applied; runs of ASCII
-//! (ID numbers, phone numbers) are not split. A document that would run onto another page by a little is
+//! title, page numbers "— n —" 7 mm below the text area, at the right on odd
+//! pages and the left on even ones. Full lines are justified with character
+//! spacing (Tc); 避头尾 is applied; runs of ASCII (ID numbers, phone numbers)
+//! are not split. A document that would run onto another page by a little is
 //! set on a tighter grid (up to 30 lines) instead; the signature never stands
 //! alone on a page, nor the 回执 stub, whose blank and date are never split.
 //!

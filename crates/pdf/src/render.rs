@@ -25,7 +25,6 @@ const fn mm(v: f32) -> f32 {
 }
 
 // GB/T 9704-2012 §5.2: A4, top margin 37 mm, left 28 mm, text area 156 × 225 mm.
-const PAGE_W: f32 = mm(210.0);
 const PAGE_H: f32 = mm(297.0);
 const LEFT: f32 = mm(28.0);
 const TEXT_W: f32 = mm(156.0);
@@ -1057,7 +1056,9 @@ fn compose(doc: &Document, m: &Measurer<'_>, g: Grid) -> Result<Vec<Vec<Item>>, 
     Ok(c.finish())
 }
 
-/// Page numbers "— n —", the dashes 7 mm below the text area (GB/T 9704 §7.5).
+/// Page numbers "— n —" (GB/T 9704 §7.5): the dashes 7 mm below the text
+/// area; odd pages at the right and even pages at the left, one character
+/// in from the edge of the text area. A single page is numbered too.
 /// Drawn as three pieces half an em apart so text extraction keeps the spaces.
 fn number_pages(pages: &mut [Vec<Item>], m: &Measurer<'_>) -> Result<(), PdfError> {
     let baseline = BOTTOM_Y - mm(7.0) - CJK_MID * PAGE_NO_PT;
@@ -1074,7 +1075,11 @@ fn number_pages(pages: &mut [Vec<Item>], m: &Measurer<'_>) -> Result<(), PdfErro
             });
         }
         let total = parts.iter().map(Line::width).sum::<f32>() + 2.0 * gap;
-        let mut x = (PAGE_W - total) / 2.0;
+        let mut x = if n % 2 == 1 {
+            RIGHT - CELL - total
+        } else {
+            LEFT + CELL
+        };
         for part in &parts {
             line_items(page, part, x, baseline, PAGE_NO_PT);
             x += part.width() + gap;

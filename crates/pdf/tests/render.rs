@@ -1025,6 +1025,59 @@ fn the_stub_date_is_never_split_from_its_blank() {
 }
 
 #[test]
+fn page_numbers_sit_right_on_odd_pages_and_left_on_even_pages() {
+    // GB/T 9704 §7.5: one character (156/28 mm) in from the text area's edge.
+    let d = doc(
+        "",
+        vec![
+            para("第一页。", "正文"),
+            Block::PageBreak,
+            para("第二页。", "正文"),
+            Block::PageBreak,
+            para("第三页。", "正文"),
+        ],
+    );
+    let path = write_pdf("page-numbers", &render(&d, fonts()).unwrap());
+    let pages = words_by_page(&path);
+    assert_eq!(pages.len(), 3);
+    let cell = 156.0 / 28.0;
+    for (i, words) in pages.iter().enumerate() {
+        // The page number is the only text below the text area (262 mm).
+        let number: Vec<_> = words.iter().filter(|w| w.y_min > 262.0).collect();
+        let texts: Vec<&str> = number.iter().map(|w| w.text.as_str()).collect();
+        let n = (i + 1).to_string();
+        assert_eq!(texts, ["—", n.as_str(), "—"], "page {}", i + 1);
+        let x_min = number.iter().map(|w| w.x_min).fold(f32::MAX, f32::min);
+        let x_max = number.iter().map(|w| w.x_max).fold(f32::MIN, f32::max);
+        if (i + 1) % 2 == 1 {
+            assert!(
+                (x_max - (28.0 + 156.0 - cell)).abs() < 0.3,
+                "page {}: {x_max}",
+                i + 1
+            );
+        } else {
+            assert!(
+                (x_min - (28.0 + cell)).abs() < 0.3,
+                "page {}: {x_min}",
+                i + 1
+            );
+        }
+    }
+    // A single page is numbered too, at the right.
+    let one = write_pdf(
+        "page-number-one",
+        &render(&sample_document(), fonts()).unwrap(),
+    );
+    let words = &words_by_page(&one)[0];
+    let x_max = words
+        .iter()
+        .filter(|w| w.y_min > 262.0)
+        .map(|w| w.x_max)
+        .fold(f32::MIN, f32::max);
+    assert!((x_max - (28.0 + 156.0 - cell)).abs() < 0.3, "{x_max}");
+}
+
+#[test]
 fn a_stub_after_a_table_and_signature_keeps_table_rows_with_it() {
     // Every table length ending on page 2 (where ending on page 1 would
     // strand the stub, the notice tightens onto one page instead): the page

@@ -225,3 +225,43 @@ pub fn page_text(path: &Path, page: usize) -> String {
         &["-layout", "-f", &p, "-l", &p, path.to_str().unwrap(), "-"],
     )
 }
+
+/// A word pdftotext found, its box in mm from the page's top-left corner.
+pub struct Word {
+    pub text: String,
+    pub x_min: f32,
+    pub y_min: f32,
+    pub x_max: f32,
+}
+
+/// The words of each page.
+pub fn words_by_page(path: &Path) -> Vec<Vec<Word>> {
+    let bbox = stdout("pdftotext", &["-bbox", path.to_str().unwrap(), "-"]);
+    let mm = |pt: f32| pt * 25.4 / 72.0;
+    bbox.split("<page ")
+        .skip(1)
+        .map(|page| {
+            page.lines()
+                .filter(|l| l.contains("<word"))
+                .map(|l| {
+                    let attr = |name: &str| -> f32 {
+                        let start = l.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                        mm(l[start..].split('"').next().unwrap().parse().unwrap())
+                    };
+                    let text = l
+                        .split('>')
+                        .nth(1)
+                        .and_then(|w| w.split('<').next())
+                        .unwrap()
+                        .to_string();
+                    Word {
+                        text,
+                        x_min: attr("xMin"),
+                        y_min: attr("yMin"),
+                        x_max: attr("xMax"),
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
