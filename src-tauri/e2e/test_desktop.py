@@ -270,7 +270,7 @@ def main():
         wait_text(d, "#issue-notice", "证明事项告知承诺书")
         click(d, "#issue-notice")
         path = printed_pdf(d, "证明事项告知承诺书")
-        text = pdf_text(path).replace(" ", "")
+        text = "".join(pdf_text(path).split())
         for element in ("证明事项告知承诺书（申请人承诺）", "承诺不得由他人代为作出", "记入信用记录"):
             assert element in text, f"{element} not in the promise notice"
         shot(d, "promise-notice-preview")

@@ -44,6 +44,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0005_agent_guardian.sql"),
         backfill: None,
     },
+    Migration {
+        name: "notice_series",
+        sql: include_str!("migrations/0006_notice_series.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

@@ -620,3 +620,34 @@ fn clerks_log_in_and_switch_and_every_action_records_who() {
     assert!(s.e.authenticate("2001", PW).is_err());
     assert!(s.e.authenticate("2001", "new-secret").is_ok());
 }
+
+#[test]
+fn a_commission_numbers_its_notices_in_its_own_series() {
+    let s = station();
+    // The station's own series goes on independently.
+    let ours = accepted_with_notice(&s, "赵测试");
+    assert_eq!(ours.doc_no, format!("{ACCEPTANCE_PREFIX}第1号"));
+    let n = rejected_with_notice(&s, LABOUR_ARBITRATION, "钱测试");
+    // The commission decides, signs and numbers (without 第), and notes no
+    // station leader's approval.
+    assert_eq!(n.doc_no, "示范县劳人仲不字〔2026〕1号");
+    assert_eq!(n.fields["office"]["name"], "示范县劳动人事争议仲裁委员会");
+    assert_eq!(n.fields["show_approval"], false);
+    let c =
+        s.e.register_case(&s.clerk, &case_for(&s.e, LABOUR_ARBITRATION, "孙测试", &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    let a =
+        s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    assert_eq!(a.doc_no, "示范县劳人仲案字〔2026〕1号");
+}
+
+#[test]
+fn a_city_level_committee_is_reviewed_by_the_city_government() {
+    let s = station();
+    let n = rejected_with_notice(&s, WORK_CAPACITY, "周测试");
+    assert_eq!(n.fields["office"]["name"], "示范市劳动能力鉴定委员会");
+    assert_eq!(n.fields["remedy"]["review_body"], "示范市人民政府");
+    assert!(n.doc_no.starts_with("示范市劳鉴不受字〔2026〕第1号"));
+}

@@ -72,6 +72,31 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         let n = n as u64 * 10;
         let ServiceItem { code, name, .. } = item;
         let basis = yichuang_engine::catalog::cite_all(&item.legal_basis);
+        // The deciding body signs and numbers in its own series.
+        let (issuer, series) = match &item.decider {
+            Some(id) => {
+                let b = &catalog.bodies[id];
+                (b.name.replace("{county}", "示范县"), Some(b))
+            }
+            None => (
+                if item.remedy == RemedyRoute::LabourArbitrationCourt {
+                    "示范县劳动人事争议仲裁委员会".to_owned()
+                } else {
+                    "示范县人力资源和社会保障局".to_owned()
+                },
+                None,
+            ),
+        };
+        let numbered = |doc_no: &str, kind: NoticeKind, what: &str| {
+            let prefix = match series {
+                Some(b) => b.series[kind.as_str()].replace("{county}", "示范县"),
+                None => "示范县城关镇服务站".to_owned(),
+            };
+            assert!(
+                doc_no.starts_with(&prefix),
+                "{what}: {doc_no} not in {prefix}"
+            );
+        };
         let (statutory, promised) = (
             period(item.statutory_days, item.statutory_unit.label_zh()),
             period(item.promised_days, item.promised_unit.label_zh()),
@@ -101,6 +126,8 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
             has(&t, &what, needle);
         }
         has(&t, &what, &basis[0]);
+        has(&t, &what, &issuer);
+        numbered(&rec.doc_no, NoticeKind::OneTimeNotice, &what);
         for b in yichuang_engine::catalog::cite_all(&item.acceptance_basis) {
             has(&t, &what, &b);
         }
@@ -116,9 +143,10 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
                 .unwrap();
         let t = text_of(dir.path(), &format!("{code}-acceptance"), &pdf);
         let what = format!("{code} 受理通知书");
-        for needle in [name.as_str(), &rec.doc_no, "受理通知书"] {
+        for needle in [name.as_str(), &rec.doc_no, "受理通知书", &issuer] {
             has(&t, &what, needle);
         }
+        numbered(&rec.doc_no, NoticeKind::AcceptanceNotice, &what);
         printed += 1;
 
         // 不予受理通知书: the route's remedy.
@@ -140,7 +168,21 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         let t = text_of(dir.path(), &format!("{code}-rejection"), &pdf);
         let what = format!("{code} 不予受理通知书 ({:?})", item.remedy);
         has(&t, &what, &rec.doc_no);
+        has(&t, &what, &issuer);
+        numbered(&rec.doc_no, NoticeKind::RejectionNotice, &what);
         has(&t, &what, "向有权受理的机关提出申请");
+        // The leader's approval is noted only where the body's procedure has it.
+        let approval_noted = t.contains("审批。");
+        assert_eq!(
+            approval_noted,
+            series.is_none_or(|b| b.approval_note),
+            "{what}: approval note"
+        );
+        if let Some(b) = series
+            && let Some(review) = &b.review_body
+        {
+            has(&t, &what, review);
+        }
         let (must, must_not) = remedy_words(item.remedy);
         for needle in must {
             has(&t, &what, needle);

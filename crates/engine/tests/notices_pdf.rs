@@ -507,3 +507,54 @@ fn a_template_set_missing_a_notice_kind_or_the_remedies_is_refused() {
     );
     assert_ne!(s.e.active_template_version().unwrap(), "2026.8");
 }
+
+/// A 工伤认定 with eight materials (the catalog's five and three more).
+fn eight_materials(s: &Station) {
+    let mut v: serde_json::Value =
+        serde_json::from_str(yichuang_engine::catalog::BUNDLED_CATALOG).unwrap();
+    v["version"] = "2026.8".into();
+    let gs = v["items"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|i| i["code"] == "RS-GS-001")
+        .unwrap();
+    let ms = gs["materials"].as_array_mut().unwrap();
+    for (code, name) in [
+        ("M6", "事故发生经过的书面说明"),
+        ("M7", "证人证言"),
+        ("M8", "住院病历复印件"),
+    ] {
+        ms.push(
+            serde_json::json!({"code": code, "name": name, "form": "原件", "copies": 1,
+            "required": true, "deferrable": false, "promise_replaces_proof": false,
+            "standard": ""}),
+        );
+    }
+    s.e.import_catalog(&s.admin, &v.to_string(), "eight.json")
+        .unwrap();
+}
+
+fn pages(dir: &Path, name: &str, pdf: &[u8]) -> u32 {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    tool("pdfinfo", &[path.to_str().unwrap()])
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").and_then(|n| n.trim().parse().ok()))
+        .expect("pdfinfo Pages")
+}
+
+#[test]
+fn an_acceptance_notice_with_eight_materials_is_one_page() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    eight_materials(&s);
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 21, &[]))
+            .unwrap();
+    s.e.accept(&s.clerk, &c.case_no).unwrap();
+    let (_, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+            .unwrap();
+    assert_eq!(pages(dir.path(), "acceptance-8", &pdf), 1);
+}

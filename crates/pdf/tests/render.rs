@@ -510,7 +510,7 @@ fn a_page_holds_22_lines_of_28_characters() {
     let over = write_pdf("grid-over", &render(&page(28 * 22 + 1), fonts()).unwrap());
     assert_eq!(page_count(&over), 1, "23 lines still fit on one page");
     // Text that does not fit even on the tightest grid keeps the 22 lines.
-    let long = write_pdf("grid-long", &render(&page(28 * 31), fonts()).unwrap());
+    let long = write_pdf("grid-long", &render(&page(28 * 33), fonts()).unwrap());
     assert_eq!(page_count(&long), 2);
     let first: Vec<String> = page_text(&long, 1)
         .lines()

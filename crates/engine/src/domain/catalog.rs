@@ -22,6 +22,38 @@ pub struct Catalog {
     /// before had none and print with the active catalog's terms.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub remedies: BTreeMap<RemedyRoute, RemedyTerms>,
+    /// Bodies other than the station's own office that decide items (a
+    /// labour-arbitration commission, a city-level committee …), each with
+    /// its own name, review body, court and number series.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bodies: BTreeMap<String, Body>,
+}
+
+/// A deciding body with its own name and number series. `{county}` in a
+/// name or prefix is the station's county.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    pub name: String,
+    /// county | city | commission: where it sits.
+    pub level: String,
+    /// 复议机关 of its decisions: the 本级人民政府 of its level (行政复议法
+    /// §24); none for a commission, whose refusals go to court.
+    #[serde(default)]
+    pub review_body: Option<String>,
+    pub court: String,
+    /// Its document-number prefix per notice kind (`rejection_notice` …).
+    pub series: BTreeMap<String, String>,
+    /// Numbers read "第N号" (true) or "N号".
+    #[serde(default = "yes")]
+    pub number_word: bool,
+    /// Its refusals note the approving leader (the station's 否定备案).
+    #[serde(default)]
+    pub approval_note: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The periods a remedy sentence names, with their legal sources.
@@ -82,6 +114,10 @@ pub struct ServiceItem {
     #[serde(default)]
     pub supplement: Option<SupplementRule>,
     pub remedy: RemedyRoute,
+    /// The body that decides the item, a key of the catalog's `bodies`;
+    /// none: the station's own office (its settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decider: Option<String>,
     /// 告知承诺 terms of the item, when a material may be promised.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promise: Option<ItemPromise>,
@@ -401,6 +437,28 @@ impl Catalog {
             return Err(err("-", "items", "没有任何事项".into()));
         }
         let mut codes = HashSet::new();
+        for (id, b) in &self.bodies {
+            if b.name.trim().is_empty() || b.court.trim().is_empty() {
+                return Err(err(
+                    "-",
+                    &format!("bodies.{id}"),
+                    "决定机关须写明名称和人民法院".into(),
+                ));
+            }
+        }
+        for it in self
+            .items
+            .iter()
+            .filter_map(|it| it.decider.as_ref().map(|d| (it, d)))
+        {
+            if !self.bodies.contains_key(it.1) {
+                return Err(err(
+                    &it.0.code,
+                    "decider",
+                    format!("决定机关“{}”未在 bodies 中定义", it.1),
+                ));
+            }
+        }
         for it in &self.items {
             let c = it.code.as_str();
             if c.is_empty()

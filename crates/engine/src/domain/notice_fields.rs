@@ -28,6 +28,95 @@ pub struct Office {
     pub arbitration_commission: String,
 }
 
+/// Who issues a notice of an item, and under which number series.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issuer {
+    pub name: String,
+    /// The body's key in the catalog; none for the station's own office.
+    pub body: Option<String>,
+    pub review_body: Option<String>,
+    pub court: String,
+    pub prefix: String,
+    pub number_word: bool,
+    pub approval_note: bool,
+}
+
+impl Issuer {
+    /// `〔2026〕第1号` or `〔2026〕1号`, after the prefix.
+    pub fn doc_no(&self, year: i32, number: i64) -> String {
+        let word = if self.number_word { "第" } else { "" };
+        format!("{}〔{year}〕{word}{number}号", self.prefix)
+    }
+
+    /// The gap-free counter of this issuer's series of `kind` in `year`.
+    pub fn counter_scope(&self, kind: NoticeKind, year: i32) -> String {
+        match &self.body {
+            None => format!("doc:{}:{year}", kind.as_str()),
+            Some(b) => format!("doc:{b}:{}:{year}", kind.as_str()),
+        }
+    }
+}
+
+/// The issuer of a `kind` notice of `item`: the deciding body of the catalog
+/// with its own name and series, or the station's office (its settings and
+/// `station_prefix`). A body without a series for `kind` is an error rather
+/// than a number in someone else's series.
+pub fn issuer(
+    catalog: &Catalog,
+    item: &ServiceItem,
+    kind: NoticeKind,
+    office: &Office,
+    station: &StationInfo,
+    station_prefix: String,
+) -> Result<Issuer> {
+    let Some(id) = &item.decider else {
+        // A labour-arbitration decision is the commission's, not the bureau's.
+        let name = if item.remedy == RemedyRoute::LabourArbitrationCourt {
+            office.arbitration_commission.clone()
+        } else {
+            office.name.clone()
+        };
+        return Ok(Issuer {
+            name,
+            body: None,
+            review_body: Some(office.review_body.clone()),
+            court: office.court.clone(),
+            prefix: station_prefix,
+            number_word: true,
+            approval_note: true,
+        });
+    };
+    let body = catalog.bodies.get(id).ok_or_else(|| Error::Catalog {
+        file: catalog.version.clone(),
+        item: item.code.clone(),
+        field: "decider".into(),
+        reason: format!("决定机关“{id}”未定义"),
+    })?;
+    let local = |s: &str| s.replace("{county}", &station.county);
+    let prefix = body
+        .series
+        .get(kind.as_str())
+        .ok_or_else(|| Error::Catalog {
+            file: catalog.version.clone(),
+            item: item.code.clone(),
+            field: format!("bodies.{id}.series.{}", kind.as_str()),
+            reason: format!(
+                "决定机关“{}”未设{}的文号",
+                local(&body.name),
+                kind.title_zh()
+            ),
+        })?;
+    Ok(Issuer {
+        name: local(&body.name),
+        body: Some(id.clone()),
+        review_body: body.review_body.as_deref().map(local),
+        court: local(&body.court),
+        prefix: local(prefix),
+        number_word: body.number_word,
+        approval_note: body.approval_note,
+    })
+}
+
 /// Everything a notice's fields are made from.
 pub struct NoticeInput<'a> {
     pub kind: NoticeKind,
@@ -41,6 +130,7 @@ pub struct NoticeInput<'a> {
     /// The leader who approved a rejection: (name, staff number).
     pub approver: Option<(String, String)>,
     pub templates: &'a TemplateSet,
+    pub issuer: &'a Issuer,
 }
 
 /// Every field a notice of `input.kind` prints.
@@ -64,12 +154,7 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
                    "status_zh": m.status.label_zh()})
         })
         .collect();
-    // A labour-arbitration decision is the commission's, not the bureau's.
-    let office_name = if item.remedy == RemedyRoute::LabourArbitrationCourt {
-        &office.arbitration_commission
-    } else {
-        &office.name
-    };
+    let office_name = &input.issuer.name;
     let mut f = json!({
         "kind": kind.as_str(),
         "title": kind.title_zh(),
@@ -104,12 +189,16 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
         NoticeKind::OneTimeNotice => {
             f["missing"] = json!(c.missing().map(|m| m.name.clone()).collect::<Vec<_>>());
             // Each missing material with what it must be (form, copies, 要求).
-            f["missing_materials"] = json!(
+            f["missing_detail"] = json!(
                 c.missing()
-                    .map(
-                        |m| json!({"name": m.name, "form": m.form, "copies": m.copies,
-                                    "standard": m.standard})
-                    )
+                    .map(|m| {
+                        let standard = m.standard.trim();
+                        if standard.is_empty() {
+                            format!("{}（{}{}份）", m.name, m.form, m.copies)
+                        } else {
+                            format!("{}（{}{}份；要求：{standard}）", m.name, m.form, m.copies)
+                        }
+                    })
                     .collect::<Vec<_>>()
             );
             f["restart_note"] = json!(input.templates.sentence("restart_note")?);
@@ -141,6 +230,8 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
                     .map(|(n, s)| json!({"name": n, "staff_no": s}))
             );
             f["remedy"] = remedy_fields(input)?;
+            // Only where the deciding body's procedure has the leader's approval.
+            f["show_approval"] = json!(input.issuer.approval_note && input.approver.is_some());
         }
         NoticeKind::PromiseNotice => {
             let promised: Vec<&crate::domain::case::CaseMaterial> = c
@@ -212,12 +303,22 @@ fn remedy_fields(input: &NoticeInput<'_>) -> Result<Value> {
     let mut r = Map::new();
     r.insert("route".into(), json!(route.as_str()));
     if route != RemedyRoute::LabourArbitrationCourt {
-        r.insert("review_body".into(), json!(input.office.review_body));
+        let review_body = input
+            .issuer
+            .review_body
+            .as_ref()
+            .ok_or_else(|| Error::Catalog {
+                file: input.catalog.version.clone(),
+                item: input.item.code.clone(),
+                field: "bodies.review_body".into(),
+                reason: "该决定机关没有行政复议机关，不能适用复议的救济途径".into(),
+            })?;
+        r.insert("review_body".into(), json!(review_body));
     }
     if let Some(d) = terms.review_days {
         r.insert("review_days".into(), json!(d));
     }
-    r.insert("court".into(), json!(input.office.court));
+    r.insert("court".into(), json!(input.issuer.court));
     for (key, v) in [
         ("lawsuit_months", terms.lawsuit_months),
         ("after_review_days", terms.after_review_days),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::domain::case::CaseView;
 use crate::domain::clerk::Clerk;
 use crate::domain::notice::*;
-use crate::domain::notice_fields::{NoticeInput, Office, notice_fields};
+use crate::domain::notice_fields::{Issuer, NoticeInput, Office, issuer, notice_fields};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
@@ -149,14 +149,13 @@ impl Engine {
                 ),
             ));
         }
-        let mut fields = self.notice_fields(&c, kind, actor)?;
-        let prefix = self.doc_prefix(kind)?;
+        let (mut fields, issuer) = self.notice_fields(&c, kind, actor)?;
         let year = self.clock.today().year();
         let catalog_version = c.catalog_version.clone();
         let template_version = self.active_template_version()?;
         let (id, pdf) = self.write(|w| {
-            let number = w.next_counter(&format!("doc:{}:{year}", kind.as_str()))?;
-            let doc_no = format!("{prefix}〔{year}〕第{number}号");
+            let number = w.next_counter(&issuer.counter_scope(kind, year))?;
+            let doc_no = issuer.doc_no(year, number);
             fields["doc_no"] = json!(doc_no);
             let (pdf, sha, font_hashes) = if render {
                 let pdf = self.render_fields(kind, &fields, &template_version, &w.now, None)?;
@@ -174,11 +173,12 @@ impl Engine {
             )?;
             w.execute(
                 "INSERT INTO notices (case_id, kind, doc_no, year, number, fields, template_version,
-                    catalog_version, issued_by, issued_at, event_seq, pdf_sha256, font_hashes, print_count)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    catalog_version, issued_by, issued_at, event_seq, pdf_sha256, font_hashes, print_count,
+                    series)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
                 params![c.id, kind.as_str(), doc_no, year, number, fields.to_string(),
                         template_version, catalog_version, actor.id, w.now, seq, sha, font_hashes,
-                        i64::from(render)],
+                        i64::from(render), issuer.body.clone().unwrap_or_default()],
             )?;
             let id = w.last_insert_rowid();
             if render {
@@ -311,7 +311,12 @@ impl Engine {
     /// Every field a notice of `kind` prints, as of now: the engine gathers
     /// the case, catalog, settings and templates; `domain::notice_fields`
     /// decides what is printed.
-    fn notice_fields(&self, c: &CaseView, kind: NoticeKind, clerk: &Clerk) -> Result<Value> {
+    fn notice_fields(
+        &self,
+        c: &CaseView,
+        kind: NoticeKind,
+        clerk: &Clerk,
+    ) -> Result<(Value, Issuer)> {
         let catalog = self.catalog_version(&c.catalog_version)?;
         let item = catalog.item(&c.item_code).ok_or_else(|| Error::NotFound {
             what: "item",
@@ -344,7 +349,15 @@ impl Engine {
         } else {
             self.catalog()?
         };
-        notice_fields(&NoticeInput {
+        let issuer = issuer(
+            &catalog,
+            item,
+            kind,
+            &office,
+            self.station()?,
+            self.doc_prefix(kind)?,
+        )?;
+        let fields = notice_fields(&NoticeInput {
             kind,
             case: c,
             item,
@@ -355,6 +368,8 @@ impl Engine {
             today: self.clock.today(),
             approver,
             templates: &templates,
-        })
+            issuer: &issuer,
+        })?;
+        Ok((fields, issuer))
     }
 }
