@@ -160,7 +160,7 @@ fn assert_consistent(path: &std::path::Path) {
     assert_eq!(notices, issued);
     let gaps: i64 = c
         .query_row(
-            "SELECT count(*) FROM (SELECT kind, year, max(number) - count(*) AS g FROM notices GROUP BY kind, year) WHERE g != 0",
+            "SELECT count(*) FROM (SELECT series, kind, year, max(number) - count(*) AS g FROM notices GROUP BY series, kind, year) WHERE g != 0",
             [],
             |r| r.get(0),
         )
