@@ -131,7 +131,7 @@ fn reprints_are_counted_and_marked() {
     assert_eq!(d.pdf_sha256.as_deref(), Some("ab12"));
 }
 
-/// A 工伤认定 case without the labour-relation proof and the ID: 一次性告知.
+/// A 工伤认定 case without the labour-relation proof and the diagnosis: 一次性告知.
 fn work_injury_awaiting_two_materials(s: &Station, who: &str) -> yichuang_engine::CaseView {
     let c =
         s.e.register_case(
@@ -140,7 +140,7 @@ fn work_injury_awaiting_two_materials(s: &Station, who: &str) -> yichuang_engine
                 &s.e,
                 WORK_INJURY,
                 who,
-                &[("与用人单位存在劳动关系", M), ("受伤职工居民身份证", M)],
+                &[("与用人单位存在劳动关系", M), ("医疗诊断证明", M)],
             ),
         )
         .unwrap();
@@ -186,8 +186,8 @@ fn a_new_round_of_missing_materials_gets_a_new_one_time_notice() {
         s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .is_err()
     );
-    // The applicant returns with the labour-relation proof; the ID is still missing.
-    let back = materials(&s.e, WORK_INJURY, &[("受伤职工居民身份证", M)]);
+    // The applicant returns with the labour-relation proof; the diagnosis is still missing.
+    let back = materials(&s.e, WORK_INJURY, &[("医疗诊断证明", M)]);
     s.e.materials_returned(&s.clerk, &c.case_no, &back).unwrap();
     s.e.request_materials(&s.clerk, &c.case_no).unwrap();
     let n2 =
