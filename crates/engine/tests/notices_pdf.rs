@@ -528,7 +528,7 @@ fn eight_materials(s: &Station) {
         ms.push(
             serde_json::json!({"code": code, "name": name, "form": "原件", "copies": 1,
             "required": true, "deferrable": false, "promise_replaces_proof": false,
-            "standard": ""}),
+            "standard": "", "sources": [{"law": "《工伤认定办法》", "article": "第六条", "item": ""}]}),
         );
     }
     s.e.import_catalog(&s.admin, &v.to_string(), "eight.json")

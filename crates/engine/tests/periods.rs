@@ -146,3 +146,41 @@ fn a_catalog_without_a_periods_unit_is_refused_and_the_active_one_stays() {
     );
     assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
 }
+
+#[test]
+fn a_catalog_without_the_source_of_a_limit_or_a_material_is_refused() {
+    let s = station();
+    let base: serde_json::Value =
+        serde_json::from_str(yichuang_engine::catalog::BUNDLED_CATALOG).unwrap();
+    for (field, edit) in [
+        (
+            "statutory_basis",
+            Box::new(|v: &mut serde_json::Value| {
+                v["items"][3]["statutory_basis"] = serde_json::json!([]);
+            }) as Box<dyn Fn(&mut serde_json::Value)>,
+        ),
+        (
+            "materials.M1.sources",
+            Box::new(|v: &mut serde_json::Value| {
+                v["items"][3]["materials"][0]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("sources");
+            }),
+        ),
+    ] {
+        let mut v = base.clone();
+        v["version"] = "2026.7".into();
+        edit(&mut v);
+        let e =
+            s.e.import_catalog(&s.admin, &v.to_string(), "county.json")
+                .unwrap_err();
+        match &e {
+            Error::Catalog { item, field: f, .. } => {
+                assert_eq!((item.as_str(), f.as_str()), ("RS-GS-001", field));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
+    }
+}

@@ -93,6 +93,10 @@ pub struct ServiceItem {
     /// on import; versions stored before units existed counted working days).
     #[serde(default)]
     pub statutory_unit: DayUnit,
+    /// Where the statutory limit comes from (a statute, or the county's
+    /// published 办事指南 where no statute sets one). Required on import.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statutory_basis: Vec<LegalBasis>,
     /// 承诺时限, in `promised_unit`; 0 = 即办 (on the spot).
     pub promised_days: u32,
     #[serde(default)]
@@ -198,6 +202,11 @@ pub struct Material {
     pub promise_replaces_proof: bool,
     #[serde(default)]
     pub standard: String,
+    /// The rules that let the office ask for this material. Required on
+    /// import for a required material (an article may be empty for a
+    /// normative document without articles).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<LegalBasis>,
     /// For a proof a promise may replace (告知承诺): what the notice tells
     /// about it. Required on import when `promise_replaces_proof`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -346,6 +355,20 @@ impl Catalog {
                             "有可告知承诺的证明时，须写明告知承诺目录、核查时间、不实承诺责任和公开方式",
                         ));
                     }
+                }
+            }
+            if it.statutory_basis.is_empty() {
+                return Err(err(
+                    "statutory_basis".into(),
+                    "须写明法定时限的出处（法律法规，或无法定时限时本地公布的办事指南）",
+                ));
+            }
+            for m in it.materials.iter().filter(|m| m.required) {
+                if m.sources.is_empty() || m.sources.iter().any(|b| b.law.trim().is_empty()) {
+                    return Err(err(
+                        format!("materials.{}.sources", m.code),
+                        "须写明要求提交该材料的依据",
+                    ));
                 }
             }
             if it.acceptance_basis.is_empty() {
