@@ -28,7 +28,7 @@
 //! pages and the left on even ones. Full lines are justified with character
 //! spacing (Tc); 避头尾 is applied; runs of ASCII (ID numbers, phone numbers)
 //! are not split. A document that would run onto another page by a little is
-//! set on a tighter grid (up to 30 lines) instead; the signature never stands
+//! set on a tighter grid (up to 32 lines) instead; the signature never stands
 //! alone on a page, nor the 回执 stub, whose blank and date are never split.
 //!
 //! Fonts: [`FontConfig::discover`] takes configured faces first, then the

@@ -41,8 +41,10 @@ const PITCH: f32 = TEXT_H / GRID_LINES as f32;
 /// stay with the text (§7.3.5.1: the seal within a line of it). The loosest
 /// grid that fits is used, 32 lines at most: a 7.0 mm pitch, 1.25 × the
 /// 16 pt body size, still a clear gap between lines. The engine's 工伤认定
-/// acceptance notice with eight materials (two of them two-line rows) and the
-/// provisional-deadline note needs 32; 24 would fit none of them.
+/// 一次性告知单 with eight materials (two of them two-line rows), the 补正
+/// and procedure paragraphs, signature and two-line stub needs 32; its
+/// acceptance notice with the provisional-deadline note 29; 24 would fit
+/// neither.
 const TIGHT_LINES: u32 = 32;
 /// 28 characters per line.
 const CELL: f32 = TEXT_W / 28.0;
@@ -137,12 +139,18 @@ impl Grid {
         // Table rows tighten with the body lines, so a table costs about the
         // same number of lines on any grid.
         let scale = pitch / PITCH;
+        // Wrapped cell lines never closer than 1.2 em. What that floor adds
+        // to a line comes out of the row's padding, not on top of it: a
+        // one-line row keeps its share of a body line (0.88), where adding
+        // it made the eight-row table of a 一次性告知单 cost 12 lines on the
+        // 32-line grid instead of 10 and pushed the notice onto two pages.
+        let table_line = (TABLE_LINE * scale).max(TABLE_PT * 1.2);
+        let table_pad_y = (TABLE_PAD_Y * scale - (table_line - TABLE_LINE * scale) / 2.0).max(0.0);
         Grid {
             pitch,
             title_pitch: pitch.max(TITLE_MIN_PITCH),
-            // Wrapped cell lines never closer than 1.2 em.
-            table_line: (TABLE_LINE * scale).max(TABLE_PT * 1.2),
-            table_pad_y: TABLE_PAD_Y * scale,
+            table_line,
+            table_pad_y,
             table_air: TABLE_AIR * scale,
         }
     }
@@ -268,10 +276,22 @@ impl<'a, 'f> Composer<'a, 'f> {
                 LEFT + (TEXT_W - l.width()) / 2.0
             });
         }
-        if self.has_flow {
-            self.y -= self.g.pitch; // one blank line before the body
-        }
+        self.blank_after_title();
         Ok(())
+    }
+
+    /// One blank line between a title (and 文号) and the body, ending on the
+    /// grid: on a tightened grid a title line is taller than a body line
+    /// (22 pt on a 19.9 pt pitch at 32 lines) and the blank gives up that
+    /// excess while it is under half a line (a larger one rounds up to the
+    /// next grid line) rather than set the whole body off the grid, where a
+    /// table's end snapping back to it would cost a line. On the 22-line
+    /// grid the blank is exactly one line, as before.
+    fn blank_after_title(&mut self) {
+        if self.has_flow {
+            let used = (TOP_Y - self.y) / self.g.pitch;
+            self.y = TOP_Y - (used + 0.5 - EPS).ceil() * self.g.pitch;
+        }
     }
 
     /// Title lines: 22 pt, centred, balanced.
@@ -319,9 +339,7 @@ impl<'a, 'f> Composer<'a, 'f> {
     /// blank line after it like the document title.
     fn block_title(&mut self, text: &str) -> Result<(), PdfError> {
         self.title_lines(text)?;
-        if self.has_flow {
-            self.y -= self.g.pitch;
-        }
+        self.blank_after_title();
         Ok(())
     }
 

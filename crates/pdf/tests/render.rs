@@ -3,7 +3,9 @@
 mod common;
 
 use common::*;
-use yichuang_pdf::{Block, FontConfig, FontOverrides, FontRole, FontSet, PdfError, render};
+use yichuang_pdf::{
+    Block, Document, FontConfig, FontOverrides, FontRole, FontSet, PdfError, render,
+};
 
 /// Removes all whitespace so order checks ignore pdftotext's column layout.
 fn squash(s: &str) -> String {
@@ -1137,5 +1139,105 @@ fn a_table_ending_near_a_page_foot_keeps_its_last_row_with_the_signature() {
     assert!(
         last.contains("第18项材料"),
         "the signature stands alone:\n{last}"
+    );
+}
+
+/// A 一次性告知单 as the engine builds it for a 工伤认定 application with
+/// eight materials, two of them with three-line names, one missing.
+fn one_time_notice_with_eight_materials() -> Document {
+    let rows = [
+        ("1", "工伤认定申请表", "原件", "2", "已收"),
+        (
+            "2",
+            "与用人单位存在劳动关系（包括事实劳动关系）的证明材料",
+            "原件及复印件",
+            "1",
+            "已收",
+        ),
+        (
+            "3",
+            "医疗诊断证明或者职业病诊断证明书（职业病诊断鉴定书）",
+            "原件及复印件",
+            "1",
+            "已收",
+        ),
+        ("4", "受伤职工居民身份证", "复印件", "1", "已收"),
+        ("5", "用人单位营业执照或登记信息", "复印件", "1", "已收"),
+        ("6", "事故发生经过的书面说明", "原件", "1", "已收"),
+        ("7", "证人证言", "原件", "1", "缺"),
+        ("8", "住院病历复印件", "原件", "1", "已收"),
+    ]
+    .iter()
+    .map(|&(a, b, c, d, e)| [a, b, c, d, e].map(String::from).to_vec())
+    .collect();
+    Document {
+        title: "一次性告知单".into(),
+        doc_no: Some("示人社告〔2026〕第0006号".into()),
+        blocks: vec![
+            Block::Addressee("赵测试：".into()),
+            para(
+                "你（单位）于2026年11月23日向本机关申请办理“工伤认定申请”事项。经审查，申请材料尚不齐全或者不符合法定形式。根据《工伤保险条例》第十七条、第十八条、第二十条、《工伤认定办法》第八条的规定，现将需要补正的全部材料一次性告知如下：",
+                "正文",
+            ),
+            Block::Table {
+                headers: ["序号", "材料名称", "形式", "份数", "状态"]
+                    .map(String::from)
+                    .to_vec(),
+                rows,
+                col_widths_chars: vec![3, 13, 5, 3, 4],
+                field: "材料清单".into(),
+            },
+            para(
+                "需补正的材料及其要求：证人证言（原件1份）。请按本告知单一次性补齐全部材料后重新提交，办理时限自材料齐全受理之日起计算。",
+                "补正要求",
+            ),
+            para(
+                "办理流程：申请—受理—调查核实—认定决定—送达。承诺办结时限为30个工作日，法定办结时限为60日。受理机关：示范县人力资源和社会保障局。经办人：张窗口（工号2001），社会保险综合窗口，电话0000-12333。",
+                "办理程序",
+            ),
+            Block::Signature {
+                office: "示范县人力资源和社会保障局".into(),
+                date_text: "2026年11月23日".into(),
+            },
+            Block::Stub {
+                lines: vec![
+                    "本告知单已收到。申请人（签名）：＿＿＿＿＿＿＿＿　　年　月　日".into(),
+                    "办件编号：DEMO01-20261123-0006".into(),
+                ],
+            },
+        ],
+        footer_note: None,
+        qr_payload: Some(
+            "YC1|示人社告〔2026〕第0006号|DEMO01-20261123-0006|0123456789abcdef".into(),
+        ),
+        creation_date: "2026-11-23T09:30:00+08:00".into(),
+        pdf_title: "一次性告知单".into(),
+    }
+}
+
+#[test]
+fn a_one_time_notice_with_eight_materials_is_one_page() {
+    let d = one_time_notice_with_eight_materials();
+    let bytes = render(&d, fonts()).unwrap();
+    assert!(bytes == render(&d, fonts()).unwrap(), "deterministic");
+    let path = write_pdf("one-time-8", &bytes);
+    let text = text_layout(&path);
+    assert_eq!(page_count(&path), 1, "{text}");
+    assert_in_order(
+        &text,
+        &[
+            "一次性告知单",
+            "赵测试：",
+            "一次性告知如下：",
+            "工伤认定申请表",
+            "住院病历复印件",
+            "需补正的材料及其要求",
+            "电话0000-12333。",
+            "示范县人力资源和社会保障局",
+            "2026年11月23日",
+            "本告知单已收到。",
+            "办件编号：DEMO01-20261123-0006",
+            "— 1 —",
+        ],
     );
 }
