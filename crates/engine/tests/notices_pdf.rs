@@ -558,3 +558,18 @@ fn an_acceptance_notice_with_eight_materials_is_one_page() {
             .unwrap();
     assert_eq!(pages(dir.path(), "acceptance-8", &pdf), 1);
 }
+
+#[test]
+fn a_one_time_notice_with_eight_materials_is_one_page() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    eight_materials(&s);
+    let c =
+        s.e.register_case(&s.clerk, &new_case(&s.e, "RS-GS-001", 22, &[("M7", M)]))
+            .unwrap();
+    s.e.request_materials(&s.clerk, &c.case_no).unwrap();
+    let (_, pdf) =
+        s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .unwrap();
+    assert_eq!(pages(dir.path(), "one-time-8", &pdf), 1);
+}
