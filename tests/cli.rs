@@ -235,15 +235,11 @@ fn a_promise_replaces_a_proof_through_the_cli() {
         ],
     );
     assert!(o.status.success(), "{}", err(&o));
-    let text = Command::new("pdftotext")
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext (scripts/install-deps.sh --test)");
-    let text: String = String::from_utf8_lossy(&text.stdout)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = yichuang_testkit::pdf_text(
+        dir.path(),
+        "promise-read",
+        &std::fs::read(&pdf).expect("printed pdf"),
+    );
     assert!(text.contains("证明事项告知承诺书（申请人承诺）"), "{text}");
     let o = run(&db, &["--json", "case", "accept", &case_no]);
     assert!(o.status.success(), "{}", err(&o));

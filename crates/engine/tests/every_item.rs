@@ -2,27 +2,9 @@
 //! (pdftotext) carries the item, its legal basis, each period with its unit,
 //! the remedy of the item's route, and the document number.
 
-use std::path::Path;
-use std::process::Command;
-
 use yichuang_engine::catalog::{RemedyRoute, ServiceItem};
 use yichuang_engine::{MaterialStatus, NoticeKind};
 use yichuang_testkit::*;
-
-fn text_of(dir: &Path, name: &str, pdf: &[u8]) -> String {
-    let path = dir.join(format!("{name}.pdf"));
-    std::fs::write(&path, pdf).unwrap();
-    let out = Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext is needed (scripts/install-deps.sh --test)");
-    assert!(out.status.success(), "pdftotext {name}");
-    String::from_utf8_lossy(&out.stdout)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
 
 fn has(text: &str, what: &str, needle: &str) {
     assert!(
@@ -114,7 +96,7 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         let (rec, pdf) =
             s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
                 .unwrap();
-        let t = text_of(dir.path(), &format!("{code}-one-time"), &pdf);
+        let t = pdf_text(dir.path(), &format!("{code}-one-time"), &pdf);
         let what = format!("{code} 一次性告知单");
         for needle in [
             name.as_str(),
@@ -141,7 +123,7 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         let (rec, pdf) =
             s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
                 .unwrap();
-        let t = text_of(dir.path(), &format!("{code}-acceptance"), &pdf);
+        let t = pdf_text(dir.path(), &format!("{code}-acceptance"), &pdf);
         let what = format!("{code} 受理通知书");
         for needle in [name.as_str(), &rec.doc_no, "受理通知书", &issuer] {
             has(&t, &what, needle);
@@ -165,7 +147,7 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         let (rec, pdf) =
             s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
                 .unwrap();
-        let t = text_of(dir.path(), &format!("{code}-rejection"), &pdf);
+        let t = pdf_text(dir.path(), &format!("{code}-rejection"), &pdf);
         let what = format!("{code} 不予受理通知书 ({:?})", item.remedy);
         has(&t, &what, &rec.doc_no);
         has(&t, &what, &issuer);
@@ -206,7 +188,7 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
             let (rec, pdf) =
                 s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::CommitmentNotice)
                     .unwrap();
-            let t = text_of(dir.path(), &format!("{code}-commitment"), &pdf);
+            let t = pdf_text(dir.path(), &format!("{code}-commitment"), &pdf);
             let what = format!("{code} 容缺受理承诺告知书");
             for needle in [name.as_str(), &rec.doc_no, &d.name] {
                 has(&t, &what, needle);
@@ -225,7 +207,7 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
             let (rec, pdf) =
                 s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::PromiseNotice)
                     .unwrap();
-            let t = text_of(dir.path(), &format!("{code}-promise"), &pdf);
+            let t = pdf_text(dir.path(), &format!("{code}-promise"), &pdf);
             let what = format!("{code} 证明事项告知承诺书");
             for needle in [
                 name.as_str(),

@@ -434,15 +434,7 @@ fn a_refusal_without_a_competent_body_prints_no_referral() {
         s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::RejectionNotice)
             .unwrap();
     assert_eq!(n.fields["has_competent_body"], false);
-    let set = s.e.templates(&n.template_version).unwrap();
-    let doc = yichuang_engine::template::build_document(
-        set.get(n.kind).unwrap(),
-        &n.fields,
-        &n.issued_at,
-        None,
-    )
-    .unwrap();
-    assert!(!format!("{doc:?}").contains("不属于本机关职权范围"));
+    assert!(!notice_document_text(&s.e, &n).contains("不属于本机关职权范围"));
 }
 
 #[test]
@@ -535,15 +527,6 @@ fn eight_materials(s: &Station) {
         .unwrap();
 }
 
-fn pages(dir: &Path, name: &str, pdf: &[u8]) -> u32 {
-    let path = dir.join(format!("{name}.pdf"));
-    std::fs::write(&path, pdf).unwrap();
-    tool("pdfinfo", &[path.to_str().unwrap()])
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:").and_then(|n| n.trim().parse().ok()))
-        .expect("pdfinfo Pages")
-}
-
 #[test]
 fn an_acceptance_notice_with_eight_materials_is_one_page() {
     let s = station();
@@ -556,7 +539,7 @@ fn an_acceptance_notice_with_eight_materials_is_one_page() {
     let (_, pdf) =
         s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
             .unwrap();
-    assert_eq!(pages(dir.path(), "acceptance-8", &pdf), 1);
+    assert_eq!(pdf_pages(dir.path(), "acceptance-8", &pdf), 1);
 }
 
 #[test]
@@ -571,5 +554,5 @@ fn a_one_time_notice_with_eight_materials_is_one_page() {
     let (_, pdf) =
         s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
             .unwrap();
-    assert_eq!(pages(dir.path(), "one-time-8", &pdf), 1);
+    assert_eq!(pdf_pages(dir.path(), "one-time-8", &pdf), 1);
 }

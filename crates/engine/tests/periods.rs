@@ -79,15 +79,7 @@ fn notices_print_each_period_with_its_unit() {
         .unwrap();
     assert_eq!(n.fields["item"]["statutory_unit_zh"], "日");
     assert_eq!(n.fields["item"]["promised_unit_zh"], "个工作日");
-    let set = s.e.templates(&n.template_version).unwrap();
-    let doc = yichuang_engine::template::build_document(
-        set.get(n.kind).unwrap(),
-        &n.fields,
-        &n.issued_at,
-        None,
-    )
-    .unwrap();
-    let text = format!("{doc:?}");
+    let text = notice_document_text(&s.e, &n);
     assert!(text.contains("法定办结时限为60日"), "{text}");
     assert!(text.contains("承诺办结时限为30个工作日"), "{text}");
 }

@@ -2,9 +2,6 @@
 //! the 证明事项告知承诺书 with the applicant's signed promise, and who may
 //! sign it. 容缺受理 (a proof only deferred) keeps its own pair.
 
-use std::path::Path;
-use std::process::Command;
-
 use yichuang_engine::case::{AgentInput, NewCase};
 use yichuang_engine::{CaseState, Error, MaterialStatus, NoticeKind};
 use yichuang_testkit::items::*;
@@ -12,24 +9,6 @@ use yichuang_testkit::*;
 
 const PROMISED: MaterialStatus = MaterialStatus::Promised;
 const YEARS_WORKED: &str = "从事本职业（工种）工作年限证明";
-
-fn pdftotext(dir: &Path, name: &str, pdf: &[u8]) -> (String, String) {
-    let path = dir.join(format!("{name}.pdf"));
-    std::fs::write(&path, pdf).unwrap();
-    let run = |tool: &str, args: &[&str]| {
-        let out = Command::new(tool).args(args).output().unwrap_or_else(|e| {
-            panic!("{tool} is needed for this test (scripts/install-deps.sh --test): {e}")
-        });
-        assert!(out.status.success(), "{tool} failed");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    };
-    let p = path.to_str().unwrap();
-    let text: String = run("pdftotext", &[p, "-"])
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
-    (text, run("pdfinfo", &[p]))
-}
 
 #[test]
 fn a_promised_proof_gets_the_promise_notice_at_intake() {
@@ -58,7 +37,7 @@ fn a_promised_proof_gets_the_promise_notice_at_intake() {
         s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::PromiseNotice)
             .unwrap();
     assert!(n.doc_no.contains('〔'), "{}", n.doc_no);
-    let (text, info) = pdftotext(dir.path(), "promise", &pdf);
+    let text = pdf_text(dir.path(), "promise", &pdf);
     for element in [
         "证明事项告知承诺书",
         "职业技能等级认定",
@@ -95,14 +74,8 @@ fn a_promised_proof_gets_the_promise_notice_at_intake() {
         .find("示范县人力资源和社会保障局2026年11月23日")
         .unwrap();
     assert!(signed < pledge);
-    assert!(
-        info.lines().any(|l| l.starts_with("Pages:")
-            && l.split_whitespace()
-                .last()
-                .and_then(|n| n.parse::<u32>().ok())
-                >= Some(2)),
-        "{info}"
-    );
+    let pages = pdf_pages(dir.path(), "promise", &pdf);
+    assert!(pages >= 2, "notice and promise page: {pages}");
 }
 
 #[test]

@@ -198,3 +198,54 @@ pub fn fingerprint(e: &Engine) -> String {
     }
     out
 }
+
+/// The text a notice record typesets to, without rendering a PDF: what its
+/// template fills in from the record's fields (for checks of wording).
+pub fn notice_document_text(e: &Engine, n: &yichuang_engine::notice::NoticeRecord) -> String {
+    let set = e.templates(&n.template_version).expect("templates");
+    let doc = yichuang_engine::template::build_document(
+        set.get(n.kind).expect("template"),
+        &n.fields,
+        &n.issued_at,
+        None,
+    )
+    .expect("document");
+    format!("{doc:?}")
+}
+
+fn poppler(tool: &str, path: &std::path::Path) -> String {
+    let out = std::process::Command::new(tool)
+        .arg(path)
+        .args(if tool == "pdftotext" {
+            &["-"][..]
+        } else {
+            &[][..]
+        })
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("{tool} is needed for this test (scripts/install-deps.sh --test): {e}")
+        });
+    assert!(out.status.success(), "{tool} failed on {}", path.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Writes `pdf` as `dir/name.pdf` and returns its text (pdftotext) without
+/// whitespace, so a phrase is found across line breaks.
+pub fn pdf_text(dir: &std::path::Path, name: &str, pdf: &[u8]) -> String {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).expect("write pdf");
+    poppler("pdftotext", &path)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Writes `pdf` as `dir/name.pdf` and returns its page count (pdfinfo).
+pub fn pdf_pages(dir: &std::path::Path, name: &str, pdf: &[u8]) -> u32 {
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).expect("write pdf");
+    poppler("pdfinfo", &path)
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:").and_then(|n| n.trim().parse().ok()))
+        .expect("pdfinfo Pages")
+}

@@ -601,6 +601,18 @@ impl Catalog {
     }
 }
 
+impl Catalog {
+    /// The periods and sources of a remedy route.
+    pub fn remedy_terms(&self, route: RemedyRoute) -> Result<&RemedyTerms> {
+        self.remedies.get(&route).ok_or_else(|| Error::Catalog {
+            file: self.version.clone(),
+            item: "-".into(),
+            field: format!("remedies.{}", route.as_str()),
+            reason: "缺少该救济途径的期限".into(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,11 +98,10 @@ impl TemplateSet {
         // re-rendering its notices; a new set must have every kind
         // (`require_every_kind`).
         for kind in ALL_KINDS {
-            let Ok(t) = set.get(kind) else {
-                if ORIGINAL_KINDS.contains(&kind) {
-                    set.get(kind)?;
-                }
-                continue;
+            let t = match set.get(kind) {
+                Ok(t) => t,
+                Err(e) if ORIGINAL_KINDS.contains(&kind) => return Err(e),
+                Err(_) => continue,
             };
             for b in &t.blocks {
                 if let TemplateBlock::Table {
@@ -351,6 +350,44 @@ pub fn build_document(
         creation_date: issued_at.to_owned(),
         pdf_title: template.title.clone(),
     })
+}
+
+impl TemplateSet {
+    /// A fixed sentence of the template set (e.g. `restart_note`).
+    pub fn sentence(&self, key: &str) -> Result<&str> {
+        self.sentences.get(key).map(String::as_str).ok_or_else(|| {
+            Error::invalid(
+                "templates",
+                format!("template set {} has no sentence {key}", self.version),
+                format!(
+                    "文书模板（版本 {}）缺少固定文字“{key}”，请导入新版文书模板",
+                    self.version
+                ),
+            )
+        })
+    }
+
+    /// The remedy sentence of a route.
+    pub fn remedy_sentence(&self, route: RemedyRoute) -> Result<&str> {
+        self.remedies
+            .get(&route)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "templates",
+                    format!(
+                        "template set {} has no remedy sentence for {}",
+                        self.version,
+                        route.as_str()
+                    ),
+                    format!(
+                        "文书模板（版本 {}）缺少救济途径“{}”的告知文字，请导入新版文书模板",
+                        self.version,
+                        route.label_zh()
+                    ),
+                )
+            })
+    }
 }
 
 #[cfg(test)]
