@@ -101,6 +101,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         evaluation_stats,
         rejection_filings,
         settings,
+        changeable_settings,
         set_setting,
         sync_status,
         sync_now,
@@ -639,6 +640,12 @@ async fn settings(state: State<'_, AppState>) -> Res<BTreeMap<String, String>> {
         .into_iter()
         .map(|(d, v)| (d.key.to_owned(), v))
         .collect())
+}
+
+/// The settings the logged-in clerk may change (the engine's registry decides).
+#[tauri::command]
+async fn changeable_settings(state: State<'_, AppState>) -> Res<Vec<&'static str>> {
+    as_clerk(&state, |e, a| Ok(e.settings_changeable_by(a)))
 }
 
 /// Changing a setting is the engine's decision (administrators; the printer: any clerk).

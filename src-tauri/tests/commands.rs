@@ -325,7 +325,17 @@ fn evaluation_search_deadlines_sync_and_settings() {
         json!({"key": "printer.default", "value": "柜台"}),
     );
     assert_eq!(s.ok("settings", json!({}))["printer.default"], "柜台");
+    // The form offers a clerk exactly what the engine lets the clerk change.
+    assert_eq!(
+        s.ok("changeable_settings", json!({})),
+        json!(["printer.default"])
+    );
     s.login("0001");
+    assert!(
+        s.ok("changeable_settings", json!({}))
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k == "office.name"))
+    );
     s.ok(
         "set_setting",
         json!({"key": "office.name", "value": "示范县人社局"}),

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::domain::clerk::Role;
+use crate::domain::clerk::{Clerk, Role};
 use crate::domain::deadline::DEFAULT_AT_RISK_DAYS;
 use crate::domain::station::StationInfo;
 use crate::error::{Error, Result};
@@ -246,6 +246,11 @@ pub fn setting_def(key: &str) -> Result<&'static SettingDef> {
 }
 
 impl SettingDef {
+    /// Whether `clerk` may change this setting (the check `set_setting` makes).
+    pub fn may_change(&self, clerk: &Clerk) -> bool {
+        clerk.require(self.who, "change_settings").is_ok()
+    }
+
     /// The value in force when none is stored.
     pub fn default_for(&self, station: &StationInfo) -> String {
         match self.default {
@@ -354,6 +359,22 @@ mod tests {
         assert!(setting_def("no.such.key").is_err());
         let name = setting_def("office.name").unwrap();
         assert!(name.check("示范县人社局\u{7}").is_err());
+    }
+
+    #[test]
+    fn who_may_change_follows_the_role_order() {
+        let clerk = |role| Clerk {
+            id: 1,
+            staff_no: "2001".into(),
+            name: "张窗口".into(),
+            role,
+        };
+        let printer = setting_def("printer.default").unwrap();
+        let office = setting_def("office.name").unwrap();
+        assert!(printer.may_change(&clerk(Role::Clerk)));
+        assert!(!office.may_change(&clerk(Role::Clerk)));
+        assert!(!office.may_change(&clerk(Role::Leader)));
+        assert!(office.may_change(&clerk(Role::Admin)));
     }
 
     #[test]

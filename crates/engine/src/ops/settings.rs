@@ -35,6 +35,15 @@ impl Engine {
             .collect()
     }
 
+    /// The keys `clerk` may change, for a settings form.
+    pub fn settings_changeable_by(&self, clerk: &Clerk) -> Vec<&'static str> {
+        settings::SETTINGS
+            .iter()
+            .filter(|d| d.may_change(clerk))
+            .map(|d| d.key)
+            .collect()
+    }
+
     /// Changes a setting: the registry says who may and checks the value.
     pub fn set_setting(&self, actor: &Clerk, key: &str, value: &str) -> Result<()> {
         let def = setting_def(key.trim())?;
