@@ -44,13 +44,11 @@ impl Engine {
             let version: String = r.get(11)?;
             // A case whose catalog version cannot be read still shows its dates
             // (counted as working days).
-            let item = self
-                .catalog_version(&version)
-                .ok()
-                .and_then(|c| c.item(&item_code).cloned());
+            let catalog = self.catalog_version(&version).ok();
+            let item = catalog.as_deref().and_then(|c| c.item(&item_code));
             for (kind, date, stored_provisional) in due {
                 let (left, prov) = self.calendar().working_days_between(today, date);
-                let unit = item.as_ref().map_or(DayUnit::WorkingDays, |i| kind.unit(i));
+                let unit = item.map_or(DayUnit::WorkingDays, |i| kind.unit(i));
                 let days_left = match unit {
                     DayUnit::WorkingDays => left,
                     DayUnit::CalendarDays => (date - today).num_days(),
