@@ -115,12 +115,13 @@ pub fn seed_demo(e: &mut Engine) -> Result<Clerk> {
     let c = e.register_case(&clerk, &NewCase::simple("RS-SB-001", person(3), m))?;
     e.accept_with_commitment(&clerk, &c.case_no, true)?;
     e.issue_notice(&clerk, &c.case_no, NoticeKind::CommitmentNotice)?;
-    // 4. Not acceptable → waiting for the leader's approval.
-    m = all_received(e, "RS-ZC-001")?;
+    // 4. Not acceptable → waiting for the leader's approval: a 工伤认定
+    // filed after the one-year limit, a condition of acceptance (工伤认定办法 §8).
+    m = all_received(e, "RS-GS-001")?;
     let c = e.register_case(
         &clerk,
         &NewCase::simple(
-            "RS-ZC-001",
+            "RS-GS-001",
             ApplicantInput::Organization {
                 name: "示范县测试科技有限公司".into(),
                 uscc: test_uscc(1),
@@ -132,10 +133,15 @@ pub fn seed_demo(e: &mut Engine) -> Result<Clerk> {
     e.propose_rejection(
         &clerk,
         &c.case_no,
-        // A ground of acceptance (办案规则 §30), not 仲裁时效 (decided in the award).
-        "申请人请求处理的事项不属于劳动人事争议仲裁的受理范围。",
-        "《劳动人事争议仲裁办案规则》第三十条第（一）项",
+        "申请超过事故伤害发生之日起1年的申请时限",
+        "《工伤保险条例》第十七条第二款、《工伤认定办法》第八条",
     )?;
+    // 4b. An arbitration application the commission decides: received here,
+    // forwarded, with a 收件回执.
+    m = all_received(e, "RS-ZC-001")?;
+    let c = e.register_case(&clerk, &NewCase::simple("RS-ZC-001", person(4), m))?;
+    e.forward(&clerk, &c.case_no)?;
+    e.issue_notice(&clerk, &c.case_no, NoticeKind::ReceiptNotice)?;
     // 5. A fresh registration waiting at the counter.
     e.register_case(
         &clerk,
@@ -164,6 +170,10 @@ pub fn seed_synthetic(e: &Engine, clerk: &Clerk, n: u64, start: u64) -> Result<(
         }
         let c = e.register_case(clerk, &NewCase::simple(&item.code, person(1000 + i), m))?;
         let kind = match (path, deferrable) {
+            _ if c.handling.receives_only() => {
+                e.forward(clerk, &c.case_no)?;
+                NoticeKind::ReceiptNotice
+            }
             (1, _) => {
                 e.request_materials(clerk, &c.case_no)?;
                 NoticeKind::OneTimeNotice

@@ -49,6 +49,13 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0006_notice_series.sql"),
         backfill: None,
     },
+    Migration {
+        name: "forward_and_lapse",
+        sql: include_str!("migrations/0007_forward_and_lapse.sql"),
+        // The 收件回执 is a new notice kind: an active set without it is
+        // replaced by the bundled one, as in 0003.
+        backfill: Some(backfill_legal_text_templates),
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

@@ -11,10 +11,11 @@ use yichuang_testkit::*;
 const M: MaterialStatus = MaterialStatus::Missing;
 const NA: MaterialStatus = MaterialStatus::NotApplicable;
 
-/// An accepted 失业保险金 case for `who`, with its 受理通知书.
+/// An accepted 就业创业证 case for `who` (the bureau's own item, in the
+/// station's series), with its 受理通知书.
 fn accepted_with_notice(s: &Station, who: &str) -> yichuang_engine::notice::NoticeRecord {
     let c =
-        s.e.register_case(&s.clerk, &case_for(&s.e, UNEMPLOYMENT_BENEFIT, who, &[]))
+        s.e.register_case(&s.clerk, &case_for(&s.e, EMPLOYMENT_CARD, who, &[]))
             .unwrap();
     s.e.accept(&s.clerk, &c.case_no).unwrap();
     s.e.issue_notice(&s.clerk, &c.case_no, NoticeKind::AcceptanceNotice)
@@ -246,6 +247,10 @@ fn rejection_notice_of_a_review_first_item_names_review_before_court() {
     let s = station();
     // 失业保险金: the seed catalog routes it review-first (行政复议法 §23(1)(3)).
     let n = rejected_with_notice(&s, UNEMPLOYMENT_BENEFIT, "李测试");
+    // The 社会保险经办机构 decides; the station accepts in its name (委托受理)
+    // and numbers in its own series of the agency's notices.
+    assert_eq!(n.fields["office"]["name"], "示范县社会保险事业服务中心");
+    assert_eq!(n.doc_no, "城关镇服务站社保不受字〔2026〕第1号");
     let sentence = n.fields["remedy"]["sentence"].as_str().unwrap();
     assert!(
         sentence.contains("六十日内")
@@ -269,6 +274,7 @@ fn a_work_injury_refusal_gives_the_choice_of_review_or_lawsuit() {
 #[test]
 fn a_labour_arbitration_refusal_names_the_court_and_no_period() {
     let s = station();
+    acts_for(&s, "labour_arbitration_commission");
     // 劳动争议调解仲裁法 §29 sets no period for suing after a refusal.
     let n = rejected_with_notice(&s, LABOUR_ARBITRATION, "王测试");
     let sentence = n.fields["remedy"]["sentence"].as_str().unwrap();
@@ -624,6 +630,8 @@ fn clerks_log_in_and_switch_and_every_action_records_who() {
 #[test]
 fn a_commission_numbers_its_notices_in_its_own_series() {
     let s = station();
+    // The county hall that hosts the commission's window.
+    acts_for(&s, "labour_arbitration_commission");
     // The station's own series goes on independently.
     let ours = accepted_with_notice(&s, "赵测试");
     assert_eq!(ours.doc_no, format!("{ACCEPTANCE_PREFIX}第1号"));
@@ -646,6 +654,7 @@ fn a_commission_numbers_its_notices_in_its_own_series() {
 #[test]
 fn a_city_level_committee_is_reviewed_by_the_city_government() {
     let s = station();
+    acts_for(&s, "work_capacity_committee");
     let n = rejected_with_notice(&s, WORK_CAPACITY, "周测试");
     assert_eq!(n.fields["office"]["name"], "示范市劳动能力鉴定委员会");
     assert_eq!(n.fields["remedy"]["review_body"], "示范市人民政府");

@@ -49,6 +49,9 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
     let s = station();
     let dir = tempfile::tempdir().unwrap();
     let catalog = s.e.catalog().unwrap();
+    // The county hall: a window of every body, so every decision is printed.
+    let all: Vec<&str> = catalog.bodies.keys().map(String::as_str).collect();
+    acts_for(&s, &all.join(","));
     let mut printed = 0;
     for (n, item) in catalog.items.iter().enumerate() {
         let n = n as u64 * 10;
@@ -71,7 +74,9 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         };
         let numbered = |doc_no: &str, kind: NoticeKind, what: &str| {
             let prefix = match series {
-                Some(b) => b.series[kind.as_str()].replace("{county}", "示范县"),
+                Some(b) => b.series[kind.as_str()]
+                    .replace("{county}", "示范县")
+                    .replace("{station}", "城关镇服务站"),
                 None => "示范县城关镇服务站".to_owned(),
             };
             assert!(
@@ -163,7 +168,7 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
         if let Some(b) = series
             && let Some(review) = &b.review_body
         {
-            has(&t, &what, review);
+            has(&t, &what, &review.replace("{county}", "示范县"));
         }
         let (must, must_not) = remedy_words(item.remedy);
         for needle in must {
@@ -219,6 +224,87 @@ fn every_item_prints_every_notice_it_allows_with_its_legal_elements() {
             printed += 1;
         }
     }
-    // 9 items × 3, plus the items with 容缺 and with 告知承诺.
-    assert!(printed >= 9 * 3 + 4, "{printed}");
+    // 10 items × 3, plus the items with 容缺 and with 告知承诺.
+    assert!(printed >= 10 * 3 + 4, "{printed}");
+}
+
+/// A township station is a window of no other body: an item that body
+/// decides is received and forwarded, with a 收件回执 in the station's own
+/// series that decides nothing and names who decides and within what period.
+#[test]
+fn a_township_station_receives_and_forwards_what_others_decide() {
+    let s = station();
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = s.e.catalog().unwrap();
+    let mut forwarded = 0;
+    for (n, item) in catalog.items.iter().enumerate() {
+        let c =
+            s.e.register_case(&s.clerk, &new_case(&s.e, &item.code, 500 + n as u64, &[]))
+                .unwrap();
+        let Some(body) = item
+            .decider
+            .as_ref()
+            .map(|id| &catalog.bodies[id])
+            .filter(|b| !b.stations_accept)
+        else {
+            assert!(!c.handling.receives_only(), "{}", item.code);
+            continue;
+        };
+        let body_name = body.name.replace("{county}", "示范县");
+        assert_eq!(
+            c.outcomes,
+            [
+                yichuang_engine::case::Outcome::Forward,
+                yichuang_engine::case::Outcome::Withdraw
+            ]
+        );
+        // Never a decision in the body's name.
+        let before = fingerprint(&s.e);
+        for refused in [
+            s.e.accept(&s.clerk, &c.case_no),
+            s.e.request_materials(&s.clerk, &c.case_no),
+            s.e.propose_rejection(&s.clerk, &c.case_no, "理由", "依据"),
+        ] {
+            let e = refused.unwrap_err();
+            assert!(e.user_message().contains("只收件转送"), "{e}");
+        }
+        assert_eq!(before, fingerprint(&s.e));
+        let f = s.e.forward(&s.clerk, &c.case_no).unwrap();
+        assert_eq!(f.state, yichuang_engine::CaseState::Forwarded);
+        assert_eq!(f.forwarded_to.as_deref(), Some(body_name.as_str()));
+        let (rec, pdf) =
+            s.e.print_notice(&s.clerk, &c.case_no, NoticeKind::ReceiptNotice)
+                .unwrap();
+        let t = pdf_text(dir.path(), &format!("{}-receipt", item.code), &pdf);
+        let what = format!("{} 收件回执", item.code);
+        let review = format!(
+            "{}{}",
+            yichuang_engine::template::chinese_numeral(item.acceptance_days.into()).unwrap(),
+            item.acceptance_unit.label_zh()
+        );
+        for needle in [
+            "收件回执",
+            item.name.as_str(),
+            &body_name,
+            "不是受理凭证",
+            &review,
+            "示范县人力资源和社会保障局",
+            &rec.doc_no,
+        ] {
+            has(&t, &what, needle);
+        }
+        for b in yichuang_engine::catalog::cite_all(&item.acceptance_basis) {
+            has(&t, &what, &b);
+        }
+        assert!(
+            rec.doc_no.starts_with("示范县城关镇服务站收字〔2026〕"),
+            "{}",
+            rec.doc_no
+        );
+        // No remedy: a receipt decides nothing.
+        assert!(!t.contains("行政复议") && !t.contains("提起诉讼"), "{what}");
+        forwarded += 1;
+    }
+    // 劳动能力鉴定 (the city's committee) and arbitration (the commission).
+    assert_eq!(forwarded, 2);
 }

@@ -25,6 +25,31 @@ fn case_in(s: &mut Station, state: CaseState, action: Action, n: u64) -> String 
     let deferrable_missing: &[(&str, MaterialStatus)] = &[("M2", M), ("M3", NA)];
     let main_missing: &[(&str, MaterialStatus)] = &[("M1", M), ("M3", NA)];
     match state {
+        // A station that only receives 劳动能力鉴定 forwards it.
+        CaseState::Registered if action == Action::Forward => {
+            e.register_case(c, &new_case(e, WORK_CAPACITY, n, &[]))
+                .unwrap()
+                .case_no
+        }
+        // A 行政许可 whose review lapsed with no notice.
+        CaseState::Registered if action == Action::DeemAccepted => {
+            let no = e
+                .register_case(c, &new_case(e, LABOUR_DISPATCH_LICENCE, n, &[]))
+                .unwrap()
+                .case_no;
+            s.e.set_clock(clock("2026-12-10T09:00:00+08:00"));
+            no
+        }
+        // The arbitration commission's own window, its review lapsed.
+        CaseState::Registered if action == Action::RecordReviewLapse => {
+            acts_for(s, "labour_arbitration_commission");
+            let no =
+                s.e.register_case(&s.clerk, &new_case(&s.e, LABOUR_ARBITRATION, n, &[]))
+                    .unwrap()
+                    .case_no;
+            s.e.set_clock(clock("2026-12-10T09:00:00+08:00"));
+            no
+        }
         CaseState::Registered => reg(
             e,
             match action {
@@ -108,6 +133,14 @@ fn case_in(s: &mut Station, state: CaseState, action: Action, n: u64) -> String 
             e.withdraw(c, &no, "申请人主动撤回").unwrap();
             no
         }
+        CaseState::Forwarded => {
+            let no = e
+                .register_case(c, &new_case(e, WORK_CAPACITY, n, &[]))
+                .unwrap()
+                .case_no;
+            e.forward(c, &no).unwrap();
+            no
+        }
     }
 }
 
@@ -130,6 +163,9 @@ fn act(s: &Station, action: Action, no: &str) -> Result<CaseState, Error> {
         Action::ApproveRejection => e.approve_rejection(no, "1001", PW),
         Action::ReturnRejection => e.return_rejection(no, "1001", PW, "理由不充分，请补充调查"),
         Action::Withdraw => e.withdraw(c, no, "申请人撤回"),
+        Action::Forward => e.forward(c, no),
+        Action::DeemAccepted => e.deem_accepted(c, no),
+        Action::RecordReviewLapse => e.record_review_lapse(c, no),
     }?;
     Ok(v.state)
 }
@@ -334,16 +370,17 @@ fn late_supplement_moves_promised_deadline_but_never_past_statutory() {
     assert!(v.promised_due.unwrap() < s.e.clock().today());
 }
 
-/// A 劳动人事争议仲裁 case proposed for rejection by clerk 2001.
+/// A 工伤认定 case proposed for rejection by clerk 2001: filed after the
+/// one-year limit, which 工伤认定办法 §8 makes a condition of acceptance.
 fn proposed_rejection(s: &Station) -> yichuang_engine::CaseView {
     let c =
-        s.e.register_case(&s.clerk, &case_for(&s.e, LABOUR_ARBITRATION, "赵测试", &[]))
+        s.e.register_case(&s.clerk, &case_for(&s.e, WORK_INJURY, "赵测试", &[]))
             .unwrap();
     s.e.propose_rejection(
         &s.clerk,
         &c.case_no,
-        "超过仲裁时效",
-        "《劳动争议调解仲裁法》第二十七条",
+        "申请超过事故伤害发生之日起1年的申请时限",
+        "《工伤保险条例》第十七条第二款、《工伤认定办法》第八条",
     )
     .unwrap()
 }
@@ -352,7 +389,7 @@ fn proposed_rejection(s: &Station) -> yichuang_engine::CaseView {
 fn a_rejection_needs_a_reason_and_a_legal_basis() {
     let s = station();
     let c =
-        s.e.register_case(&s.clerk, &case_for(&s.e, LABOUR_ARBITRATION, "钱测试", &[]))
+        s.e.register_case(&s.clerk, &case_for(&s.e, WORK_INJURY, "钱测试", &[]))
             .unwrap();
     assert!(
         s.e.propose_rejection(&s.clerk, &c.case_no, " ", "某法")
@@ -433,12 +470,9 @@ fn an_approved_rejection_is_filed_and_its_notice_names_the_approver() {
             .unwrap()
             .contains("示范县人民法院")
     );
-    assert!(
-        !n.fields["remedy"]["sentence"]
-            .as_str()
-            .unwrap()
-            .contains("行政复议")
-    );
+    // 工伤保险条例 §55: review or lawsuit, at the applicant's choice.
+    assert_eq!(n.fields["remedy"]["route"], "review_or_lawsuit");
+    assert_eq!(n.fields["show_approval"], true);
 }
 
 #[test]

@@ -197,15 +197,17 @@ fn rejection_notices_carry_reasons_basis_approver_and_the_right_remedy() {
             "送达回执",
         ],
     );
-    // Labour arbitration: no 复议; the court, with no period (劳动争议调解仲裁法 §29).
+    // Labour arbitration, at the commission's own window: no 复议; the
+    // court, with no period (劳动争议调解仲裁法 §29).
+    acts_for(&s, "labour_arbitration_commission");
     let c =
         s.e.register_case(&s.clerk, &new_case(&s.e, "RS-ZC-001", 4, &[]))
             .unwrap();
     s.e.propose_rejection(
         &s.clerk,
         &c.case_no,
-        "申请仲裁的争议已超过一年仲裁时效。",
-        "《中华人民共和国劳动争议调解仲裁法》第二十七条",
+        "申请人与本案没有直接利害关系，且没有明确的被申请人",
+        "《劳动人事争议仲裁办案规则》第三十条第（三）项、第三十一条",
     )
     .unwrap();
     s.e.approve_rejection(&c.case_no, "1001", PW).unwrap();

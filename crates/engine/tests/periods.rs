@@ -34,6 +34,7 @@ fn a_work_injury_is_decided_within_sixty_calendar_days() {
 #[test]
 fn a_promise_in_working_days_is_capped_at_a_calendar_day_limit() {
     let s = station();
+    acts_for(&s, "work_capacity_committee");
     // 劳动能力鉴定: 60日 by law, promised 40 working days: the promise never ends later.
     let c =
         s.e.register_case(&s.clerk, &case_for(&s.e, WORK_CAPACITY, "钱测试", &[]))
@@ -136,7 +137,7 @@ fn a_catalog_without_a_periods_unit_is_refused_and_the_active_one_stays() {
         "{}",
         e.user_message()
     );
-    assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
+    assert_eq!(s.e.catalog().unwrap().version, "2026.1.2");
 }
 
 #[test]
@@ -173,6 +174,6 @@ fn a_catalog_without_the_source_of_a_limit_or_a_material_is_refused() {
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
+        assert_eq!(s.e.catalog().unwrap().version, "2026.1.2");
     }
 }

@@ -71,7 +71,7 @@ fn a_promised_proof_gets_the_promise_notice_at_intake() {
     // The applicant's promise is a page of its own after the notice.
     let pledge = text.find("证明事项告知承诺书（申请人承诺）").unwrap();
     let signed = text
-        .find("示范县人力资源和社会保障局2026年11月23日")
+        .find("示范县职业技能鉴定指导中心2026年11月23日")
         .unwrap();
     assert!(signed < pledge);
     let pages = pdf_pages(dir.path(), "promise", &pdf);
@@ -211,5 +211,5 @@ fn a_catalog_whose_promised_proof_has_no_terms_is_refused() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
+    assert_eq!(s.e.catalog().unwrap().version, "2026.1.2");
 }

@@ -139,14 +139,14 @@ fn broken_catalog_import_leaves_the_previous_catalog_active() {
             "{}",
             err.user_message()
         );
-        // The bundled catalog (2026.1.1 since its limits name their units).
-        assert_eq!(s.e.catalog().unwrap().version, "2026.1.1");
+        // The bundled catalog.
+        assert_eq!(s.e.catalog().unwrap().version, "2026.1.2");
         assert_eq!(before, fingerprint(&s.e));
     }
     // Only an admin may import.
     let good = catalog_with(|v| {
         v["version"] = "2026.2".into();
-        v["items"][0]["promised_days"] = 8.into();
+        v["items"][0]["promised_days"] = 4.into();
     });
     assert!(matches!(
         s.e.import_catalog(&s.clerk, &good, "f").unwrap_err(),
@@ -159,7 +159,7 @@ fn broken_catalog_import_leaves_the_previous_catalog_active() {
             .item("RS-SY-001")
             .unwrap()
             .promised_days,
-        8
+        4
     );
 }
 
@@ -175,9 +175,9 @@ fn cases_keep_the_catalog_version_they_were_registered_under() {
     });
     s.e.import_catalog(&s.admin, &newer, "f").unwrap();
     let v = s.e.accept(&s.clerk, &c.case_no).unwrap();
-    assert_eq!(v.catalog_version, "2026.1.1");
-    // 10 promised working days from 2026-11-23 under the old catalog.
-    assert_eq!(v.promised_due.unwrap().to_string(), "2026-12-07");
+    assert_eq!(v.catalog_version, "2026.1.2");
+    // 5 promised working days from 2026-11-23 under the old catalog.
+    assert_eq!(v.promised_due.unwrap().to_string(), "2026-11-30");
 }
 
 #[test]

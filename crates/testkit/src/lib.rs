@@ -109,6 +109,15 @@ pub mod items {
     pub const PENSION_TRANSFER: &str = "RS-YL-001";
     /// 职业技能等级认定
     pub const SKILL_CERTIFICATION: &str = "RS-JN-001";
+    /// 劳务派遣经营许可 (a 行政许可)
+    pub const LABOUR_DISPATCH_LICENCE: &str = "RS-LP-001";
+}
+
+/// Makes the station a window of the catalog's `bodies` (setting
+/// `station.acts_for`), as the county hall that hosts their windows is.
+pub fn acts_for(s: &Station, bodies: &str) {
+    s.e.set_setting(&s.admin, "station.acts_for", bodies)
+        .expect("station.acts_for");
 }
 
 /// A fictional applicant by name, with a valid-checksum test ID number.

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::catalog::{Handling, LapseConsequence};
 use crate::domain::evaluation::CaseEvaluation;
 use crate::domain::ids;
 use crate::domain::lifecycle::{ActionChoice, CaseState};
@@ -173,6 +174,8 @@ pub enum Outcome {
     AcceptWithCommitment,
     ProposeRejection,
     Withdraw,
+    /// 收件转送: the station only receives this item.
+    Forward,
 }
 
 impl Outcome {
@@ -184,6 +187,7 @@ impl Outcome {
             Outcome::AcceptWithCommitment => "容缺受理（告知承诺）",
             Outcome::ProposeRejection => "不予受理（报领导审批）",
             Outcome::Withdraw => "申请人撤回",
+            Outcome::Forward => "收件并转送（出具收件回执）",
         }
     }
 }
@@ -235,6 +239,16 @@ pub struct CaseView {
     pub agent_is_guardian: bool,
     /// The body to apply to, when rejected as outside this office's powers.
     pub rejection_competent_body: Option<String>,
+    /// Whether this station decides the item or only receives it.
+    pub handling: Handling,
+    /// The body the case was forwarded to (its name), once forwarded.
+    pub forwarded_to: Option<String>,
+    /// The recorded consequence of an acceptance review that lapsed.
+    pub review_lapse: Option<LapseConsequence>,
+    pub review_lapse_zh: Option<&'static str>,
+    /// The date by which to supply what a one-time notice lists, where the
+    /// item sets a period.
+    pub supply_due: Option<NaiveDate>,
     pub completed_on: Option<NaiveDate>,
     pub note: String,
     pub materials: Vec<CaseMaterial>,
@@ -286,8 +300,16 @@ pub fn as_sentence(text: &str) -> String {
 /// The outcomes the window may offer for a case in `state` with this
 /// checklist: a decision on a registered case, rejection or withdrawal while
 /// materials are awaited, nothing otherwise.
-pub fn outcomes_in(state: CaseState, materials: &[CaseMaterial]) -> Vec<Outcome> {
+pub fn outcomes_in(
+    state: CaseState,
+    materials: &[CaseMaterial],
+    handling: &Handling,
+) -> Vec<Outcome> {
     match state {
+        // A station that only receives never decides in the body's name.
+        CaseState::Registered if handling.receives_only() => {
+            vec![Outcome::Forward, Outcome::Withdraw]
+        }
         CaseState::Registered => outcomes_for(materials),
         CaseState::AwaitingMaterials => vec![Outcome::ProposeRejection, Outcome::Withdraw],
         _ => Vec::new(),
@@ -505,17 +527,32 @@ mod tests {
     #[test]
     fn outcomes_depend_on_the_state() {
         let m = [material("M1", true, false, Received)];
-        assert_eq!(outcomes_in(CaseState::Registered, &m), outcomes_for(&m));
+        let d = Handling::Decides;
+        assert_eq!(outcomes_in(CaseState::Registered, &m, &d), outcomes_for(&m));
         assert_eq!(
-            outcomes_in(CaseState::AwaitingMaterials, &m),
+            outcomes_in(CaseState::AwaitingMaterials, &m, &d),
             [Outcome::ProposeRejection, Outcome::Withdraw]
         );
         for st in [
             CaseState::Accepted,
             CaseState::RejectionPendingApproval,
             CaseState::Rejected,
+            CaseState::Forwarded,
         ] {
-            assert!(outcomes_in(st, &m).is_empty(), "{st:?}");
+            assert!(outcomes_in(st, &m, &d).is_empty(), "{st:?}");
         }
+    }
+
+    #[test]
+    fn a_station_that_only_receives_forwards() {
+        let m = [material("M1", true, false, Received)];
+        let r = Handling::ReceivesFor {
+            body: "commission".into(),
+            body_name: "示范县劳动人事争议仲裁委员会".into(),
+        };
+        assert_eq!(
+            outcomes_in(CaseState::Registered, &m, &r),
+            [Outcome::Forward, Outcome::Withdraw]
+        );
     }
 }

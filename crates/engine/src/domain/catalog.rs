@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::calendar::DayUnit;
+use crate::domain::calendar::{DayUnit, MAX_WORKING_DAYS};
 use crate::error::{Error, Result};
 
 pub const BUNDLED_CATALOG: &str = include_str!("../../../../assets/catalog/catalog.json");
@@ -30,7 +30,7 @@ pub struct Catalog {
 }
 
 /// A deciding body with its own name and number series. `{county}` in a
-/// name or prefix is the station's county.
+/// name or prefix is the station's county, `{station}` the station's name.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Body {
@@ -50,6 +50,82 @@ pub struct Body {
     /// Its refusals note the approving leader (the station's 否定备案).
     #[serde(default)]
     pub approval_note: bool,
+    /// The county's stations accept applications in its name (委托受理 in
+    /// 一窗受理). Otherwise a station that is not one of its windows (the
+    /// setting `station.acts_for`) only receives: a 收件回执 and forwarding.
+    #[serde(default)]
+    pub stations_accept: bool,
+}
+
+/// How a station handles an item: it decides, or it receives for the body
+/// that does and forwards the case (never deciding in that body's name).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Handling {
+    Decides,
+    ReceivesFor { body: String, body_name: String },
+}
+
+impl Handling {
+    pub fn receives_only(&self) -> bool {
+        matches!(self, Handling::ReceivesFor { .. })
+    }
+}
+
+/// What the law makes of an acceptance review that ends with no decision
+/// and no one-time notice.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LapseConsequence {
+    /// 行政许可法 §32(4): accepted as of the day the materials were received.
+    DeemedAccepted,
+    /// 劳动争议调解仲裁法 §29: the applicant may sue in court.
+    ApplicantMaySue,
+}
+
+impl LapseConsequence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LapseConsequence::DeemedAccepted => "deemed_accepted",
+            LapseConsequence::ApplicantMaySue => "applicant_may_sue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LapseConsequence> {
+        [
+            LapseConsequence::DeemedAccepted,
+            LapseConsequence::ApplicantMaySue,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            LapseConsequence::DeemedAccepted => "逾期未告知补正，自收到申请材料之日起即为受理",
+            LapseConsequence::ApplicantMaySue => {
+                "逾期未作出受理决定，申请人可以就该争议事项向人民法院提起诉讼"
+            }
+        }
+    }
+}
+
+/// The consequence of a lapsed acceptance review and its source.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewLapse {
+    pub consequence: LapseConsequence,
+    pub basis: Vec<LegalBasis>,
+}
+
+/// A period the applicant is given to supply what a one-time notice lists,
+/// where the item's rules set one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SupplyPeriod {
+    pub days: u32,
+    pub unit: DayUnit,
+    pub basis: Vec<LegalBasis>,
 }
 
 fn yes() -> bool {
@@ -112,6 +188,14 @@ pub struct ServiceItem {
     /// import, empty in versions stored before it existed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acceptance_basis: Vec<LegalBasis>,
+    /// What follows when that review lapses with no notice, where the law
+    /// says (none: the review is only overdue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_lapse: Option<ReviewLapse>,
+    /// The period to supply what a one-time notice lists, where the item's
+    /// rules set one (none: the notice names no date).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supply_within: Option<SupplyPeriod>,
     pub procedure: String,
     pub materials: Vec<Material>,
     /// How deferred (容缺) materials are supplied; required when any material is deferrable.
@@ -468,6 +552,17 @@ impl Catalog {
                     "决定机关须写明名称和人民法院".into(),
                 ));
             }
+            // Stations number offline: a series shared by every station that
+            // accepts in the body's name would repeat numbers.
+            if b.stations_accept
+                && let Some((kind, _)) = b.series.iter().find(|(_, p)| !p.contains("{station}"))
+            {
+                return Err(err(
+                    "-",
+                    &format!("bodies.{id}.series.{kind}"),
+                    "各站点代为受理的机关，其文号前缀须含 {station}，以免各站编号重复".into(),
+                ));
+            }
         }
         for it in self
             .items
@@ -484,6 +579,29 @@ impl Catalog {
         }
         for it in &self.items {
             let c = it.code.as_str();
+            if let Some(l) = &it.review_lapse {
+                if l.basis.is_empty() {
+                    return Err(err(
+                        c,
+                        "review_lapse.basis",
+                        "须写明逾期后果的法律依据".into(),
+                    ));
+                }
+                // 视为受理 is 行政许可法's rule, for 行政许可 only.
+                if l.consequence == LapseConsequence::DeemedAccepted && it.category != "行政许可"
+                {
+                    return Err(err(
+                        c,
+                        "review_lapse.consequence",
+                        "“逾期视为受理”仅适用于行政许可事项（行政许可法第三十二条）".into(),
+                    ));
+                }
+            }
+            if let Some(p) = &it.supply_within {
+                if p.days == 0 || p.days > MAX_WORKING_DAYS || p.basis.is_empty() {
+                    return Err(err(c, "supply_within", "补正期限须为正数并写明依据".into()));
+                }
+            }
             if c.is_empty()
                 || !c
                     .chars()
@@ -534,7 +652,7 @@ impl Catalog {
                     ),
                 ));
             }
-            if it.statutory_days > crate::domain::calendar::MAX_WORKING_DAYS {
+            if it.statutory_days > MAX_WORKING_DAYS {
                 return Err(err(c, "statutory_days", "法定时限过长".into()));
             }
             if it.materials.is_empty() {
@@ -602,6 +720,24 @@ impl Catalog {
 }
 
 impl Catalog {
+    /// How a station that is a window of the bodies `acts_for` handles
+    /// `item`: it decides items of its own office and of bodies that have
+    /// stations accept in their name; it only receives the others.
+    pub fn handling(&self, item: &ServiceItem, acts_for: &[String], county: &str) -> Handling {
+        let Some(id) = &item.decider else {
+            return Handling::Decides;
+        };
+        match self.bodies.get(id) {
+            Some(b) if !b.stations_accept && !acts_for.iter().any(|a| a == id) => {
+                Handling::ReceivesFor {
+                    body: id.clone(),
+                    body_name: b.name.replace("{county}", county),
+                }
+            }
+            _ => Handling::Decides,
+        }
+    }
+
     /// The periods and sources of a remedy route.
     pub fn remedy_terms(&self, route: RemedyRoute) -> Result<&RemedyTerms> {
         self.remedies.get(&route).ok_or_else(|| Error::Catalog {
@@ -618,15 +754,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bundled_catalog_is_valid_and_has_the_nine_items() {
-        let cat = Catalog::parse(BUNDLED_CATALOG, "catalog.json").unwrap();
-        assert_eq!(cat.items.len(), 9);
+    fn bundled_catalog_is_valid_and_has_the_ten_items() {
+        let cat = Catalog::parse_new(BUNDLED_CATALOG, "catalog.json").unwrap();
+        assert_eq!(cat.items.len(), 10);
         for name in [
             "失业保险金申领",
             "社会保障卡申领",
             "劳动人事争议仲裁申请",
             "工伤认定申请",
             "职业技能等级认定",
+            "劳务派遣经营许可",
         ] {
             assert!(cat.items.iter().any(|i| i.name == name), "{name}");
         }
@@ -661,5 +798,46 @@ mod tests {
         assert!(e.to_string().contains("legal_basis"));
         let e = broken(|v| v["items"][0]["unknown_field"] = 1.into());
         assert!(e.to_string().contains("bad.json"));
+    }
+
+    #[test]
+    fn deemed_acceptance_is_for_licences_only() {
+        // 工伤认定 is a 行政确认: 行政许可法 §32's 视为受理 does not apply.
+        let e = broken(|v| {
+            v["items"][3]["review_lapse"] = serde_json::json!({"consequence": "deemed_accepted",
+                "basis": [{"law": "《中华人民共和国行政许可法》", "article": "第三十二条"}]})
+        });
+        assert!(e.to_string().contains("review_lapse.consequence"), "{e}");
+        let e = broken(|v| {
+            v["items"][3]["supply_within"] =
+                serde_json::json!({"days": 0, "unit": "working_days", "basis": []})
+        });
+        assert!(e.to_string().contains("supply_within"), "{e}");
+    }
+
+    #[test]
+    fn who_decides_at_a_station() {
+        let cat = Catalog::parse(BUNDLED_CATALOG, "catalog.json").unwrap();
+        let at = |code: &str, acts: &[&str]| {
+            let acts: Vec<String> = acts.iter().map(|s| s.to_string()).collect();
+            cat.handling(cat.item(code).unwrap(), &acts, "示范县")
+        };
+        // The bureau's own items and the agency's (委托受理) are decided here.
+        assert_eq!(at("RS-SB-001", &[]), Handling::Decides);
+        assert_eq!(at("RS-SY-001", &[]), Handling::Decides);
+        // The commission decides its own: a township station only receives.
+        assert_eq!(
+            at("RS-ZC-001", &[]),
+            Handling::ReceivesFor {
+                body: "labour_arbitration_commission".into(),
+                body_name: "示范县劳动人事争议仲裁委员会".into()
+            }
+        );
+        assert!(at("RS-LD-001", &[]).receives_only());
+        // The county hall that hosts the commission's window decides for it.
+        assert_eq!(
+            at("RS-ZC-001", &["labour_arbitration_commission"]),
+            Handling::Decides
+        );
     }
 }

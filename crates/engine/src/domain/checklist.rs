@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::domain::case::{CaseMaterial, CaseView, MaterialStatus};
-use crate::domain::catalog::{ServiceItem, SupplementRule};
+use crate::domain::catalog::{Handling, LapseConsequence, ServiceItem, SupplementRule};
+use crate::domain::lifecycle::Action;
 use crate::error::{Error, Result};
 
 /// The checklist of `item` after `changes` on `base` (a new case: none): every
@@ -141,6 +142,74 @@ pub fn check_commitment<'i>(
 }
 
 /// A 容缺 case is overdue only after its supplement deadline.
+/// A station that only receives an item never decides it: the decisions are
+/// the deciding body's (it forwards instead).
+pub fn check_decides(c: &CaseView, action: Action) -> Result<()> {
+    if let Handling::ReceivesFor { body_name, .. } = &c.handling
+        && action.is_decision()
+    {
+        return Err(Error::rule(
+            "receives_only",
+            format!(
+                "{} is decided by {body_name}; this station only receives it",
+                c.item_code
+            ),
+            format!(
+                "“{}”由{body_name}决定，本站只收件转送，不能以其名义作出受理或不予受理决定",
+                c.item_name
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// 收件转送 is for a station that only receives the item.
+pub fn check_forward(c: &CaseView) -> Result<(&str, &str)> {
+    match &c.handling {
+        Handling::ReceivesFor { body, body_name } => Ok((body, body_name)),
+        Handling::Decides => Err(Error::rule(
+            "decides_here",
+            format!("{} is decided at this station", c.item_code),
+            format!(
+                "本站是“{}”的受理机关，应依法作出受理决定，不能转送",
+                c.item_name
+            ),
+        )),
+    }
+}
+
+/// The acceptance review has lapsed with no notice and the item's rules give
+/// `want` as its consequence.
+pub fn check_review_lapsed(
+    c: &CaseView,
+    item: &ServiceItem,
+    want: LapseConsequence,
+    today: NaiveDate,
+) -> Result<()> {
+    if today <= c.onetime_notice_due {
+        return Err(Error::rule(
+            "review_not_lapsed",
+            "the acceptance review period has not passed",
+            format!(
+                "受理审查期限（至{}）尚未届满",
+                c.onetime_notice_due.format("%Y年%-m月%-d日")
+            ),
+        ));
+    }
+    match &item.review_lapse {
+        Some(l) if l.consequence == want => Ok(()),
+        _ => Err(Error::rule(
+            "no_such_lapse",
+            format!(
+                "{}: the rules give no consequence {}",
+                item.code,
+                want.as_str()
+            ),
+            format!("“{}”的规定没有“{}”的后果", item.name, want.label_zh()),
+        )),
+    }
+}
+
 pub fn check_supplement_overdue(c: &CaseView, today: NaiveDate) -> Result<()> {
     if c.supplement_due.is_some_and(|d| today <= d) {
         return Err(Error::rule(

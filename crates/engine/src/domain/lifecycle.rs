@@ -32,9 +32,11 @@ pub enum CaseState {
     CompletedDenied,
     Terminated,
     Withdrawn,
+    /// Received for the body that decides it and forwarded (收件转送).
+    Forwarded,
 }
 
-pub const ALL_STATES: [CaseState; 12] = [
+pub const ALL_STATES: [CaseState; 13] = [
     CaseState::Registered,
     CaseState::AwaitingMaterials,
     CaseState::Accepted,
@@ -47,6 +49,7 @@ pub const ALL_STATES: [CaseState; 12] = [
     CaseState::CompletedDenied,
     CaseState::Terminated,
     CaseState::Withdrawn,
+    CaseState::Forwarded,
 ];
 
 impl CaseState {
@@ -64,6 +67,7 @@ impl CaseState {
             CaseState::CompletedDenied => "completed_denied",
             CaseState::Terminated => "terminated",
             CaseState::Withdrawn => "withdrawn",
+            CaseState::Forwarded => "forwarded",
         }
     }
 
@@ -92,6 +96,7 @@ impl CaseState {
             CaseState::CompletedDenied => "办结（不予许可）",
             CaseState::Terminated => "终止办理",
             CaseState::Withdrawn => "已撤回",
+            CaseState::Forwarded => "已收件转送",
         }
     }
 
@@ -104,6 +109,7 @@ impl CaseState {
                 | CaseState::CompletedDenied
                 | CaseState::Terminated
                 | CaseState::Withdrawn
+                | CaseState::Forwarded
         )
     }
 }
@@ -133,9 +139,15 @@ pub enum Action {
     ApproveRejection,
     ReturnRejection,
     Withdraw,
+    /// 收件转送: a station that only receives the item forwards it.
+    Forward,
+    /// 行政许可法 §32(4): the review lapsed with no notice; accepted as of receipt.
+    DeemAccepted,
+    /// The review lapsed where the law gives another consequence (recorded).
+    RecordReviewLapse,
 }
 
-pub const ALL_ACTIONS: [Action; 15] = [
+pub const ALL_ACTIONS: [Action; 18] = [
     Action::UpdateMaterials,
     Action::Accept,
     Action::RequestMaterials,
@@ -151,6 +163,9 @@ pub const ALL_ACTIONS: [Action; 15] = [
     Action::ApproveRejection,
     Action::ReturnRejection,
     Action::Withdraw,
+    Action::Forward,
+    Action::DeemAccepted,
+    Action::RecordReviewLapse,
 ];
 
 impl Action {
@@ -171,6 +186,9 @@ impl Action {
             Action::ApproveRejection => "approve_rejection",
             Action::ReturnRejection => "return_rejection",
             Action::Withdraw => "withdraw",
+            Action::Forward => "forward",
+            Action::DeemAccepted => "deem_accepted",
+            Action::RecordReviewLapse => "record_review_lapse",
         }
     }
 
@@ -195,7 +213,25 @@ impl Action {
             Action::ApproveRejection => "审批不予受理",
             Action::ReturnRejection => "退回不予受理",
             Action::Withdraw => "撤回申请",
+            Action::Forward => "收件并转送",
+            Action::DeemAccepted => "逾期视为受理",
+            Action::RecordReviewLapse => "记录受理审查逾期",
         }
+    }
+
+    /// A decision on the application: only a station that decides the item
+    /// may take it (one that only receives forwards instead).
+    pub fn is_decision(self) -> bool {
+        matches!(
+            self,
+            Action::Accept
+                | Action::RequestMaterials
+                | Action::AcceptWithCommitment
+                | Action::ProposeRejection
+                | Action::ApproveRejection
+                | Action::DeemAccepted
+                | Action::RecordReviewLapse
+        )
     }
 }
 
@@ -237,6 +273,9 @@ pub fn allowed(from: CaseState, action: Action) -> Option<CaseState> {
         (S::Accepted | S::InProgress, A::Deny) => S::CompletedDenied,
         (S::RejectionPendingApproval, A::ApproveRejection) => S::Rejected,
         (S::RejectionPendingApproval, A::ReturnRejection) => S::Registered,
+        (S::Registered, A::Forward) => S::Forwarded,
+        (S::Registered, A::DeemAccepted) => S::Accepted,
+        (S::Registered, A::RecordReviewLapse) => S::Registered,
         (
             S::Registered
             | S::AwaitingMaterials
@@ -267,6 +306,13 @@ mod tests {
         );
         assert_eq!(allowed(S::Rejected, Action::Withdraw), None);
         assert_eq!(allowed(S::Accepted, Action::Supplement), None);
+        assert_eq!(allowed(S::Registered, Action::Forward), Some(S::Forwarded));
+        assert_eq!(allowed(S::AwaitingMaterials, Action::Forward), None);
+        assert_eq!(
+            allowed(S::Registered, Action::DeemAccepted),
+            Some(S::Accepted)
+        );
+        assert!(Action::DeemAccepted.is_decision() && !Action::Forward.is_decision());
     }
 
     #[test]

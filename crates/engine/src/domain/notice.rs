@@ -17,14 +17,17 @@ pub enum NoticeKind {
     AcceptanceNotice,
     /// 证明事项告知承诺书: a written promise replaces a proof for good.
     PromiseNotice,
+    /// 收件回执: materials received for the body that decides, and forwarded.
+    ReceiptNotice,
 }
 
-pub const ALL_KINDS: [NoticeKind; 5] = [
+pub const ALL_KINDS: [NoticeKind; 6] = [
     NoticeKind::OneTimeNotice,
     NoticeKind::CommitmentNotice,
     NoticeKind::RejectionNotice,
     NoticeKind::AcceptanceNotice,
     NoticeKind::PromiseNotice,
+    NoticeKind::ReceiptNotice,
 ];
 
 /// The kinds every template set has had from the start; a set stored before
@@ -44,6 +47,7 @@ impl NoticeKind {
             NoticeKind::RejectionNotice => "rejection_notice",
             NoticeKind::AcceptanceNotice => "acceptance_notice",
             NoticeKind::PromiseNotice => "promise_notice",
+            NoticeKind::ReceiptNotice => "receipt_notice",
         }
     }
 
@@ -55,6 +59,7 @@ impl NoticeKind {
             NoticeKind::RejectionNotice => "rejection",
             NoticeKind::AcceptanceNotice => "acceptance",
             NoticeKind::PromiseNotice => "promise",
+            NoticeKind::ReceiptNotice => "receipt",
         }
     }
 
@@ -67,7 +72,7 @@ impl NoticeKind {
                     "kind",
                     format!("unknown notice kind {s}"),
                     format!(
-                        "文书种类“{s}”无效，应为 one-time、commitment、rejection、acceptance 或 promise"
+                        "文书种类“{s}”无效，应为 one-time、commitment、rejection、acceptance、promise 或 receipt"
                     ),
                 )
             })
@@ -80,10 +85,10 @@ impl NoticeKind {
             NoticeKind::RejectionNotice => "不予受理通知书",
             NoticeKind::AcceptanceNotice => "受理通知书",
             NoticeKind::PromiseNotice => "证明事项告知承诺书",
+            NoticeKind::ReceiptNotice => "收件回执",
         }
     }
 
-    /// May this kind be issued for a case in `state`?
     /// May this kind be issued for a case in `state`, some of whose proofs
     /// are replaced by a promise (`promised`)?
     pub fn allowed_for(self, state: CaseState, promised: bool) -> bool {
@@ -108,6 +113,7 @@ impl NoticeKind {
     pub fn allowed_in(self, state: CaseState) -> bool {
         match self {
             NoticeKind::PromiseNotice => false,
+            NoticeKind::ReceiptNotice => state == CaseState::Forwarded,
             NoticeKind::OneTimeNotice => state == CaseState::AwaitingMaterials,
             NoticeKind::CommitmentNotice => state == CaseState::AcceptedWithCommitment,
             NoticeKind::RejectionNotice => state == CaseState::Rejected,
@@ -196,6 +202,7 @@ mod tests {
         // Before the leader's approval there is no rejection notice to print.
         assert!(printable_in(S::RejectionPendingApproval, false).is_empty());
         assert!(printable_in(S::Registered, false).is_empty());
+        assert_eq!(printable_in(S::Forwarded, false), [K::ReceiptNotice]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
 use crate::domain::case::{CaseView, MaterialStatus, as_sentence};
-use crate::domain::catalog::{Catalog, RemedyRoute, ServiceItem, cite_all};
+use crate::domain::catalog::{Catalog, LapseConsequence, RemedyRoute, ServiceItem, cite_all};
 use crate::domain::clerk::Clerk;
 use crate::domain::notice::NoticeKind;
 use crate::domain::station::StationInfo;
@@ -69,9 +69,16 @@ pub fn issuer(
     station: &StationInfo,
     station_prefix: String,
 ) -> Result<Issuer> {
-    let Some(id) = &item.decider else {
+    // A 收件回执 is the receiving station's own paper, whoever decides.
+    let decider = item
+        .decider
+        .as_ref()
+        .filter(|_| kind != NoticeKind::ReceiptNotice);
+    let Some(id) = decider else {
         // A labour-arbitration decision is the commission's, not the bureau's.
-        let name = if item.remedy == RemedyRoute::LabourArbitrationCourt {
+        let name = if item.remedy == RemedyRoute::LabourArbitrationCourt
+            && kind != NoticeKind::ReceiptNotice
+        {
             office.arbitration_commission.clone()
         } else {
             office.name.clone()
@@ -92,7 +99,10 @@ pub fn issuer(
         field: "decider".into(),
         reason: format!("决定机关“{id}”未定义"),
     })?;
-    let local = |s: &str| s.replace("{county}", &station.county);
+    let local = |s: &str| {
+        s.replace("{county}", &station.county)
+            .replace("{station}", &station.name)
+    };
     let prefix = body
         .series
         .get(kind.as_str())
@@ -202,6 +212,39 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
                     .collect::<Vec<_>>()
             );
             f["restart_note"] = json!(input.templates.sentence("restart_note")?);
+            // The date to supply by, where the item's rules set a period.
+            f["has_supply_due"] = json!(c.supply_due.is_some());
+            f["supply_due"] = json!(c.supply_due);
+            f["supply_basis"] = json!(
+                item.supply_within
+                    .as_ref()
+                    .map(|p| cite_all(&p.basis))
+                    .unwrap_or_default()
+            );
+        }
+        NoticeKind::ReceiptNotice => {
+            let forwarded_to = c.forwarded_to.clone().ok_or_else(|| {
+                Error::invalid(
+                    "forwarded_to",
+                    "receipt of a case not forwarded",
+                    "该办件尚未转送，不能出具收件回执",
+                )
+            })?;
+            f["forwarded_to"] = json!(forwarded_to);
+            f["forwarded_on"] = json!(c.completed_on);
+            f["received"] = json!(
+                c.materials
+                    .iter()
+                    .filter(|m| m.status == MaterialStatus::Received)
+                    .map(|m| format!("{}（{}{}份）", m.name, m.form, m.copies))
+                    .collect::<Vec<_>>()
+            );
+            f["not_submitted"] = json!(c.missing().map(|m| m.name.clone()).collect::<Vec<_>>());
+            f["has_not_submitted"] = json!(c.missing().next().is_some());
+            f["item"]["acceptance_basis"] = json!(cite_all(&item.acceptance_basis));
+            f["item"]["acceptance_days"] = json!(item.acceptance_days);
+            f["item"]["acceptance_unit_zh"] = json!(item.acceptance_unit.label_zh());
+            f["receipt_note"] = json!(fill(input.templates.sentence("receipt_note")?, &f)?);
         }
         NoticeKind::CommitmentNotice => {
             let rule = item.supplement.clone();
@@ -272,6 +315,16 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
             f["signed_by_guardian"] = json!(c.agent_is_guardian);
         }
         NoticeKind::AcceptanceNotice => {
+            // 行政许可法 §32(4): accepted by the law, not by a decision.
+            let deemed = c.review_lapse == Some(LapseConsequence::DeemedAccepted);
+            f["deemed_accepted"] = json!(deemed);
+            f["accepted_by_decision"] = json!(!deemed);
+            f["lapse_basis"] = json!(
+                item.review_lapse
+                    .as_ref()
+                    .map(|l| cite_all(&l.basis))
+                    .unwrap_or_default()
+            );
             f["accepted_on"] = json!(c.accepted_on);
             f["promised_due"] = json!(c.promised_due);
             f["promised_provisional"] = json!(c.promised_provisional);

@@ -110,6 +110,14 @@ pub const SETTINGS: &[SettingDef] = &[
         Group::Office,
     ),
     def(
+        "station.acts_for",
+        "本站代为受理的决定机关（事项清单中的机关代码，逗号分隔）",
+        Default::Empty,
+        TEXT,
+        Role::Admin,
+        Group::Office,
+    ),
+    def(
         "remedy.review_body",
         "行政复议机关",
         Default::Pattern("{county}人民政府"),
@@ -222,6 +230,14 @@ pub const SETTINGS: &[SettingDef] = &[
         Group::NoticeNumbers,
     ),
     def(
+        "notice.prefix.receipt",
+        "收件回执编号前缀",
+        Default::Pattern("{county}{station}收字"),
+        TEXT,
+        Role::Admin,
+        Group::NoticeNumbers,
+    ),
+    def(
         "notice.prefix.acceptance",
         "受理通知书文号前缀",
         Default::Pattern("{county}{station}受字"),
@@ -233,6 +249,17 @@ pub const SETTINGS: &[SettingDef] = &[
 
 // `DEFAULT_AT_RISK_DAYS` as the stored text; a test keeps the two equal.
 const AT_RISK_DEFAULT_TEXT: &str = "2";
+
+/// The bodies a station is a window of, from the setting `station.acts_for`
+/// (keys separated by commas, 、 or spaces).
+pub fn acts_for(value: Option<&str>) -> Vec<String> {
+    value
+        .unwrap_or("")
+        .split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 /// The registry entry of `key`.
 pub fn setting_def(key: &str) -> Result<&'static SettingDef> {

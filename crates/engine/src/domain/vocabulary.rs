@@ -92,6 +92,7 @@ pub fn vocabulary() -> Vocabulary {
                 Outcome::AcceptWithCommitment,
                 Outcome::ProposeRejection,
                 Outcome::Withdraw,
+                Outcome::Forward,
             ],
             |o| o.label_zh(),
         ),
@@ -150,7 +151,7 @@ mod tests {
                 assert!(!l.value.is_empty() && !l.label.is_empty(), "{l:?}");
             }
         }
-        assert_eq!(v.states.len(), 12);
+        assert_eq!(v.states.len(), 13);
         assert!(
             v.states
                 .iter()

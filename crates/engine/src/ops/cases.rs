@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
 use crate::domain::case::*;
-use crate::domain::catalog::ServiceItem;
+use crate::domain::catalog::{Handling, LapseConsequence, ServiceItem};
 use crate::domain::checklist::*;
 use crate::domain::clerk::{Clerk, Role};
 use crate::domain::deadline::{
@@ -26,11 +26,27 @@ const CASE_COLS: &str = "c.id, c.case_no, c.state, c.item_code, c.item_name, c.c
     fc.name, h.name, c.received_on, c.registered_at, c.onetime_notice_due, c.accepted_on,
     c.promised_due, c.promised_provisional, c.statutory_due, c.statutory_provisional,
     c.supplement_due, c.applicant_delay_days, c.rejection_reason, c.rejection_basis,
-    c.completed_on, c.note, c.last_event_seq, c.rejection_competent_body, c.agent_is_guardian";
+    c.completed_on, c.note, c.last_event_seq, c.rejection_competent_body, c.agent_is_guardian,
+    c.forwarded_to, c.review_lapse, c.supply_due";
 
 fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
     let state: String = r.get(2)?;
     let state = CaseState::parse(&state).map_err(|e| crate::store::bad_column(2, e))?;
+    let review_lapse = r
+        .get::<_, Option<String>>(31)?
+        .map(|s| {
+            LapseConsequence::parse(&s).ok_or_else(|| {
+                crate::store::bad_column(
+                    31,
+                    crate::domain::lifecycle::UnknownName {
+                        field: "review_lapse",
+                        zh: format!("受理审查逾期后果“{s}”无效"),
+                        name: s,
+                    },
+                )
+            })
+        })
+        .transpose()?;
     Ok(CaseView {
         id: r.get(0)?,
         case_no: r.get(1)?,
@@ -63,6 +79,11 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
         last_event_seq: r.get(27)?,
         rejection_competent_body: r.get(28)?,
         agent_is_guardian: r.get(29)?,
+        handling: Handling::Decides,
+        forwarded_to: r.get(30)?,
+        review_lapse,
+        review_lapse_zh: review_lapse.map(LapseConsequence::label_zh),
+        supply_due: r.get(32)?,
         materials: Vec::new(),
         outcomes: Vec::new(),
         outcome_choices: Vec::new(),
@@ -123,7 +144,8 @@ impl Engine {
                 })
             })
             .collect::<Result<_>>()?;
-        c.outcomes = outcomes_in(c.state, &c.materials);
+        c.handling = catalog.handling(item, &self.acts_for()?, &self.station()?.county);
+        c.outcomes = outcomes_in(c.state, &c.materials, &c.handling);
         c.outcome_choices = c.outcomes.iter().map(|&o| o.into()).collect();
         c.actions = actions_from(c.state);
         c.printable_notices = printable_in(c.state, c.has_promised())
@@ -231,6 +253,7 @@ impl Engine {
             from: c.state,
             action: action.as_str(),
         })?;
+        check_decides(&c, action)?;
         Ok((c, to))
     }
 
@@ -341,8 +364,23 @@ impl Engine {
     pub fn request_materials(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
         let (c, to) = self.guard(case_no, Action::RequestMaterials)?;
         let missing = check_request_materials(&c)?;
-        let payload = json!({"missing": missing});
-        self.transition(actor, &c, Action::RequestMaterials, to, payload, |_| Ok(()))
+        let item = self.item_for(&c)?;
+        let today = self.clock.today();
+        // The date to supply by, where the item's rules set a period.
+        let supply_due = item
+            .supply_within
+            .as_ref()
+            .map(|p| self.calendar().add_days(today, p.days, p.unit))
+            .transpose()?
+            .map(|d| d.date);
+        let payload = json!({"missing": missing, "supply_due": supply_due});
+        self.transition(actor, &c, Action::RequestMaterials, to, payload, |w| {
+            w.execute(
+                "UPDATE cases SET supply_due = ?1 WHERE id = ?2",
+                params![supply_due, c.id],
+            )?;
+            Ok(())
+        })
     }
 
     /// 容缺受理: only deferrable materials are missing and the applicant agrees
@@ -405,6 +443,117 @@ impl Engine {
             )?;
             Ok(())
         })
+    }
+
+    /// 收件转送: a station that only receives the item forwards the case to
+    /// the body that decides it; the case is closed here, and the 收件回执
+    /// may be printed.
+    pub fn forward(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::Forward)?;
+        let (body, body_name) = check_forward(&c)?;
+        let (body, body_name) = (body.to_owned(), body_name.to_owned());
+        let today = self.clock.today();
+        let payload = json!({"forwarded_to": body, "forwarded_to_name": body_name,
+                             "completed_on": today});
+        self.transition(actor, &c, Action::Forward, to, payload, |w| {
+            w.execute(
+                "UPDATE cases SET forwarded_to = ?1, completed_on = ?2, result = 'forwarded' WHERE id = ?3",
+                params![body_name, today, c.id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// 行政许可法 §32(4): no one-time notice within the review period, so
+    /// the application counts as accepted on the day the materials were
+    /// received; the time limits run from that day.
+    pub fn deem_accepted(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::DeemAccepted)?;
+        let item = self.item_for(&c)?;
+        check_review_lapsed(
+            &c,
+            &item,
+            LapseConsequence::DeemedAccepted,
+            self.clock.today(),
+        )?;
+        let from = c.received_on;
+        let (promised, statutory) = due_dates(&self.calendar(), &item, from)?;
+        let payload = json!({"accepted_on": from, "promised_due": promised.date,
+            "statutory_due": statutory.date, "review_lapse": LapseConsequence::DeemedAccepted});
+        self.transition(actor, &c, Action::DeemAccepted, to, payload, |w| {
+            w.execute(
+                "UPDATE cases SET accepted_on = ?1, promised_due = ?2, promised_provisional = ?3,
+                 statutory_due = ?4, statutory_provisional = ?5, review_lapse = ?6 WHERE id = ?7",
+                params![
+                    from,
+                    promised.date,
+                    promised.provisional,
+                    statutory.date,
+                    statutory.provisional,
+                    LapseConsequence::DeemedAccepted.as_str(),
+                    c.id
+                ],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The review lapsed where the law gives the applicant the court (劳动争议
+    /// 调解仲裁法 §29): recorded on the case; the case stays to be decided.
+    pub fn record_review_lapse(&self, actor: &Clerk, case_no: &str) -> Result<CaseView> {
+        let (c, to) = self.guard(case_no, Action::RecordReviewLapse)?;
+        let item = self.item_for(&c)?;
+        check_review_lapsed(
+            &c,
+            &item,
+            LapseConsequence::ApplicantMaySue,
+            self.clock.today(),
+        )?;
+        if c.review_lapse.is_some() {
+            return Err(Error::rule(
+                "lapse_recorded",
+                "the lapse is already recorded",
+                "该办件的受理审查逾期已记录",
+            ));
+        }
+        let payload = json!({"review_lapse": LapseConsequence::ApplicantMaySue});
+        self.transition(actor, &c, Action::RecordReviewLapse, to, payload, |w| {
+            w.execute(
+                "UPDATE cases SET review_lapse = ?1 WHERE id = ?2",
+                params![LapseConsequence::ApplicantMaySue.as_str(), c.id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records the legal consequence of every acceptance review that has
+    /// lapsed with no notice (run when the deadline board is read): the
+    /// cases changed.
+    pub fn record_lapsed_reviews(&self, actor: &Clerk) -> Result<Vec<CaseView>> {
+        let today = self.clock.today();
+        let due: Vec<String> = self
+            .conn
+            .prepare(
+                "SELECT case_no FROM cases WHERE state = 'registered' AND review_lapse IS NULL
+                 AND onetime_notice_due < ?1 ORDER BY id",
+            )?
+            .query_map([today], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut changed = Vec::new();
+        for no in due {
+            let c = self.case(&no)?;
+            if c.handling.receives_only() {
+                continue;
+            }
+            let item = self.item_for(&c)?;
+            let done = match item.review_lapse.as_ref().map(|l| l.consequence) {
+                Some(LapseConsequence::DeemedAccepted) => self.deem_accepted(actor, &no)?,
+                Some(LapseConsequence::ApplicantMaySue) => self.record_review_lapse(actor, &no)?,
+                None => continue,
+            };
+            changed.push(done);
+        }
+        Ok(changed)
     }
 
     /// Flags a 容缺 case whose supplement deadline has passed.

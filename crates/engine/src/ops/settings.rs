@@ -27,6 +27,13 @@ impl Engine {
         ))
     }
 
+    /// The bodies this station is a window of (setting `station.acts_for`).
+    pub fn acts_for(&self) -> Result<Vec<String>> {
+        Ok(settings::acts_for(
+            self.setting("station.acts_for")?.as_deref(),
+        ))
+    }
+
     /// Every setting of the registry with its value in force, for forms.
     pub fn settings_in_force(&self) -> Result<Vec<(&'static SettingDef, String)>> {
         settings::SETTINGS
