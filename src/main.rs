@@ -84,6 +84,8 @@ enum Cmd {
         #[arg(long)]
         at_risk_days: Option<i64>,
     },
+    /// 记录受理审查逾期的法定后果（如行政许可法第三十二条“即为受理”）
+    RecordLapses,
     /// 文书记录
     #[command(subcommand)]
     Notice(NoticeCmd),
@@ -181,6 +183,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Calendar(c) => cmd::calendar::run(&mut e, c, json),
         Cmd::Case(c) => cmd::case::case_cmd(&e, c, json),
         Cmd::Deadlines { at_risk_days } => cmd::case::deadlines(&e, at_risk_days, json),
+        Cmd::RecordLapses => cmd::case::record_lapses(&e, json),
         Cmd::Notice(c) => cmd::notice::notice_cmd(&e, c, json),
         Cmd::Eval(c) => cmd::eval::eval_cmd(&e, c, json),
         Cmd::Log(c) => cmd::log::run(&e, c, json),

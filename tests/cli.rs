@@ -246,3 +246,84 @@ fn a_promise_replaces_a_proof_through_the_cli() {
     let case: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
     assert_eq!(case["state"], "accepted");
 }
+
+#[test]
+fn forwarding_and_a_lapsed_review_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite3");
+    assert!(run(&db, &["demo"]).status.success());
+    let register = |item: &str, received: &str| {
+        let o = run(
+            &db,
+            &[
+                "--json",
+                "case",
+                "register",
+                "--item",
+                item,
+                "--name",
+                "褚测试",
+                "--id-no",
+                "11010519491231002X",
+                "--received",
+                received,
+            ],
+        );
+        assert!(o.status.success(), "{}", err(&o));
+        let case: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+        case["case_no"].as_str().unwrap().to_owned()
+    };
+    // The demo station only receives arbitration applications: it forwards.
+    let no = register("RS-ZC-001", "M1,M2,M3,M4,M5");
+    let refused = run(&db, &["case", "accept", &no]);
+    assert!(!refused.status.success());
+    assert!(err(&refused).contains("只收件转送"), "{}", err(&refused));
+    let o = run(&db, &["--json", "case", "forward", &no]);
+    assert!(o.status.success(), "{}", err(&o));
+    let case: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    assert_eq!(case["state"], "forwarded");
+    let pdf = dir.path().join("receipt.pdf");
+    let o = run(
+        &db,
+        &[
+            "notice",
+            "print",
+            &no,
+            "receipt",
+            "--out",
+            pdf.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let text =
+        yichuang_testkit::pdf_text(dir.path(), "receipt-read", &std::fs::read(&pdf).unwrap());
+    assert!(
+        text.contains("收件回执") && text.contains("示范县劳动人事争议仲裁委员会"),
+        "{text}"
+    );
+
+    // A licence application nobody answered within 5 working days.
+    let no = register("RS-LP-001", "M1,M2");
+    let later = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_yichuang"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .env("YICHUANG_NOW", "2026-12-01T09:30:00+08:00")
+            .output()
+            .unwrap()
+    };
+    let o = later(&["--json", "record-lapses"]);
+    assert!(o.status.success(), "{}", err(&o));
+    let changed: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let hit = changed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["case_no"] == no.as_str())
+        .expect("the licence case");
+    assert_eq!(hit["state"], "accepted");
+    assert_eq!(hit["review_lapse"], "deemed_accepted");
+    let o = later(&["deadlines"]);
+    assert!(out(&o).contains("即为受理"), "{}", out(&o));
+}

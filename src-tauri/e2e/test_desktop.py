@@ -280,12 +280,29 @@ def main():
         close_dialogs(d)
         wait_text(d, "#case-state", "已受理")
 
-        # 4. 不予受理: blocked until a leader (not the proposer) approves → 不予受理通知书.
+        # 3c. 劳动人事争议仲裁 is the commission's to decide: this township station
+        #     offers only 收件转送, and prints a 收件回执 that decides nothing.
         new_case(d, "LDRSZY", "RS-ZC-001", "孙测试", "11010519491231002X", {})
         click(d, "#register")
+        wait(d, "#outcome-forward")
+        wait_text(d, "#case-handling", "劳动人事争议仲裁委员会")
+        assert not d.find_elements(By.CSS_SELECTOR, "#outcome-accept"), "accept offered for the commission"
+        assert not d.find_elements(By.CSS_SELECTOR, "#outcome-propose_rejection")
+        click(d, "#outcome-forward")
+        path = printed_pdf(d, "收件回执")
+        text = "".join(pdf_text(path).split())
+        for element in ("收件回执", "不是受理凭证", "示范县劳动人事争议仲裁委员会"):
+            assert element in text, f"{element} not in the receipt"
+        shot(d, "receipt-notice-preview")
+        close_dialogs(d)
+        wait_text(d, "#case-state", "已收件转送")
+
+        # 4. 不予受理: blocked until a leader (not the proposer) approves → 不予受理通知书.
+        new_case(d, "GSRDSQ", "RS-GS-001", "孙测试", "11010519491231002X", {})
+        click(d, "#register")
         click(d, "#outcome-propose_rejection")
-        type_into(d, "#rejection-reason", "申请人请求处理的事项不属于劳动人事争议仲裁的受理范围。")
-        type_into(d, "#rejection-basis", "《劳动人事争议仲裁办案规则》第三十条第（一）项")
+        type_into(d, "#rejection-reason", "申请超过事故伤害发生之日起1年的申请时限")
+        type_into(d, "#rejection-basis", "《工伤保险条例》第十七条第二款、《工伤认定办法》第八条")
         click(d, "#confirm-rejection")
         wait_text(d, "#case-state", "待审批")
         case_no = d.find_element(By.CSS_SELECTOR, "#case-no").text

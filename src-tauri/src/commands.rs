@@ -82,6 +82,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         accept_with_commitment,
         propose_rejection,
         withdraw,
+        forward,
         supplement,
         start_case,
         complete_case,
@@ -338,6 +339,13 @@ async fn withdraw(state: State<'_, AppState>, case_no: String, reason: String) -
     as_clerk(&state, |e, a| e.withdraw(a, &case_no, &reason))
 }
 
+/// 收件转送: the item is decided by another body; the engine refuses it
+/// where this station decides.
+#[tauri::command]
+async fn forward(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    as_clerk(&state, |e, a| e.forward(a, &case_no))
+}
+
 #[tauri::command]
 async fn supplement(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
     as_clerk(&state, |e, a| e.supplement(a, &case_no))
@@ -403,8 +411,12 @@ async fn search_cases(
 
 #[tauri::command]
 async fn deadlines(state: State<'_, AppState>) -> Res<Vec<DeadlineRow>> {
-    let e = state.engine()?;
-    Ok(e.deadlines(e.at_risk_days()?)?)
+    // The law's consequence of a lapsed acceptance review is recorded before
+    // the board is read (行政许可法 §32: 即为受理), by the clerk who reads it.
+    as_clerk(&state, |e, a| {
+        e.record_lapsed_reviews(a)?;
+        e.deadlines(e.at_risk_days()?)
+    })
 }
 
 #[tauri::command]

@@ -202,11 +202,12 @@ fn rejection_needs_another_persons_leader_approval() {
     let s = station();
     s.login("2001");
     let all = json!({"M1": "received", "M2": "received", "M3": "received", "M4": "received", "M5": "received"});
-    let c = s.register("RS-ZC-001", all);
+    let c = s.register("RS-GS-001", all);
     let no = c["case_no"].as_str().expect("case_no").to_owned();
     let c = s.ok(
         "propose_rejection",
-        json!({"caseNo": no, "reason": "已超过仲裁时效。", "basis": "《劳动争议调解仲裁法》第二十七条"}),
+        json!({"caseNo": no, "reason": "申请超过事故伤害发生之日起1年的申请时限",
+               "basis": "《工伤保险条例》第十七条第二款、《工伤认定办法》第八条"}),
     );
     assert_eq!(c["state"], "rejection_pending_approval");
     let queue = s.ok(
@@ -256,6 +257,40 @@ fn rejection_needs_another_persons_leader_approval() {
             .as_array()
             .is_some_and(|f| f.iter().any(|f| f["case_no"] == no))
     );
+}
+
+#[test]
+fn a_township_station_forwards_what_the_commission_decides() {
+    let s = station();
+    s.login("2001");
+    let all = json!({"M1": "received", "M2": "received", "M3": "received", "M4": "received", "M5": "received"});
+    let c = s.register("RS-ZC-001", all);
+    let no = c["case_no"].as_str().expect("case_no").to_owned();
+    // The engine offers forwarding only, and says who decides.
+    let offered: Vec<&str> = c["outcome_choices"]
+        .as_array()
+        .expect("choices")
+        .iter()
+        .filter_map(|o| o["outcome"].as_str())
+        .collect();
+    assert_eq!(offered, ["forward", "withdraw"]);
+    assert_eq!(c["handling"]["body_name"], "示范县劳动人事争议仲裁委员会");
+    let e = s.err("accept", json!({"caseNo": no}));
+    assert!(
+        e["message"].as_str().unwrap_or("").contains("只收件转送"),
+        "{e}"
+    );
+    let c = s.ok("forward", json!({"caseNo": no}));
+    assert_eq!(c["state"], "forwarded");
+    assert_eq!(
+        c["printable_notices"],
+        json!([{"kind": "receipt_notice", "title_zh": "收件回执"}])
+    );
+    let p = s.ok(
+        "print_notice",
+        json!({"caseNo": no, "kind": "receipt_notice"}),
+    );
+    assert!(Path::new(p["path"].as_str().expect("path")).exists());
 }
 
 #[test]

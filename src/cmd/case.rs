@@ -179,6 +179,10 @@ pub enum CaseCmd {
         #[arg(long)]
         reason: String,
     },
+    /// 收件并转送（本站只收件、由其他机关决定的事项）
+    Forward {
+        case_no: String,
+    },
 }
 
 pub fn show_case(json: bool, c: &yichuang_engine::CaseView) -> Result<()> {
@@ -389,6 +393,7 @@ pub fn case_cmd(e: &Engine, cmd: CaseCmd, json: bool) -> Result<()> {
             e.return_rejection(&case_no, &leader.leader, &pw, &note)?
         }
         CaseCmd::Withdraw { case_no, reason } => e.withdraw(&actor(e)?, &case_no, &reason)?,
+        CaseCmd::Forward { case_no } => e.forward(&actor(e)?, &case_no)?,
     };
     show_case(json, &c)
 }
@@ -408,7 +413,7 @@ pub fn deadlines(e: &Engine, at_risk_days: Option<i64>, json: bool) -> Result<()
         rows.iter()
             .map(|r| {
                 format!(
-                    "{}\t{:?}\t{}\t{}{}\t剩余{}{}\t{}",
+                    "{}\t{:?}\t{}\t{}{}\t剩余{}{}\t{}{}",
                     r.case_no,
                     r.urgency,
                     r.kind_zh,
@@ -416,7 +421,31 @@ pub fn deadlines(e: &Engine, at_risk_days: Option<i64>, json: bool) -> Result<()
                     if r.provisional { "（暂定）" } else { "" },
                     r.days_left,
                     r.unit_zh,
-                    r.item_name
+                    r.item_name,
+                    r.note_zh.map(|n| format!("\t{n}")).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+/// Records the consequence of every acceptance review that lapsed with no
+/// notice (行政许可法 §32 视为受理 …), then lists the cases changed.
+pub fn record_lapses(e: &Engine, json: bool) -> Result<()> {
+    let changed = e.record_lapsed_reviews(&actor(e)?)?;
+    print(json, &changed, || {
+        if changed.is_empty() {
+            return "没有需要记录的受理审查逾期".to_owned();
+        }
+        changed
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}\t{}\t{}",
+                    c.case_no,
+                    c.state_zh,
+                    c.review_lapse_zh.unwrap_or("")
                 )
             })
             .collect::<Vec<_>>()

@@ -63,6 +63,11 @@ export interface CaseView {
   /** Notices the engine allows printing in this state, the one a decision needs first. */
   printable_notices: NoticeChoice[]
   evaluation: CaseEvaluation | null
+  /** Whether this station decides the item or only receives it for another body. */
+  handling: { mode: 'decides' } | { mode: 'receives_for'; body: string; body_name: string }
+  forwarded_to: string | null
+  review_lapse: string | null; review_lapse_zh: string | null
+  supply_due: string | null
 }
 export interface ActionChoice { action: string; label_zh: string }
 export interface NoticeChoice { kind: string; title_zh: string }
@@ -85,6 +90,8 @@ export interface CaseSummary {
 export interface DeadlineRow {
   case_no: string; item_name: string; applicant: string; state: string; kind: string; kind_zh: string
   due: string; provisional: boolean; working_days_left: number; urgency: string; urgency_zh: string
+  /** The recorded consequence of a lapsed acceptance review (视为受理 …). */
+  note_zh: string | null
   /** The period's unit (the item's) and the days left in it. */
   unit: string; unit_zh: string; days_left: number
 }

@@ -60,6 +60,36 @@ fn migrates_from_empty_and_from_every_earlier_version() {
 }
 
 #[test]
+fn a_station_whose_templates_lack_the_receipt_gets_the_bundled_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.sqlite3");
+    let mut conn = store::open_raw(&path).unwrap();
+    store::migrate_to(&mut conn, 6).unwrap();
+    // The set a station had before the 收件回执 existed.
+    let mut old: serde_json::Value =
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).unwrap();
+    old["version"] = "2026.1.1".into();
+    old["templates"]
+        .as_object_mut()
+        .unwrap()
+        .remove("receipt_notice");
+    conn.execute(
+        "INSERT INTO templates (version, sha256, content, imported_at, active)
+         VALUES ('2026.1.1', 'x', ?1, 't', 1)",
+        [old.to_string()],
+    )
+    .unwrap();
+    drop(conn);
+    let e = Engine::open(&path).unwrap();
+    let bundled =
+        yichuang_engine::template::TemplateSet::parse(yichuang_engine::template::BUNDLED_TEMPLATES)
+            .unwrap();
+    assert_eq!(e.active_template_version().unwrap(), bundled.version);
+    // The old set stays, for re-rendering what was printed with it.
+    assert!(e.templates("2026.1.1").is_ok());
+}
+
+#[test]
 fn a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("n.sqlite3");

@@ -138,6 +138,8 @@ pub struct DeadlineRow {
     pub days_left: i64,
     pub urgency: Urgency,
     pub urgency_zh: &'static str,
+    /// The recorded consequence of a lapsed acceptance review (视为受理 …).
+    pub note_zh: Option<&'static str>,
 }
 pub const ALL_URGENCIES: [Urgency; 4] = [
     Urgency::Overdue,

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 
 use crate::domain::calendar::DayUnit;
+use crate::domain::catalog::LapseConsequence;
 use crate::domain::deadline::*;
 use crate::domain::ids;
 use crate::domain::lifecycle::CaseState;
@@ -17,7 +18,7 @@ impl Engine {
         let mut stmt = self.conn.prepare(
             "SELECT case_no, item_name, applicant_name, state, onetime_notice_due, supplement_due,
                     promised_due, promised_provisional, statutory_due, statutory_provisional,
-                    item_code, catalog_version
+                    item_code, catalog_version, review_lapse
              FROM cases WHERE state NOT IN ('rejected', 'completed_approved', 'completed_denied',
                                             'terminated', 'withdrawn')",
         )?;
@@ -46,6 +47,10 @@ impl Engine {
             // (counted as working days).
             let catalog = self.catalog_version(&version).ok();
             let item = catalog.as_deref().and_then(|c| c.item(&item_code));
+            let note_zh = r
+                .get::<_, Option<String>>(12)?
+                .and_then(|s| LapseConsequence::parse(&s))
+                .map(LapseConsequence::label_zh);
             for (kind, date, stored_provisional) in due {
                 let (left, prov) = self.calendar().working_days_between(today, date);
                 let unit = item.map_or(DayUnit::WorkingDays, |i| kind.unit(i));
@@ -71,6 +76,7 @@ impl Engine {
                     days_left,
                     urgency,
                     urgency_zh: urgency.label_zh(),
+                    note_zh,
                 });
             }
         }
