@@ -12,7 +12,7 @@ $y --db "$db" demo >/dev/null
 day=DEMO01-20261123
 YICHUANG_LEADER_PASSWORD=demo1234 $y --db "$db" case approve-rejection $day-0004 --leader 1001 >/dev/null
 mkdir -p docs/notices
-for spec in "0001:acceptance" "0002:one-time" "0003:commitment" "0004:rejection"; do
+for spec in "0001:acceptance" "0002:one-time" "0003:commitment" "0004:rejection" "0005:receipt"; do
   n=${spec%%:*}; kind=${spec#*:}
   doc=$($y --db "$db" --json notice list $day-$n | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["doc_no"])' 2>/dev/null || true)
   if [ -n "$doc" ]; then
