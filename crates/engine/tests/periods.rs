@@ -177,3 +177,51 @@ fn a_catalog_without_the_source_of_a_limit_or_a_material_is_refused() {
         assert_eq!(s.e.catalog().unwrap().version, "2026.1.2");
     }
 }
+
+#[test]
+fn a_catalog_or_template_without_a_remedy_route_is_refused_naming_it() {
+    let s = station();
+    let active = s.e.catalog().unwrap().version.clone();
+    let mut v: serde_json::Value =
+        serde_json::from_str(yichuang_engine::catalog::BUNDLED_CATALOG).unwrap();
+    v["version"] = "2026.8".into();
+    v["items"][3].as_object_mut().unwrap().remove("remedy");
+    let e =
+        s.e.import_catalog(&s.admin, &v.to_string(), "county-2026.8.json")
+            .unwrap_err();
+    match &e {
+        Error::Catalog {
+            file, item, field, ..
+        } => {
+            assert_eq!(
+                (file.as_str(), item.as_str(), field.as_str()),
+                ("county-2026.8.json", "RS-GS-001", "remedy")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        e.user_message().contains("缺少字段 remedy"),
+        "{}",
+        e.user_message()
+    );
+    assert_eq!(s.e.catalog().unwrap().version, active);
+
+    // A template set that cannot tell one route's remedy.
+    let mut t: serde_json::Value =
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).unwrap();
+    t["version"] = "2026.8".into();
+    t["remedies"]
+        .as_object_mut()
+        .unwrap()
+        .remove("labour_arbitration_court");
+    let before = s.e.active_template_version().unwrap();
+    let e = s.e.import_templates(&s.admin, &t.to_string()).unwrap_err();
+    assert!(
+        e.user_message()
+            .contains("remedies.labour_arbitration_court"),
+        "{}",
+        e.user_message()
+    );
+    assert_eq!(s.e.active_template_version().unwrap(), before);
+}

@@ -346,6 +346,12 @@ pub enum RemedyRoute {
     LabourArbitrationCourt,
 }
 
+pub const ALL_ROUTES: [RemedyRoute; 3] = [
+    RemedyRoute::ReviewOrLawsuit,
+    RemedyRoute::ReviewFirst,
+    RemedyRoute::LabourArbitrationCourt,
+];
+
 impl RemedyRoute {
     pub fn as_str(self) -> &'static str {
         match self {
@@ -380,17 +386,50 @@ impl RemedyRoute {
     }
 }
 
+/// A catalog that does not deserialise: the item and field at fault where
+/// they can be found (a missing `remedy`, say), else the line and column.
+fn locate_error(text: &str, file: &str, e: &serde_json::Error) -> Error {
+    let whole = || Error::Catalog {
+        file: file.into(),
+        item: "-".into(),
+        field: format!("line {} column {}", e.line(), e.column()),
+        reason: e.to_string(),
+    };
+    let Ok(raw) = serde_json::from_str::<serde_json::Value>(text) else {
+        return whole();
+    };
+    for (i, it) in raw["items"].as_array().into_iter().flatten().enumerate() {
+        let Err(ie) = ServiceItem::deserialize(it) else {
+            continue;
+        };
+        let msg = ie.to_string();
+        // serde names the field between backticks: "missing field `remedy`".
+        let field = msg.split('`').nth(1).unwrap_or("-").to_owned();
+        let reason = if msg.starts_with("missing field") {
+            format!("缺少字段 {field}")
+        } else if msg.starts_with("unknown field") {
+            format!("未知字段 {field}")
+        } else {
+            format!("字段值无效：{msg}")
+        };
+        return Error::Catalog {
+            file: file.into(),
+            item: it["code"]
+                .as_str()
+                .map_or_else(|| format!("items[{i}]"), str::to_owned),
+            field,
+            reason,
+        };
+    }
+    whole()
+}
+
 const FORMS: [&str; 4] = ["原件", "复印件", "原件及复印件", "电子件"];
 
 impl Catalog {
     /// Parses and validates a catalog document; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Catalog> {
-        let cat: Catalog = serde_json::from_str(text).map_err(|e| Error::Catalog {
-            file: file.into(),
-            item: "-".into(),
-            field: format!("line {} column {}", e.line(), e.column()),
-            reason: e.to_string(),
-        })?;
+        let cat: Catalog = serde_json::from_str(text).map_err(|e| locate_error(text, file, &e))?;
         cat.validate(file)?;
         Ok(cat)
     }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use yichuang_pdf::{Block, Document};
 
-use crate::domain::catalog::RemedyRoute;
+use crate::domain::catalog::{ALL_ROUTES, RemedyRoute};
 use crate::domain::notice::{ALL_KINDS, NoticeKind, ORIGINAL_KINDS};
 use crate::error::{Error, Result};
 
@@ -136,12 +136,21 @@ impl TemplateSet {
         for kind in ALL_KINDS {
             self.get(kind)?;
         }
-        if self.remedies.is_empty() {
-            return Err(Error::invalid(
-                "templates",
-                "template set without remedy sentences",
-                "文书模板缺少救济途径的告知文字（remedies）",
-            ));
+        for route in ALL_ROUTES {
+            if !self.remedies.contains_key(&route) {
+                return Err(Error::invalid(
+                    "templates",
+                    format!(
+                        "template set without the remedy sentence {}",
+                        route.as_str()
+                    ),
+                    format!(
+                        "文书模板缺少救济途径“{}”的告知文字（remedies.{}）",
+                        route.label_zh(),
+                        route.as_str()
+                    ),
+                ));
+            }
         }
         Ok(())
     }
