@@ -151,7 +151,7 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
     let mut cat: serde_json::Value =
         serde_json::from_str(yichuang_engine::catalog::BUNDLED_CATALOG).expect("catalog");
     cat["version"] = "2026.2".into();
-    cat["items"][0]["promised_days"] = 8.into();
+    cat["items"][0]["promised_days"] = 4.into();
     publish("catalog", cat.to_string().as_bytes());
     let mut tpl: serde_json::Value =
         serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).expect("templates");
@@ -174,6 +174,18 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
     // A broken catalog release is refused; the station keeps 2026.2.
     publish("catalog", b"{ not a catalog");
     let _ = e.sync_now(&client);
+    assert_eq!(e.catalog().expect("catalog").version, "2026.2");
+    // A well-formed catalog that breaks a rule (a promise beyond the law) is
+    // refused as the release's fault, in Chinese, and nothing changes.
+    cat["version"] = "2026.3".into();
+    cat["items"][0]["promised_days"] = 8.into();
+    publish("catalog", cat.to_string().as_bytes());
+    let refused = e.sync_now(&client).expect_err("invalid catalog release");
+    assert!(
+        refused.user_message().contains("校验未通过")
+            && refused.to_string().contains("promised_days"),
+        "{refused:?}"
+    );
     assert_eq!(e.catalog().expect("catalog").version, "2026.2");
     let local = e.verify_log().expect("local chain");
     e.sync_now(&client).ok();

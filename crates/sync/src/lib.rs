@@ -90,6 +90,12 @@ pub trait ReleaseSink {
     fn current_version(&self, kind: &str) -> Result<Option<String>, Self::Error>;
     /// Called only with bytes whose size, SHA-256 and county signature checked out.
     fn apply(&self, manifest: &ReleaseManifest, bytes: &[u8]) -> Result<(), Self::Error>;
+    /// Why the release's own content was refused (it fails the station's
+    /// validation), as against a failure of the station's storage: a refused
+    /// release is reported and the other kinds still apply.
+    fn refusal(_err: &Self::Error) -> Option<String> {
+        None
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -241,8 +247,10 @@ impl SyncError {
             SyncError::Refused { body: Some(b), .. } => b.message_zh.clone(),
             SyncError::Refused { status, .. } => format!("县级服务器拒绝了请求（{status}）"),
             SyncError::Server { .. } => "县级服务器出错，稍后自动重试".into(),
-            SyncError::ReleaseInvalid { kind, .. } => {
-                format!("下发的基础数据（{kind}）校验失败，未应用")
+            SyncError::ReleaseInvalid { kind, version, .. } => {
+                format!(
+                    "县级下发的基础数据（{kind} {version}）校验未通过，未应用，本机继续使用原版本，请联系县级管理员"
+                )
             }
             SyncError::Outbox(_) | SyncError::Sink(_) => "本机数据库出错".into(),
             SyncError::Key(_) => "本机设备密钥无效".into(),
@@ -701,10 +709,19 @@ impl Client {
                 continue;
             }
             match self.fetch_verified(&m) {
-                Ok(bytes) => {
-                    sink.apply(&m, &bytes).map_err(sk)?;
-                    applied.push(m);
-                }
+                Ok(bytes) => match sink.apply(&m, &bytes) {
+                    Ok(()) => applied.push(m),
+                    Err(e) => match S::refusal(&e) {
+                        Some(reason) => {
+                            refused.get_or_insert(SyncError::ReleaseInvalid {
+                                kind: m.kind.clone(),
+                                version: m.version.clone(),
+                                reason,
+                            });
+                        }
+                        None => return Err(sk(e)),
+                    },
+                },
                 Err(e @ SyncError::ReleaseInvalid { .. }) => {
                     refused.get_or_insert(e);
                 }

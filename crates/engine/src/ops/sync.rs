@@ -375,6 +375,17 @@ impl Outbox for Engine {
 impl ReleaseSink for Engine {
     type Error = Error;
 
+    /// Content the engine refuses (a catalog, calendar or template set that
+    /// fails validation) as against a database failure.
+    fn refusal(err: &Error) -> Option<String> {
+        match err {
+            Error::Catalog { .. } | Error::Invalid { .. } | Error::Calendar(_) | Error::Json(_) => {
+                Some(err.to_string())
+            }
+            _ => None,
+        }
+    }
+
     fn current_version(&self, kind: &str) -> Result<Option<String>> {
         Ok(self
             .conn
