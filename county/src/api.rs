@@ -3,36 +3,52 @@
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, Uri};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, middleware};
-use ed25519_dalek::SigningKey;
 use yichuang_wire::{
-    ALG_ED25519, EnrolRequest, EnrolResponse, HeadResponse, MAX_BATCH_BYTES, ReleaseList,
-    UploadAck, UploadBatch, canonical_request, codes, headers, paths, sha256_hex, to_hex,
-    verify_signature,
+    EnrolRequest, EnrolResponse, HeadResponse, MAX_ANSWER_BYTES, MAX_BATCH_BYTES, ReleaseList,
+    UploadAck, UploadBatch, answer_headers, binding_from_headers, canonical_answer,
+    canonical_request, codes, headers, paths, sha256_hex, verify_signature,
 };
 
 use crate::config::Config;
 use crate::error::ApiError;
+use crate::keys::ServingKeys;
 use crate::now_ms;
 use crate::protocol::{enrolment, upload};
 use crate::storage::{Device, Devices, Storage};
 
 /// What every handler gets: the storage (any backend with all the
-/// [`Storage`] traits), the settings and the release signing key.
+/// [`Storage`] traits), the settings and the serving keys (the answer key;
+/// of the release key, the public half only).
 #[derive(Clone)]
 pub struct AppState<S> {
     pub storage: S,
     pub config: Arc<Config>,
-    pub release_key: Arc<SigningKey>,
+    pub keys: Arc<ServingKeys>,
+}
+
+impl<S> AppState<S> {
+    /// The code an administrator hands to a station: the stored secret
+    /// and this county's fingerprint, which the station checks the
+    /// enrolment answer against.
+    pub fn enrolment_code(&self, secret: &str) -> String {
+        let secret: String = secret
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        yichuang_wire::format_enrolment_code(&secret, &self.keys.fingerprint())
+    }
 }
 
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
+    let keys = state.keys.clone();
     Router::new()
         .route(paths::ENROL, post(enrol::<S>))
         .route(paths::UPLOAD, post(upload::<S>))
@@ -43,16 +59,63 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         // Bodies past the batch limit get our own JSON 413 below; this cap
         // only stops absurd bodies before they are read.
         .layer(DefaultBodyLimit::max(4 * MAX_BATCH_BYTES))
-        .layer(middleware::map_response(stamp_server_time))
+        // Outermost, so that every answer is signed, the framework's own
+        // (404, 405, 413) included.
+        .layer(middleware::from_fn_with_state(keys, sign_answer))
         .with_state(state)
 }
 
-/// Every answer carries the server clock so stations can correct their skew.
-async fn stamp_server_time(mut r: Response) -> Response {
-    if let Ok(v) = HeaderValue::from_str(&now_ms().to_string()) {
-        r.headers_mut().insert(headers::SERVER_TIME, v);
+/// Signs every answer with the answer key, bound to the request it answers
+/// (as the request claimed it: the station compares with what it sent) and
+/// carrying the server clock inside the signature.
+async fn sign_answer(State(keys): State<Arc<ServingKeys>>, req: Request, next: Next) -> Response {
+    let method = req.method().as_str().to_owned();
+    let path = req.uri().path().to_owned();
+    let h = req.headers();
+    let claim = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (device, nonce, body_sha) = (
+        claim(headers::DEVICE),
+        claim(headers::NONCE),
+        claim(headers::BODY_SHA256),
+    );
+    let res = next.run(req).await;
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_ANSWER_BYTES).await else {
+        eprintln!("yichuang-county: answer to {method} {path} exceeds {MAX_ANSWER_BYTES} bytes");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let now = now_ms();
+    let binding = binding_from_headers(
+        |name| match name {
+            headers::DEVICE => device.as_deref(),
+            headers::NONCE => nonce.as_deref(),
+            headers::BODY_SHA256 => body_sha.as_deref(),
+            _ => None,
+        },
+        &method,
+        &path,
+    );
+    let key = &keys.answer;
+    let key_id = key.key_id();
+    let msg = canonical_answer(
+        key.algorithm(),
+        &key_id,
+        &binding,
+        parts.status.as_u16(),
+        now,
+        &sha256_hex(&bytes),
+    );
+    for (name, value) in [
+        (headers::SERVER_TIME, now.to_string()),
+        (answer_headers::ALGORITHM, key.algorithm().to_owned()),
+        (answer_headers::KEY_ID, key_id),
+        (answer_headers::SIGNATURE, key.sign_hex(msg.as_bytes())),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            parts.headers.insert(name, v);
+        }
     }
-    r
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 fn header<'a>(h: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -172,8 +235,10 @@ async fn enrol<S: Storage>(
     Ok(Json(EnrolResponse {
         device_id: device.device_id,
         station_code,
-        release_key_algorithm: ALG_ED25519.into(),
-        release_public_key: to_hex(st.release_key.verifying_key().as_bytes()),
+        release_key_algorithm: st.keys.release_public.algorithm.clone(),
+        release_public_key: st.keys.release_public.hex.clone(),
+        answer_key_algorithm: st.keys.answer.algorithm().to_owned(),
+        answer_public_key: st.keys.answer.public_key_hex(),
         server_time_ms: now_ms(),
     }))
 }

@@ -1,7 +1,7 @@
 //! Server settings: a TOML file, then environment overrides.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -18,6 +18,11 @@ pub struct Config {
     /// Clients speaking an older protocol get 426.
     pub min_protocol: u32,
     pub enrol_code_ttl_hours: i64,
+    /// The answer key's secret file (`serve` signs every answer with it).
+    pub answer_key_file: Option<PathBuf>,
+    /// The release key's secret file: `publish` reads it, everyone else
+    /// reads only its public half `<file>.pub`.
+    pub release_key_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -29,6 +34,8 @@ impl Default for Config {
             max_skew_ms: yichuang_wire::MAX_CLOCK_SKEW_MS,
             min_protocol: 1,
             enrol_code_ttl_hours: 72,
+            answer_key_file: None,
+            release_key_file: None,
         }
     }
 }
@@ -42,6 +49,8 @@ impl fmt::Debug for Config {
             .field("max_skew_ms", &self.max_skew_ms)
             .field("min_protocol", &self.min_protocol)
             .field("enrol_code_ttl_hours", &self.enrol_code_ttl_hours)
+            .field("answer_key_file", &self.answer_key_file)
+            .field("release_key_file", &self.release_key_file)
             .finish()
     }
 }
@@ -84,8 +93,18 @@ pub enum ConfigError {
 
 impl Config {
     /// Read `path` (if any), then apply `YICHUANG_COUNTY_DATABASE_URL`,
-    /// `YICHUANG_COUNTY_LISTEN` and `YICHUANG_COUNTY_POOL_SIZE`.
+    /// `YICHUANG_COUNTY_LISTEN`, `YICHUANG_COUNTY_POOL_SIZE` and the key
+    /// files `YICHUANG_COUNTY_ANSWER_KEY_FILE` / `…_RELEASE_KEY_FILE`.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let cfg = Config::load_keys_only(path)?;
+        if cfg.database_url.is_empty() {
+            return Err(ConfigError::NoDatabase);
+        }
+        Ok(cfg)
+    }
+
+    /// As [`Config::load`], without requiring a database (for `keygen`).
+    pub fn load_keys_only(path: Option<&Path>) -> Result<Config, ConfigError> {
         let mut cfg = match path {
             Some(p) => {
                 let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
@@ -111,8 +130,13 @@ impl Config {
         {
             cfg.pool_size = n;
         }
-        if cfg.database_url.is_empty() {
-            return Err(ConfigError::NoDatabase);
+        for (env, slot) in [
+            (crate::keys::ANSWER_KEY_ENV, &mut cfg.answer_key_file),
+            (crate::keys::RELEASE_KEY_ENV, &mut cfg.release_key_file),
+        ] {
+            if let Ok(v) = std::env::var(env) {
+                *slot = Some(PathBuf::from(v));
+            }
         }
         Ok(cfg)
     }

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod config;
 pub mod error;
+pub mod keys;
 pub mod pg;
 pub mod protocol;
 pub mod storage;
@@ -40,6 +41,12 @@ pub fn now_ms() -> i64 {
 pub enum StartError {
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Keys(#[from] keys::KeyFileError),
+    #[error(
+        "the release key is stored in the database (table county_keys); move it into a key file with `yichuang-county keygen --adopt-database-key`"
+    )]
+    KeyInDatabase,
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -49,17 +56,21 @@ pub enum StartError {
     Runtime(std::io::Error),
 }
 
-/// Connect, migrate, load the release key and catch up projections.
+/// Load the serving keys, connect, migrate and catch up projections.
 pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> {
+    let keys = keys::ServingKeys::load(&config.answer_key_file, &config.release_key_file)?;
     let pool = pg::make_pool(&config.database_url, config.pool_size)?;
     pg::migrate(&pool).await?;
-    let release_key = pg::release_key(&pool).await?;
+    // A secret left in the database would sign for whoever dumps it.
+    if pg::database_key(&pool).await?.is_some() {
+        return Err(StartError::KeyInDatabase);
+    }
     let storage = PgStorage::new(pool);
     storage.project_all().await?;
     Ok(AppState {
         storage,
         config: Arc::new(config),
-        release_key: Arc::new(release_key),
+        keys: Arc::new(keys),
     })
 }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use yichuang_county::storage::{Devices, EventLog, Projections, Releases};
-use yichuang_county::{Config, prepare, serve};
+use yichuang_county::{Config, keys, pg, prepare, serve};
 
 #[derive(Parser)]
 #[command(name = "yichuang-county", about = "一窗 county server")]
@@ -19,6 +19,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create the answer key and the release key files (never overwrites).
+    Keygen {
+        /// Move a release key an earlier version kept in the database into
+        /// the release key file (stations enrolled with it keep working),
+        /// then delete it from the database.
+        #[arg(long)]
+        adopt_database_key: bool,
+    },
     /// Run the HTTP server.
     Serve,
     /// Print a one-time enrolment code for a station.
@@ -44,7 +52,18 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let config = match Config::load(cli.config.as_deref()) {
+    let needs_db = !matches!(
+        cli.command,
+        Command::Keygen {
+            adopt_database_key: false
+        }
+    );
+    let loaded = if needs_db {
+        Config::load(cli.config.as_deref())
+    } else {
+        Config::load_keys_only(cli.config.as_deref())
+    };
+    let config = match loaded {
         Ok(c) => c,
         Err(e) => {
             eprintln!("yichuang-county: {e}");
@@ -68,10 +87,15 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    if let Command::Keygen { adopt_database_key } = command {
+        return keygen(&config, adopt_database_key).await;
+    }
     let listen = config.listen.clone();
     let ttl = config.enrol_code_ttl_hours;
+    let release_key_file = config.release_key_file.clone();
     let state = prepare(config).await?;
     match command {
+        Command::Keygen { .. } => unreachable!("handled above"),
         Command::Serve => {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -83,17 +107,19 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             .await?;
         }
         Command::EnrollCode { station } => {
-            let code = state.storage.issue_enrol_code(&station, ttl).await?;
-            println!("{code}");
+            let secret = state.storage.issue_enrol_code(&station, ttl).await?;
+            println!("{}", state.enrolment_code(&secret));
             eprintln!("one-time code for station {station}, valid {ttl} hours");
         }
         Command::Publish { kind, file } => {
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            let m = state
-                .storage
-                .publish(&state.release_key, &kind, &bytes)
-                .await?;
+            // The only command that reads the release key's secret.
+            let key = keys::release_secret(&release_key_file)?;
+            if key.public_key_hex() != state.keys.release_public.hex {
+                return Err("the release key file does not match its .pub file".into());
+            }
+            let m = state.storage.publish(&key, &kind, &bytes).await?;
             println!("{}", serde_json::to_string_pretty(&m)?);
         }
         Command::VerifyChains => {
@@ -143,6 +169,43 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             }
             println!("{} cases in the 否定备案 register", rows.len());
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates both key files; with `adopt`, the release key is the one an
+/// earlier version kept in the database, which is then deleted there.
+async fn keygen(config: &Config, adopt: bool) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let need = |p: &Option<PathBuf>, env: &str| {
+        p.clone()
+            .filter(|p| !p.as_os_str().is_empty())
+            .ok_or_else(|| format!("set {env} (or the key file in the config file)"))
+    };
+    let answer_path = need(&config.answer_key_file, keys::ANSWER_KEY_ENV)?;
+    let release_path = need(&config.release_key_file, keys::RELEASE_KEY_ENV)?;
+    let pool = if adopt {
+        Some(pg::make_pool(&config.database_url, 2)?)
+    } else {
+        None
+    };
+    let release = match &pool {
+        Some(pool) => pg::database_key(pool)
+            .await?
+            .ok_or("no release key in the database to adopt")?,
+        None => yichuang_wire::SecretKey::generate()?,
+    };
+    if !answer_path.exists() {
+        keys::write_new(&answer_path, &yichuang_wire::SecretKey::generate()?)?;
+        println!("answer key: {}", answer_path.display());
+    }
+    keys::write_new(&release_path, &release)?;
+    println!(
+        "release key: {} (keep it where only `publish` runs)",
+        release_path.display()
+    );
+    if let Some(pool) = &pool {
+        pg::forget_database_key(pool).await?;
+        println!("the database copy of the release key is deleted");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -8,7 +8,7 @@
 //! events enter the county; it decides under the device's locked head and
 //! answers only after the batch is durably committed.
 
-use ed25519_dalek::SigningKey;
+use yichuang_wire::SecretKey;
 use yichuang_wire::{QuarantineNotice, ReleaseManifest};
 
 use crate::protocol::Refusal;
@@ -172,7 +172,7 @@ pub trait Releases: Clone + Send + Sync + 'static {
     /// Publish `content` as the next version of `kind`, signed with `key`.
     fn publish(
         &self,
-        key: &SigningKey,
+        key: &SecretKey,
         kind: &str,
         content: &[u8],
     ) -> impl Future<Output = Result<ReleaseManifest, StorageError>> + Send;

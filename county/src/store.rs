@@ -3,8 +3,8 @@
 //! traits of [`crate::storage`] on a [`PgStorage`].
 
 use deadpool_postgres::Pool;
-use ed25519_dalek::SigningKey;
 use yichuang_wire::ReleaseManifest;
+use yichuang_wire::SecretKey;
 
 use crate::pg::PgStorage;
 use crate::storage::{Devices, EventLog, Releases, StorageError};
@@ -30,7 +30,7 @@ pub async fn issue_enrol_code(
 /// [`Releases::publish`].
 pub async fn publish(
     pool: &Pool,
-    key: &SigningKey,
+    key: &SecretKey,
     kind: &str,
     content: &[u8],
 ) -> Result<ReleaseManifest, StorageError> {

@@ -68,7 +68,7 @@ fn fault_campaign_loses_and_duplicates_nothing() {
         .collect();
     first
         .block_on(first.state.storage.publish(
-            &first.state.release_key,
+            &common::release_key(),
             "catalog",
             b"catalog for the campaign",
         ))

@@ -8,9 +8,12 @@ use common::{MemOutbox, MemSink, client, pg, raw_sql, server, test_options};
 use yichuang_sync::{Client, DeviceKey, SyncError};
 
 fn county(db: &str, args: &[&str]) -> (bool, String, String) {
+    let (answer, release) = common::key_files();
     let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
         .args(args)
         .env("YICHUANG_COUNTY_DATABASE_URL", db)
+        .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
+        .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
         .output()
         .expect("run yichuang-county");
     (
@@ -26,7 +29,8 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
     let (ok, code, err) = county(&db, &["enroll-code", "--station", "S042"]);
     assert!(ok, "{err}");
     let code = code.trim();
-    assert_eq!(code.len(), 14, "{code}");
+    // 12 secret characters and the county's 16-character fingerprint.
+    assert_eq!(code.len(), 34, "{code}");
 
     let key = DeviceKey::generate().unwrap();
     let reg = Client::enroll(&srv.url(), code, &key).unwrap();
@@ -103,9 +107,12 @@ fn serve_answers_over_http_with_the_server_time() {
         format!("listen = \"127.0.0.1:{port}\"\npool_size = 4\n"),
     )
     .unwrap();
+    let (answer, release) = common::key_files();
     let mut child = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
         .args(["--config", cfg.to_str().unwrap(), "serve"])
         .env("YICHUANG_COUNTY_DATABASE_URL", &db)
+        .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
+        .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
         .spawn()
         .expect("start serve");
     let url = format!("http://127.0.0.1:{port}");
@@ -143,4 +150,72 @@ fn serve_answers_over_http_with_the_server_time() {
     let _ = child.kill();
     let _ = child.wait();
     let _ = std::fs::remove_file(&cfg);
+}
+
+/// Keys live in files made by `keygen`, never in the database, and a
+/// missing key is an error, never a silent new one.
+#[test]
+fn keygen_makes_owner_only_key_files_and_serve_refuses_without_them() {
+    let db = pg::fresh_database("yc_keys");
+    let dir = tempfile::tempdir().unwrap();
+    let (answer, release) = (dir.path().join("a.key"), dir.path().join("r.key"));
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+            .args(args)
+            .env("YICHUANG_COUNTY_DATABASE_URL", &db)
+            .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", &answer)
+            .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", &release)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    // No key yet: the server and the admin commands refuse, naming the fix.
+    let (ok, err) = run(&["enroll-code", "--station", "S1"]);
+    assert!(!ok && err.contains("keygen"), "{err}");
+    let (ok, err) = run(&["keygen"]);
+    assert!(ok, "{err}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for p in [&answer, &release] {
+            let mode = std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{}", p.display());
+        }
+    }
+    let before = std::fs::read_to_string(&release).unwrap();
+    let (ok, err) = run(&["keygen"]);
+    assert!(!ok && err.contains("never overwrites"), "{err}");
+    assert_eq!(std::fs::read_to_string(&release).unwrap(), before);
+    let (ok, err) = run(&["enroll-code", "--station", "S1"]);
+    assert!(ok, "{err}");
+
+    // A key an earlier version stored in the database: refused until adopted.
+    let old = yichuang_wire::SecretKey::generate().unwrap();
+    let secret = old.to_secret_string();
+    let hex = secret.split_once(':').unwrap().1;
+    raw_sql::execute(
+        &db,
+        &format!(
+            "INSERT INTO county_keys (name, algorithm, secret_hex, public_hex) VALUES ('release', 'ed25519', '{hex}', '{}')",
+            old.public_key_hex()
+        ),
+    );
+    let (ok, err) = run(&["enroll-code", "--station", "S1"]);
+    assert!(!ok && err.contains("--adopt-database-key"), "{err}");
+    std::fs::remove_file(&release).unwrap();
+    std::fs::remove_file(yichuang_county::keys::public_path(&release)).unwrap();
+    let (ok, err) = run(&["keygen", "--adopt-database-key"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        yichuang_county::keys::release_secret(&Some(release.clone()))
+            .unwrap()
+            .public_key_hex(),
+        old.public_key_hex(),
+        "stations enrolled with the old key keep verifying"
+    );
+    let (ok, err) = run(&["enroll-code", "--station", "S1"]);
+    assert!(ok, "{err}");
 }

@@ -18,7 +18,7 @@ fn releases_are_fetched_verified_and_applied_in_order() {
         srv.block_on(
             srv.state
                 .storage
-                .publish(&srv.state.release_key, kind, bytes),
+                .publish(&common::release_key(), kind, bytes),
         )
         .unwrap()
     };
@@ -42,7 +42,7 @@ fn releases_are_fetched_verified_and_applied_in_order() {
         srv.block_on(
             srv.state
                 .storage
-                .publish(&srv.state.release_key, "fonts", b"x")
+                .publish(&common::release_key(), "fonts", b"x")
         )
         .is_err()
     );
@@ -58,7 +58,7 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
         srv.block_on(
             srv.state
                 .storage
-                .publish(&srv.state.release_key, kind, bytes),
+                .publish(&common::release_key(), kind, bytes),
         )
         .unwrap()
     };

@@ -468,6 +468,30 @@ fn a_county_restored_from_backup_is_refilled_by_the_station() {
 }
 
 #[test]
+fn with_nothing_queued_the_station_compares_heads_and_refills_a_restored_county() {
+    let (srv, db) = server("yc_reconcile");
+    let (reg, key) = enrol(&srv, &srv.url(), "S001");
+    let c = client(&reg, &key, test_options());
+    let ob = MemOutbox::new("log-reconcile");
+    fill(&ob, 8);
+    c.sync_once(&ob).unwrap();
+    // The county is restored from a backup with 3 of the 8 events; the
+    // station has nothing new to send.
+    let hash3 = ob.events.lock().unwrap()[2].hash.clone();
+    raw_sql::execute(&db, "DELETE FROM events WHERE seq > 3");
+    raw_sql::execute(
+        &db,
+        &format!("UPDATE devices SET head_seq = 3, head_hash = '{hash3}', projected_seq = 3"),
+    );
+    let r = c.sync_once(&ob).unwrap();
+    assert_eq!((r.resyncs, r.stored, r.acked_seq), (1, 5, 8), "{r:?}");
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 8);
+    // Heads agree now: the next run sends nothing.
+    let r = c.sync_once(&ob).unwrap();
+    assert_eq!((r.resyncs, r.sent), (0, 0));
+}
+
+#[test]
 fn a_station_clock_far_off_is_corrected_from_the_server_time() {
     let (srv, _db) = server("yc_skew");
     let (reg, key) = enrol(&srv, &srv.url(), "S001");

@@ -94,10 +94,23 @@ fn accepted_long_case(s: &Station) -> Value {
 #[test]
 fn the_window_syncs_in_the_background_and_reports_every_attempt() {
     let db = pg::fresh_database("yc_desktop");
+    // The county's key files, as `yichuang-county keygen` writes them.
+    let keys = tempfile::tempdir().expect("key dir");
+    let (answer, release) = (
+        keys.path().join("answer.key"),
+        keys.path().join("release.key"),
+    );
+    for p in [&answer, &release] {
+        yichuang_county::keys::write_new(p, &yichuang_wire::SecretKey::generate().expect("key"))
+            .expect("key file");
+    }
+    let release_key = yichuang_county::keys::release_secret(&Some(release.clone())).expect("key");
     let srv = RunningServer::start(
         Config {
             database_url: db,
             pool_size: 4,
+            answer_key_file: Some(answer),
+            release_key_file: Some(release),
             ..Config::default()
         },
         "127.0.0.1:0".parse().expect("addr"),
@@ -112,19 +125,32 @@ fn the_window_syncs_in_the_background_and_reports_every_attempt() {
     assert_eq!(e["message"], "本站尚未在县级服务器注册，请先在“设置”中注册");
 
     // Enrolment is an administrator's act.
-    let code = srv
+    let secret = srv
         .block_on(store::issue_enrol_code(
             &srv.state.storage.pool,
             "DEMO01",
             1,
         ))
         .expect("code");
+    let code = srv.state.enrolment_code(&secret);
     s.login("2001");
     let e = s.err("enroll", json!({"serverUrl": srv.url(), "code": code}));
     assert_eq!(e["code"], "forbidden");
     s.login("0001");
     let e = s.err("enroll", json!({"serverUrl": "county:8080", "code": code}));
-    assert_eq!(e["message"], "县级服务器地址应以 http:// 或 https:// 开头");
+    assert_eq!(
+        e["message"],
+        "县级服务器地址应以 https:// 开头（仅本机测试可用 http://）"
+    );
+    // Plain http to another machine is refused: a township link is hostile.
+    let e = s.err(
+        "enroll",
+        json!({"serverUrl": "http://192.0.2.7:8787", "code": code}),
+    );
+    assert_eq!(
+        e["message"],
+        "注册失败：县级服务器地址须以 https:// 开头（仅本机测试可用 http://）"
+    );
     let st = s.ok("enroll", json!({"serverUrl": srv.url(), "code": code}));
     assert_eq!(st["enrolled"], true);
 
@@ -159,7 +185,7 @@ fn the_window_syncs_in_the_background_and_reports_every_attempt() {
     // engine computes with it at once.
     srv.block_on(store::publish(
         &srv.state.storage.pool,
-        &srv.state.release_key,
+        &release_key,
         "calendar",
         r#"{"years":[{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true}]}]}"#
             .as_bytes(),

@@ -51,6 +51,11 @@ impl Devices for PgStorage {
     }
 
     async fn log_refusal(&self, device_id: Option<&str>, code: &str, detail: &str) {
+        // What an anonymous caller sends is bounded before it is logged or stored.
+        let bound = |s: &str, n: usize| -> String { s.chars().take(n).collect() };
+        let (device_id, detail) = (device_id.map(|d| bound(d, 100)), bound(detail, 200));
+        let device_id = device_id.as_deref();
+        let detail = detail.as_str();
         eprintln!(
             "yichuang-county: refused device={} {code}: {detail}",
             device_id.unwrap_or("-")

@@ -1,7 +1,8 @@
 //! The PostgreSQL backend (tokio-postgres through a deadpool pool): every
 //! line of SQL of the county is in this module. [`PgStorage`] implements the
 //! traits of [`crate::storage`], one file per trait; this file has the pool,
-//! the versioned migrations and the county's release key.
+//! the versioned migrations (and the release key an earlier version kept in
+//! the database, to move it out).
 //!
 //! Architecture invariant: [`PgStorage::append`](crate::storage::EventLog::append)
 //! (`events.rs`) is the only code that inserts into `events` or moves a
@@ -14,9 +15,8 @@ mod projections;
 mod releases;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use ed25519_dalek::SigningKey;
 use tokio_postgres::NoTls;
-use yichuang_wire::{ALG_ED25519, from_hex, to_hex};
+use yichuang_wire::SecretKey;
 
 pub use events::insert_events;
 
@@ -105,39 +105,38 @@ pub async fn migrate(pool: &Pool) -> Result<Vec<i32>, StorageError> {
     Ok(applied)
 }
 
+/// The release key an earlier version kept in the database, if still
+/// there: `keygen --adopt-database-key` moves it into a key file.
+pub async fn database_key(pool: &Pool) -> Result<Option<SecretKey>, StorageError> {
+    let client = pool.get().await.db()?;
+    let Some(row) = client
+        .query_opt(
+            "SELECT algorithm, secret_hex FROM county_keys WHERE name = 'release'",
+            &[],
+        )
+        .await
+        .db()?
+    else {
+        return Ok(None);
+    };
+    let (alg, hex): (String, String) = (row.get(0), row.get(1));
+    SecretKey::from_secret_string(&format!("{alg}:{hex}"))
+        .map(Some)
+        .map_err(|e| StorageError::Inconsistent(format!("stored release key: {e}")))
+}
+
+/// Removes the database copy once it is safely in a file.
+pub async fn forget_database_key(pool: &Pool) -> Result<(), StorageError> {
+    let client = pool.get().await.db()?;
+    client
+        .execute("DELETE FROM county_keys WHERE name = 'release'", &[])
+        .await
+        .db()?;
+    Ok(())
+}
+
 fn random_bytes<const N: usize>() -> Result<[u8; N], StorageError> {
     let mut b = [0u8; N];
     getrandom::fill(&mut b).map_err(|e| StorageError::backend(format!("OS random source: {e}")))?;
     Ok(b)
-}
-
-/// The county's Ed25519 key that signs reference-data releases. Created on
-/// first use and kept in the database (an HSM or key file is a later step).
-pub async fn release_key(pool: &Pool) -> Result<SigningKey, StorageError> {
-    let client = pool.get().await.db()?;
-    let fresh = SigningKey::from_bytes(&random_bytes::<32>()?);
-    client
-        .execute(
-            "INSERT INTO county_keys (name, algorithm, secret_hex, public_hex)
-             VALUES ('release', $1, $2, $3) ON CONFLICT (name) DO NOTHING",
-            &[
-                &ALG_ED25519,
-                &to_hex(fresh.as_bytes()),
-                &to_hex(fresh.verifying_key().as_bytes()),
-            ],
-        )
-        .await
-        .db()?;
-    let row = client
-        .query_one(
-            "SELECT secret_hex FROM county_keys WHERE name = 'release'",
-            &[],
-        )
-        .await
-        .db()?;
-    let secret: String = row.get(0);
-    let bytes: [u8; 32] = from_hex(&secret)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| StorageError::Inconsistent("stored release key is malformed".into()))?;
-    Ok(SigningKey::from_bytes(&bytes))
 }

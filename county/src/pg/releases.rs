@@ -1,7 +1,7 @@
 //! [`Releases`] over the `releases` table (content stored with its manifest).
 
-use ed25519_dalek::SigningKey;
 use yichuang_wire::ReleaseManifest;
+use yichuang_wire::SecretKey;
 
 use crate::protocol::release;
 use crate::storage::{Releases, StorageError};
@@ -11,7 +11,7 @@ use super::{OrBackend, PgStorage};
 impl Releases for PgStorage {
     async fn publish(
         &self,
-        key: &SigningKey,
+        key: &SecretKey,
         kind: &str,
         content: &[u8],
     ) -> Result<ReleaseManifest, StorageError> {

@@ -67,7 +67,8 @@ pub fn new_device(req: &EnrolRequest, device_id: String) -> Result<NewDevice, Re
     Ok(NewDevice {
         device_id,
         code_hash: code_hash(&req.code),
-        label: req.label.clone(),
+        // Stored with the device: bounded, whoever sends it.
+        label: req.label.chars().take(100).collect(),
         algorithm: req.algorithm.clone(),
         public_key: req.public_key.to_ascii_lowercase(),
     })

@@ -1,7 +1,6 @@
 //! Reference-data releases: which kinds exist, and how one is signed.
 
-use ed25519_dalek::{Signer, SigningKey};
-use yichuang_wire::{ALG_ED25519, RELEASE_KINDS, release_signing_string, sha256_hex, to_hex};
+use yichuang_wire::{RELEASE_KINDS, SecretKey, release_signing_string, sha256_hex};
 
 /// Only known kinds are published; stations ignore others anyway.
 pub fn check_kind(kind: &str) -> Result<(), String> {
@@ -24,22 +23,20 @@ pub struct Signed {
     pub signature: String,
 }
 
-pub fn sign(key: &SigningKey, kind: &str, version: &str, content: &[u8]) -> Signed {
+pub fn sign(key: &SecretKey, kind: &str, version: &str, content: &[u8]) -> Signed {
     let sha256 = sha256_hex(content);
     let size = content.len() as u64;
-    let sig = key.sign(release_signing_string(kind, version, &sha256, size).as_bytes());
+    let signature = key.sign_hex(release_signing_string(kind, version, &sha256, size).as_bytes());
     Signed {
         sha256,
         size,
-        algorithm: ALG_ED25519.into(),
-        signature: to_hex(&sig.to_bytes()),
+        algorithm: key.algorithm().to_owned(),
+        signature,
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use ed25519_dalek::{Signature, Verifier};
-
     use super::*;
 
     #[test]
@@ -50,17 +47,16 @@ mod tests {
                 .unwrap_err()
                 .contains("unknown release kind")
         );
-        let key = SigningKey::from_bytes(&[7; 32]);
+        let key = SecretKey::generate().expect("key");
         let s = sign(&key, "catalog", "3", b"content");
         assert_eq!((s.size, s.sha256.clone()), (7, sha256_hex(b"content")));
-        let sig_bytes: [u8; 64] = yichuang_wire::from_hex(&s.signature)
-            .and_then(|b| b.try_into().ok())
-            .expect("64-byte signature");
         let msg = release_signing_string("catalog", "3", &s.sha256, 7);
-        assert!(
-            key.verifying_key()
-                .verify(msg.as_bytes(), &Signature::from_bytes(&sig_bytes))
-                .is_ok()
-        );
+        yichuang_wire::verify_signature(
+            &s.algorithm,
+            &key.public_key_hex(),
+            msg.as_bytes(),
+            &s.signature,
+        )
+        .expect("verifies");
     }
 }

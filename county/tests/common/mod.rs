@@ -2,6 +2,7 @@
 //! in-memory outboxes, and the fault-injecting proxy.
 #![allow(dead_code)]
 
+pub mod mitm;
 pub mod pg;
 pub mod proxy;
 pub mod raw_sql;
@@ -17,12 +18,42 @@ use yichuang_county::{Config, RunningServer};
 use yichuang_sync::{
     Client, ClientOptions, DeviceKey, DeviceRegistration, Outbox, ReleaseSink, SyncOutcome,
 };
-use yichuang_wire::{Event, GENESIS_HASH, ReleaseManifest, chain_hash};
+use yichuang_wire::{Event, GENESIS_HASH, ReleaseManifest, SecretKey, chain_hash};
+
+/// The county's key files for this test binary (one identity per process).
+pub fn key_files() -> &'static (std::path::PathBuf, std::path::PathBuf) {
+    static KEYS: std::sync::OnceLock<(
+        tempfile::TempDir,
+        (std::path::PathBuf, std::path::PathBuf),
+    )> = std::sync::OnceLock::new();
+    &KEYS
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().expect("key dir");
+            let (a, r) = (
+                dir.path().join("answer.key"),
+                dir.path().join("release.key"),
+            );
+            for p in [&a, &r] {
+                yichuang_county::keys::write_new(p, &SecretKey::generate().expect("key"))
+                    .expect("key file");
+            }
+            (dir, (a, r))
+        })
+        .1
+}
+
+/// The release key's secret (what `publish` reads).
+pub fn release_key() -> SecretKey {
+    yichuang_county::keys::release_secret(&Some(key_files().1.clone())).expect("release key")
+}
 
 pub fn config(db_url: &str) -> Config {
+    let (answer, release) = key_files();
     Config {
         database_url: db_url.to_owned(),
         pool_size: 8,
+        answer_key_file: Some(answer.clone()),
+        release_key_file: Some(release.clone()),
         ..Config::default()
     }
 }
@@ -38,10 +69,12 @@ pub fn start_server(db: &str, addr: SocketAddr) -> RunningServer {
     RunningServer::start(config(db), addr).expect("county server starts")
 }
 
+/// The code an admin hands out: the stored secret and the county's fingerprint.
 pub fn enrol_code(server: &RunningServer, station: &str) -> String {
-    server
+    let secret = server
         .block_on(server.state.storage.issue_enrol_code(station, 1))
-        .expect("enrol code")
+        .expect("enrol code");
+    server.state.enrolment_code(&secret)
 }
 
 /// Enrol a fresh device key at `url` (the server or a proxy in front of it).

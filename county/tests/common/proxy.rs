@@ -156,6 +156,11 @@ impl Proxy {
     }
 
     /// Inject a random fault into `per_mille`/1000 connections, `budget` in all.
+    /// Drops scripted faults no connection has taken yet.
+    pub fn clear_scripted(&self) {
+        self.plan.lock().expect("plan").scripted.clear();
+    }
+
     pub fn set_random(&self, per_mille: u64, budget: u64) {
         let mut p = self.plan.lock().expect("plan");
         p.per_mille = per_mille;

@@ -131,7 +131,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "数据库版本比本程序新，请升级一窗软件".into(),
             Error::Chain(e) => format!("事件日志校验失败：第 {} 条记录被篡改或缺失", e.seq()),
             Error::Json(e) => format!("数据格式错误：{e}"),
-            Error::Sync { zh, .. } => format!("同步失败：{zh}"),
+            Error::Sync { zh, .. } => zh.clone(),
         }
     }
 }

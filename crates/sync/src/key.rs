@@ -80,6 +80,12 @@ pub struct DeviceRegistration {
     /// The county's release key: every reference-data release must verify against it.
     pub release_key_algorithm: String,
     pub release_public_key: String,
+    /// The county's answer key: every answer must verify against it. Empty
+    /// in a registration made before answers were signed (re-enrol).
+    #[serde(default)]
+    pub answer_key_algorithm: String,
+    #[serde(default)]
+    pub answer_public_key: String,
 }
 
 impl DeviceRegistration {

@@ -40,9 +40,10 @@ pub use key::{DeviceKey, DeviceRegistration};
 pub use schedule::{BackoffPolicy, Scheduler, Trigger};
 pub use yichuang_wire as wire;
 use yichuang_wire::{
-    EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, MAX_BATCH_BYTES, MAX_BATCH_EVENTS,
-    PROTOCOL_VERSION, ReleaseList, UploadAck, canonical_request, codes, headers, paths, sha256_hex,
-    verify_signature,
+    EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, MAX_ANSWER_BYTES, MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS, PROTOCOL_VERSION, ReleaseList, RequestBinding, UploadAck, answer_headers,
+    canonical_answer, canonical_request, codes, county_fingerprint, headers, paths, sha256_hex,
+    split_enrolment_code, verify_signature,
 };
 pub use yichuang_wire::{Event, GENESIS_HASH, QuarantineNotice, ReleaseManifest};
 
@@ -218,6 +219,21 @@ pub enum SyncError {
         version: String,
         reason: String,
     },
+    /// An answer that does not verify against the county's pinned answer
+    /// key, or answers another request: forged, altered or replayed on the
+    /// way. Nothing of it was used.
+    #[error("answer of {path} refused: {reason}")]
+    ForgedAnswer { path: String, reason: String },
+    /// The enrolment answer came from a server whose keys do not match the
+    /// fingerprint in the code: not the county that issued it.
+    #[error("enrolment answer is not from the county of the code: {0}")]
+    NotTheCounty(String),
+    /// The code is not a complete code of this protocol (secret + fingerprint).
+    #[error("malformed enrolment code")]
+    BadEnrolmentCode,
+    /// Plain http to a host other than this machine.
+    #[error("insecure county URL {0}: https is required except for loopback")]
+    InsecureUrl(String),
     #[error("station outbox: {0}")]
     Outbox(Box<dyn std::error::Error + Send + Sync>),
     #[error("station reference data: {0}")]
@@ -229,8 +245,11 @@ pub enum SyncError {
 impl SyncError {
     /// Whether retrying later (with backoff) can help without a person acting.
     pub fn is_retryable(&self) -> bool {
-        matches!(self, SyncError::Network(_) | SyncError::Server { .. })
-            || matches!(self, SyncError::Unauthorized(b) if b.code == codes::STALE_TIMESTAMP || b.code == codes::REPLAYED_NONCE)
+        // A forged answer is someone on the path: the next try may get through.
+        matches!(
+            self,
+            SyncError::Network(_) | SyncError::Server { .. } | SyncError::ForgedAnswer { .. }
+        ) || matches!(self, SyncError::Unauthorized(b) if b.code == codes::STALE_TIMESTAMP || b.code == codes::REPLAYED_NONCE)
     }
 
     /// For the clerk's status line.
@@ -251,6 +270,18 @@ impl SyncError {
                 format!(
                     "县级下发的基础数据（{kind} {version}）校验未通过，未应用，本机继续使用原版本，请联系县级管理员"
                 )
+            }
+            SyncError::ForgedAnswer { .. } => {
+                "收到的县级服务器应答未通过验证（可能被网络中的设备篡改或冒充），未采用其中任何内容，稍后自动重试".into()
+            }
+            SyncError::NotTheCounty(_) => {
+                "应答方的身份与登记码中的县级服务器指纹不符，已拒绝注册（可能被冒充），请核对县级服务器地址".into()
+            }
+            SyncError::BadEnrolmentCode => {
+                "登记码不完整：应为 28 位（含县级服务器指纹），请向县级管理员索取新的登记码".into()
+            }
+            SyncError::InsecureUrl(_) => {
+                "县级服务器地址须以 https:// 开头（仅本机测试可用 http://）".into()
             }
             SyncError::Outbox(_) | SyncError::Sink(_) => "本机数据库出错".into(),
             SyncError::Key(_) => "本机设备密钥无效".into(),
@@ -318,6 +349,95 @@ pub struct Client {
 struct Answer {
     status: u16,
     body: Vec<u8>,
+    /// The county's clock as the (verified) answer states it.
+    server_time_ms: Option<i64>,
+}
+
+/// The signature headers of an answer, as received.
+struct AnswerSignature {
+    algorithm: Option<String>,
+    key_id: Option<String>,
+    signature: Option<String>,
+    server_time_ms: Option<i64>,
+}
+
+impl AnswerSignature {
+    fn read(resp: &ureq::http::Response<ureq::Body>) -> AnswerSignature {
+        let h = |n: &str| {
+            resp.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        AnswerSignature {
+            algorithm: h(answer_headers::ALGORITHM),
+            key_id: h(answer_headers::KEY_ID),
+            signature: h(answer_headers::SIGNATURE),
+            server_time_ms: h(headers::SERVER_TIME).and_then(|v| v.parse().ok()),
+        }
+    }
+
+    /// Checks the answer against the pinned key and the request we sent.
+    fn verify(
+        &self,
+        pinned_alg: &str,
+        pinned_key: &str,
+        request: &RequestBinding<'_>,
+        status: u16,
+        body: &[u8],
+    ) -> Result<i64, String> {
+        if pinned_key.is_empty() {
+            return Err(
+                "no county answer key pinned (enrolled before answers were signed: re-enrol)"
+                    .into(),
+            );
+        }
+        let (Some(alg), Some(key_id), Some(sig), Some(time)) = (
+            self.algorithm.as_deref(),
+            self.key_id.as_deref(),
+            self.signature.as_deref(),
+            self.server_time_ms,
+        ) else {
+            return Err("answer is not signed".into());
+        };
+        if alg != pinned_alg || key_id != key_id_of(pinned_alg, pinned_key) {
+            return Err(format!("answer signed by another key ({alg} {key_id})"));
+        }
+        let msg = canonical_answer(alg, key_id, request, status, time, &sha256_hex(body));
+        verify_signature(alg, pinned_key, msg.as_bytes(), sig)
+            .map_err(|e| format!("answer signature: {e}"))?;
+        Ok(time)
+    }
+}
+
+/// A public key's id, as the county names it in answers.
+fn key_id_of(alg: &str, public_key_hex: &str) -> String {
+    yichuang_wire::key_id(alg, &public_key_hex.to_ascii_lowercase())
+}
+
+/// Plain http only to this machine (tests, a county on the same PC); a
+/// township link is a hostile network.
+pub fn check_county_url(url: &str) -> Result<(), SyncError> {
+    if url.starts_with("https://") {
+        return Ok(());
+    }
+    let Some(rest) = url.strip_prefix("http://") else {
+        return Err(SyncError::InsecureUrl(url.to_owned()));
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    let loopback = host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        Ok(())
+    } else {
+        Err(SyncError::InsecureUrl(url.to_owned()))
+    }
 }
 
 impl Answer {
@@ -422,6 +542,10 @@ impl Client {
         Client::enroll_with(server_url, code, key, &ClientOptions::default())
     }
 
+    /// Enrols with `code` as the county admin issued it: the secret part is
+    /// sent, the county fingerprint part is kept, and the answer is used only
+    /// if its keys hash to that fingerprint and it is signed by its answer
+    /// key for this very request. https is required except for loopback.
     pub fn enroll_with(
         server_url: &str,
         code: &str,
@@ -429,30 +553,72 @@ impl Client {
         options: &ClientOptions,
     ) -> Result<DeviceRegistration, SyncError> {
         let base = server_url.trim_end_matches('/');
+        check_county_url(base)?;
+        let (secret, fingerprint) =
+            split_enrolment_code(code).ok_or(SyncError::BadEnrolmentCode)?;
         let req = EnrolRequest {
-            code: code.to_owned(),
+            code: secret,
             algorithm: key.algorithm().to_owned(),
             public_key: key.public_key_hex(),
-            label: options.label.clone(),
+            label: options.label.chars().take(64).collect(),
         };
         let body = serde_json::to_vec(&req).map_err(|e| SyncError::Key(e.to_string()))?;
+        let nonce = Self::nonce()?;
+        let body_hash = sha256_hex(&body);
         let resp = make_agent(options)?
             .post(format!("{base}{}", paths::ENROL))
             .header(headers::PROTOCOL, PROTOCOL_VERSION.to_string())
+            .header(headers::NONCE, nonce.as_str())
+            .header(headers::BODY_SHA256, body_hash.as_str())
             .header("content-type", "application/json")
             .send(&body[..])
             .map_err(|e| SyncError::Network(e.to_string()))?;
+        let sig = AnswerSignature::read(&resp);
         let a = read_answer(resp)?;
+        let forged = |reason: String| SyncError::ForgedAnswer {
+            path: paths::ENROL.into(),
+            reason,
+        };
+        let binding = RequestBinding {
+            device_id: "-",
+            method: "POST",
+            path: paths::ENROL,
+            nonce: &nonce,
+            body_sha256: &body_hash,
+        };
         if a.status != 200 {
+            // A refusal is believed only from the county of the code; we
+            // cannot tell before knowing its key, so it is reported, never acted on.
             return Err(failure(&a));
         }
         let r: EnrolResponse = json(&a)?;
+        let theirs = county_fingerprint(
+            &r.answer_key_algorithm,
+            &r.answer_public_key,
+            &r.release_key_algorithm,
+            &r.release_public_key,
+        );
+        if theirs != fingerprint {
+            return Err(SyncError::NotTheCounty(format!(
+                "keys hash to {theirs}, the code says {fingerprint}"
+            )));
+        }
+        sig.verify(
+            &r.answer_key_algorithm,
+            &r.answer_public_key,
+            &binding,
+            a.status,
+            &a.body,
+        )
+        .map_err(forged)?;
         Ok(DeviceRegistration {
             server_url: base.to_owned(),
             device_id: r.device_id,
             station_code: r.station_code,
             release_key_algorithm: r.release_key_algorithm,
-            release_public_key: r.release_public_key,
+            release_public_key: r.release_public_key.to_ascii_lowercase(),
+            answer_key_algorithm: r.answer_key_algorithm,
+            answer_public_key: r.answer_public_key.to_ascii_lowercase(),
         })
     }
 
@@ -499,7 +665,7 @@ impl Client {
 
     fn signed_once(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
         let alg = self.key.algorithm();
-        let ts = self.local_now() + self.clock_skew_ms();
+        let ts = self.local_now().saturating_add(self.clock_skew_ms());
         let nonce = Self::nonce()?;
         let body_hash = sha256_hex(body);
         let device = &self.registration.device_id;
@@ -532,16 +698,34 @@ impl Client {
             r.send(body)
         }
         .map_err(|e| SyncError::Network(e.to_string()))?;
-        if let Some(server) = resp
-            .headers()
-            .get(headers::SERVER_TIME)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<i64>().ok())
-        {
-            self.skew_ms
-                .store(server - self.local_now(), Ordering::Relaxed);
-        }
-        read_answer(resp)
+        let sig = AnswerSignature::read(&resp);
+        let mut a = read_answer(resp)?;
+        let reg = &self.registration;
+        let binding = RequestBinding {
+            device_id: device,
+            method,
+            path,
+            nonce: &hdrs[4].1,
+            body_sha256: &hdrs[5].1,
+        };
+        // Nothing of an answer is used before it verifies: not even its clock.
+        let server = sig
+            .verify(
+                &reg.answer_key_algorithm,
+                &reg.answer_public_key,
+                &binding,
+                a.status,
+                &a.body,
+            )
+            .map_err(|reason| SyncError::ForgedAnswer {
+                path: path.to_owned(),
+                reason,
+            })?;
+        // Overflow-safe: a hostile clock value cannot wrap the skew.
+        self.skew_ms
+            .store(server.saturating_sub(self.local_now()), Ordering::Relaxed);
+        a.server_time_ms = Some(server);
+        Ok(a)
     }
 
     /// Where the county's copy of this device's log ends.
@@ -551,6 +735,20 @@ impl Client {
             return Err(failure(&a));
         }
         json(&a)
+    }
+
+    /// The hash of our event at `seq` (the genesis hash at 0), `None` if we
+    /// have no such event: whether the county's head is a prefix of our log.
+    fn our_hash_at<O: Outbox>(&self, outbox: &O, seq: u64) -> Result<Option<String>, SyncError> {
+        if seq == 0 {
+            return Ok(Some(GENESIS_HASH.to_owned()));
+        }
+        Ok(outbox
+            .pending(seq - 1, 1)
+            .map_err(|e| SyncError::Outbox(Box::new(e)))?
+            .into_iter()
+            .find(|e| e.seq == seq)
+            .map(|e| e.hash))
     }
 
     /// Upload everything queued, then record the outcome in the outbox.
@@ -587,6 +785,47 @@ impl Client {
         // Next upload starts after `cursor`; normally the ack, lower only when
         // the county reports it has less than we think (restored county).
         let mut cursor = acked;
+        // Nothing queued: compare our ack with the county's signed head, so
+        // that events the county lost (a restore, an ack forged before
+        // answers were signed) are sent again.
+        if outbox.pending(acked, 1).map_err(ob)?.is_empty() {
+            let head = self.county_head()?;
+            if let Some(theirs) = head.log_id.as_deref().filter(|l| *l != log_id) {
+                return Err(SyncError::Refused {
+                    status: 409,
+                    body: Some(Box::new(ErrorBody {
+                        code: codes::LOG_MISMATCH.into(),
+                        message: format!("the county holds log {theirs} for this device"),
+                        message_zh: "县级服务器记录的本机日志与本机不一致，请联系县级管理员".into(),
+                        expected_seq: None,
+                        head_hash: None,
+                        seq: None,
+                        server_time_ms: head.server_time_ms,
+                    })),
+                });
+            }
+            if head.head_seq != acked {
+                let ours = self.our_hash_at(outbox, head.head_seq)?;
+                if ours.as_deref() != Some(head.head_hash.as_str()) {
+                    return Err(SyncError::Fork {
+                        seq: head.head_seq,
+                        county_head_seq: head.head_seq,
+                        county_head_hash: head.head_hash,
+                    });
+                }
+                report.resyncs += 1;
+                if head.head_seq > acked {
+                    outbox
+                        .record_ack(head.head_seq, &head.head_hash)
+                        .map_err(ob)?;
+                    acked = head.head_seq;
+                    acked_hash = head.head_hash.clone();
+                    report.acked_seq = acked;
+                    report.acked_hash = acked_hash.clone();
+                }
+                cursor = head.head_seq;
+            }
+        }
         loop {
             let limit = self.batch_events();
             let events = outbox.pending(cursor, limit).map_err(ob)?;
@@ -655,16 +894,7 @@ impl Client {
                     let head = expected.saturating_sub(1);
                     report.resyncs += 1;
                     // Go on from the county's head only if it is a prefix of our log.
-                    let ours = if head == 0 {
-                        Some(GENESIS_HASH.to_owned())
-                    } else {
-                        outbox
-                            .pending(head - 1, 1)
-                            .map_err(ob)?
-                            .into_iter()
-                            .find(|e| e.seq == head)
-                            .map(|e| e.hash)
-                    };
+                    let ours = self.our_hash_at(outbox, head)?;
                     let resumable = ours.as_deref() == Some(head_hash.as_str());
                     if !resumable || report.resyncs > self.options.max_resyncs {
                         return Err(SyncError::Fork {
@@ -788,10 +1018,14 @@ fn read_answer(mut resp: ureq::http::Response<ureq::Body>) -> Result<Answer, Syn
     let body = resp
         .body_mut()
         .with_config()
-        .limit(256 * 1024 * 1024)
+        .limit(MAX_ANSWER_BYTES as u64)
         .read_to_vec()
         .map_err(|e| SyncError::Network(format!("reading the answer: {e}")))?;
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        body,
+        server_time_ms: None,
+    })
 }
 
 /// Serialise as many of `events` as fit in `max_bytes`; returns the body and

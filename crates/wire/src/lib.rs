@@ -4,7 +4,11 @@
 //! is the single definition of what an event is and how the chain hash is
 //! computed, so the station and the county can never disagree about either.
 
+pub mod answer;
+pub mod keys;
 pub mod protocol;
+pub use answer::*;
+pub use keys::{KeyError, PublicKey, SecretKey};
 pub use protocol::*;
 
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::Event;
 
 /// Protocol version spoken by this build; sent in [`headers::PROTOCOL`].
-pub const PROTOCOL_VERSION: u32 = 1;
+/// 2: every county answer is signed (`answer` module) and enrolment codes
+/// carry the county's fingerprint.
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Largest answer the county sends and a station reads (a release snapshot
+/// is the largest; reference data is far smaller).
+pub const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
 /// Most events one upload batch may carry (413 beyond).
 pub const MAX_BATCH_EVENTS: usize = 500;
@@ -93,6 +99,10 @@ pub struct EnrolResponse {
     /// the station verifies every reference-data release against it.
     pub release_key_algorithm: String,
     pub release_public_key: String,
+    /// The county's answer key: every answer from now on must verify
+    /// against it. Both keys hash to the fingerprint in the enrolment code.
+    pub answer_key_algorithm: String,
+    pub answer_public_key: String,
     pub server_time_ms: i64,
 }
 

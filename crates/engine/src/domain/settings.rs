@@ -25,6 +25,8 @@ pub enum SettingKind {
     FontList,
     /// `1` on, `0` or empty off.
     Flag,
+    /// A PEM file of certificates (empty: none); it must exist and hold one.
+    CertificateFile,
 }
 
 /// A default derived from the station, so a new station prints correct
@@ -154,6 +156,14 @@ pub const SETTINGS: &[SettingDef] = &[
         "县级服务器地址",
         Default::Empty,
         TEXT,
+        Role::Admin,
+        Group::Sync,
+    ),
+    def(
+        "sync.county_ca_file",
+        "县级服务器根证书（PEM 文件路径，县级自建 CA 时填写）",
+        Default::Empty,
+        SettingKind::CertificateFile,
         Role::Admin,
         Group::Sync,
     ),
@@ -312,7 +322,7 @@ impl SettingDef {
                     );
                 }
             },
-            SettingKind::FontList => {}
+            SettingKind::FontList | SettingKind::CertificateFile => {}
             SettingKind::Flag => {
                 if !matches!(v, "" | "0" | "1") {
                     return bad(

@@ -10,6 +10,26 @@ use crate::engine::Engine;
 use crate::error::Result;
 use crate::ops::fonts::check_font_setting;
 
+/// A pinned CA must be a readable PEM with a certificate, or HTTPS to the
+/// county would fail later with a less clear error.
+fn check_certificate_file(label: &str, path: &str) -> Result<()> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        crate::error::Error::invalid(
+            "sync.county_ca_file",
+            format!("cannot read {path}: {e}"),
+            format!("{label}：无法读取文件“{path}”"),
+        )
+    })?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        return Err(crate::error::Error::invalid(
+            "sync.county_ca_file",
+            format!("{path} holds no PEM certificate"),
+            format!("{label}：文件“{path}”中没有 PEM 格式的证书"),
+        ));
+    }
+    Ok(())
+}
+
 impl Engine {
     /// A setting, or its default from the registry (`domain::settings`).
     pub fn setting_or_default(&self, key: &str) -> Result<String> {
@@ -58,6 +78,9 @@ impl Engine {
         let value = def.check(value)?;
         if def.kind == SettingKind::FontList {
             check_font_setting(&value)?;
+        }
+        if def.kind == SettingKind::CertificateFile && !value.is_empty() {
+            check_certificate_file(def.label_zh, &value)?;
         }
         let key = def.key;
         self.write(|w| {

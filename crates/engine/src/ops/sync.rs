@@ -10,8 +10,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use yichuang_sync::{
-    Client, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats, ReleaseManifest, ReleaseSink,
-    Scheduler, SyncError, SyncOutcome, SyncReport,
+    Client, ClientOptions, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats,
+    ReleaseManifest, ReleaseSink, Scheduler, SyncError, SyncOutcome, SyncReport,
 };
 
 pub use yichuang_sync::{BackoffPolicy, Trigger};
@@ -24,7 +24,16 @@ use crate::error::{Error, Result};
 fn sync_error(e: SyncError) -> Error {
     Error::Sync {
         en: e.to_string(),
-        zh: e.message_zh(),
+        zh: format!("同步失败：{}", e.message_zh()),
+        retryable: e.is_retryable(),
+    }
+}
+
+/// An enrolment that failed says so (not "sync failed").
+fn enrol_error(e: SyncError) -> Error {
+    Error::Sync {
+        en: format!("enrolment: {e}"),
+        zh: format!("注册失败：{}", e.message_zh()),
         retryable: e.is_retryable(),
     }
 }
@@ -68,9 +77,10 @@ impl Engine {
             return Err(Error::invalid(
                 "server_url",
                 format!("not an http(s) URL: {server_url}"),
-                "县级服务器地址应以 http:// 或 https:// 开头",
+                "县级服务器地址应以 https:// 开头（仅本机测试可用 http://）",
             ));
         }
+        yichuang_sync::check_county_url(server_url).map_err(enrol_error)?;
         let station = self.station()?.clone();
         if self.identity()?.is_some() {
             return Err(Error::rule(
@@ -80,7 +90,22 @@ impl Engine {
             ));
         }
         let key = DeviceKey::generate().map_err(sync_error)?;
-        let reg = Client::enroll(server_url, code.trim(), &key).map_err(sync_error)?;
+        let reg = Client::enroll_with(server_url, code.trim(), &key, &self.client_options()?)
+            .map_err(enrol_error)?;
+        // A code issued for another station would file our records under it.
+        if reg.station_code != station.code {
+            return Err(Error::rule(
+                "wrong_station",
+                format!(
+                    "the code was issued for station {}, this is {}",
+                    reg.station_code, station.code
+                ),
+                format!(
+                    "该登记码是为站点“{}”签发的，本站编码为“{}”，请向县级管理员索取本站的登记码",
+                    reg.station_code, station.code
+                ),
+            ));
+        }
         self.write(|w| {
             w.execute(
                 "INSERT INTO device_identity (id, key_secret, registration, enrolled_at) VALUES (1, ?1, ?2, ?3)",
@@ -124,7 +149,27 @@ impl Engine {
                 "本站尚未在县级服务器注册（yichuang enroll 地址 注册码）",
             )
         })?;
-        Ok(Client::new(reg, key))
+        Client::with_options(reg, key, self.client_options()?).map_err(sync_error)
+    }
+
+    /// The client's options: the county's own CA when the settings pin one
+    /// (`sync.county_ca_file`), else the public Web PKI roots.
+    fn client_options(&self) -> Result<ClientOptions> {
+        let mut o = ClientOptions::default();
+        if let Some(path) = self
+            .setting("sync.county_ca_file")?
+            .filter(|p| !p.trim().is_empty())
+        {
+            let pem = std::fs::read(path.trim()).map_err(|e| {
+                Error::invalid(
+                    "sync.county_ca_file",
+                    format!("cannot read the county CA {path}: {e}"),
+                    format!("无法读取县级服务器根证书文件“{path}”"),
+                )
+            })?;
+            o.pinned_ca_pem = Some(pem);
+        }
+        Ok(o)
     }
 
     /// Uploads the outbox and applies newer county releases.

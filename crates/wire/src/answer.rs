@@ -1,0 +1,206 @@
+//! Authenticated county answers and the county's identity.
+//!
+//! Every answer of the county (acks, heads, 409s, errors, release lists,
+//! snapshots, the enrolment answer) is signed with the county's *answer key*
+//! over [`canonical_answer`]: the request it answers (device, method, path,
+//! nonce, body hash), the status, the server time and the answer body's hash.
+//! The station verifies it against the key it pinned at enrolment and
+//! compares the bound request with what it sent, so a forged, altered or
+//! replayed answer changes nothing.
+//!
+//! The county's identity is the pair (answer key, release key). Its
+//! [`county_fingerprint`] is printed into every enrolment code, so a station
+//! refuses an enrolment answer from anyone else (no trust on first use).
+
+use sha2::{Digest, Sha256};
+
+use crate::protocol::headers;
+
+/// Header names of a signed answer.
+pub mod answer_headers {
+    pub const ALGORITHM: &str = "x-yichuang-answer-alg";
+    /// [`super::key_id`] of the key that signed.
+    pub const KEY_ID: &str = "x-yichuang-answer-key";
+    pub const SIGNATURE: &str = "x-yichuang-answer-signature";
+}
+
+/// What an answer is bound to: the request as its sender made it. Parts the
+/// request did not carry are `-`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestBinding<'a> {
+    pub device_id: &'a str,
+    pub method: &'a str,
+    pub path: &'a str,
+    pub nonce: &'a str,
+    pub body_sha256: &'a str,
+}
+
+/// The string the county signs for one answer; one part per line.
+pub fn canonical_answer(
+    algorithm: &str,
+    key_id: &str,
+    request: &RequestBinding<'_>,
+    status: u16,
+    server_time_ms: i64,
+    body_sha256: &str,
+) -> String {
+    format!(
+        "yichuang-answer-v1\n{algorithm}\n{key_id}\n{}\n{}\n{}\n{}\n{}\n{status}\n{server_time_ms}\n{body_sha256}",
+        request.device_id,
+        request.method.to_ascii_uppercase(),
+        request.path,
+        request.nonce,
+        request.body_sha256,
+    )
+}
+
+/// A value fit for one line of a canonical string: printable ASCII without
+/// spaces, at most `max` bytes; anything else reads `-`.
+pub fn line_token(v: Option<&str>, max: usize) -> &str {
+    match v {
+        Some(s) if !s.is_empty() && s.len() <= max && s.bytes().all(|b| b.is_ascii_graphic()) => s,
+        _ => "-",
+    }
+}
+
+/// The request parts an answer binds, read from a request's headers by name
+/// (the county signs what the request claimed; the station compares with
+/// what it sent, so a claim altered on the way fails there).
+pub fn binding_from_headers<'a>(
+    header: impl Fn(&str) -> Option<&'a str>,
+    method: &'a str,
+    path: &'a str,
+) -> RequestBinding<'a> {
+    RequestBinding {
+        device_id: line_token(header(headers::DEVICE), 100),
+        method,
+        path: line_token(Some(path), 512),
+        nonce: line_token(header(headers::NONCE), 64),
+        body_sha256: line_token(header(headers::BODY_SHA256), 64),
+    }
+}
+
+/// A short, stable name of a public key: 32 hex digits of its SHA-256.
+pub fn key_id(algorithm: &str, public_key_hex: &str) -> String {
+    let d = Sha256::digest(format!("yichuang-key-v1\n{algorithm}\n{public_key_hex}").as_bytes());
+    crate::to_hex(&d[..16])
+}
+
+/// No 0/O or 1/I: fingerprints are read off paper, like the codes.
+pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// Characters of the fingerprint in an enrolment code (5 bits each: 80 bits).
+pub const FINGERPRINT_CHARS: usize = 16;
+
+/// The county's identity, as printed in enrolment codes: 16 characters of
+/// the code alphabet from the SHA-256 of both public keys.
+pub fn county_fingerprint(
+    answer_alg: &str,
+    answer_public_key: &str,
+    release_alg: &str,
+    release_public_key: &str,
+) -> String {
+    let d = Sha256::digest(
+        format!(
+            "yichuang-county-v1\n{answer_alg}\n{}\n{release_alg}\n{}",
+            answer_public_key.to_ascii_lowercase(),
+            release_public_key.to_ascii_lowercase()
+        )
+        .as_bytes(),
+    );
+    // 80 bits, 5 at a time.
+    let mut bits: u128 = 0;
+    for b in &d[..10] {
+        bits = bits << 8 | u128::from(*b);
+    }
+    (0..FINGERPRINT_CHARS)
+        .rev()
+        .map(|i| CODE_ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
+/// Characters of the secret part of an enrolment code.
+pub const CODE_SECRET_CHARS: usize = 12;
+
+/// An enrolment code split into its secret (sent to the county) and the
+/// county fingerprint it commits to (kept by the station): letters and
+/// digits only, upper case, separators dropped. `None` if it has not exactly
+/// both parts.
+pub fn split_enrolment_code(code: &str) -> Option<(String, String)> {
+    let norm: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if norm.len() != CODE_SECRET_CHARS + FINGERPRINT_CHARS
+        || !norm.bytes().all(|b| CODE_ALPHABET.contains(&b))
+    {
+        return None;
+    }
+    let (secret, fp) = norm.split_at(CODE_SECRET_CHARS);
+    Some((secret.to_owned(), fp.to_owned()))
+}
+
+/// `ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345`: the secret, then the fingerprint,
+/// in groups of four.
+pub fn format_enrolment_code(secret: &str, fingerprint: &str) -> String {
+    let all: Vec<char> = secret.chars().chain(fingerprint.chars()).collect();
+    all.chunks(4)
+        .map(|g| g.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_answer_binds_request_status_time_and_body() {
+        let req = RequestBinding {
+            device_id: "dev-1",
+            method: "post",
+            path: "/v1/events",
+            nonce: "00112233445566778899aabbccddeeff",
+            body_sha256: "ab",
+        };
+        let s = canonical_answer("ed25519", "k1", &req, 200, 5, "cd");
+        assert_eq!(
+            s,
+            "yichuang-answer-v1\ned25519\nk1\ndev-1\nPOST\n/v1/events\n00112233445566778899aabbccddeeff\nab\n200\n5\ncd"
+        );
+        let other = RequestBinding {
+            nonce: "ff",
+            ..req.clone()
+        };
+        assert_ne!(s, canonical_answer("ed25519", "k1", &other, 200, 5, "cd"));
+    }
+
+    #[test]
+    fn tokens_never_break_a_line() {
+        assert_eq!(line_token(Some("a\nb"), 10), "-");
+        assert_eq!(line_token(Some("a b"), 10), "-");
+        assert_eq!(line_token(Some(""), 10), "-");
+        assert_eq!(line_token(Some("abc"), 2), "-");
+        assert_eq!(line_token(Some("abc"), 3), "abc");
+        assert_eq!(line_token(None, 3), "-");
+    }
+
+    #[test]
+    fn codes_carry_the_county_fingerprint() {
+        let fp = county_fingerprint("ed25519", "AA", "ed25519", "bb");
+        assert_eq!(fp.len(), FINGERPRINT_CHARS);
+        assert_eq!(fp, county_fingerprint("ed25519", "aa", "ed25519", "BB"));
+        assert_ne!(fp, county_fingerprint("ed25519", "aa", "ed25519", "bc"));
+        let code = format_enrolment_code("ABCDEFGHJKLM", &fp);
+        assert_eq!(code.len(), 28 + 6);
+        let (secret, got) = split_enrolment_code(&code.to_lowercase()).unwrap();
+        assert_eq!(
+            (secret.as_str(), got.as_str()),
+            ("ABCDEFGHJKLM", fp.as_str())
+        );
+        // The old 12-character code has no fingerprint: refused.
+        assert!(split_enrolment_code("ABCD-EFGH-JKLM").is_none());
+        assert!(split_enrolment_code(&code.replace('A', "0")).is_none());
+    }
+}
