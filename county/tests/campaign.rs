@@ -1,9 +1,13 @@
 //! Fault campaign: several simulated stations write and sync through the
 //! fault-injecting proxy while the county is killed and restarted. Asserts
-//! 0 lost, 0 duplicated, every chain verified, projections exact.
+//! 0 lost, 0 duplicated, every chain verified, projections exact. Run once
+//! against one server, and once against two server processes on one
+//! PostgreSQL behind a round-robin proxy (the county's state lives in
+//! PostgreSQL alone, so a province adds servers, not a new design).
 //!
-//! Size: YICHUANG_CAMPAIGN_EVENTS (default 20000, over 5 devices),
-//! YICHUANG_CAMPAIGN_FAULTS (default 200), YICHUANG_CAMPAIGN_SEED.
+//! Size: YICHUANG_CAMPAIGN_EVENTS (default 20000, over 5 devices; half of it
+//! for the two-server run), YICHUANG_CAMPAIGN_FAULTS (default 200),
+//! YICHUANG_CAMPAIGN_SEED.
 
 mod common;
 
@@ -14,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
 use common::{MemOutbox, client, enrol, raw_sql, server, start_server};
+use yichuang_county::RunningServer;
 use yichuang_county::storage::{EventLog, Releases};
 use yichuang_sync::{BackoffPolicy, ClientOptions, Scheduler};
 
@@ -51,13 +56,21 @@ const STATES: [(&str, &str); 5] = [
 
 #[test]
 fn fault_campaign_loses_and_duplicates_nothing() {
-    let total = env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000);
+    campaign(1, env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000));
+}
+
+#[test]
+fn fault_campaign_through_two_servers_on_one_database() {
+    campaign(2, env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000) / 2);
+}
+
+fn campaign(servers: usize, total: u64) {
     let faults = env_u64("YICHUANG_CAMPAIGN_FAULTS", 200);
     let seed = env_u64("YICHUANG_CAMPAIGN_SEED", 20_261_123);
     let per_device = total / DEVICES;
     let started = Instant::now();
 
-    let (first, db) = server("yc_campaign");
+    let (first, db) = server(&format!("yc_campaign{servers}"));
     let proxy = Proxy::start(first.addr, seed);
     let devices: Vec<_> = (0..DEVICES)
         .map(|i| {
@@ -73,7 +86,15 @@ fn fault_campaign_loses_and_duplicates_nothing() {
             b"catalog for the campaign",
         ))
         .unwrap();
-    let current = Mutex::new(Some(first));
+    let mut running = vec![Some(first)];
+    for _ in 1..servers {
+        running.push(Some(start_server(&db, "127.0.0.1:0".parse().unwrap())));
+    }
+    let addrs = |r: &[Option<RunningServer>]| -> Vec<std::net::SocketAddr> {
+        r.iter().flatten().map(|s| s.addr).collect()
+    };
+    proxy.set_targets(addrs(&running));
+    let current = Mutex::new(running);
     proxy.set_random(350, faults);
 
     let appended = AtomicU64::new(0);
@@ -85,24 +106,30 @@ fn fault_campaign_loses_and_duplicates_nothing() {
     let sync_errors = AtomicU64::new(0);
 
     std::thread::scope(|s| {
-        // The county crashes (all tasks dropped, open transactions rolled
-        // back) at 35% and 70% of the writes and comes back on a new port.
+        // A county server crashes (all tasks dropped, open transactions
+        // rolled back) at 35% and 70% of the writes and comes back on a new
+        // port; with two servers, each in turn while the other serves.
         s.spawn(|| {
-            for mark in [35, 70] {
+            for (n, mark) in [35, 70].into_iter().enumerate() {
                 while appended.load(Ordering::Relaxed) * 100 < total * mark {
                     if started.elapsed() > Duration::from_secs(600) {
                         return;
                     }
                     std::thread::sleep(Duration::from_millis(20));
                 }
-                let old = current.lock().unwrap().take().unwrap();
+                let victim = n % servers;
+                let old = current.lock().unwrap()[victim].take().unwrap();
                 let addr = old.addr;
+                if servers > 1 {
+                    proxy.set_targets(addrs(&current.lock().unwrap()));
+                }
                 old.kill();
                 std::thread::sleep(Duration::from_millis(300));
                 let new = start_server(&db, "127.0.0.1:0".parse().unwrap());
                 assert_ne!(new.addr, addr);
-                proxy.set_target(new.addr);
-                *current.lock().unwrap() = Some(new);
+                let mut cur = current.lock().unwrap();
+                cur[victim] = Some(new);
+                proxy.set_targets(addrs(&cur));
                 restarts.fetch_add(1, Ordering::Relaxed);
             }
         });
@@ -199,7 +226,7 @@ fn fault_campaign_loses_and_duplicates_nothing() {
         }
     });
 
-    let srv = current.lock().unwrap().take().unwrap();
+    let srv = current.lock().unwrap()[0].take().unwrap();
     let mut lost = 0i64;
     let mut duplicated = 0i64;
     let mut altered = 0i64;
@@ -257,7 +284,7 @@ fn fault_campaign_loses_and_duplicates_nothing() {
     let quarantined = raw_sql::query_i64(&db, "SELECT count(*) FROM quarantine");
     let poison = poison.load(Ordering::Relaxed) as i64;
     println!(
-        "campaign: seed={seed} devices={DEVICES} events={} stored={stored_total} lost={lost} duplicated={duplicated} altered={altered} \
+        "campaign: servers={servers} seed={seed} devices={DEVICES} events={} stored={stored_total} lost={lost} duplicated={duplicated} altered={altered} \
          chains_verified={chains_ok}/{} quarantined={quarantined} (poison written {poison}) projection_mismatches={projection_mismatches} \
          restarts={} retryable_sync_errors={} proxy: {} elapsed={:.1}s",
         per_device * DEVICES,

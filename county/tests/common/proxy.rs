@@ -102,7 +102,8 @@ impl Stats {
 
 pub struct Proxy {
     pub addr: SocketAddr,
-    target: Arc<Mutex<SocketAddr>>,
+    /// Connections go to these in turn (round robin).
+    target: Arc<Mutex<Vec<SocketAddr>>>,
     plan: Arc<Mutex<Plan>>,
     pub stats: Arc<Stats>,
     _rt: tokio::runtime::Runtime,
@@ -119,7 +120,7 @@ impl Proxy {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("proxy bind");
         let addr = listener.local_addr().expect("proxy addr");
-        let target = Arc::new(Mutex::new(target));
+        let target = Arc::new(Mutex::new(vec![target]));
         let plan = Arc::new(Mutex::new(Plan {
             rng: seed | 1,
             ..Plan::default()
@@ -127,13 +128,18 @@ impl Proxy {
         let stats = Arc::new(Stats::default());
         let (t, p, s) = (target.clone(), plan.clone(), stats.clone());
         rt.spawn(async move {
+            let mut turn = 0usize;
             loop {
                 let Ok((client, _)) = listener.accept().await else {
                     continue;
                 };
                 s.connections.fetch_add(1, Ordering::Relaxed);
                 let fault = p.lock().expect("plan").choose();
-                let upstream = *t.lock().expect("target");
+                let upstream = {
+                    let targets = t.lock().expect("target");
+                    turn = turn.wrapping_add(1);
+                    targets[turn % targets.len()]
+                };
                 tokio::spawn(handle(client, upstream, fault, s.clone()));
             }
         });
@@ -172,7 +178,14 @@ impl Proxy {
     }
 
     pub fn set_target(&self, addr: SocketAddr) {
-        *self.target.lock().expect("target") = addr;
+        *self.target.lock().expect("target") = vec![addr];
+    }
+
+    /// Round robin over several servers (a province's county servers on
+    /// one PostgreSQL behind a load balancer).
+    pub fn set_targets(&self, addrs: Vec<SocketAddr>) {
+        assert!(!addrs.is_empty(), "at least one target");
+        *self.target.lock().expect("target") = addrs;
     }
 }
 
