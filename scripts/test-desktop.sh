@@ -96,7 +96,8 @@ psql -q "$pg_url" -c "CREATE DATABASE $county_db" >/dev/null
 county_db_url="${pg_url%/*}/$county_db"
 cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # The county's key files, as its administrator makes them once.
-export YICHUANG_COUNTY_ANSWER_KEY_FILE="$work/answer.key" YICHUANG_COUNTY_RELEASE_KEY_FILE="$work/release.key"
+export YICHUANG_COUNTY_ANSWER_KEY_FILE="$work/answer.key" YICHUANG_COUNTY_RELEASE_KEY_FILE="$work/release.key" \
+  YICHUANG_COUNTY_ADMIN_LOG="$work/admin.log"
 "$county" keygen >/dev/null
 YICHUANG_COUNTY_DATABASE_URL="$county_db_url" YICHUANG_COUNTY_LISTEN="127.0.0.1:$cport" \
   "$county" serve >"$work/county.log" 2>&1 &

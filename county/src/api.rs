@@ -17,6 +17,7 @@ use yichuang_wire::{
     canonical_request, codes, headers, paths, sha256_hex, verify_signature,
 };
 
+use crate::adminlog::{Act, AdminLog, AdminLogError};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::keys::ServingKeys;
@@ -32,9 +33,18 @@ pub struct AppState<S> {
     pub storage: S,
     pub config: Arc<Config>,
     pub keys: Arc<ServingKeys>,
+    /// Every administrative act is appended here (restore-proofing).
+    pub admin_log: Arc<AdminLog>,
 }
 
 impl<S> AppState<S> {
+    /// Appends an administrative act, signed with the answer key.
+    pub fn record(&self, act: Act) -> Result<(), AdminLogError> {
+        self.admin_log
+            .append(&self.keys.answer, act, now_ms())
+            .map(|_| ())
+    }
+
     /// The code an administrator hands to a station: the stored secret
     /// and this county's fingerprint, which the station checks the
     /// enrolment answer against.
@@ -232,6 +242,25 @@ async fn enrol<S: Storage>(
             .await;
         return Err(ApiError::BadCode);
     };
+    // The enrolment is committed; its record in the administration log is
+    // what lets a restored database know this device.
+    let act = Act::Enrolled {
+        device_id: device.device_id.clone(),
+        station_code: station_code.clone(),
+        code_hash: device.code_hash.clone(),
+        algorithm: device.algorithm.clone(),
+        public_key: device.public_key.clone(),
+        label: device.label.clone(),
+    };
+    let st2 = st.clone();
+    match tokio::task::spawn_blocking(move || st2.record(act)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!(
+            "yichuang-county: enrolment of {} not in the administration log: {e}",
+            device.device_id
+        ),
+        Err(e) => eprintln!("yichuang-county: administration log task failed: {e}"),
+    }
     Ok(Json(EnrolResponse {
         device_id: device.device_id,
         station_code,

@@ -23,6 +23,10 @@ pub struct Config {
     /// The release key's secret file: `publish` reads it, everyone else
     /// reads only its public half `<file>.pub`.
     pub release_key_file: Option<PathBuf>,
+    /// The append-only administration log beside the database (see
+    /// `adminlog`); required: without it a restored database forgets
+    /// revocations and enrolments.
+    pub admin_log_file: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -36,6 +40,7 @@ impl Default for Config {
             enrol_code_ttl_hours: 72,
             answer_key_file: None,
             release_key_file: None,
+            admin_log_file: None,
         }
     }
 }
@@ -51,6 +56,7 @@ impl fmt::Debug for Config {
             .field("enrol_code_ttl_hours", &self.enrol_code_ttl_hours)
             .field("answer_key_file", &self.answer_key_file)
             .field("release_key_file", &self.release_key_file)
+            .field("admin_log_file", &self.admin_log_file)
             .finish()
     }
 }
@@ -133,6 +139,7 @@ impl Config {
         for (env, slot) in [
             (crate::keys::ANSWER_KEY_ENV, &mut cfg.answer_key_file),
             (crate::keys::RELEASE_KEY_ENV, &mut cfg.release_key_file),
+            ("YICHUANG_COUNTY_ADMIN_LOG", &mut cfg.admin_log_file),
         ] {
             if let Ok(v) = std::env::var(env) {
                 *slot = Some(PathBuf::from(v));

@@ -8,6 +8,7 @@
 //! Architecture invariant: the county never links SQLite; storage is
 //! PostgreSQL through `tokio-postgres` only.
 
+pub mod adminlog;
 pub mod api;
 pub mod config;
 pub mod error;
@@ -27,7 +28,7 @@ pub use error::ApiError;
 pub use pg::PgStorage;
 pub use storage::{Storage, StorageError};
 
-use storage::Projections;
+use storage::{Admin, Projections};
 
 /// Unix milliseconds of the server clock.
 pub fn now_ms() -> i64 {
@@ -47,6 +48,10 @@ pub enum StartError {
         "the release key is stored in the database (table county_keys); move it into a key file with `yichuang-county keygen --adopt-database-key`"
     )]
     KeyInDatabase,
+    #[error("no administration log configured (set YICHUANG_COUNTY_ADMIN_LOG or admin_log_file)")]
+    NoAdminLog,
+    #[error(transparent)]
+    AdminLog(#[from] adminlog::AdminLogError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: String,
@@ -66,11 +71,31 @@ pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> 
         return Err(StartError::KeyInDatabase);
     }
     let storage = PgStorage::new(pool);
+    // What a database restored from an older backup forgot, the
+    // administration log gives back (revocations, enrolments, releases).
+    let admin_log = adminlog::AdminLog::new(
+        config
+            .admin_log_file
+            .as_deref()
+            .filter(|p| !p.as_os_str().is_empty())
+            .ok_or(StartError::NoAdminLog)?,
+    );
+    let public = yichuang_wire::PublicKey::parse(&keys.answer.public_string())
+        .map_err(keys::KeyFileError::from)?;
+    let entries = admin_log.read_verified(&public)?;
+    let r = storage.replay(&entries).await?;
+    if r.devices_restored + r.codes_restored + r.revocations_restored + r.releases_restored > 0 {
+        eprintln!(
+            "yichuang-county: the database was behind its administration log; restored {} devices, {} codes, {} revocations, {} releases",
+            r.devices_restored, r.codes_restored, r.revocations_restored, r.releases_restored
+        );
+    }
     storage.project_all().await?;
     Ok(AppState {
         storage,
         config: Arc::new(config),
         keys: Arc::new(keys),
+        admin_log: Arc::new(admin_log),
     })
 }
 

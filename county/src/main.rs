@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use yichuang_county::storage::{Devices, EventLog, Projections, Releases};
+use yichuang_county::adminlog::Act;
+use yichuang_county::protocol::enrolment::code_hash;
+use yichuang_county::storage::{Admin, Devices, EventLog, Projections, Releases};
 use yichuang_county::{Config, keys, pg, prepare, serve};
 
 #[derive(Parser)]
@@ -44,6 +46,14 @@ enum Command {
     VerifyChains,
     /// Refuse every further request of a device.
     Revoke { device: String },
+    /// Accept a revoked device again.
+    Unrevoke { device: String },
+    /// List the enrolled devices (station, log, head, revoked).
+    Devices,
+    /// Set a device's log aside at the county (kept for the audit) so that
+    /// its station can upload its log again: after a fork, or before the
+    /// station re-enrols with a new device.
+    ResetLog { device: String },
     /// List events kept out of the projections by business validation.
     Quarantine,
     /// Print the 否定备案 register (cases whose latest state is rejected).
@@ -95,7 +105,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
     let release_key_file = config.release_key_file.clone();
     let state = prepare(config).await?;
     match command {
-        Command::Keygen { .. } => unreachable!("handled above"),
+        Command::Keygen { .. } => return Err("keygen is handled before start-up".into()),
         Command::Serve => {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -108,6 +118,11 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
         }
         Command::EnrollCode { station } => {
             let secret = state.storage.issue_enrol_code(&station, ttl).await?;
+            state.record(Act::CodeIssued {
+                code_hash: code_hash(&secret),
+                station_code: station.trim().to_owned(),
+                expires_at_ms: yichuang_county::now_ms() + ttl * 3_600_000,
+            })?;
             println!("{}", state.enrolment_code(&secret));
             eprintln!("one-time code for station {station}, valid {ttl} hours");
         }
@@ -120,6 +135,15 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
                 return Err("the release key file does not match its .pub file".into());
             }
             let m = state.storage.publish(&key, &kind, &bytes).await?;
+            state.record(Act::Published {
+                kind: m.kind.clone(),
+                version: m.version.clone(),
+                sha256: m.sha256.clone(),
+                size: m.size,
+                algorithm: m.algorithm.clone(),
+                signature: m.signature.clone(),
+                content_hex: yichuang_wire::to_hex(&bytes),
+            })?;
             println!("{}", serde_json::to_string_pretty(&m)?);
         }
         Command::VerifyChains => {
@@ -143,7 +167,52 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             if !state.storage.revoke(&device).await? {
                 return Err(format!("no device {device}").into());
             }
+            state.record(Act::Revoked {
+                device_id: device.clone(),
+            })?;
             println!("revoked {device}");
+        }
+        Command::Unrevoke { device } => {
+            if !state.storage.unrevoke(&device).await? {
+                return Err(format!("no device {device}").into());
+            }
+            state.record(Act::Unrevoked {
+                device_id: device.clone(),
+            })?;
+            println!("{device} is accepted again");
+        }
+        Command::Devices => {
+            let rows = state.storage.list_devices().await?;
+            for d in &rows {
+                println!(
+                    "{}\t{}\t{}\tlog {}\thead {}\t{}\tenrolled {}\tlast upload {}",
+                    d.device_id,
+                    d.station_code,
+                    d.label,
+                    d.log_id.as_deref().unwrap_or("-"),
+                    d.head_seq,
+                    if d.revoked { "REVOKED" } else { "active" },
+                    d.enrolled_at,
+                    d.last_upload_at.as_deref().unwrap_or("-")
+                );
+            }
+            println!("{} devices", rows.len());
+        }
+        Command::ResetLog { device } => {
+            let at = yichuang_county::now_ms();
+            match state.storage.reset_log(&device, at).await? {
+                None => println!("{device} has no log at the county yet; nothing to reset"),
+                Some((old, archived)) => {
+                    state.record(Act::LogReset {
+                        device_id: device.clone(),
+                        old_log_id: old.clone(),
+                        archived_as: archived.clone(),
+                    })?;
+                    println!(
+                        "log {old} of {device} set aside as {archived}; the station uploads its log again"
+                    );
+                }
+            }
         }
         Command::Quarantine => {
             let rows = state.storage.list_quarantine().await?;

@@ -187,7 +187,54 @@ pub trait Releases: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Vec<u8>>, StorageError>> + Send;
 }
 
-/// Everything the server needs; implemented for any type that has all four.
-pub trait Storage: Devices + EventLog + Projections + Releases {}
+/// Everything the server needs; implemented for any type that has them all.
+pub trait Storage: Devices + EventLog + Projections + Releases + Admin {}
 
-impl<T: Devices + EventLog + Projections + Releases> Storage for T {}
+impl<T: Devices + EventLog + Projections + Releases + Admin> Storage for T {}
+
+/// A device as the administrator lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub device_id: String,
+    pub station_code: String,
+    pub label: String,
+    pub log_id: Option<String>,
+    pub head_seq: u64,
+    pub revoked: bool,
+    pub enrolled_at: String,
+    pub last_upload_at: Option<String>,
+}
+
+/// What a replay of the administration log changed in the database.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayReport {
+    pub entries: usize,
+    pub devices_restored: u64,
+    pub codes_restored: u64,
+    pub revocations_restored: u64,
+    pub releases_restored: u64,
+}
+
+/// The administrator's tools, and the replay of the administration log
+/// ([`crate::adminlog`]) that makes them survive a restore of the database.
+pub trait Admin: Clone + Send + Sync + 'static {
+    /// Applies every entry (idempotent): what the database forgot is
+    /// restored, what it knows is left as it is.
+    fn replay(
+        &self,
+        entries: &[crate::adminlog::Entry],
+    ) -> impl Future<Output = Result<ReplayReport, StorageError>> + Send;
+    fn list_devices(&self) -> impl Future<Output = Result<Vec<DeviceRow>, StorageError>> + Send;
+    /// `false` if there is no such device.
+    fn unrevoke(&self, device_id: &str) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// Sets the county's copy of a device's log aside (its events kept
+    /// under `<log_id>#reset-<ms>`) so the station uploads its log again,
+    /// e.g. after the station was restored from its own old backup (a
+    /// fork). Returns (old log id, archived as), `None` if the device has
+    /// no log yet; an unknown device is an error.
+    fn reset_log(
+        &self,
+        device_id: &str,
+        at_ms: i64,
+    ) -> impl Future<Output = Result<Option<(String, String)>, StorageError>> + Send;
+}

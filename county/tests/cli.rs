@@ -14,6 +14,7 @@ fn county(db: &str, args: &[&str]) -> (bool, String, String) {
         .env("YICHUANG_COUNTY_DATABASE_URL", db)
         .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
         .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
+        .env("YICHUANG_COUNTY_ADMIN_LOG", common::admin_log(db))
         .output()
         .expect("run yichuang-county");
     (
@@ -113,6 +114,7 @@ fn serve_answers_over_http_with_the_server_time() {
         .env("YICHUANG_COUNTY_DATABASE_URL", &db)
         .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
         .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
+        .env("YICHUANG_COUNTY_ADMIN_LOG", common::admin_log(&db))
         .spawn()
         .expect("start serve");
     let url = format!("http://127.0.0.1:{port}");
@@ -165,6 +167,7 @@ fn keygen_makes_owner_only_key_files_and_serve_refuses_without_them() {
             .env("YICHUANG_COUNTY_DATABASE_URL", &db)
             .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", &answer)
             .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", &release)
+            .env("YICHUANG_COUNTY_ADMIN_LOG", dir.path().join("admin.log"))
             .output()
             .unwrap();
         (

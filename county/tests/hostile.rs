@@ -152,6 +152,7 @@ fn an_enrolment_answered_by_anyone_but_the_county_of_the_code_is_refused() {
         Config {
             answer_key_file: Some(a),
             release_key_file: Some(r),
+            admin_log_file: Some(dir.path().join("admin.log")),
             ..common::config(&other_db)
         },
         "127.0.0.1:0".parse().unwrap(),

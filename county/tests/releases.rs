@@ -113,3 +113,30 @@ fn a_corrupted_or_forged_snapshot_is_refused_before_apply() {
     assert_eq!(applied.len(), 2);
     assert_eq!(applied[1].1, b"calendar v1");
 }
+
+/// A county that lost a release (restored without its administration log)
+/// and published the same number again with other content: the station
+/// that applied the first one refuses the second, and says why.
+#[test]
+fn a_release_number_reissued_with_other_content_is_refused() {
+    let (srv, db) = server("yc_relre");
+    let (reg, key) = enrol(&srv, &srv.url(), "S001");
+    let c = client(&reg, &key, test_options());
+    let sink = MemSink::default();
+    let publish = |bytes: &[u8]| {
+        srv.block_on(
+            srv.state
+                .storage
+                .publish(&common::release_key(), "catalog", bytes),
+        )
+        .unwrap()
+    };
+    publish(b"catalog one");
+    c.fetch_releases(&sink).unwrap();
+    raw_sql::execute(&db, "DELETE FROM releases WHERE kind = 'catalog'");
+    assert_eq!(publish(b"catalog one, other text").version, "1");
+    let e = c.fetch_releases(&sink).unwrap_err();
+    assert!(matches!(e, SyncError::ReleaseReissued { .. }), "{e:?}");
+    assert!(e.message_zh().contains("内容不同"), "{}", e.message_zh());
+    assert_eq!(sink.applied.lock().unwrap().len(), 1);
+}

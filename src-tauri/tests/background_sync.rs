@@ -111,6 +111,7 @@ fn the_window_syncs_in_the_background_and_reports_every_attempt() {
             pool_size: 4,
             answer_key_file: Some(answer),
             release_key_file: Some(release),
+            admin_log_file: Some(keys.path().join("admin.log")),
             ..Config::default()
         },
         "127.0.0.1:0".parse().expect("addr"),

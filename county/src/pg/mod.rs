@@ -9,6 +9,7 @@
 //! device's head, and it does both in one transaction with the device row
 //! locked `FOR UPDATE`, answering only after COMMIT.
 
+mod admin;
 mod devices;
 mod events;
 mod projections;

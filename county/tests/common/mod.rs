@@ -47,6 +47,13 @@ pub fn release_key() -> SecretKey {
     yichuang_county::keys::release_secret(&Some(key_files().1.clone())).expect("release key")
 }
 
+/// The administration log of the county on database `db_url` (one per
+/// database, beside the key files).
+pub fn admin_log(db_url: &str) -> std::path::PathBuf {
+    let name = db_url.rsplit('/').next().unwrap_or("county");
+    key_files().0.with_file_name(format!("{name}.admin.log"))
+}
+
 pub fn config(db_url: &str) -> Config {
     let (answer, release) = key_files();
     Config {
@@ -54,6 +61,7 @@ pub fn config(db_url: &str) -> Config {
         pool_size: 8,
         answer_key_file: Some(answer.clone()),
         release_key_file: Some(release.clone()),
+        admin_log_file: Some(admin_log(db_url)),
         ..Config::default()
     }
 }
@@ -224,6 +232,15 @@ impl ReleaseSink for MemSink {
             .rev()
             .find(|(m, _)| m.kind == kind)
             .map(|(m, _)| m.version.clone()))
+    }
+    fn seen_sha256(&self, kind: &str, version: &str) -> Result<Option<String>, Infallible> {
+        Ok(self
+            .applied
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(m, _)| m.kind == kind && m.version == version)
+            .map(|(m, _)| m.sha256.clone()))
     }
     fn apply(&self, manifest: &ReleaseManifest, bytes: &[u8]) -> Result<(), Infallible> {
         self.applied

@@ -229,3 +229,39 @@ fn calendar_year_from_the_county_turns_provisional_into_final() {
     assert_eq!(r.date.to_string(), "2027-01-11");
     assert!(s.e.import_calendar_year("{\"year\": 2027}", "bad").is_err());
 }
+
+/// The current release is the highest version number, whatever the clock
+/// said when each was applied (a clock corrected backwards once made an
+/// older release look current and re-applied it on every sync).
+#[test]
+fn the_current_release_is_the_highest_number_not_the_latest_clock() {
+    use yichuang_engine::sync::ReleaseSink;
+    let mut s = station();
+    let apply = |e: &Engine, version: &str| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../assets/calendar/2026.json"
+        ))
+        .unwrap();
+        let m = yichuang_engine::sync::ReleaseManifest {
+            kind: "calendar".into(),
+            version: version.into(),
+            sha256: yichuang_wire::sha256_hex(text.as_bytes()),
+            size: text.len() as u64,
+            algorithm: "ed25519".into(),
+            signature: String::new(),
+            published_at_ms: 0,
+        };
+        e.apply(&m, text.as_bytes()).unwrap();
+    };
+    s.e.set_clock(clock("2026-12-05T09:00:00+08:00"));
+    apply(&s.e, "9");
+    // The clock is corrected a week back; release 10 arrives.
+    s.e.set_clock(clock("2026-11-28T09:00:00+08:00"));
+    apply(&s.e, "10");
+    assert_eq!(
+        s.e.current_version("calendar").unwrap().as_deref(),
+        Some("10")
+    );
+    assert!(s.e.seen_sha256("calendar", "9").unwrap().is_some());
+}

@@ -91,6 +91,12 @@ pub trait ReleaseSink {
     fn current_version(&self, kind: &str) -> Result<Option<String>, Self::Error>;
     /// Called only with bytes whose size, SHA-256 and county signature checked out.
     fn apply(&self, manifest: &ReleaseManifest, bytes: &[u8]) -> Result<(), Self::Error>;
+    /// The SHA-256 of the release `kind`/`version` this station applied, if
+    /// it applied that version: a number seen again with other content (a
+    /// county restored from an old backup reissuing it) is refused.
+    fn seen_sha256(&self, _kind: &str, _version: &str) -> Result<Option<String>, Self::Error> {
+        Ok(None)
+    }
     /// Why the release's own content was refused (it fails the station's
     /// validation), as against a failure of the station's storage: a refused
     /// release is reported and the other kinds still apply.
@@ -219,6 +225,10 @@ pub enum SyncError {
         version: String,
         reason: String,
     },
+    /// The county offers a release number this station applied with other
+    /// content: it reissued the number (restored from an old backup).
+    #[error("release {kind} {version} reissued with other content")]
+    ReleaseReissued { kind: String, version: String },
     /// An answer that does not verify against the county's pinned answer
     /// key, or answers another request: forged, altered or replayed on the
     /// way. Nothing of it was used.
@@ -271,6 +281,9 @@ impl SyncError {
                     "县级下发的基础数据（{kind} {version}）校验未通过，未应用，本机继续使用原版本，请联系县级管理员"
                 )
             }
+            SyncError::ReleaseReissued { kind, version } => format!(
+                "县级服务器重复使用了基础数据版本号（{kind} {version}）但内容不同（可能从旧备份恢复），未应用，请联系县级管理员"
+            ),
             SyncError::ForgedAnswer { .. } => {
                 "收到的县级服务器应答未通过验证（可能被网络中的设备篡改或冒充），未采用其中任何内容，稍后自动重试".into()
             }
@@ -934,6 +947,15 @@ impl Client {
         let mut applied = Vec::new();
         let mut refused = None;
         for m in list.releases {
+            if let Some(seen) = sink.seen_sha256(&m.kind, &m.version).map_err(sk)?
+                && seen != m.sha256
+            {
+                refused.get_or_insert(SyncError::ReleaseReissued {
+                    kind: m.kind.clone(),
+                    version: m.version.clone(),
+                });
+                continue;
+            }
             let current = sink.current_version(&m.kind).map_err(sk)?;
             if !is_newer(&m.version, current.as_deref()) {
                 continue;

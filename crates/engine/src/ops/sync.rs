@@ -11,10 +11,10 @@ use serde::Serialize;
 use serde_json::json;
 use yichuang_sync::{
     Client, ClientOptions, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats,
-    ReleaseManifest, ReleaseSink, Scheduler, SyncError, SyncOutcome, SyncReport,
+    Scheduler, SyncError, SyncOutcome, SyncReport,
 };
 
-pub use yichuang_sync::{BackoffPolicy, Trigger};
+pub use yichuang_sync::{BackoffPolicy, ReleaseManifest, ReleaseSink, Trigger};
 
 use crate::domain::catalog::Catalog;
 use crate::domain::template::TemplateSet;
@@ -435,8 +435,22 @@ impl ReleaseSink for Engine {
         Ok(self
             .conn
             .query_row(
-                "SELECT version FROM releases WHERE kind = ?1 ORDER BY applied_at DESC, rowid DESC LIMIT 1",
+                // By version number, never by the clock: a corrected clock
+                // must not make an older release look current.
+                "SELECT version FROM releases WHERE kind = ?1
+                 ORDER BY CAST(version AS INTEGER) DESC, rowid DESC LIMIT 1",
                 [kind],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn seen_sha256(&self, kind: &str, version: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT sha256 FROM releases WHERE kind = ?1 AND version = ?2",
+                [kind, version],
                 |r| r.get(0),
             )
             .optional()?)
