@@ -2,6 +2,7 @@
 //! protocol and the storage traits, answer (errors map to statuses in `error.rs`).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::Router;
@@ -21,6 +22,7 @@ use crate::adminlog::{Act, AdminLog, AdminLogError};
 use crate::config::Config;
 use crate::error::ApiError;
 use crate::keys::ServingKeys;
+use crate::limits::RateLimiter;
 use crate::now_ms;
 use crate::protocol::{enrolment, upload};
 use crate::storage::{Device, Devices, Storage};
@@ -35,6 +37,22 @@ pub struct AppState<S> {
     pub keys: Arc<ServingKeys>,
     /// Every administrative act is appended here (restore-proofing).
     pub admin_log: Arc<AdminLog>,
+    /// Per-address limits of what anyone may try without a device key.
+    pub anonymous: Arc<AnonymousLimits>,
+}
+
+pub struct AnonymousLimits {
+    pub enrol: RateLimiter,
+    pub strangers: RateLimiter,
+}
+
+impl AnonymousLimits {
+    pub fn new(config: &Config) -> AnonymousLimits {
+        AnonymousLimits {
+            enrol: RateLimiter::new(config.enrol_per_minute, config.enrol_per_minute),
+            strangers: RateLimiter::new(config.strangers_per_minute, config.strangers_per_minute),
+        }
+    }
 }
 
 impl<S> AppState<S> {
@@ -59,6 +77,10 @@ impl<S> AppState<S> {
 
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
     let keys = state.keys.clone();
+    let guard = (
+        state.anonymous.clone(),
+        Duration::from_millis(state.config.request_timeout_ms.max(1)),
+    );
     Router::new()
         .route(paths::ENROL, post(enrol::<S>))
         .route(paths::UPLOAD, post(upload::<S>))
@@ -69,10 +91,44 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         // Bodies past the batch limit get our own JSON 413 below; this cap
         // only stops absurd bodies before they are read.
         .layer(DefaultBodyLimit::max(4 * MAX_BATCH_BYTES))
+        .layer(middleware::from_fn_with_state(guard, guard_anonymous))
         // Outermost, so that every answer is signed, the framework's own
-        // (404, 405, 413) included.
+        // (404, 405, 413, 408, 429) included.
         .layer(middleware::from_fn_with_state(keys, sign_answer))
         .with_state(state)
+}
+
+/// What anyone may do without a device key is limited per address:
+/// enrolment attempts, and requests refused as from an unknown device or
+/// with a bad signature (an address past its budget gets 429 before any
+/// work). A request, its body included, must finish within the timeout.
+async fn guard_anonymous(
+    State((limits, timeout)): State<(Arc<AnonymousLimits>, Duration)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let ip = crate::listener::peer(&req).map(|p| p.ip());
+    let now = Instant::now();
+    if let Some(ip) = ip {
+        let limited = if req.uri().path() == paths::ENROL {
+            !limits.enrol.allow(ip, now)
+        } else {
+            limits.strangers.exhausted(ip, now)
+        };
+        if limited {
+            return ApiError::RateLimited.into_response();
+        }
+    }
+    let res = match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(r) => r,
+        Err(_) => return ApiError::Timeout.into_response(),
+    };
+    if let (Some(ip), Some(crate::error::Anonymous)) =
+        (ip, res.extensions().get::<crate::error::Anonymous>())
+    {
+        limits.strangers.allow(ip, now);
+    }
+    res
 }
 
 /// Signs every answer with the answer key, bound to the request it answers
@@ -174,7 +230,9 @@ async fn authenticate<S: Devices>(
         .ok_or_else(|| missing(headers::NONCE))?;
     let body_hash = header(h, headers::BODY_SHA256).ok_or_else(|| missing(headers::BODY_SHA256))?;
     let sig = header(h, headers::SIGNATURE).ok_or_else(|| missing(headers::SIGNATURE))?;
-    if (ts - now_ms()).abs() > st.config.max_skew_ms {
+    // Checked arithmetic: a hostile timestamp (i64::MIN, say) must not wrap.
+    let off = ts.checked_sub(now_ms()).map(i64::unsigned_abs);
+    if off.is_none_or(|d| d > st.config.max_skew_ms.unsigned_abs()) {
         return Err(ApiError::StaleTimestamp);
     }
     if sha256_hex(body) != body_hash {
@@ -183,8 +241,14 @@ async fn authenticate<S: Devices>(
         ));
     }
     let Some(device) = st.storage.find_device(device_id).await? else {
+        // Counted under no device: the id is the caller's choice, and a row
+        // per invented id would let anyone grow the table.
         st.storage
-            .log_refusal(Some(device_id), codes::UNKNOWN_DEVICE, uri.path())
+            .log_refusal(
+                None,
+                codes::UNKNOWN_DEVICE,
+                &format!("{device_id} {}", uri.path()),
+            )
             .await;
         return Err(ApiError::UnknownDevice);
     };

@@ -27,6 +27,17 @@ pub struct Config {
     /// `adminlog`); required: without it a restored database forgets
     /// revocations and enrolments.
     pub admin_log_file: Option<PathBuf>,
+    /// Connections served at once; more are closed at once.
+    pub max_connections: usize,
+    /// A request's headers must arrive within this.
+    pub header_timeout_ms: u64,
+    /// A whole request (body read and answer) must finish within this.
+    pub request_timeout_ms: u64,
+    /// Enrolment attempts per minute per address (a burst of as many).
+    pub enrol_per_minute: u32,
+    /// Refused requests of unknown devices per minute per address before
+    /// the address gets 429 without any work done.
+    pub strangers_per_minute: u32,
 }
 
 impl Default for Config {
@@ -41,6 +52,11 @@ impl Default for Config {
             answer_key_file: None,
             release_key_file: None,
             admin_log_file: None,
+            max_connections: 512,
+            header_timeout_ms: 10_000,
+            request_timeout_ms: 30_000,
+            enrol_per_minute: 10,
+            strangers_per_minute: 30,
         }
     }
 }
@@ -57,6 +73,11 @@ impl fmt::Debug for Config {
             .field("answer_key_file", &self.answer_key_file)
             .field("release_key_file", &self.release_key_file)
             .field("admin_log_file", &self.admin_log_file)
+            .field("max_connections", &self.max_connections)
+            .field("header_timeout_ms", &self.header_timeout_ms)
+            .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("enrol_per_minute", &self.enrol_per_minute)
+            .field("strangers_per_minute", &self.strangers_per_minute)
             .finish()
     }
 }

@@ -53,6 +53,10 @@ pub enum ApiError {
     BadCode,
     #[error("not found")]
     NotFound,
+    #[error("too many requests from this address; try again later")]
+    RateLimited,
+    #[error("the request took too long")]
+    Timeout,
     #[error("internal error")]
     Internal(#[from] StorageError),
 }
@@ -71,6 +75,8 @@ impl ApiError {
             Gap { .. } | Fork { .. } | LogMismatch { .. } => StatusCode::CONFLICT,
             ChainInvalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             NotFound => StatusCode::NOT_FOUND,
+            RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Timeout => StatusCode::REQUEST_TIMEOUT,
             Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -112,6 +118,8 @@ impl ApiError {
             ),
             BadCode => (codes::BAD_CODE, "注册码无效、已使用或已过期".into()),
             NotFound => (codes::NOT_FOUND, "未找到".into()),
+            RateLimited => (codes::RATE_LIMITED, "请求过于频繁，请稍后再试".into()),
+            Timeout => (codes::TIMEOUT, "请求超时，请稍后重试".into()),
             Internal(_) => (codes::INTERNAL, "服务器内部错误，请稍后重试".into()),
         };
         let (expected_seq, head_hash, seq) = match self {
@@ -144,12 +152,26 @@ impl ApiError {
     }
 }
 
+/// Marks an answer that refused someone without a valid device key (an
+/// unknown device, a bad signature, a bad enrolment code), for the
+/// per-address limits.
+#[derive(Debug, Clone, Copy)]
+pub struct Anonymous;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let ApiError::Internal(e) = &self {
             eprintln!("yichuang-county: internal error: {e}");
         }
-        (self.status(), Json(self.body())).into_response()
+        let anonymous = matches!(
+            self,
+            ApiError::UnknownDevice | ApiError::BadSignature(_) | ApiError::BadCode
+        );
+        let mut r = (self.status(), Json(self.body())).into_response();
+        if anonymous {
+            r.extensions_mut().insert(Anonymous);
+        }
+        r
     }
 }
 

@@ -13,6 +13,8 @@ pub mod api;
 pub mod config;
 pub mod error;
 pub mod keys;
+pub mod limits;
+pub mod listener;
 pub mod pg;
 pub mod protocol;
 pub mod storage;
@@ -93,9 +95,10 @@ pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> 
     storage.project_all().await?;
     Ok(AppState {
         storage,
-        config: Arc::new(config),
         keys: Arc::new(keys),
         admin_log: Arc::new(admin_log),
+        anonymous: Arc::new(api::AnonymousLimits::new(&config)),
+        config: Arc::new(config),
     })
 }
 
@@ -119,9 +122,11 @@ pub async fn serve<S: Storage>(
             tokio::time::sleep(Duration::from_secs(60)).await;
         }
     });
-    let r = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let limits = listener::Limits {
+        max_connections: state.config.max_connections,
+        header_timeout: Duration::from_millis(state.config.header_timeout_ms.max(1)),
+    };
+    let r = listener::run(listener, router(state), limits, shutdown).await;
     pruner.abort();
     r
 }

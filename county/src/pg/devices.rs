@@ -1,4 +1,4 @@
-//! [`Devices`] over the `devices`, `enrol_codes`, `nonces` and `refusals` tables.
+//! [`Devices`] over the `devices`, `enrol_codes`, `nonces` and `refusal_counts` tables.
 
 use crate::protocol::enrolment::{self, NewDevice};
 use crate::storage::{Device, Devices, StorageError};
@@ -56,18 +56,29 @@ impl Devices for PgStorage {
         let (device_id, detail) = (device_id.map(|d| bound(d, 100)), bound(detail, 200));
         let device_id = device_id.as_deref();
         let detail = detail.as_str();
-        eprintln!(
-            "yichuang-county: refused device={} {code}: {detail}",
-            device_id.unwrap_or("-")
-        );
         // A refusal that cannot be recorded must not turn into a 500.
-        if let Ok(client) = self.pool.get().await {
-            let _ = client
-                .execute(
-                    "INSERT INTO refusals (device_id, code, detail) VALUES ($1, $2, $3)",
-                    &[&device_id, &code, &detail],
-                )
-                .await;
+        let Ok(client) = self.pool.get().await else {
+            return;
+        };
+        let first = client
+            .query_opt(
+                "INSERT INTO refusal_counts (device_id, code, hour, detail)
+                 VALUES (coalesce($1, ''), $2, date_trunc('hour', now()), $3)
+                 ON CONFLICT (device_id, code, hour) DO UPDATE
+                   SET count = refusal_counts.count + 1, last_at = now(), detail = excluded.detail
+                 RETURNING count = 1",
+                &[&device_id, &code, &detail],
+            )
+            .await
+            .ok()
+            .flatten()
+            .is_none_or(|r| r.get::<_, bool>(0));
+        // The server's log gets the first of each hour's kind, not a flood.
+        if first {
+            eprintln!(
+                "yichuang-county: refused device={} {code}: {detail} (further ones this hour are counted in refusal_counts)",
+                device_id.unwrap_or("-")
+            );
         }
     }
 

@@ -49,7 +49,10 @@ impl<T, E: std::error::Error + Send + Sync + 'static> OrBackend<T> for Result<T,
 }
 
 /// Migrations in order; a version is applied once and never edited after release.
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("../../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("../../migrations/0001_init.sql")),
+    (2, include_str!("../../migrations/0002_refusal_counts.sql")),
+];
 
 pub fn make_pool(database_url: &str, size: usize) -> Result<Pool, StorageError> {
     let pg: tokio_postgres::Config = database_url

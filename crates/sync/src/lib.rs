@@ -500,6 +500,11 @@ fn failure(a: &Answer) -> SyncError {
         (401, Some(b)) => SyncError::Unauthorized(Box::new(b)),
         (403, Some(b)) => SyncError::Revoked(Box::new(b)),
         (426, Some(b)) => SyncError::ClientTooOld(Box::new(b)),
+        // Busy or slow: the next try on the backoff schedule will do.
+        (408 | 429, b) => SyncError::Server {
+            status: a.status,
+            message: b.map(|b| b.message).unwrap_or_default(),
+        },
         (s, b) if s >= 500 || b.is_none() && !(400..500).contains(&s) => SyncError::Server {
             status: s,
             message: b

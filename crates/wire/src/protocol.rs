@@ -186,6 +186,8 @@ pub mod codes {
     pub const CHAIN_INVALID: &str = "chain_invalid";
     pub const BAD_CODE: &str = "bad_enrolment_code";
     pub const NOT_FOUND: &str = "not_found";
+    pub const RATE_LIMITED: &str = "rate_limited";
+    pub const TIMEOUT: &str = "timeout";
     pub const INTERNAL: &str = "internal";
 }
 
