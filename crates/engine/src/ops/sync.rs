@@ -10,8 +10,8 @@ use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use yichuang_sync::{
-    Client, ClientOptions, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats,
-    Scheduler, SyncError, SyncOutcome, SyncReport,
+    Client, ClientOptions, DeviceKey, DeviceRegistration, Event, Outbox, QueueStats, Scheduler,
+    SyncError, SyncOutcome, SyncReport,
 };
 
 pub use yichuang_sync::{BackoffPolicy, ReleaseManifest, ReleaseSink, Trigger};
