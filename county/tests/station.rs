@@ -309,3 +309,33 @@ fn the_sync_daemon_uploads_at_start_up_and_shortly_after_a_write() {
     daemon.kill().expect("stop daemon");
     daemon.wait().expect("reap");
 }
+
+/// A release feed that goes quiet (blocked on the way: a forged or replayed
+/// list is refused, so blocking is all that is left) is shown as stale.
+#[test]
+fn a_release_feed_gone_quiet_is_shown() {
+    let (srv, _db) = server("yc_quiet");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut e, _clerk) = station(dir.path(), "QT01");
+    let code = enrol_code(&srv, "QT01");
+    e.enroll(&admin(&e), &srv.url(), &code).expect("enrol");
+    let before = e.sync_status().expect("status");
+    assert!(before.releases_stale_zh.unwrap().contains("尚未"));
+    let client = e.sync_client().expect("client");
+    e.sync_now(&client).expect("sync");
+    let fresh = e.sync_status().expect("status");
+    assert!(fresh.releases_checked_ms.is_some());
+    assert_eq!(fresh.releases_stale_zh, None);
+    // Two days without a verified list.
+    let checked = fresh.releases_checked_ms.expect("checked");
+    let later = chrono::DateTime::from_timestamp_millis(checked + 49 * 3_600_000 + 60_000)
+        .expect("time")
+        .fixed_offset();
+    e.set_clock(yichuang_engine::Clock::fixed(later));
+    let stale = e
+        .sync_status()
+        .expect("status")
+        .releases_stale_zh
+        .expect("stale");
+    assert!(stale.contains("已超过 49 小时"), "{stale}");
+}

@@ -89,6 +89,10 @@ pub struct SyncStatus {
     pub device_id: Option<String>,
     pub last_error: Option<String>,
     pub last_attempt: Option<Attempt>,
+    /// When the county last answered the release list, and the engine's
+    /// warning when that is too long ago (a feed blocked on the way).
+    pub releases_checked: Option<String>,
+    pub releases_stale: Option<String>,
 }
 
 fn local_time(ms: i64) -> Option<String> {
@@ -121,6 +125,8 @@ pub fn status(view: SyncStatusView, attempt: Option<Attempt>, running: bool) -> 
         device_id: view.device_id,
         last_error: view.last_error,
         last_attempt: attempt,
+        releases_checked: view.releases_checked_ms.and_then(local_time),
+        releases_stale: view.releases_stale_zh,
     }
 }
 
@@ -298,6 +304,8 @@ mod tests {
             acked_seq: 0,
             last_success_ms: None,
             last_error: None,
+            releases_checked_ms: None,
+            releases_stale_zh: None,
         }
     }
 

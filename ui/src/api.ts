@@ -101,5 +101,7 @@ export interface SyncStatus {
   online: boolean; queued: number; oldest_unsynced: string | null; last_sync: string | null
   enrolled: boolean; server_url: string | null; device_id: string | null; last_error: string | null
   last_attempt: SyncAttempt | null
+  /** When the county last answered the release list; the engine's warning when that is too long ago. */
+  releases_checked: string | null; releases_stale: string | null
 }
 export interface FontsInUse { body: string[]; title: string[]; heading: string[]; installed: { value: string; label: string }[] }

@@ -24,7 +24,8 @@ describe('outcome buttons', () => {
 
 const sync = (over: Partial<SyncStatus>): SyncStatus => ({
   state: 'online', state_zh: '在线', online: true, queued: 0, oldest_unsynced: null, last_sync: '2026-11-23 09:30:00',
-  enrolled: true, server_url: 'http://county.example', device_id: 'd1', last_error: null, last_attempt: null, ...over,
+  enrolled: true, server_url: 'http://county.example', device_id: 'd1', last_error: null, last_attempt: null,
+  releases_checked: null, releases_stale: null, ...over,
 })
 
 describe('sync badge', () => {

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         // replaced by the bundled one, as in 0003.
         backfill: Some(backfill_legal_text_templates),
     },
+    Migration {
+        name: "release_check",
+        sql: include_str!("migrations/0008_release_check.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

@@ -91,6 +91,12 @@ pub trait ReleaseSink {
     fn current_version(&self, kind: &str) -> Result<Option<String>, Self::Error>;
     /// Called only with bytes whose size, SHA-256 and county signature checked out.
     fn apply(&self, manifest: &ReleaseManifest, bytes: &[u8]) -> Result<(), Self::Error>;
+    /// The county answered a (verified) release list at `server_time_ms`:
+    /// the station can tell how long ago it last heard of releases, and
+    /// show a feed that has gone quiet (blocked on the way).
+    fn record_release_check(&self, _server_time_ms: i64) -> Result<(), Self::Error> {
+        Ok(())
+    }
     /// The SHA-256 of the release `kind`/`version` this station applied, if
     /// it applied that version: a number seen again with other content (a
     /// county restored from an old backup reissuing it) is refused.
@@ -949,6 +955,9 @@ impl Client {
             return Err(failure(&a));
         }
         let list: ReleaseList = json(&a)?;
+        // A verified list: the feed is not frozen, whatever it offers.
+        sink.record_release_check(a.server_time_ms.unwrap_or(list.server_time_ms))
+            .map_err(sk)?;
         let mut applied = Vec::new();
         let mut refused = None;
         for m in list.releases {

@@ -48,6 +48,27 @@ pub struct SyncStatusView {
     pub acked_seq: u64,
     pub last_success_ms: Option<i64>,
     pub last_error: Option<String>,
+    /// When the county last answered a verified release list.
+    pub releases_checked_ms: Option<i64>,
+    /// Set when that is too long ago (or never): the window shows it.
+    pub releases_stale_zh: Option<String>,
+}
+
+/// A release feed silent for longer than this is shown as stale: a county
+/// publishes rarely, but answers the list on every sync.
+pub const RELEASE_CHECK_STALE_MS: i64 = 24 * 3_600_000;
+
+/// The warning for a release feed last checked at `checked` (none: never),
+/// seen at `now`; `None` while it is fresh.
+pub fn release_staleness(checked: Option<i64>, now: i64) -> Option<String> {
+    match checked {
+        None => Some("尚未从县级服务器核对过基础数据（事项清单、节假日、文书模板）".into()),
+        Some(t) if now.saturating_sub(t) > RELEASE_CHECK_STALE_MS => Some(format!(
+            "已超过 {} 小时未能与县级服务器核对基础数据（事项清单、节假日、文书模板），可能收不到更新，请检查网络或联系县级管理员",
+            now.saturating_sub(t) / 3_600_000
+        )),
+        Some(_) => None,
+    }
 }
 
 /// What one `sync now` did.
@@ -194,13 +215,19 @@ impl Engine {
 
     pub fn sync_status(&self) -> Result<SyncStatusView> {
         let stats = Outbox::queue_stats(self)?;
-        let (acked_seq, last_success_ms, last_error): (i64, Option<i64>, Option<String>) =
-            self.conn.query_row(
-                "SELECT acked_seq, last_success_ms, last_error_zh FROM sync_state WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
+        let (acked_seq, last_success_ms, last_error, checked): (
+            i64,
+            Option<i64>,
+            Option<String>,
+            Option<i64>,
+        ) = self.conn.query_row(
+            "SELECT acked_seq, last_success_ms, last_error_zh, releases_checked_ms
+             FROM sync_state WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         let id = self.identity()?;
+        let now = self.clock.now().timestamp_millis();
         Ok(SyncStatusView {
             enrolled: id.is_some(),
             server_url: id.as_ref().map(|(_, r)| r.server_url.clone()),
@@ -210,6 +237,8 @@ impl Engine {
             acked_seq: acked_seq as u64,
             last_success_ms,
             last_error,
+            releases_checked_ms: checked,
+            releases_stale_zh: id.as_ref().and_then(|_| release_staleness(checked, now)),
         })
     }
 }
@@ -443,6 +472,15 @@ impl ReleaseSink for Engine {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    fn record_release_check(&self, server_time_ms: i64) -> Result<()> {
+        // Not an event: a fact about the link, not a counter action.
+        self.conn.execute(
+            "UPDATE sync_state SET releases_checked_ms = ?1 WHERE id = 1",
+            [server_time_ms],
+        )?;
+        Ok(())
     }
 
     fn seen_sha256(&self, kind: &str, version: &str) -> Result<Option<String>> {
