@@ -6,7 +6,7 @@ set -euo pipefail
 want=(build-essential pkg-config ca-certificates curl
       fonts-noto-cjk fonts-hanazono)          # notice fonts (docs/design/notice-formats.md)
 if [ "${1:-}" = "--test" ]; then
-  want+=(poppler-utils qpdf postgresql)       # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL
+  want+=(poppler-utils qpdf postgresql openssl)  # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL (with TLS)
 fi
 # The desktop crate is a workspace member: building it needs WebKitGTK.
 want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev)

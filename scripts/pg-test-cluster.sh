@@ -4,6 +4,7 @@
 #   scripts/pg-test-cluster.sh start   # idempotent; last stdout line is the URL
 #   scripts/pg-test-cluster.sh env     # prints: export YICHUANG_TEST_PG_URL=...
 #   scripts/pg-test-cluster.sh url
+#   scripts/pg-test-cluster.sh ca      # path of the server's TLS certificate
 #   scripts/pg-test-cluster.sh stop    # stops it and deletes its directory
 #
 # The cluster lives in $YICHUANG_PG_DIR (default /tmp/yichuang-pg-test), listens
@@ -69,10 +70,38 @@ running() {
     [ -f "$DATA/PG_VERSION" ] && [ -f "$DIR/port" ] && as_user "$bin/pg_ctl" -D "$DATA" status >/dev/null 2>&1
 }
 
+# TLS for the tests of the county's encrypted database link: a self-signed
+# certificate for 127.0.0.1, its copy at $DIR/ca.crt. Idempotent; turns TLS on
+# in a cluster started without it.
+ensure_ssl() {
+    local bin; bin="$(find_bindir)"
+    [ -f "$DIR/ca.crt" ] && return 0
+    command -v openssl >/dev/null || { log "openssl missing"; return 1; }
+    # A CA of its own signs the server's certificate (a CA certificate may
+    # not serve as the server's own).
+    local tmp; tmp="$(mktemp -d)"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=yichuang test CA" \
+        -keyout "$tmp/ca.key" -out "$tmp/ca.crt" >/dev/null 2>&1
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+        -keyout "$DATA/server.key" -out "$tmp/server.csr" >/dev/null 2>&1
+    printf 'basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tmp/ext"
+    openssl x509 -req -in "$tmp/server.csr" -CA "$tmp/ca.crt" -CAkey "$tmp/ca.key" \
+        -CAcreateserial -days 3650 -extfile "$tmp/ext" -out "$DATA/server.crt" >/dev/null 2>&1
+    cp "$tmp/ca.crt" "$DIR/ca.crt.new"
+    rm -rf "$tmp"
+    local u; u="$(run_user)"
+    [ -n "$u" ] && chown "$u" "$DATA/server.key" "$DATA/server.crt"
+    chmod 600 "$DATA/server.key"
+    grep -q '^ssl = on' "$DATA/postgresql.conf" || echo "ssl = on" >>"$DATA/postgresql.conf"
+    if running; then as_user "$bin/pg_ctl" -D "$DATA" reload >&2; sleep 0.5; fi
+    mv "$DIR/ca.crt.new" "$DIR/ca.crt"
+    chmod 644 "$DIR/ca.crt"
+}
+
 start() {
     ensure_installed
     local bin; bin="$(find_bindir)"
-    if running; then url; return 0; fi
+    if running; then ensure_ssl; url; return 0; fi
     # A lock so two test binaries starting at once make one cluster.
     mkdir -p "$(dirname "$DIR")"
     exec 9>"$DIR.lock"
@@ -86,6 +115,7 @@ start() {
     echo "$port" >"$DIR/port"
     as_user "$bin/initdb" -D "$DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
         || { cat "$DIR/initdb.log" >&2; exit 1; }
+    ensure_ssl
     as_user "$bin/pg_ctl" -D "$DATA" -l "$DIR/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories=$DIR -c fsync=off -c max_connections=300" \
         start >&2 9>&- || { cat "$DIR/server.log" >&2; exit 1; }
@@ -105,6 +135,7 @@ case "$CMD" in
     start) start ;;
     env) echo "export YICHUANG_TEST_PG_URL=$(start | tail -n1)" ;;
     url) running && url || { log "not running"; exit 1; } ;;
+    ca) echo "$DIR/ca.crt" ;;
     stop) stop ;;
-    *) echo "usage: $0 start|env|url|stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start|env|url|ca|stop" >&2; exit 2 ;;
 esac

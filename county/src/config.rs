@@ -27,6 +27,9 @@ pub struct Config {
     /// `adminlog`); required: without it a restored database forgets
     /// revocations and enrolments.
     pub admin_log_file: Option<PathBuf>,
+    /// PEM of the CA that signed the database server's certificate (a
+    /// database on another host is reached over TLS only).
+    pub database_ca_file: Option<PathBuf>,
     /// Connections served at once; more are closed at once.
     pub max_connections: usize,
     /// A request's headers must arrive within this.
@@ -52,6 +55,7 @@ impl Default for Config {
             answer_key_file: None,
             release_key_file: None,
             admin_log_file: None,
+            database_ca_file: None,
             max_connections: 512,
             header_timeout_ms: 10_000,
             request_timeout_ms: 30_000,
@@ -73,6 +77,7 @@ impl fmt::Debug for Config {
             .field("answer_key_file", &self.answer_key_file)
             .field("release_key_file", &self.release_key_file)
             .field("admin_log_file", &self.admin_log_file)
+            .field("database_ca_file", &self.database_ca_file)
             .field("max_connections", &self.max_connections)
             .field("header_timeout_ms", &self.header_timeout_ms)
             .field("request_timeout_ms", &self.request_timeout_ms)
@@ -161,6 +166,7 @@ impl Config {
             (crate::keys::ANSWER_KEY_ENV, &mut cfg.answer_key_file),
             (crate::keys::RELEASE_KEY_ENV, &mut cfg.release_key_file),
             ("YICHUANG_COUNTY_ADMIN_LOG", &mut cfg.admin_log_file),
+            ("YICHUANG_COUNTY_DATABASE_CA", &mut cfg.database_ca_file),
         ] {
             if let Ok(v) = std::env::var(env) {
                 *slot = Some(PathBuf::from(v));

@@ -50,6 +50,14 @@ pub enum StartError {
         "the release key is stored in the database (table county_keys); move it into a key file with `yichuang-county keygen --adopt-database-key`"
     )]
     KeyInDatabase,
+    #[error(
+        "the database schema is at version {found}, this server needs {needed}, and migrating failed ({reason}): run `yichuang-county migrate` as the database owner"
+    )]
+    SchemaBehind {
+        found: i32,
+        needed: i32,
+        reason: String,
+    },
     #[error("no administration log configured (set YICHUANG_COUNTY_ADMIN_LOG or admin_log_file)")]
     NoAdminLog,
     #[error(transparent)]
@@ -66,8 +74,20 @@ pub enum StartError {
 /// Load the serving keys, connect, migrate and catch up projections.
 pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> {
     let keys = keys::ServingKeys::load(&config.answer_key_file, &config.release_key_file)?;
-    let pool = pg::make_pool(&config.database_url, config.pool_size)?;
-    pg::migrate(&pool).await?;
+    let pool = pg::make_pool(
+        &config.database_url,
+        config.pool_size,
+        config.database_ca_file.as_deref(),
+    )?;
+    let found = pg::schema_version(&pool).await?;
+    if let Err(e) = pg::migrate(&pool).await {
+        // The server's own role may not change the schema (by design).
+        return Err(StartError::SchemaBehind {
+            found,
+            needed: pg::latest_schema(),
+            reason: e.to_string(),
+        });
+    }
     // A secret left in the database would sign for whoever dumps it.
     if pg::database_key(&pool).await?.is_some() {
         return Err(StartError::KeyInDatabase);

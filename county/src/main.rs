@@ -31,6 +31,15 @@ enum Command {
     },
     /// Run the HTTP server.
     Serve,
+    /// Apply pending database migrations (as the owner role; the server's
+    /// own role has no right to change the schema).
+    Migrate,
+    /// Grant a PostgreSQL role exactly what `serve` needs (run as the owner):
+    /// it can append events but never delete or rewrite them.
+    GrantServerRole {
+        #[arg(long)]
+        role: String,
+    },
     /// Print a one-time enrolment code for a station.
     EnrollCode {
         #[arg(long)]
@@ -100,12 +109,27 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
     if let Command::Keygen { adopt_database_key } = command {
         return keygen(&config, adopt_database_key).await;
     }
+    if matches!(command, Command::Migrate | Command::GrantServerRole { .. }) {
+        let pool = pg::make_pool(&config.database_url, 2, config.database_ca_file.as_deref())?;
+        let applied = pg::migrate(&pool).await?;
+        println!(
+            "schema at version {} (applied {applied:?})",
+            pg::latest_schema()
+        );
+        if let Command::GrantServerRole { role } = &command {
+            pg::grant_server_role(&pool, role).await?;
+            println!("granted {role} what the server needs");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let listen = config.listen.clone();
     let ttl = config.enrol_code_ttl_hours;
     let release_key_file = config.release_key_file.clone();
     let state = prepare(config).await?;
     match command {
-        Command::Keygen { .. } => return Err("keygen is handled before start-up".into()),
+        Command::Keygen { .. } | Command::Migrate | Command::GrantServerRole { .. } => {
+            return Err("handled before start-up".into());
+        }
         Command::Serve => {
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await
@@ -253,7 +277,11 @@ async fn keygen(config: &Config, adopt: bool) -> Result<ExitCode, Box<dyn std::e
     let answer_path = need(&config.answer_key_file, keys::ANSWER_KEY_ENV)?;
     let release_path = need(&config.release_key_file, keys::RELEASE_KEY_ENV)?;
     let pool = if adopt {
-        Some(pg::make_pool(&config.database_url, 2)?)
+        Some(pg::make_pool(
+            &config.database_url,
+            2,
+            config.database_ca_file.as_deref(),
+        )?)
     } else {
         None
     };

@@ -222,3 +222,61 @@ fn keygen_makes_owner_only_key_files_and_serve_refuses_without_them() {
     let (ok, err) = run(&["enroll-code", "--station", "S1"]);
     assert!(ok, "{err}");
 }
+
+/// The server runs as a role that can append events but never delete or
+/// rewrite them, nor change the schema; administration runs as the owner.
+#[test]
+fn the_server_role_appends_but_cannot_erase() {
+    let db = pg::fresh_database("yc_roles");
+    let role = format!("yc_srv_{}", std::process::id());
+    let cluster = pg::cluster_url();
+    raw_sql::execute(cluster, &format!("DROP ROLE IF EXISTS {role}"));
+    raw_sql::execute(cluster, &format!("CREATE ROLE {role} LOGIN"));
+    let (ok, _, err) = county(&db, &["grant-server-role", "--role", &role]);
+    assert!(ok, "{err}");
+    // The server's own URL: the same database as the restricted role.
+    let (scheme_host, name) = db.rsplit_once('/').unwrap();
+    let (scheme, host) = scheme_host.split_once("://").unwrap();
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let as_server = format!("{scheme}://{role}@{host}/{name}");
+    let srv = yichuang_county::RunningServer::start(
+        yichuang_county::Config {
+            admin_log_file: Some(common::admin_log(&db)),
+            ..common::config(&as_server)
+        },
+        "127.0.0.1:0".parse().unwrap(),
+    )
+    .expect("the server starts as the restricted role");
+    let code = common::enrol_code(&srv, "S100");
+    let key = DeviceKey::generate().unwrap();
+    let reg = Client::enroll(&srv.url(), &code, &key).unwrap();
+    let ob = MemOutbox::new("log-roles");
+    for i in 0..3 {
+        ob.append_case(&format!("C{i}"), "case.registered", "registered");
+    }
+    assert_eq!(
+        client(&reg, &key, test_options())
+            .sync_once(&ob)
+            .unwrap()
+            .acked_seq,
+        3
+    );
+    for sql in [
+        "DELETE FROM events",
+        "UPDATE events SET payload = 'x'",
+        "TRUNCATE events",
+        "DROP TABLE events",
+        "DELETE FROM releases",
+    ] {
+        let e = raw_sql::try_execute(&as_server, sql).expect_err(sql);
+        assert!(
+            e.contains("permission denied") || e.contains("must be owner"),
+            "{sql}: {e}"
+        );
+    }
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM events"), 3);
+    drop(srv);
+    raw_sql::execute(&db, &format!("REASSIGN OWNED BY {role} TO CURRENT_USER"));
+    raw_sql::execute(&db, &format!("DROP OWNED BY {role}"));
+    raw_sql::execute(cluster, &format!("DROP ROLE IF EXISTS {role}"));
+}

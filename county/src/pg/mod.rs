@@ -16,7 +16,6 @@ mod projections;
 mod releases;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::NoTls;
 use yichuang_wire::SecretKey;
 
 pub use events::insert_events;
@@ -54,26 +53,117 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("../../migrations/0002_refusal_counts.sql")),
 ];
 
-pub fn make_pool(database_url: &str, size: usize) -> Result<Pool, StorageError> {
+/// A pool to `database_url`. A database on another host is reached over
+/// TLS only (`sslmode=require`), its certificate checked against
+/// `ca_file` (the county's own CA) or else the public Web PKI roots; on
+/// this host (loopback or a Unix socket) TLS is used when the URL asks.
+pub fn make_pool(
+    database_url: &str,
+    size: usize,
+    ca_file: Option<&std::path::Path>,
+) -> Result<Pool, StorageError> {
     let pg: tokio_postgres::Config = database_url
         .parse()
         .map_err(|e| StorageError::Invalid(format!("database URL: {e}")))?;
-    let mgr = Manager::from_config(
-        pg,
-        NoTls,
-        ManagerConfig {
-            // A connection whose upload was cut mid-transaction must not be reused dirty.
-            recycling_method: RecyclingMethod::Verified,
-        },
-    );
+    let remote = pg.get_hosts().iter().any(|h| match h {
+        tokio_postgres::config::Host::Tcp(name) => {
+            name != "localhost"
+                && !name
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        tokio_postgres::config::Host::Unix(_) => false,
+    });
+    if remote && pg.get_ssl_mode() != tokio_postgres::config::SslMode::Require {
+        return Err(StorageError::Invalid(
+            "the database is on another host: its link must be encrypted (add sslmode=require to the URL, and database_ca_file for the county's own CA)".into(),
+        ));
+    }
+    let cfg = || ManagerConfig {
+        // A connection whose upload was cut mid-transaction must not be reused dirty.
+        recycling_method: RecyclingMethod::Verified,
+    };
+    let mgr = if pg.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        let tls = tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(ca_file)?);
+        Manager::from_config(pg, tls, cfg())
+    } else {
+        // On this host only (checked above): plain, as the URL asks.
+        Manager::from_config(pg, tokio_postgres::NoTls, cfg())
+    };
     Pool::builder(mgr)
         .max_size(size.max(2))
         .build()
         .map_err(|e| StorageError::Invalid(format!("database pool: {e}")))
 }
 
-/// Apply pending migrations; an advisory lock keeps two servers from racing.
+fn tls_config(ca_file: Option<&std::path::Path>) -> Result<rustls::ClientConfig, StorageError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                StorageError::Invalid(format!("database CA {}: {e}", path.display()))
+            })?;
+            let mut added = 0;
+            for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
+                let cert: rustls::pki_types::CertificateDer<'static> = cert.map_err(|e| {
+                    StorageError::Invalid(format!("database CA {}: {e}", path.display()))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    StorageError::Invalid(format!("database CA {}: {e}", path.display()))
+                })?;
+                added += 1;
+            }
+            if added == 0 {
+                return Err(StorageError::Invalid(format!(
+                    "database CA {} holds no certificate",
+                    path.display()
+                )));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| StorageError::Invalid(format!("TLS: {e}")))
+    .map(|b| b.with_root_certificates(roots).with_no_client_auth())
+}
+
+/// The schema version the database is at (0: none yet).
+pub async fn schema_version(pool: &Pool) -> Result<i32, StorageError> {
+    let client = pool.get().await.db()?;
+    let exists: bool = client
+        .query_one("SELECT to_regclass('schema_migrations') IS NOT NULL", &[])
+        .await
+        .db()?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    Ok(client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM schema_migrations",
+            &[],
+        )
+        .await
+        .db()?
+        .get(0))
+}
+
+/// The version this build's migrations reach.
+pub fn latest_schema() -> i32 {
+    MIGRATIONS.last().map_or(0, |(v, _)| *v)
+}
+
+/// Applies pending migrations, if any: a database that is up to date is
+/// not touched, so the server may run as a role without DDL rights (see
+/// [`SERVER_ROLE_GRANTS`]); an advisory lock keeps two servers from racing.
 pub async fn migrate(pool: &Pool) -> Result<Vec<i32>, StorageError> {
+    if schema_version(pool).await? >= latest_schema() {
+        return Ok(Vec::new());
+    }
     let mut client = pool.get().await.db()?;
     let tx = client.transaction().await.db()?;
     tx.execute("SELECT pg_advisory_xact_lock(74616301)", &[])
@@ -136,6 +226,43 @@ pub async fn forget_database_key(pool: &Pool) -> Result<(), StorageError> {
         .execute("DELETE FROM county_keys WHERE name = 'release'", &[])
         .await
         .db()?;
+    Ok(())
+}
+
+/// What the network-facing server's own role may do: read and append what
+/// its protocol needs, and nothing else. It cannot delete or rewrite events
+/// (the audit record), publish or delete releases' history, or change the
+/// schema; administration runs as the owner role.
+pub const SERVER_ROLE_GRANTS: &[&str] = &[
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT ON schema_migrations, county_keys TO {role}",
+    "GRANT SELECT, INSERT, UPDATE ON devices, enrol_codes, refusal_counts TO {role}",
+    // Projections: a reset log's are dropped (recomputed from the events).
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON cases TO {role}",
+    // Events are appended, never deleted; a log reset (replayed from the
+    // administration log) only renames a log.
+    "GRANT SELECT, INSERT ON events TO {role}",
+    "GRANT UPDATE (log_id) ON events TO {role}",
+    "GRANT SELECT, INSERT, DELETE ON nonces TO {role}",
+    "GRANT SELECT, INSERT, DELETE ON quarantine TO {role}",
+    // Releases are signed by a key the server does not hold: it may serve
+    // and (from the administration log) restore them.
+    "GRANT SELECT, INSERT ON releases TO {role}",
+];
+
+/// Grants `role` exactly [`SERVER_ROLE_GRANTS`] (run as the owner).
+pub async fn grant_server_role(pool: &Pool, role: &str) -> Result<(), StorageError> {
+    if role.is_empty() || !role.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(StorageError::Invalid(format!(
+            "role name {role:?}: letters, digits and _ only"
+        )));
+    }
+    let mut client = pool.get().await.db()?;
+    let tx = client.transaction().await.db()?;
+    for g in SERVER_ROLE_GRANTS {
+        tx.batch_execute(&g.replace("{role}", role)).await.db()?;
+    }
+    tx.commit().await.db()?;
     Ok(())
 }
 

@@ -124,3 +124,26 @@ pub fn fresh_database(prefix: &str) -> String {
     let (prefix_url, _) = base.rsplit_once('/').expect("URL has a database part");
     format!("{prefix_url}/{name}")
 }
+
+/// The test cluster's TLS certificate (`YICHUANG_TEST_PG_CA` with an
+/// external server). Fails, never skips, when there is none.
+pub fn cluster_ca() -> std::path::PathBuf {
+    let _ = cluster_url();
+    if let Ok(p) = std::env::var("YICHUANG_TEST_PG_CA")
+        && !p.trim().is_empty()
+    {
+        return p.into();
+    }
+    let out = Command::new("bash")
+        .arg(script())
+        .arg("ca")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script()));
+    let path = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(
+        path.exists(),
+        "no TLS certificate for the test PostgreSQL at {} (set YICHUANG_TEST_PG_CA)",
+        path.display()
+    );
+    path
+}

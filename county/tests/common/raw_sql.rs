@@ -39,3 +39,14 @@ pub fn query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
             .collect()
     })
 }
+
+/// Like [`execute`], but the database's refusal is returned, not a panic.
+pub fn try_execute(url: &str, sql: &str) -> Result<u64, String> {
+    block_on(async {
+        let c = connect(url).await;
+        c.execute(sql, &[]).await.map_err(|e| {
+            e.as_db_error()
+                .map_or_else(|| e.to_string(), |d| d.message().to_owned())
+        })
+    })
+}
