@@ -1,5 +1,7 @@
-//! Drain a station backlog into the county over loopback, and compare with
-//! the raw multi-row INSERT rate of the same rows into the same PostgreSQL.
+//! Drain a station backlog into the county over loopback (signed requests,
+//! signed answers, verified both ways), and compare with the raw multi-row
+//! INSERT rate of the same rows into the same PostgreSQL; once per suite
+//! (Ed25519 + SHA-256, and 国密 SM2 + SM3).
 //!
 //!   cargo bench -p yichuang-county --bench drain
 //!   YICHUANG_BENCH_EVENTS=1000 YICHUANG_BENCH_RUNS=1 cargo bench -p yichuang-county --bench drain   # smoke
@@ -11,7 +13,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{MemOutbox, client, enrol, server};
+use common::{MemOutbox, client, enrol};
 use yichuang_county::pg::insert_events;
 use yichuang_sync::ClientOptions;
 use yichuang_wire::MAX_BATCH_EVENTS;
@@ -41,6 +43,12 @@ fn backlog(log_id: &str, n: usize) -> MemOutbox {
 }
 
 fn main() {
+    for suite in [yichuang_wire::ALG_ED25519, yichuang_wire::ALG_SM2] {
+        bench(suite);
+    }
+}
+
+fn bench(suite: &str) {
     let n: usize = std::env::var("YICHUANG_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -50,7 +58,7 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(3)
         .max(1);
-    let (srv, _db) = server("yc_bench");
+    let (srv, _db) = common::server_of(&format!("yc_bench_{suite}"), suite);
     let pool = srv.state.storage.pool.clone();
 
     let mut drain_rates = Vec::new();
@@ -106,10 +114,10 @@ fn main() {
     }
     let (drain_best, drain_median) = best_and_median(drain_rates);
     let (raw_best, raw_median) = best_and_median(raw_rates);
-    println!("drain: {drain_best:.0} events/s best, {drain_median:.0} median of {runs}");
-    println!("raw insert: {raw_best:.0} rows/s best, {raw_median:.0} median of {runs}");
+    println!("[{suite}] drain: {drain_best:.0} events/s best, {drain_median:.0} median of {runs}");
+    println!("[{suite}] raw insert: {raw_best:.0} rows/s best, {raw_median:.0} median of {runs}");
     println!(
-        "ratio drain/raw = {:.2} best/best, {:.2} median/median (goal >= 0.25)",
+        "[{suite}] ratio drain/raw = {:.2} best/best, {:.2} median/median (goal >= 0.25)",
         drain_best / raw_best,
         drain_median / raw_median
     );

@@ -20,7 +20,7 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use yichuang_wire::{GENESIS_HASH, PublicKey, SecretKey, sha256_hex, verify_signature};
+use yichuang_wire::{GENESIS_HASH, PublicKey, SecretKey, digest_hex, verify_signature};
 
 /// One administrative act.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,11 +90,14 @@ pub enum AdminLogError {
     },
 }
 
-/// What the hash of an entry covers.
-fn entry_hash(seq: u64, at_ms: i64, act: &Act, prev_hash: &str) -> String {
+/// What the hash of an entry covers, in the signing key's suite.
+fn entry_hash(algorithm: &str, seq: u64, at_ms: i64, act: &Act, prev_hash: &str) -> String {
     // An Act of strings and numbers always serialises.
     let act = serde_json::to_string(act).unwrap_or_default();
-    sha256_hex(format!("yichuang-admin-v1\n{seq}\n{at_ms}\n{act}\n{prev_hash}").as_bytes())
+    digest_hex(
+        algorithm,
+        format!("yichuang-admin-v1\n{seq}\n{at_ms}\n{act}\n{prev_hash}").as_bytes(),
+    )
 }
 
 pub struct AdminLog {
@@ -128,7 +131,7 @@ impl AdminLog {
         f.lock().map_err(|e| self.io(e))?;
         let last = self.last_entry(&mut f)?;
         let (seq, prev_hash) = last.map_or((1, GENESIS_HASH.to_owned()), |e| (e.seq + 1, e.hash));
-        let hash = entry_hash(seq, at_ms, &act, &prev_hash);
+        let hash = entry_hash(key.algorithm(), seq, at_ms, &act, &prev_hash);
         let entry = Entry {
             seq,
             at_ms,
@@ -196,7 +199,7 @@ impl AdminLog {
                     want_seq - 1
                 )));
             }
-            if entry_hash(e.seq, e.at_ms, &e.act, &e.prev_hash) != e.hash {
+            if entry_hash(&key.algorithm, e.seq, e.at_ms, &e.act, &e.prev_hash) != e.hash {
                 return Err(bad(format!("entry {} was altered", e.seq)));
             }
             verify_signature(&key.algorithm, &key.hex, e.hash.as_bytes(), &e.signature)

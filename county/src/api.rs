@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use yichuang_wire::{
     EnrolRequest, EnrolResponse, HeadResponse, MAX_ANSWER_BYTES, MAX_BATCH_BYTES, ReleaseList,
     UploadAck, UploadBatch, answer_headers, binding_from_headers, canonical_answer,
-    canonical_request, codes, headers, paths, sha256_hex, verify_signature,
+    canonical_request, codes, digest_hex, headers, paths, verify_signature,
 };
 
 use crate::adminlog::{Act, AdminLog, AdminLogError};
@@ -71,7 +71,11 @@ impl<S> AppState<S> {
             .chars()
             .filter(|c| c.is_ascii_alphanumeric())
             .collect();
-        yichuang_wire::format_enrolment_code(&secret, &self.keys.fingerprint())
+        yichuang_wire::format_enrolment_code_for(
+            self.keys.answer.algorithm(),
+            &secret,
+            &self.keys.fingerprint(),
+        )
     }
 }
 
@@ -169,7 +173,7 @@ async fn sign_answer(State(keys): State<Arc<ServingKeys>>, req: Request, next: N
         &binding,
         parts.status.as_u16(),
         now,
-        &sha256_hex(&bytes),
+        &key.digest_hex(&bytes),
     );
     for (name, value) in [
         (headers::SERVER_TIME, now.to_string()),
@@ -235,9 +239,10 @@ async fn authenticate<S: Devices>(
     if off.is_none_or(|d| d > st.config.max_skew_ms.unsigned_abs()) {
         return Err(ApiError::StaleTimestamp);
     }
-    if sha256_hex(body) != body_hash {
+    // The body's digest in the request's suite (SHA-256 or SM3).
+    if digest_hex(alg, body) != body_hash {
         return Err(ApiError::BadSignature(
-            "body does not match its sha256 header".into(),
+            "body does not match its digest header".into(),
         ));
     }
     let Some(device) = st.storage.find_device(device_id).await? else {
@@ -299,6 +304,14 @@ async fn enrol<S: Storage>(
     check_protocol(&st, &h)?;
     let req: EnrolRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    // A county uses one suite: its devices' keys are of its answer key's.
+    let suite = st.keys.answer.algorithm();
+    if req.algorithm != suite {
+        return Err(ApiError::BadRequest(format!(
+            "this county's devices use {suite} keys, not {}",
+            req.algorithm
+        )));
+    }
     let device = enrolment::new_device(&req, enrolment::new_device_id())?;
     let Some(station_code) = st.storage.enrol(&device).await? else {
         st.storage

@@ -18,6 +18,9 @@ pub struct Config {
     /// Clients speaking an older protocol get 426.
     pub min_protocol: u32,
     pub enrol_code_ttl_hours: i64,
+    /// The county's suite: `ed25519`, or `sm2` (国密 SM2 signatures and SM3
+    /// digests) for keys `keygen` makes and the devices it enrols.
+    pub suite: String,
     /// The answer key's secret file (`serve` signs every answer with it).
     pub answer_key_file: Option<PathBuf>,
     /// The release key's secret file: `publish` reads it, everyone else
@@ -52,6 +55,7 @@ impl Default for Config {
             max_skew_ms: yichuang_wire::MAX_CLOCK_SKEW_MS,
             min_protocol: 1,
             enrol_code_ttl_hours: 72,
+            suite: yichuang_wire::ALG_ED25519.into(),
             answer_key_file: None,
             release_key_file: None,
             admin_log_file: None,
@@ -74,6 +78,7 @@ impl fmt::Debug for Config {
             .field("max_skew_ms", &self.max_skew_ms)
             .field("min_protocol", &self.min_protocol)
             .field("enrol_code_ttl_hours", &self.enrol_code_ttl_hours)
+            .field("suite", &self.suite)
             .field("answer_key_file", &self.answer_key_file)
             .field("release_key_file", &self.release_key_file)
             .field("admin_log_file", &self.admin_log_file)
@@ -161,6 +166,9 @@ impl Config {
             .and_then(|v| v.parse().ok())
         {
             cfg.pool_size = n;
+        }
+        if let Ok(v) = std::env::var("YICHUANG_COUNTY_SUITE") {
+            cfg.suite = v;
         }
         for (env, slot) in [
             (crate::keys::ANSWER_KEY_ENV, &mut cfg.answer_key_file),

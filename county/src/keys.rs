@@ -45,6 +45,11 @@ pub enum KeyFileError {
     },
     #[error("key: {0}")]
     Key(#[from] KeyError),
+    #[error("the answer key is {answer} but the release key {release}: a county uses one suite")]
+    MixedSuites {
+        answer: &'static str,
+        release: String,
+    },
 }
 
 pub const ANSWER_KEY_ENV: &str = "YICHUANG_COUNTY_ANSWER_KEY_FILE";
@@ -123,6 +128,13 @@ impl ServingKeys {
             "release",
             RELEASE_KEY_ENV,
         )?))?;
+        // One suite per county: answers, releases and devices alike.
+        if release_public.algorithm != answer.algorithm() {
+            return Err(KeyFileError::MixedSuites {
+                answer: answer.algorithm(),
+                release: release_public.algorithm.clone(),
+            });
+        }
         Ok(ServingKeys {
             answer,
             release_public,

@@ -289,10 +289,13 @@ async fn keygen(config: &Config, adopt: bool) -> Result<ExitCode, Box<dyn std::e
         Some(pool) => pg::database_key(pool)
             .await?
             .ok_or("no release key in the database to adopt")?,
-        None => yichuang_wire::SecretKey::generate()?,
+        None => yichuang_wire::SecretKey::generate_for(&config.suite)?,
     };
     if !answer_path.exists() {
-        keys::write_new(&answer_path, &yichuang_wire::SecretKey::generate()?)?;
+        keys::write_new(
+            &answer_path,
+            &yichuang_wire::SecretKey::generate_for(&config.suite)?,
+        )?;
         println!("answer key: {}", answer_path.display());
     }
     keys::write_new(&release_path, &release)?;

@@ -17,10 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::proxy::Proxy;
-use common::{MemOutbox, client, enrol, raw_sql, server, start_server};
+use common::{MemOutbox, client, enrol, raw_sql};
 use yichuang_county::RunningServer;
 use yichuang_county::storage::{EventLog, Releases};
 use yichuang_sync::{BackoffPolicy, ClientOptions, Scheduler};
+use yichuang_wire::{ALG_ED25519, ALG_SM2};
 
 const DEVICES: u64 = 5;
 
@@ -56,21 +57,38 @@ const STATES: [(&str, &str); 5] = [
 
 #[test]
 fn fault_campaign_loses_and_duplicates_nothing() {
-    campaign(1, env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000));
+    campaign(1, env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000), ALG_ED25519);
 }
 
 #[test]
 fn fault_campaign_through_two_servers_on_one_database() {
-    campaign(2, env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000) / 2);
+    campaign(
+        2,
+        env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000) / 2,
+        ALG_ED25519,
+    );
 }
 
-fn campaign(servers: usize, total: u64) {
+/// The 国密 suite (SM2 keys, SM3 digests) through the same faults.
+#[test]
+fn fault_campaign_with_the_sm2_suite() {
+    campaign(1, env_u64("YICHUANG_CAMPAIGN_EVENTS", 20_000) / 4, ALG_SM2);
+}
+
+fn campaign(servers: usize, total: u64, suite: &str) {
     let faults = env_u64("YICHUANG_CAMPAIGN_FAULTS", 200);
     let seed = env_u64("YICHUANG_CAMPAIGN_SEED", 20_261_123);
     let per_device = total / DEVICES;
     let started = Instant::now();
 
-    let (first, db) = server(&format!("yc_campaign{servers}"));
+    let (first, db) = common::server_of(&format!("yc_campaign{servers}_{suite}"), suite);
+    let start = |db: &str| {
+        RunningServer::start(
+            common::config_for(db, suite),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .expect("county server restarts")
+    };
     let proxy = Proxy::start(first.addr, seed);
     let devices: Vec<_> = (0..DEVICES)
         .map(|i| {
@@ -81,14 +99,14 @@ fn campaign(servers: usize, total: u64) {
         .collect();
     first
         .block_on(first.state.storage.publish(
-            &common::release_key(),
+            &common::release_key_of(suite),
             "catalog",
             b"catalog for the campaign",
         ))
         .unwrap();
     let mut running = vec![Some(first)];
     for _ in 1..servers {
-        running.push(Some(start_server(&db, "127.0.0.1:0".parse().unwrap())));
+        running.push(Some(start(&db)));
     }
     let addrs = |r: &[Option<RunningServer>]| -> Vec<std::net::SocketAddr> {
         r.iter().flatten().map(|s| s.addr).collect()
@@ -125,7 +143,7 @@ fn campaign(servers: usize, total: u64) {
                 }
                 old.kill();
                 std::thread::sleep(Duration::from_millis(300));
-                let new = start_server(&db, "127.0.0.1:0".parse().unwrap());
+                let new = start(&db);
                 assert_ne!(new.addr, addr);
                 let mut cur = current.lock().unwrap();
                 cur[victim] = Some(new);
@@ -284,7 +302,7 @@ fn campaign(servers: usize, total: u64) {
     let quarantined = raw_sql::query_i64(&db, "SELECT count(*) FROM quarantine");
     let poison = poison.load(Ordering::Relaxed) as i64;
     println!(
-        "campaign: servers={servers} seed={seed} devices={DEVICES} events={} stored={stored_total} lost={lost} duplicated={duplicated} altered={altered} \
+        "campaign: suite={suite} servers={servers} seed={seed} devices={DEVICES} events={} stored={stored_total} lost={lost} duplicated={duplicated} altered={altered} \
          chains_verified={chains_ok}/{} quarantined={quarantined} (poison written {poison}) projection_mismatches={projection_mismatches} \
          restarts={} retryable_sync_errors={} proxy: {} elapsed={:.1}s",
         per_device * DEVICES,

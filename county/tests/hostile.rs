@@ -22,7 +22,16 @@ fn forged(e: &SyncError) -> bool {
 
 #[test]
 fn a_forged_ack_marks_nothing_synced_and_the_events_arrive_later() {
-    let (srv, db) = server("yc_h_ack");
+    forged_ack(yichuang_wire::ALG_ED25519);
+}
+
+#[test]
+fn a_forged_ack_to_a_station_of_the_sm2_suite_changes_nothing() {
+    forged_ack(yichuang_wire::ALG_SM2);
+}
+
+fn forged_ack(suite: &str) {
+    let (srv, db) = common::server_of(&format!("yc_h_ack_{suite}"), suite);
     let mitm = Mitm::start(srv.addr);
     let (reg, key) = enrol(&srv, &srv.url(), "H001");
     let mut via = reg.clone();

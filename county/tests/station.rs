@@ -63,7 +63,18 @@ fn county_events(srv: &yichuang_county::RunningServer, log_id: &str) -> u64 {
 
 #[test]
 fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back() {
-    let (srv, _db) = server("yc_station");
+    station_day(yichuang_wire::ALG_ED25519);
+}
+
+/// The same day with a county of the 国密 suite: SM2 device, answer and
+/// release keys, SM3 digests, a `GM-` enrolment code.
+#[test]
+fn a_station_day_with_the_sm2_suite() {
+    station_day(yichuang_wire::ALG_SM2);
+}
+
+fn station_day(suite: &str) {
+    let (srv, _db) = common::server_of(&format!("yc_station_{suite}"), suite);
     let dir = tempfile::tempdir().expect("tempdir");
     let (mut e, clerk) = station(dir.path(), "CG01");
     seed_synthetic(&e, &clerk, 12, 0).expect("cases");
@@ -101,6 +112,7 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
         "enrols once"
     );
     let client = e.sync_client().expect("client");
+    assert_eq!(client.registration().answer_key_algorithm, suite);
 
     let run = e.sync_now(&client).expect("sync");
     let local = e.verify_log().expect("local chain");
@@ -130,7 +142,7 @@ fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back()
         srv.block_on(
             srv.state
                 .storage
-                .publish(&common::release_key(), kind, bytes),
+                .publish(&common::release_key_of(suite), kind, bytes),
         )
         .expect("publish")
     };

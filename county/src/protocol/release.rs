@@ -1,6 +1,8 @@
 //! Reference-data releases: which kinds exist, and how one is signed.
 
-use yichuang_wire::{RELEASE_KINDS, SecretKey, release_signing_string, sha256_hex};
+#[cfg(test)]
+use yichuang_wire::sha256_hex;
+use yichuang_wire::{RELEASE_KINDS, SecretKey, release_signing_string};
 
 /// Only known kinds are published; stations ignore others anyway.
 pub fn check_kind(kind: &str) -> Result<(), String> {
@@ -24,7 +26,8 @@ pub struct Signed {
 }
 
 pub fn sign(key: &SecretKey, kind: &str, version: &str, content: &[u8]) -> Signed {
-    let sha256 = sha256_hex(content);
+    // The digest of the release key's suite (SHA-256 or SM3).
+    let sha256 = key.digest_hex(content);
     let size = content.len() as u64;
     let signature = key.sign_hex(release_signing_string(kind, version, &sha256, size).as_bytes());
     Signed {

@@ -20,13 +20,23 @@ use yichuang_sync::{
 };
 use yichuang_wire::{Event, GENESIS_HASH, ReleaseManifest, SecretKey, chain_hash};
 
-/// The county's key files for this test binary (one identity per process).
+/// The county's key files for this test binary (one identity per process
+/// and suite).
 pub fn key_files() -> &'static (std::path::PathBuf, std::path::PathBuf) {
-    static KEYS: std::sync::OnceLock<(
-        tempfile::TempDir,
-        (std::path::PathBuf, std::path::PathBuf),
-    )> = std::sync::OnceLock::new();
-    &KEYS
+    key_files_for(yichuang_wire::ALG_ED25519)
+}
+
+/// The key files of a county of `suite` (`ed25519` or `sm2`).
+pub fn key_files_for(suite: &str) -> &'static (std::path::PathBuf, std::path::PathBuf) {
+    type Keys = (tempfile::TempDir, (std::path::PathBuf, std::path::PathBuf));
+    static ED: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    static GM: std::sync::OnceLock<Keys> = std::sync::OnceLock::new();
+    let cell = if suite == yichuang_wire::ALG_SM2 {
+        &GM
+    } else {
+        &ED
+    };
+    &cell
         .get_or_init(|| {
             let dir = tempfile::tempdir().expect("key dir");
             let (a, r) = (
@@ -34,12 +44,26 @@ pub fn key_files() -> &'static (std::path::PathBuf, std::path::PathBuf) {
                 dir.path().join("release.key"),
             );
             for p in [&a, &r] {
-                yichuang_county::keys::write_new(p, &SecretKey::generate().expect("key"))
+                yichuang_county::keys::write_new(p, &SecretKey::generate_for(suite).expect("key"))
                     .expect("key file");
             }
             (dir, (a, r))
         })
         .1
+}
+
+/// A county server of `suite` on a fresh database.
+pub fn server_of(prefix: &str, suite: &str) -> (RunningServer, String) {
+    let db = pg::fresh_database(prefix);
+    let s = RunningServer::start(config_for(&db, suite), "127.0.0.1:0".parse().expect("addr"))
+        .expect("county server starts");
+    (s, db)
+}
+
+/// The release key's secret of a county of `suite`.
+pub fn release_key_of(suite: &str) -> SecretKey {
+    yichuang_county::keys::release_secret(&Some(key_files_for(suite).1.clone()))
+        .expect("release key")
 }
 
 /// The release key's secret (what `publish` reads).
@@ -55,8 +79,13 @@ pub fn admin_log(db_url: &str) -> std::path::PathBuf {
 }
 
 pub fn config(db_url: &str) -> Config {
-    let (answer, release) = key_files();
+    config_for(db_url, yichuang_wire::ALG_ED25519)
+}
+
+pub fn config_for(db_url: &str, suite: &str) -> Config {
+    let (answer, release) = key_files_for(suite);
     Config {
+        suite: suite.to_owned(),
         database_url: db_url.to_owned(),
         pool_size: 8,
         answer_key_file: Some(answer.clone()),
@@ -85,9 +114,10 @@ pub fn enrol_code(server: &RunningServer, station: &str) -> String {
     server.state.enrolment_code(&secret)
 }
 
-/// Enrol a fresh device key at `url` (the server or a proxy in front of it).
+/// Enrol a fresh device key (of the server's suite) at `url` (the server
+/// or a proxy in front of it).
 pub fn enrol(server: &RunningServer, url: &str, station: &str) -> (DeviceRegistration, DeviceKey) {
-    let key = DeviceKey::generate().expect("key");
+    let key = DeviceKey::generate_for(server.state.keys.answer.algorithm()).expect("key");
     let code = enrol_code(server, station);
     let reg = Client::enroll(url, &code, &key).expect("enrolment");
     (reg, key)

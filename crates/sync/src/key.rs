@@ -2,16 +2,16 @@
 
 use std::fmt;
 
-use ed25519_dalek::{Signer, SigningKey};
 use serde::{Deserialize, Serialize};
-use yichuang_wire::{ALG_ED25519, from_hex, to_hex};
+use yichuang_wire::{ALG_ED25519, SecretKey};
 
 use crate::SyncError;
 
-/// The station's private key. The engine stores [`DeviceKey::to_secret_string`]
-/// (protected like a password) and reloads it with [`DeviceKey::from_secret_string`].
+/// The station's private key, of its county's suite (Ed25519, or 国密
+/// SM2). The engine stores [`DeviceKey::to_secret_string`] (protected like
+/// a password) and reloads it with [`DeviceKey::from_secret_string`].
 pub struct DeviceKey {
-    key: SigningKey,
+    key: SecretKey,
 }
 
 impl fmt::Debug for DeviceKey {
@@ -19,54 +19,47 @@ impl fmt::Debug for DeviceKey {
         write!(
             f,
             "DeviceKey({}:{}, secret hidden)",
-            ALG_ED25519,
+            self.algorithm(),
             self.public_key_hex()
         )
     }
 }
 
 impl DeviceKey {
-    /// A fresh key from the OS random source.
+    /// A fresh Ed25519 key from the OS random source.
     pub fn generate() -> Result<DeviceKey, SyncError> {
-        let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|e| SyncError::Key(format!("OS random source: {e}")))?;
-        Ok(DeviceKey {
-            key: SigningKey::from_bytes(&seed),
-        })
+        DeviceKey::generate_for(ALG_ED25519)
     }
 
-    /// `ed25519:<64 hex digits of the secret seed>`.
+    /// A fresh key of `algorithm` (the county's suite, from its code).
+    pub fn generate_for(algorithm: &str) -> Result<DeviceKey, SyncError> {
+        SecretKey::generate_for(algorithm)
+            .map(|key| DeviceKey { key })
+            .map_err(|e| SyncError::Key(e.to_string()))
+    }
+
+    /// `alg:<hex of the secret>`.
     pub fn to_secret_string(&self) -> String {
-        format!("{ALG_ED25519}:{}", to_hex(self.key.as_bytes()))
+        self.key.to_secret_string()
     }
 
     pub fn from_secret_string(s: &str) -> Result<DeviceKey, SyncError> {
-        let (alg, hex) = s
-            .trim()
-            .split_once(':')
-            .ok_or_else(|| SyncError::Key("secret string lacks the algorithm prefix".into()))?;
-        if alg != ALG_ED25519 {
-            return Err(SyncError::Key(format!("unsupported key algorithm {alg:?}")));
-        }
-        let seed: [u8; 32] = from_hex(hex)
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(|| SyncError::Key("secret is not 32 bytes of hex".into()))?;
-        Ok(DeviceKey {
-            key: SigningKey::from_bytes(&seed),
-        })
+        SecretKey::from_secret_string(s)
+            .map(|key| DeviceKey { key })
+            .map_err(|e| SyncError::Key(e.to_string()))
     }
 
     pub fn algorithm(&self) -> &'static str {
-        ALG_ED25519
+        self.key.algorithm()
     }
 
     pub fn public_key_hex(&self) -> String {
-        to_hex(self.key.verifying_key().as_bytes())
+        self.key.public_key_hex()
     }
 
     /// Lowercase hex signature of `message`.
     pub fn sign_hex(&self, message: &[u8]) -> String {
-        to_hex(&self.key.sign(message).to_bytes())
+        self.key.sign_hex(message)
     }
 }
 
@@ -112,6 +105,10 @@ mod tests {
         assert_eq!(k.public_key_hex(), k2.public_key_hex());
         assert!(!format!("{k:?}").contains(&s[8..]));
         assert!(DeviceKey::from_secret_string("sm2:00").is_err());
+        let gm = DeviceKey::generate_for("sm2").unwrap();
+        assert_eq!(gm.algorithm(), "sm2");
+        let again = DeviceKey::from_secret_string(&gm.to_secret_string()).unwrap();
+        assert_eq!(again.public_key_hex(), gm.public_key_hex());
         assert!(DeviceKey::from_secret_string("ed25519:zz").is_err());
     }
 }

@@ -42,8 +42,8 @@ pub use yichuang_wire as wire;
 use yichuang_wire::{
     EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, MAX_ANSWER_BYTES, MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS, PROTOCOL_VERSION, ReleaseList, RequestBinding, UploadAck, answer_headers,
-    canonical_answer, canonical_request, codes, county_fingerprint, headers, paths, sha256_hex,
-    split_enrolment_code, verify_signature,
+    canonical_answer, canonical_request, codes, county_fingerprint, digest_hex, headers,
+    parse_enrolment_code, paths, verify_signature,
 };
 pub use yichuang_wire::{Event, GENESIS_HASH, QuarantineNotice, ReleaseManifest};
 
@@ -422,7 +422,7 @@ impl AnswerSignature {
         if alg != pinned_alg || key_id != key_id_of(pinned_alg, pinned_key) {
             return Err(format!("answer signed by another key ({alg} {key_id})"));
         }
-        let msg = canonical_answer(alg, key_id, request, status, time, &sha256_hex(body));
+        let msg = canonical_answer(alg, key_id, request, status, time, &digest_hex(alg, body));
         verify_signature(alg, pinned_key, msg.as_bytes(), sig)
             .map_err(|e| format!("answer signature: {e}"))?;
         Ok(time)
@@ -483,6 +483,9 @@ fn make_agent(o: &ClientOptions) -> Result<ureq::Agent, SyncError> {
     }
     Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
+        // An answer is used only once it verifies: never follow where an
+        // unsigned one points.
+        .max_redirects(0)
         .timeout_global(Some(o.timeout))
         .timeout_connect(Some(o.connect_timeout))
         .max_idle_connections(if o.reuse_connections { 4 } else { 0 })
@@ -530,6 +533,7 @@ impl Client {
         Client {
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
+                .max_redirects(0)
                 .timeout_global(Some(ClientOptions::default().timeout))
                 .build()
                 .new_agent(),
@@ -557,6 +561,12 @@ impl Client {
         })
     }
 
+    /// The suite of the county that issued `code` (`ed25519` or `sm2`),
+    /// to make the device key with; `None` for a malformed code.
+    pub fn suite_of_code(code: &str) -> Option<&'static str> {
+        parse_enrolment_code(code).map(|c| c.algorithm)
+    }
+
     /// Enrol this device with a one-time code; keep the result with the key.
     pub fn enroll(
         server_url: &str,
@@ -578,8 +588,16 @@ impl Client {
     ) -> Result<DeviceRegistration, SyncError> {
         let base = server_url.trim_end_matches('/');
         check_county_url(base)?;
-        let (secret, fingerprint) =
-            split_enrolment_code(code).ok_or(SyncError::BadEnrolmentCode)?;
+        let code = parse_enrolment_code(code).ok_or(SyncError::BadEnrolmentCode)?;
+        // The device key must be of the county's suite (the code says which).
+        if key.algorithm() != code.algorithm {
+            return Err(SyncError::Key(format!(
+                "the county uses {} keys; this device key is {}",
+                code.algorithm,
+                key.algorithm()
+            )));
+        }
+        let (secret, fingerprint) = (code.secret, code.fingerprint);
         let req = EnrolRequest {
             code: secret,
             algorithm: key.algorithm().to_owned(),
@@ -588,7 +606,7 @@ impl Client {
         };
         let body = serde_json::to_vec(&req).map_err(|e| SyncError::Key(e.to_string()))?;
         let nonce = Self::nonce()?;
-        let body_hash = sha256_hex(&body);
+        let body_hash = digest_hex(key.algorithm(), &body);
         let resp = make_agent(options)?
             .post(format!("{base}{}", paths::ENROL))
             .header(headers::PROTOCOL, PROTOCOL_VERSION.to_string())
@@ -691,7 +709,8 @@ impl Client {
         let alg = self.key.algorithm();
         let ts = self.local_now().saturating_add(self.clock_skew_ms());
         let nonce = Self::nonce()?;
-        let body_hash = sha256_hex(body);
+        // The body's digest in the device's suite (SHA-256 or SM3).
+        let body_hash = digest_hex(alg, body);
         let device = &self.registration.device_id;
         let msg = canonical_request(alg, device, method, path, ts, &nonce, &body_hash);
         let sig = self.key.sign_hex(msg.as_bytes());
@@ -1029,7 +1048,7 @@ impl Client {
                 m.size
             )));
         }
-        if sha256_hex(&a.body) != m.sha256 {
+        if digest_hex(&m.algorithm, &a.body) != m.sha256 {
             return Err(invalid(
                 "snapshot SHA-256 does not match the manifest".into(),
             ));

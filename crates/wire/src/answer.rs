@@ -12,8 +12,6 @@
 //! [`county_fingerprint`] is printed into every enrolment code, so a station
 //! refuses an enrolment answer from anyone else (no trust on first use).
 
-use sha2::{Digest, Sha256};
-
 use crate::protocol::headers;
 
 /// Header names of a signed answer.
@@ -80,10 +78,14 @@ pub fn binding_from_headers<'a>(
     }
 }
 
-/// A short, stable name of a public key: 32 hex digits of its SHA-256.
+/// A short, stable name of a public key: 32 hex digits of its digest (in
+/// the key's own suite: SHA-256 or SM3).
 pub fn key_id(algorithm: &str, public_key_hex: &str) -> String {
-    let d = Sha256::digest(format!("yichuang-key-v1\n{algorithm}\n{public_key_hex}").as_bytes());
-    crate::to_hex(&d[..16])
+    let d = crate::digest_hex(
+        algorithm,
+        format!("yichuang-key-v1\n{algorithm}\n{public_key_hex}").as_bytes(),
+    );
+    d[..32].to_owned()
 }
 
 /// No 0/O or 1/I: fingerprints are read off paper, like the codes.
@@ -93,21 +95,27 @@ pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
 pub const FINGERPRINT_CHARS: usize = 16;
 
 /// The county's identity, as printed in enrolment codes: 16 characters of
-/// the code alphabet from the SHA-256 of both public keys.
+/// the code alphabet from the digest (in the answer key's suite) of both
+/// public keys.
 pub fn county_fingerprint(
     answer_alg: &str,
     answer_public_key: &str,
     release_alg: &str,
     release_public_key: &str,
 ) -> String {
-    let d = Sha256::digest(
+    let d = crate::from_hex(&crate::digest_hex(
+        answer_alg,
         format!(
             "yichuang-county-v1\n{answer_alg}\n{}\n{release_alg}\n{}",
             answer_public_key.to_ascii_lowercase(),
             release_public_key.to_ascii_lowercase()
         )
         .as_bytes(),
-    );
+    ))
+    .unwrap_or_default();
+    if d.len() < 10 {
+        return String::new();
+    }
     // 80 bits, 5 at a time.
     let mut bits: u128 = 0;
     for b in &d[..10] {
@@ -122,33 +130,69 @@ pub fn county_fingerprint(
 /// Characters of the secret part of an enrolment code.
 pub const CODE_SECRET_CHARS: usize = 12;
 
-/// An enrolment code split into its secret (sent to the county) and the
-/// county fingerprint it commits to (kept by the station): letters and
-/// digits only, upper case, separators dropped. `None` if it has not exactly
-/// both parts.
-pub fn split_enrolment_code(code: &str) -> Option<(String, String)> {
+/// The prefix of a code from a county that uses the 国密 suite: the
+/// station makes an SM2 device key for it.
+pub const SM2_CODE_PREFIX: &str = "GM";
+
+/// An enrolment code as the station reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrolmentCode {
+    /// The county's suite (`ed25519`, or `sm2` for a `GM-` code).
+    pub algorithm: &'static str,
+    /// Sent to the county.
+    pub secret: String,
+    /// Kept by the station: the enrolment answer's keys must hash to it.
+    pub fingerprint: String,
+}
+
+/// An enrolment code split into its suite, its secret and the county
+/// fingerprint it commits to: letters and digits only, upper case,
+/// separators dropped. `None` if it has not exactly those parts.
+pub fn parse_enrolment_code(code: &str) -> Option<EnrolmentCode> {
     let norm: String = code
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
         .map(|c| c.to_ascii_uppercase())
         .collect();
-    if norm.len() != CODE_SECRET_CHARS + FINGERPRINT_CHARS
-        || !norm.bytes().all(|b| CODE_ALPHABET.contains(&b))
-    {
+    let want = CODE_SECRET_CHARS + FINGERPRINT_CHARS;
+    let (algorithm, rest) = match norm.strip_prefix(SM2_CODE_PREFIX) {
+        Some(rest) if rest.len() == want => (crate::ALG_SM2, rest),
+        _ => (crate::ALG_ED25519, norm.as_str()),
+    };
+    if rest.len() != want || !rest.bytes().all(|b| CODE_ALPHABET.contains(&b)) {
         return None;
     }
-    let (secret, fp) = norm.split_at(CODE_SECRET_CHARS);
-    Some((secret.to_owned(), fp.to_owned()))
+    let (secret, fp) = rest.split_at(CODE_SECRET_CHARS);
+    Some(EnrolmentCode {
+        algorithm,
+        secret: secret.to_owned(),
+        fingerprint: fp.to_owned(),
+    })
+}
+
+/// [`parse_enrolment_code`] without the suite (an Ed25519 county's code).
+pub fn split_enrolment_code(code: &str) -> Option<(String, String)> {
+    parse_enrolment_code(code).map(|c| (c.secret, c.fingerprint))
 }
 
 /// `ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345`: the secret, then the fingerprint,
-/// in groups of four.
+/// in groups of four; `GM-` first for a county of the 国密 suite.
 pub fn format_enrolment_code(secret: &str, fingerprint: &str) -> String {
     let all: Vec<char> = secret.chars().chain(fingerprint.chars()).collect();
     all.chunks(4)
         .map(|g| g.iter().collect::<String>())
         .collect::<Vec<_>>()
         .join("-")
+}
+
+/// The code of a county whose answer key is of `algorithm`.
+pub fn format_enrolment_code_for(algorithm: &str, secret: &str, fingerprint: &str) -> String {
+    let code = format_enrolment_code(secret, fingerprint);
+    if algorithm == crate::ALG_SM2 {
+        format!("{SM2_CODE_PREFIX}-{code}")
+    } else {
+        code
+    }
 }
 
 #[cfg(test)]
@@ -202,5 +246,16 @@ mod tests {
         // The old 12-character code has no fingerprint: refused.
         assert!(split_enrolment_code("ABCD-EFGH-JKLM").is_none());
         assert!(split_enrolment_code(&code.replace('A', "0")).is_none());
+        // A 国密 county's code says so.
+        let gm = format_enrolment_code_for(crate::ALG_SM2, "ABCDEFGHJKLM", &fp);
+        let c = parse_enrolment_code(&gm).unwrap();
+        assert_eq!(
+            (c.algorithm, c.fingerprint.as_str()),
+            (crate::ALG_SM2, fp.as_str())
+        );
+        assert_eq!(
+            parse_enrolment_code(&code).unwrap().algorithm,
+            crate::ALG_ED25519
+        );
     }
 }

@@ -135,7 +135,7 @@ impl ChainError {
 #[derive(Debug, Clone)]
 pub struct ChainVerifier {
     log_id: String,
-    next_seq: u64,
+    last_seq: u64,
     prev_hash: String,
 }
 
@@ -149,7 +149,7 @@ impl ChainVerifier {
     pub fn resume(log_id: &str, last_seq: u64, last_hash: &str) -> Self {
         ChainVerifier {
             log_id: log_id.to_owned(),
-            next_seq: last_seq + 1,
+            last_seq,
             prev_hash: last_hash.to_owned(),
         }
     }
@@ -162,9 +162,11 @@ impl ChainVerifier {
                 found: e.log_id.clone(),
             });
         }
-        if e.seq != self.next_seq {
+        // Checked: after a head of u64::MAX no event can follow.
+        let next = self.last_seq.checked_add(1);
+        if Some(e.seq) != next {
             return Err(ChainError::SeqMismatch {
-                expected: self.next_seq,
+                expected: next.unwrap_or(u64::MAX),
                 found: e.seq,
             });
         }
@@ -174,13 +176,13 @@ impl ChainVerifier {
         if chain_hash(&e.prev_hash, &e.fields()) != e.hash {
             return Err(ChainError::HashMismatch { seq: e.seq });
         }
-        self.next_seq += 1;
+        self.last_seq = e.seq;
         self.prev_hash = e.hash.clone();
         Ok(())
     }
 
     pub fn last_seq(&self) -> u64 {
-        self.next_seq - 1
+        self.last_seq
     }
 
     pub fn last_hash(&self) -> &str {

@@ -2,8 +2,8 @@
 //! enrolment, upload, reference-data releases and error bodies.
 //!
 //! Signing is defined here once so the client and the server build the very
-//! same canonical string. The algorithm is named on the wire (`ed25519`) so
-//! that 国密 SM2/SM3 can be added as a second value without a new protocol.
+//! same canonical string. The algorithm is named on the wire: `ed25519`
+//! (with SHA-256) or `sm2` (国密 SM2 with SM3).
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +26,27 @@ pub const MAX_BATCH_BYTES: usize = 1024 * 1024;
 /// clock is refused as stale (the client then corrects its skew and retries).
 pub const MAX_CLOCK_SKEW_MS: i64 = 10 * 60 * 1000;
 
-/// The only signature algorithm implemented today.
+/// Ed25519 signatures, SHA-256 digests.
 pub const ALG_ED25519: &str = "ed25519";
+/// 国密: SM2 signatures (GB/T 32918.2, SM3 over ZA‖M, the default
+/// distinguishing identifier of GB/T 35276) and SM3 digests (GB/T 32905).
+pub const ALG_SM2: &str = "sm2";
+/// The suites a county may choose (its keys, its devices' keys, digests).
+pub const ALGORITHMS: [&str; 2] = [ALG_ED25519, ALG_SM2];
+/// GB/T 35276-2017's default user identity for SM2 signatures.
+pub const SM2_DISTID: &str = "1234567812345678";
+
+/// Lowercase hex digest of `bytes` in `algorithm`'s suite: SHA-256 for
+/// Ed25519, SM3 for SM2 (an unknown name gets SHA-256; its signatures are
+/// refused anyway).
+pub fn digest_hex(algorithm: &str, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    if algorithm == ALG_SM2 {
+        crate::to_hex(&sm3::Sm3::digest(bytes))
+    } else {
+        crate::to_hex(&sha2::Sha256::digest(bytes))
+    }
+}
 
 /// HTTP header names of a signed request (and the server's clock on replies).
 pub mod headers {
@@ -229,30 +248,50 @@ pub fn verify_signature(
     message: &[u8],
     signature_hex: &str,
 ) -> Result<(), SignatureError> {
-    if algorithm != ALG_ED25519 {
-        return Err(SignatureError::UnsupportedAlgorithm(algorithm.to_owned()));
-    }
-    let key: [u8; 32] = from_hex(public_key_hex)
-        .and_then(|b| b.try_into().ok())
-        .ok_or(SignatureError::BadKey)?;
-    let key = ed25519_dalek::VerifyingKey::from_bytes(&key).map_err(|_| SignatureError::BadKey)?;
-    let sig: [u8; 64] = from_hex(signature_hex)
+    let sig_bytes: [u8; 64] = from_hex(signature_hex)
         .and_then(|b| b.try_into().ok())
         .ok_or(SignatureError::BadSignatureEncoding)?;
-    let sig = ed25519_dalek::Signature::from_bytes(&sig);
-    // verify_strict refuses weak keys and malleable signatures.
-    key.verify_strict(message, &sig)
-        .map_err(|_| SignatureError::Invalid)
+    match algorithm {
+        ALG_ED25519 => {
+            let key: [u8; 32] = from_hex(public_key_hex)
+                .and_then(|b| b.try_into().ok())
+                .ok_or(SignatureError::BadKey)?;
+            let key = ed25519_dalek::VerifyingKey::from_bytes(&key)
+                .map_err(|_| SignatureError::BadKey)?;
+            let sig = ed25519_dalek::Signature::from_bytes(&sig_bytes);
+            // verify_strict refuses weak keys and malleable signatures.
+            key.verify_strict(message, &sig)
+                .map_err(|_| SignatureError::Invalid)
+        }
+        ALG_SM2 => {
+            use sm2::dsa::signature::Verifier;
+            let key = sm2_public(public_key_hex).ok_or(SignatureError::BadKey)?;
+            let sig = sm2::dsa::Signature::from_bytes(&sig_bytes)
+                .map_err(|_| SignatureError::BadSignatureEncoding)?;
+            key.verify(message, &sig)
+                .map_err(|_| SignatureError::Invalid)
+        }
+        other => Err(SignatureError::UnsupportedAlgorithm(other.to_owned())),
+    }
 }
 
-/// Parse a public key: `Some` only for a well-formed key of a known algorithm.
+/// An SM2 public key from SEC1 hex (uncompressed or compressed).
+pub(crate) fn sm2_public(public_key_hex: &str) -> Option<sm2::dsa::VerifyingKey> {
+    let bytes = from_hex(public_key_hex)?;
+    sm2::dsa::VerifyingKey::from_sec1_bytes(SM2_DISTID, &bytes).ok()
+}
+
+/// Parse a public key: `true` only for a well-formed key of a known algorithm.
 pub fn valid_public_key(algorithm: &str, public_key_hex: &str) -> bool {
-    algorithm == ALG_ED25519
-        && from_hex(public_key_hex)
+    match algorithm {
+        ALG_ED25519 => from_hex(public_key_hex)
             .and_then(|b| <[u8; 32]>::try_from(b).ok())
             .is_some_and(|k| {
                 ed25519_dalek::VerifyingKey::from_bytes(&k).is_ok_and(|k| !k.is_weak())
-            })
+            }),
+        ALG_SM2 => sm2_public(public_key_hex).is_some(),
+        _ => false,
+    }
 }
 
 /// Decode lowercase or uppercase hex; `None` on odd length or a non-hex digit.
@@ -293,9 +332,14 @@ mod tests {
             Err(SignatureError::Invalid)
         );
         assert!(matches!(
-            verify_signature("sm2", &pk, msg.as_bytes(), &sig),
+            verify_signature("sm9", &pk, msg.as_bytes(), &sig),
             Err(SignatureError::UnsupportedAlgorithm(_))
         ));
+        // An Ed25519 key is no SM2 key.
+        assert_eq!(
+            verify_signature(ALG_SM2, &pk, msg.as_bytes(), &sig),
+            Err(SignatureError::BadKey)
+        );
     }
 
     #[test]

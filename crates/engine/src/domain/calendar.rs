@@ -79,7 +79,9 @@ pub fn parse_year(text: &str) -> Result<(i32, HashMap<NaiveDate, DayOverride>)> 
         .map_err(|e| Error::Calendar(format!("cannot parse year file: {e}")))?;
     let mut days = HashMap::new();
     for d in file.days {
-        if d.date.year() != file.year && !(d.date.year() == file.year - 1 && d.date.month() == 12) {
+        let previous = file.year.checked_sub(1);
+        if d.date.year() != file.year && !(Some(d.date.year()) == previous && d.date.month() == 12)
+        {
             // holiday-cn lists late-December make-up days of the previous year
             // in the new year's file; anything further off is a data error.
             return Err(Error::Calendar(format!(

@@ -113,7 +113,8 @@ impl TemplateSet {
                 {
                     if headers.len() != cols.len()
                         || cols.len() != widths.len()
-                        || widths.iter().sum::<u32>() > 28
+                        // Summed wide: widths from a file must not overflow.
+                        || widths.iter().map(|w| u64::from(*w)).sum::<u64>() > 28
                     {
                         return Err(Error::invalid(
                             "templates",

@@ -110,7 +110,10 @@ impl Engine {
                 "本站已在县级服务器注册，如需重新注册请联系县级管理员",
             ));
         }
-        let key = DeviceKey::generate().map_err(sync_error)?;
+        // The device key is of the county's suite (Ed25519, or 国密 SM2 for
+        // a `GM-` code); a malformed code is refused by enrolment itself.
+        let suite = Client::suite_of_code(code).unwrap_or(yichuang_sync::wire::ALG_ED25519);
+        let key = DeviceKey::generate_for(suite).map_err(enrol_error)?;
         let reg = Client::enroll_with(server_url, code.trim(), &key, &self.client_options()?)
             .map_err(enrol_error)?;
         // A code issued for another station would file our records under it.
