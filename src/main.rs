@@ -104,7 +104,13 @@ enum Cmd {
     #[command(subcommand)]
     Settings(SettingsCmd),
     /// 用县级下发的一次性注册码注册本站
-    Enroll { url: String, code: String },
+    Enroll {
+        url: String,
+        code: String,
+        /// 以新的设备密钥重新注册（原设备已被县级停用并重置日志后）
+        #[arg(long)]
+        again: bool,
+    },
     /// 与县级服务器同步
     #[command(subcommand)]
     Sync(SyncCmd),
@@ -189,7 +195,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Log(c) => cmd::log::run(&e, c, json),
         Cmd::Filings { limit } => cmd::case::filings(&e, limit, json),
         Cmd::Settings(c) => cmd::settings::run(&e, c, json),
-        Cmd::Enroll { url, code } => cmd::sync::enroll(&e, &url, &code, json),
+        Cmd::Enroll { url, code, again } => cmd::sync::enroll(&e, &url, &code, again, json),
         Cmd::Sync(c) => cmd::sync::run(&mut e, c, json),
     }
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::proxy::{Fault, Proxy};
 use common::*;
-use yichuang_county::storage::{EventLog, Projections, Releases};
+use yichuang_county::storage::{Admin, Devices, EventLog, Projections, Releases};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
 use yichuang_engine::{Clerk, Engine, Role};
 
@@ -350,4 +350,44 @@ fn a_release_feed_gone_quiet_is_shown() {
         .releases_stale_zh
         .expect("stale");
     assert!(stale.contains("已超过 49 小时"), "{stale}");
+}
+
+/// A station whose device key was stolen: the county revokes it and sets
+/// its log aside, the station re-enrols with a new key and uploads its
+/// whole log again; the stolen key stays refused.
+#[test]
+fn a_station_re_enrols_with_a_new_device() {
+    let (srv, db) = server("yc_reenrol");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut e, clerk) = station(dir.path(), "RE01");
+    seed_synthetic(&e, &clerk, 5, 0).expect("cases");
+    e.enroll(&admin(&e), &srv.url(), &enrol_code(&srv, "RE01"))
+        .expect("enrol");
+    let old = e.sync_client().expect("client");
+    e.sync_now(&old).expect("sync");
+    let old_device = old.registration().device_id.clone();
+    srv.block_on(srv.state.storage.revoke(&old_device))
+        .expect("revoke");
+    srv.block_on(srv.state.storage.reset_log(&old_device, 1))
+        .expect("reset");
+
+    let reg = e
+        .re_enroll(&admin(&e), &srv.url(), &enrol_code(&srv, "RE01"))
+        .expect("re-enrol");
+    assert_ne!(reg.device_id, old_device);
+    let client = e.sync_client().expect("client");
+    let run = e.sync_now(&client).expect("sync as the new device");
+    let local = e.verify_log().expect("local");
+    assert_eq!(run.acked_seq, local.last_seq);
+    let log_id = e.station().expect("station").log_id.clone();
+    assert_eq!(county_events(&srv, &log_id), local.events);
+    // The old key is still refused.
+    assert!(e.sync_now(&old).is_err());
+    assert!(
+        common::raw_sql::query_i64(
+            &db,
+            "SELECT count(*) FROM events WHERE log_id LIKE '%#reset-%'"
+        ) > 0,
+        "the old device's copy is kept"
+    );
 }

@@ -20,8 +20,12 @@ pub enum SyncCmd {
     },
 }
 
-pub fn enroll(e: &Engine, url: &str, code: &str, json: bool) -> Result<()> {
-    let reg = e.enroll(&actor(e)?, url, code)?;
+pub fn enroll(e: &Engine, url: &str, code: &str, again: bool, json: bool) -> Result<()> {
+    let reg = if again {
+        e.re_enroll(&actor(e)?, url, code)?
+    } else {
+        e.enroll(&actor(e)?, url, code)?
+    };
     print(
         json,
         &json!({"device_id": reg.device_id, "server_url": reg.server_url}),

@@ -146,6 +146,65 @@ impl Engine {
         Ok(reg)
     }
 
+    /// Enrols again with a new device key, replacing this station's device
+    /// (its key was stolen and revoked, or the county lost it): the county
+    /// admin has set the old device's log aside (`reset-log`) and issued a
+    /// new code. The whole log is then uploaded again under the new device.
+    pub fn re_enroll(
+        &self,
+        actor: &crate::domain::clerk::Clerk,
+        server_url: &str,
+        code: &str,
+    ) -> Result<DeviceRegistration> {
+        actor.require(crate::domain::clerk::Role::Admin, "enroll")?;
+        let server_url = server_url.trim();
+        yichuang_sync::check_county_url(server_url).map_err(enrol_error)?;
+        let station = self.station()?.clone();
+        let (_, old) = self.identity()?.ok_or_else(|| {
+            Error::rule(
+                "not_enrolled",
+                "re-enrolment of a station never enrolled",
+                "本站尚未注册，请直接注册",
+            )
+        })?;
+        let suite = Client::suite_of_code(code).unwrap_or(yichuang_sync::wire::ALG_ED25519);
+        let key = DeviceKey::generate_for(suite).map_err(enrol_error)?;
+        let reg = Client::enroll_with(server_url, code.trim(), &key, &self.client_options()?)
+            .map_err(enrol_error)?;
+        if reg.station_code != station.code {
+            return Err(Error::rule(
+                "wrong_station",
+                format!(
+                    "the code was issued for station {}, this is {}",
+                    reg.station_code, station.code
+                ),
+                format!(
+                    "该登记码是为站点“{}”签发的，本站编码为“{}”，请向县级管理员索取本站的登记码",
+                    reg.station_code, station.code
+                ),
+            ));
+        }
+        self.write(|w| {
+            w.execute(
+                "UPDATE device_identity SET key_secret = ?1, registration = ?2, enrolled_at = ?3 WHERE id = 1",
+                params![key.to_secret_string(), reg.to_json(), w.now],
+            )?;
+            // The new device's copy at the county starts empty.
+            w.execute(
+                "UPDATE sync_state SET acked_seq = 0, acked_hash = ?1 WHERE id = 1",
+                [yichuang_sync::GENESIS_HASH],
+            )?;
+            w.event(
+                "station.re_enrolled",
+                &json!({"station_code": station.code, "device_id": reg.device_id,
+                        "previous_device_id": old.device_id, "server_url": reg.server_url,
+                        "public_key": key.public_key_hex(), "actor": actor.staff_no}),
+            )?;
+            Ok(())
+        })?;
+        Ok(reg)
+    }
+
     fn identity(&self) -> Result<Option<(DeviceKey, DeviceRegistration)>> {
         let row: Option<(String, String)> = self
             .conn
