@@ -55,6 +55,8 @@ pub enum Act {
         /// The content, hex: a restored county serves it again.
         content_hex: String,
     },
+    /// A key of the county replaced by a new one it endorses.
+    KeyRotated(yichuang_wire::KeyRotation),
     /// The county's copy of a device's log set aside (kept under
     /// `archived_as`) so the station can upload its log again after a fork.
     LogReset {
@@ -168,27 +170,49 @@ impl AdminLog {
     }
 
     /// Every entry, verified: consecutive seqs from 1, each linked to the
-    /// one before, each hash right and signed by `key`. A missing file is
-    /// an empty log.
-    pub fn read_verified(&self, key: &PublicKey) -> Result<Vec<Entry>, AdminLogError> {
+    /// one before, each hash right and signed by the answer key in force
+    /// at the time. `current` is today's answer key: the log's rotations of
+    /// the answer key must lead to it from the key of its first entries. A
+    /// missing file is an empty log.
+    pub fn read_verified(&self, current: &PublicKey) -> Result<Vec<Entry>, AdminLogError> {
         let f = match File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(self.io(e)),
         };
-        let mut out: Vec<Entry> = Vec::new();
+        let path = self.path.display().to_string();
+        let mut lines = Vec::new();
         for (i, line) in BufReader::new(f).lines().enumerate() {
-            let n = i as u64 + 1;
-            let bad = |reason: String| AdminLogError::Bad {
-                path: self.path.display().to_string(),
-                line: n,
-                reason,
-            };
             let line = line.map_err(|e| self.io(e))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let e: Entry = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+            let e: Entry = serde_json::from_str(&line).map_err(|e| AdminLogError::Bad {
+                path: path.clone(),
+                line: i as u64 + 1,
+                reason: e.to_string(),
+            })?;
+            lines.push((i as u64 + 1, e));
+        }
+        // The key the log began with: the old key of its first answer-key
+        // rotation, or today's key if it never rotated.
+        let mut key = lines
+            .iter()
+            .find_map(|(_, e)| match &e.act {
+                Act::KeyRotated(r) if r.role == "answer" => Some(PublicKey {
+                    algorithm: r.old_algorithm.clone(),
+                    hex: r.old_public_key.to_ascii_lowercase(),
+                }),
+                _ => None,
+            })
+            .unwrap_or_else(|| current.clone());
+        let mut out: Vec<Entry> = Vec::new();
+        for (n, e) in lines {
+            let bad = |reason: String| AdminLogError::Bad {
+                path: path.clone(),
+                line: n,
+                reason,
+            };
             let (want_seq, want_prev) = out
                 .last()
                 .map_or((1, GENESIS_HASH), |p| (p.seq + 1, p.hash.as_str()));
@@ -204,7 +228,28 @@ impl AdminLog {
             }
             verify_signature(&key.algorithm, &key.hex, e.hash.as_bytes(), &e.signature)
                 .map_err(|err| bad(format!("entry {}: signature {err}", e.seq)))?;
+            if let Act::KeyRotated(r) = &e.act
+                && r.role == "answer"
+            {
+                if !r.verifies() || !r.old_public_key.eq_ignore_ascii_case(&key.hex) {
+                    return Err(bad(format!(
+                        "entry {}: a rotation the key in force did not endorse",
+                        e.seq
+                    )));
+                }
+                key = PublicKey {
+                    algorithm: r.new_algorithm.clone(),
+                    hex: r.new_public_key.to_ascii_lowercase(),
+                };
+            }
             out.push(e);
+        }
+        if key != *current {
+            return Err(AdminLogError::Bad {
+                path,
+                line: 0,
+                reason: "the answer key in use is not the one the log's rotations lead to".into(),
+            });
         }
         Ok(out)
     }

@@ -37,6 +37,8 @@ pub struct AppState<S> {
     pub keys: Arc<ServingKeys>,
     /// Every administrative act is appended here (restore-proofing).
     pub admin_log: Arc<AdminLog>,
+    /// The rotations of the county's keys, oldest first (`/v1/keys`).
+    pub rotations: Arc<Vec<yichuang_wire::KeyRotation>>,
     /// Per-address limits of what anyone may try without a device key.
     pub anonymous: Arc<AnonymousLimits>,
 }
@@ -90,6 +92,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route(paths::UPLOAD, post(upload::<S>))
         .route(paths::HEAD, get(head::<S>))
         .route(paths::RELEASES, get(releases::<S>))
+        .route(paths::KEYS, get(rotations::<S>))
         .route("/v1/releases/{kind}/{version}", get(snapshot::<S>))
         .route("/healthz", get(|| async { "ok" }))
         // Bodies past the batch limit get our own JSON 413 below; this cap
@@ -412,6 +415,22 @@ async fn releases<S: Storage>(
     authenticate(&st, &method, &uri, &h, &body).await?;
     Ok(Json(ReleaseList {
         releases: st.storage.latest_releases().await?,
+        server_time_ms: now_ms(),
+    }))
+}
+
+/// The endorsed rotations of the county's keys: how a station that pinned
+/// an old key finds the new one (it believes only what the old key signed).
+async fn rotations<S: Storage>(
+    State(st): State<AppState<S>>,
+    method: Method,
+    uri: Uri,
+    h: HeaderMap,
+    body: Bytes,
+) -> Result<Json<yichuang_wire::KeysResponse>, ApiError> {
+    authenticate(&st, &method, &uri, &h, &body).await?;
+    Ok(Json(yichuang_wire::KeysResponse {
+        rotations: st.rotations.as_ref().clone(),
         server_time_ms: now_ms(),
     }))
 }

@@ -105,6 +105,13 @@ pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> 
     let public = yichuang_wire::PublicKey::parse(&keys.answer.public_string())
         .map_err(keys::KeyFileError::from)?;
     let entries = admin_log.read_verified(&public)?;
+    let rotations: Vec<yichuang_wire::KeyRotation> = entries
+        .iter()
+        .filter_map(|e| match &e.act {
+            adminlog::Act::KeyRotated(r) => Some(r.clone()),
+            _ => None,
+        })
+        .collect();
     let r = storage.replay(&entries).await?;
     if r.devices_restored + r.codes_restored + r.revocations_restored + r.releases_restored > 0 {
         eprintln!(
@@ -117,6 +124,7 @@ pub async fn prepare(config: Config) -> Result<AppState<PgStorage>, StartError> 
         storage,
         keys: Arc::new(keys),
         admin_log: Arc::new(admin_log),
+        rotations: Arc::new(rotations),
         anonymous: Arc::new(api::AnonymousLimits::new(&config)),
         config: Arc::new(config),
     })

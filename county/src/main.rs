@@ -59,6 +59,16 @@ enum Command {
     Unrevoke { device: String },
     /// List the enrolled devices (station, log, head, revoked).
     Devices,
+    /// Replace the answer or the release key with a new one, written to
+    /// NEW_FILE and endorsed by the old key: stations follow it. Then point
+    /// the key file setting at NEW_FILE and restart the server.
+    RotateKey {
+        /// answer | release
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        new_file: PathBuf,
+    },
     /// Set a device's log aside at the county (kept for the audit) so that
     /// its station can upload its log again: after a fork, or before the
     /// station re-enrols with a new device.
@@ -125,6 +135,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
     let listen = config.listen.clone();
     let ttl = config.enrol_code_ttl_hours;
     let release_key_file = config.release_key_file.clone();
+    let config_answer = config.answer_key_file.clone();
     let state = prepare(config).await?;
     match command {
         Command::Keygen { .. } | Command::Migrate | Command::GrantServerRole { .. } => {
@@ -204,6 +215,41 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
                 device_id: device.clone(),
             })?;
             println!("{device} is accepted again");
+        }
+        Command::RotateKey { role, new_file } => {
+            let old_file = match role.as_str() {
+                "answer" => config_answer.clone(),
+                "release" => release_key_file.clone(),
+                other => return Err(format!("role {other:?}: answer or release").into()),
+            };
+            let old = keys::read_secret(
+                old_file
+                    .as_deref()
+                    .ok_or("the key file of that role is not configured")?,
+            )?;
+            let new = yichuang_wire::SecretKey::generate_for(old.algorithm())?;
+            keys::write_new(&new_file, &new)?;
+            let mut r = yichuang_wire::KeyRotation {
+                role: role.clone(),
+                old_algorithm: old.algorithm().into(),
+                old_public_key: old.public_key_hex(),
+                new_algorithm: new.algorithm().into(),
+                new_public_key: new.public_key_hex(),
+                signature: String::new(),
+            };
+            r.signature = old.sign_hex(r.signing_string().as_bytes());
+            // Logged with the answer key in force (for an answer rotation,
+            // the old one: the entries after it are the new key's).
+            state.record(Act::KeyRotated(r))?;
+            let env = if role == "answer" {
+                keys::ANSWER_KEY_ENV
+            } else {
+                keys::RELEASE_KEY_ENV
+            };
+            println!(
+                "new {role} key in {}; set {env} to it and restart serve (stations follow the endorsement)",
+                new_file.display()
+            );
         }
         Command::Devices => {
             let rows = state.storage.list_devices().await?;

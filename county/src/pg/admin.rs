@@ -132,6 +132,8 @@ impl Admin for PgStorage {
                         }
                     }
                 }
+                // Rotations live in the log itself (served by `/v1/keys`).
+                Act::KeyRotated(_) => {}
                 Act::LogReset {
                     device_id,
                     old_log_id,

@@ -40,10 +40,10 @@ pub use key::{DeviceKey, DeviceRegistration};
 pub use schedule::{BackoffPolicy, Scheduler, Trigger};
 pub use yichuang_wire as wire;
 use yichuang_wire::{
-    EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, MAX_ANSWER_BYTES, MAX_BATCH_BYTES,
-    MAX_BATCH_EVENTS, PROTOCOL_VERSION, ReleaseList, RequestBinding, UploadAck, answer_headers,
-    canonical_answer, canonical_request, codes, county_fingerprint, digest_hex, headers,
-    parse_enrolment_code, paths, verify_signature,
+    EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, KeysResponse, MAX_ANSWER_BYTES,
+    MAX_BATCH_BYTES, MAX_BATCH_EVENTS, PROTOCOL_VERSION, ReleaseList, RequestBinding, UploadAck,
+    answer_headers, canonical_answer, canonical_request, codes, county_fingerprint, digest_hex,
+    follow_rotations, headers, parse_enrolment_code, paths, verify_signature,
 };
 pub use yichuang_wire::{Event, GENESIS_HASH, QuarantineNotice, ReleaseManifest};
 
@@ -356,7 +356,8 @@ fn local_ms() -> i64 {
 /// desktop may share it between its sync thread and the window.
 pub struct Client {
     agent: ureq::Agent,
-    registration: DeviceRegistration,
+    /// The pinned keys move only along endorsed rotations (`learn_keys`).
+    registration: std::sync::RwLock<DeviceRegistration>,
     key: DeviceKey,
     options: ClientOptions,
     /// Server clock minus local clock, learnt from every answer.
@@ -420,7 +421,7 @@ impl AnswerSignature {
             return Err("answer is not signed".into());
         };
         if alg != pinned_alg || key_id != key_id_of(pinned_alg, pinned_key) {
-            return Err(format!("answer signed by another key ({alg} {key_id})"));
+            return Err(format!("{OTHER_KEY} ({alg} {key_id})"));
         }
         let msg = canonical_answer(alg, key_id, request, status, time, &digest_hex(alg, body));
         verify_signature(alg, pinned_key, msg.as_bytes(), sig)
@@ -428,6 +429,10 @@ impl AnswerSignature {
         Ok(time)
     }
 }
+
+/// How [`AnswerSignature::verify`] says an answer is signed by a key other
+/// than the pinned one (perhaps a rotated one).
+const OTHER_KEY: &str = "answer signed by another key";
 
 /// A public key's id, as the county names it in answers.
 fn key_id_of(alg: &str, public_key_hex: &str) -> String {
@@ -537,7 +542,7 @@ impl Client {
                 .timeout_global(Some(ClientOptions::default().timeout))
                 .build()
                 .new_agent(),
-            registration,
+            registration: std::sync::RwLock::new(registration),
             key,
             skew_ms: AtomicI64::new(0),
             batch_events: AtomicUsize::new(MAX_BATCH_EVENTS),
@@ -553,7 +558,7 @@ impl Client {
     ) -> Result<Client, SyncError> {
         Ok(Client {
             agent: make_agent(&options)?,
-            registration,
+            registration: std::sync::RwLock::new(registration),
             key,
             skew_ms: AtomicI64::new(0),
             batch_events: AtomicUsize::new(options.max_batch_events.clamp(1, MAX_BATCH_EVENTS)),
@@ -664,8 +669,13 @@ impl Client {
         })
     }
 
-    pub fn registration(&self) -> &DeviceRegistration {
-        &self.registration
+    /// The registration as of now (its pinned keys may have moved along an
+    /// endorsed rotation: the engine stores it again when it changed).
+    pub fn registration(&self) -> DeviceRegistration {
+        self.registration
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
     }
 
     fn local_now(&self) -> i64 {
@@ -692,8 +702,24 @@ impl Client {
     /// clock skew the county just told us.
     fn signed(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
         let mut tried_skew = false;
+        let mut tried_keys = false;
         loop {
-            let a = self.signed_once(method, path, body)?;
+            let a = match self.signed_once(method, path, body) {
+                // Signed by a key we have not pinned: the county may have
+                // rotated it; learn what the pinned key endorses, once.
+                Err(e @ SyncError::ForgedAnswer { .. })
+                    if !tried_keys && path != paths::KEYS && e.to_string().contains(OTHER_KEY) =>
+                {
+                    tried_keys = true;
+                    // Whatever goes wrong learning keys, the answer we got
+                    // stays what it was: not verified.
+                    if self.learn_keys().is_err() {
+                        return Err(e);
+                    }
+                    continue;
+                }
+                other => other?,
+            };
             let stale = a.status == 401
                 && a.error_body()
                     .is_some_and(|b| b.code == codes::STALE_TIMESTAMP);
@@ -711,10 +737,11 @@ impl Client {
         let nonce = Self::nonce()?;
         // The body's digest in the device's suite (SHA-256 or SM3).
         let body_hash = digest_hex(alg, body);
-        let device = &self.registration.device_id;
+        let reg = self.registration();
+        let device = &reg.device_id;
         let msg = canonical_request(alg, device, method, path, ts, &nonce, &body_hash);
         let sig = self.key.sign_hex(msg.as_bytes());
-        let url = format!("{}{path}", self.registration.server_url);
+        let url = format!("{}{path}", reg.server_url);
         let hdrs = [
             (headers::PROTOCOL, PROTOCOL_VERSION.to_string()),
             (headers::DEVICE, device.clone()),
@@ -743,7 +770,6 @@ impl Client {
         .map_err(|e| SyncError::Network(e.to_string()))?;
         let sig = AnswerSignature::read(&resp);
         let mut a = read_answer(resp)?;
-        let reg = &self.registration;
         let binding = RequestBinding {
             device_id: device,
             method,
@@ -769,6 +795,95 @@ impl Client {
             .store(server.saturating_sub(self.local_now()), Ordering::Relaxed);
         a.server_time_ms = Some(server);
         Ok(a)
+    }
+
+    /// Reads the county's key rotations and moves each pinned key along the
+    /// endorsements its holder signed (never otherwise). The answer to this
+    /// very request must verify under the answer key reached.
+    fn learn_keys(&self) -> Result<(), SyncError> {
+        let a = self.signed_once_unverified("GET", paths::KEYS)?;
+        let (answer, sig) = a;
+        if answer.status != 200 {
+            return Err(failure(&answer));
+        }
+        let keys: KeysResponse = json(&answer)?;
+        let mut reg = self.registration();
+        if let Some((alg, public)) = follow_rotations(
+            &keys.rotations,
+            "answer",
+            &reg.answer_key_algorithm,
+            &reg.answer_public_key,
+        ) {
+            reg.answer_key_algorithm = alg;
+            reg.answer_public_key = public;
+        }
+        if let Some((alg, public)) = follow_rotations(
+            &keys.rotations,
+            "release",
+            &reg.release_key_algorithm,
+            &reg.release_public_key,
+        ) {
+            reg.release_key_algorithm = alg;
+            reg.release_public_key = public;
+        }
+        // The list itself is believed only if signed by the key reached.
+        let (binding_nonce, binding_digest) = (&sig.1, &sig.2);
+        let binding = RequestBinding {
+            device_id: &reg.device_id,
+            method: "GET",
+            path: paths::KEYS,
+            nonce: binding_nonce,
+            body_sha256: binding_digest,
+        };
+        let server = sig
+            .0
+            .verify(
+                &reg.answer_key_algorithm,
+                &reg.answer_public_key,
+                &binding,
+                answer.status,
+                &answer.body,
+            )
+            .map_err(|reason| SyncError::ForgedAnswer {
+                path: paths::KEYS.into(),
+                reason,
+            })?;
+        self.skew_ms
+            .store(server.saturating_sub(self.local_now()), Ordering::Relaxed);
+        if let Ok(mut r) = self.registration.write() {
+            *r = reg;
+        }
+        Ok(())
+    }
+
+    /// A signed request whose answer is returned with its signature
+    /// headers and the request's nonce and body digest, not yet verified.
+    fn signed_once_unverified(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Result<(Answer, (AnswerSignature, String, String)), SyncError> {
+        let alg = self.key.algorithm();
+        let ts = self.local_now().saturating_add(self.clock_skew_ms());
+        let nonce = Self::nonce()?;
+        let body_hash = digest_hex(alg, b"");
+        let reg = self.registration();
+        let msg = canonical_request(alg, &reg.device_id, method, path, ts, &nonce, &body_hash);
+        let mut r = self.agent.get(format!("{}{path}", reg.server_url));
+        for (k, v) in [
+            (headers::PROTOCOL, PROTOCOL_VERSION.to_string()),
+            (headers::DEVICE, reg.device_id.clone()),
+            (headers::ALGORITHM, alg.to_owned()),
+            (headers::TIMESTAMP, ts.to_string()),
+            (headers::NONCE, nonce.clone()),
+            (headers::BODY_SHA256, body_hash.clone()),
+            (headers::SIGNATURE, self.key.sign_hex(msg.as_bytes())),
+        ] {
+            r = r.header(k, v);
+        }
+        let resp = r.call().map_err(|e| SyncError::Network(e.to_string()))?;
+        let sig = AnswerSignature::read(&resp);
+        Ok((read_answer(resp)?, (sig, nonce, body_hash)))
     }
 
     /// Where the county's copy of this device's log ends.
@@ -1026,17 +1141,23 @@ impl Client {
             version: m.version.clone(),
             reason,
         };
-        let reg = &self.registration;
-        if m.algorithm != reg.release_key_algorithm {
-            return Err(invalid(format!("signed with {}", m.algorithm)));
+        let check = |reg: &DeviceRegistration| {
+            if m.algorithm != reg.release_key_algorithm {
+                return Err(format!("signed with {}", m.algorithm));
+            }
+            verify_signature(
+                &m.algorithm,
+                &reg.release_public_key,
+                m.signing_string().as_bytes(),
+                &m.signature,
+            )
+            .map_err(|e| format!("manifest signature: {e}"))
+        };
+        if check(&self.registration()).is_err() {
+            // Perhaps a rotated release key: learn what the pinned one endorses.
+            self.learn_keys()?;
+            check(&self.registration()).map_err(invalid)?;
         }
-        verify_signature(
-            &m.algorithm,
-            &reg.release_public_key,
-            m.signing_string().as_bytes(),
-            &m.signature,
-        )
-        .map_err(|e| invalid(format!("manifest signature: {e}")))?;
         let a = self.signed("GET", &paths::release_snapshot(&m.kind, &m.version), b"")?;
         if a.status != 200 {
             return Err(failure(&a));

@@ -196,6 +196,56 @@ pub fn format_enrolment_code_for(algorithm: &str, secret: &str, fingerprint: &st
 }
 
 #[cfg(test)]
+mod rotation_tests {
+    use super::*;
+    use crate::SecretKey;
+
+    fn rotate(role: &str, old: &SecretKey, new: &SecretKey) -> KeyRotation {
+        let mut r = KeyRotation {
+            role: role.into(),
+            old_algorithm: old.algorithm().into(),
+            old_public_key: old.public_key_hex(),
+            new_algorithm: new.algorithm().into(),
+            new_public_key: new.public_key_hex(),
+            signature: String::new(),
+        };
+        r.signature = old.sign_hex(r.signing_string().as_bytes());
+        r
+    }
+
+    #[test]
+    fn a_pin_follows_endorsed_rotations_only() {
+        let k: Vec<SecretKey> = (0..3).map(|_| SecretKey::generate().unwrap()).collect();
+        let chain = vec![
+            rotate("answer", &k[0], &k[1]),
+            rotate("answer", &k[1], &k[2]),
+        ];
+        assert_eq!(
+            follow_rotations(&chain, "answer", "ed25519", &k[0].public_key_hex()),
+            Some(("ed25519".into(), k[2].public_key_hex()))
+        );
+        // Not for another role, not from a key nobody endorsed.
+        assert_eq!(
+            follow_rotations(&chain, "release", "ed25519", &k[0].public_key_hex()),
+            None
+        );
+        let stranger = SecretKey::generate().unwrap();
+        let forged = vec![rotate("answer", &stranger, &k[2])];
+        assert_eq!(
+            follow_rotations(&forged, "answer", "ed25519", &k[0].public_key_hex()),
+            None
+        );
+        // An endorsement whose signature is not the old key's.
+        let mut bad = rotate("answer", &k[0], &stranger);
+        bad.signature = stranger.sign_hex(bad.signing_string().as_bytes());
+        assert_eq!(
+            follow_rotations(&[bad], "answer", "ed25519", &k[0].public_key_hex()),
+            None
+        );
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -258,4 +308,79 @@ mod tests {
             crate::ALG_ED25519
         );
     }
+}
+
+/// Key rotation: the county's new answer or release key, endorsed by the
+/// key it replaces. A station that pinned the old key follows the chain of
+/// endorsements to the new one; nothing else moves its pin.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyRotation {
+    /// `answer` or `release`.
+    pub role: String,
+    pub old_algorithm: String,
+    pub old_public_key: String,
+    pub new_algorithm: String,
+    pub new_public_key: String,
+    /// By the old key, over [`KeyRotation::signing_string`].
+    pub signature: String,
+}
+
+impl KeyRotation {
+    pub fn signing_string(&self) -> String {
+        format!(
+            "yichuang-key-rotation-v1\n{}\n{}\n{}\n{}\n{}",
+            self.role,
+            self.old_algorithm,
+            self.old_public_key.to_ascii_lowercase(),
+            self.new_algorithm,
+            self.new_public_key.to_ascii_lowercase()
+        )
+    }
+
+    /// Whether the old key signed it.
+    pub fn verifies(&self) -> bool {
+        crate::verify_signature(
+            &self.old_algorithm,
+            &self.old_public_key,
+            self.signing_string().as_bytes(),
+            &self.signature,
+        )
+        .is_ok()
+    }
+}
+
+/// `GET /v1/keys`: every rotation of the county's keys, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeysResponse {
+    pub rotations: Vec<KeyRotation>,
+    pub server_time_ms: i64,
+}
+
+/// From the pinned key (`alg`, `public`) of `role`, follow verified
+/// endorsements as far as they go: the newest key the old one vouches
+/// for, through any number of rotations (`None` if none applies).
+pub fn follow_rotations(
+    rotations: &[KeyRotation],
+    role: &str,
+    alg: &str,
+    public: &str,
+) -> Option<(String, String)> {
+    let (mut alg, mut public) = (alg.to_owned(), public.to_ascii_lowercase());
+    let mut moved = false;
+    // Each step must start at the key reached so far: a chain, no cycles
+    // longer than the list.
+    for _ in 0..rotations.len() {
+        let Some(r) = rotations.iter().find(|r| {
+            r.role == role
+                && r.old_algorithm == alg
+                && r.old_public_key.eq_ignore_ascii_case(&public)
+                && r.verifies()
+        }) else {
+            break;
+        };
+        alg = r.new_algorithm.clone();
+        public = r.new_public_key.to_ascii_lowercase();
+        moved = true;
+    }
+    moved.then_some((alg, public))
 }

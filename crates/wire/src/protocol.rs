@@ -67,6 +67,8 @@ pub mod paths {
     pub const UPLOAD: &str = "/v1/events";
     pub const HEAD: &str = "/v1/head";
     pub const RELEASES: &str = "/v1/releases";
+    /// `GET`: the rotations of the county's keys (`KeysResponse`).
+    pub const KEYS: &str = "/v1/keys";
     /// `GET {RELEASES}/{kind}/{version}` returns the snapshot bytes.
     pub fn release_snapshot(kind: &str, version: &str) -> String {
         format!("{RELEASES}/{kind}/{version}")

@@ -257,6 +257,36 @@ impl Engine {
 
     /// Uploads the outbox and applies newer county releases.
     pub fn sync_now(&mut self, client: &Client) -> Result<SyncRun> {
+        let run = self.sync_with(client);
+        // Pinned keys that moved along an endorsed rotation are kept, even
+        // when the run failed afterwards.
+        self.keep_registration(&client.registration())?;
+        run
+    }
+
+    /// Stores the client's registration when its pinned county keys moved.
+    fn keep_registration(&self, reg: &DeviceRegistration) -> Result<()> {
+        let Some((_, stored)) = self.identity()? else {
+            return Ok(());
+        };
+        if stored == *reg {
+            return Ok(());
+        }
+        self.write(|w| {
+            w.execute(
+                "UPDATE device_identity SET registration = ?1 WHERE id = 1",
+                [reg.to_json()],
+            )?;
+            w.event(
+                "station.county_keys_rotated",
+                &json!({"answer_public_key": reg.answer_public_key,
+                        "release_public_key": reg.release_public_key}),
+            )?;
+            Ok(())
+        })
+    }
+
+    fn sync_with(&mut self, client: &Client) -> Result<SyncRun> {
         let report: SyncReport = client.sync_once(&*self).map_err(sync_error)?;
         let applied = client.fetch_releases(&*self).map_err(sync_error)?;
         if applied.iter().any(|m| m.kind == "calendar") {
