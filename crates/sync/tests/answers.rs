@@ -966,6 +966,7 @@ fn fetch_releases_never_applies_from_an_unsigned_list() {
             "{:?}",
             server.seen()
         );
+        prop_assert_eq!(server.requests(), server.seen().len());
         Ok(())
     });
     if let Err(e) = result {
