@@ -110,26 +110,7 @@ impl Engine {
                 "本站已在县级服务器注册，如需重新注册请联系县级管理员",
             ));
         }
-        // The device key is of the county's suite (Ed25519, or 国密 SM2 for
-        // a `GM-` code); a malformed code is refused by enrolment itself.
-        let suite = Client::suite_of_code(code).unwrap_or(yichuang_sync::wire::ALG_ED25519);
-        let key = DeviceKey::generate_for(suite).map_err(enrol_error)?;
-        let reg = Client::enroll_with(server_url, code.trim(), &key, &self.client_options()?)
-            .map_err(enrol_error)?;
-        // A code issued for another station would file our records under it.
-        if reg.station_code != station.code {
-            return Err(Error::rule(
-                "wrong_station",
-                format!(
-                    "the code was issued for station {}, this is {}",
-                    reg.station_code, station.code
-                ),
-                format!(
-                    "该登记码是为站点“{}”签发的，本站编码为“{}”，请向县级管理员索取本站的登记码",
-                    reg.station_code, station.code
-                ),
-            ));
-        }
+        let (key, reg) = self.enrol_device(server_url, code, &station)?;
         self.write(|w| {
             w.execute(
                 "INSERT INTO device_identity (id, key_secret, registration, enrolled_at) VALUES (1, ?1, ?2, ?3)",
@@ -167,23 +148,7 @@ impl Engine {
                 "本站尚未注册，请直接注册",
             )
         })?;
-        let suite = Client::suite_of_code(code).unwrap_or(yichuang_sync::wire::ALG_ED25519);
-        let key = DeviceKey::generate_for(suite).map_err(enrol_error)?;
-        let reg = Client::enroll_with(server_url, code.trim(), &key, &self.client_options()?)
-            .map_err(enrol_error)?;
-        if reg.station_code != station.code {
-            return Err(Error::rule(
-                "wrong_station",
-                format!(
-                    "the code was issued for station {}, this is {}",
-                    reg.station_code, station.code
-                ),
-                format!(
-                    "该登记码是为站点“{}”签发的，本站编码为“{}”，请向县级管理员索取本站的登记码",
-                    reg.station_code, station.code
-                ),
-            ));
-        }
+        let (key, reg) = self.enrol_device(server_url, code, &station)?;
         self.write(|w| {
             w.execute(
                 "UPDATE device_identity SET key_secret = ?1, registration = ?2, enrolled_at = ?3 WHERE id = 1",
@@ -203,6 +168,36 @@ impl Engine {
             Ok(())
         })?;
         Ok(reg)
+    }
+
+    /// A new device key of the county's suite (Ed25519, or 国密 SM2 for a
+    /// `GM-` code; a malformed code is refused by enrolment itself),
+    /// registered with the county for this station and no other.
+    fn enrol_device(
+        &self,
+        server_url: &str,
+        code: &str,
+        station: &crate::domain::station::StationInfo,
+    ) -> Result<(DeviceKey, DeviceRegistration)> {
+        let suite = Client::suite_of_code(code).unwrap_or(yichuang_sync::wire::ALG_ED25519);
+        let key = DeviceKey::generate_for(suite).map_err(enrol_error)?;
+        let reg = Client::enroll_with(server_url, code.trim(), &key, &self.client_options()?)
+            .map_err(enrol_error)?;
+        // A code issued for another station would file our records under it.
+        if reg.station_code != station.code {
+            return Err(Error::rule(
+                "wrong_station",
+                format!(
+                    "the code was issued for station {}, this is {}",
+                    reg.station_code, station.code
+                ),
+                format!(
+                    "该登记码是为站点“{}”签发的，本站编码为“{}”，请向县级管理员索取本站的登记码",
+                    reg.station_code, station.code
+                ),
+            ));
+        }
+        Ok((key, reg))
     }
 
     fn identity(&self) -> Result<Option<(DeviceKey, DeviceRegistration)>> {
