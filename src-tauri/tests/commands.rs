@@ -390,6 +390,31 @@ fn evaluation_search_deadlines_sync_and_settings() {
         json!({"key": "fonts.body", "value": "/nonexistent/仿宋.ttf"}),
     );
     assert_eq!(e["message"], "字体文件不存在：/nonexistent/仿宋.ttf");
+    // The county's own CA is pinned from the settings form: a file that is
+    // no certificate is refused in Chinese; a PEM certificate is kept.
+    let dir = tempfile::tempdir().expect("dir");
+    let not_pem = dir.path().join("ca.txt");
+    std::fs::write(&not_pem, "not a certificate").expect("write");
+    let e = s.err(
+        "set_setting",
+        json!({"key": "sync.county_ca_file", "value": not_pem.to_str().expect("utf8")}),
+    );
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("没有 PEM 格式的证书")),
+        "{e}"
+    );
+    let pem = dir.path().join("ca.pem");
+    std::fs::write(
+        &pem,
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .expect("write");
+    s.ok(
+        "set_setting",
+        json!({"key": "sync.county_ca_file", "value": pem.to_str().expect("utf8")}),
+    );
     assert!(s.ok("printers", json!({})).is_object());
     let info = s.ok("app_info", json!({}));
     assert_eq!(info["demo"], true);
