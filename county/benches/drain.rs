@@ -3,8 +3,10 @@
 //! INSERT rate of the same rows into the same PostgreSQL; once per suite
 //! (Ed25519 + SHA-256, and 国密 SM2 + SM3).
 //!
-//!   cargo bench -p yichuang-county --bench drain
+//!   cargo bench -p yichuang-county --bench drain          # 10,000 events, best of 3
 //!   YICHUANG_BENCH_EVENTS=1000 YICHUANG_BENCH_RUNS=1 cargo bench -p yichuang-county --bench drain   # smoke
+//!
+//! Under `cargo test --all-targets` (debug) it runs at smoke size (1,000 events, one run).
 //!
 //! PostgreSQL as in the tests: YICHUANG_TEST_PG_URL, else scripts/pg-test-cluster.sh.
 
@@ -49,14 +51,20 @@ fn main() {
 }
 
 fn bench(suite: &str) {
+    // Under `cargo test` (a debug build) a smoke size; `cargo bench` the full.
+    let (full_n, full_runs) = if cfg!(debug_assertions) {
+        (1_000, 1)
+    } else {
+        (10_000, 3)
+    };
     let n: usize = std::env::var("YICHUANG_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(full_n);
     let runs: usize = std::env::var("YICHUANG_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(3)
+        .unwrap_or(full_runs)
         .max(1);
     let (srv, _db) = common::server_of(&format!("yc_bench_{suite}"), suite);
     let pool = srv.state.storage.pool.clone();
