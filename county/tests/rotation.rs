@@ -13,6 +13,99 @@ use yichuang_county::{Config, RunningServer};
 use yichuang_sync::{Client, DeviceKey};
 use yichuang_wire::SecretKey;
 
+/// `yichuang-county rotate-key` for `role`, with the key files in force.
+fn rotate(
+    db: &str,
+    role: &str,
+    new: &std::path::Path,
+    answer: &std::path::Path,
+    release: &std::path::Path,
+    log: &std::path::Path,
+) {
+    let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+        .args(["rotate-key", "--role", role, "--new-file"])
+        .arg(new)
+        .env("YICHUANG_COUNTY_DATABASE_URL", db)
+        .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
+        .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
+        .env("YICHUANG_COUNTY_ADMIN_LOG", log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A real station (the engine) keeps the pins it moved: after a restart
+/// it still trusts the new key, and the move is in its log.
+#[test]
+fn a_station_keeps_the_rotated_keys_it_followed() {
+    use yichuang_engine::{Engine, Role};
+    let db = pg::fresh_database("yc_rotate_engine");
+    let dir = tempfile::tempdir().unwrap();
+    let (a1, r1, a2) = (
+        dir.path().join("a1.key"),
+        dir.path().join("r1.key"),
+        dir.path().join("a2.key"),
+    );
+    for p in [&a1, &r1] {
+        yichuang_county::keys::write_new(p, &SecretKey::generate().unwrap()).unwrap();
+    }
+    let log = dir.path().join("admin.log");
+    let config = |answer: &std::path::Path| Config {
+        answer_key_file: Some(answer.to_owned()),
+        release_key_file: Some(r1.clone()),
+        admin_log_file: Some(log.clone()),
+        ..common::config(&db)
+    };
+    let srv = RunningServer::start(config(&a1), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let path = dir.path().join("station.sqlite3");
+    let mut e = Engine::open(&path).unwrap();
+    e.init("RK01", "城关镇服务站", "示范县").unwrap();
+    let admin = e
+        .add_clerk(
+            None,
+            "0001",
+            "管理员",
+            Role::Admin,
+            yichuang_engine::demo::DEMO_PASSWORD,
+        )
+        .unwrap();
+    let secret = srv
+        .block_on(yichuang_county::store::issue_enrol_code(
+            &srv.state.storage.pool,
+            "RK01",
+            1,
+        ))
+        .unwrap();
+    e.enroll(&admin, &srv.url(), &srv.state.enrolment_code(&secret))
+        .unwrap();
+    let client = e.sync_client().unwrap();
+    e.sync_now(&client).unwrap();
+    let url = srv.url();
+    rotate(&db, "answer", &a2, &a1, &r1, &log);
+    srv.kill();
+    let port: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let srv = RunningServer::start(config(&a2), port).unwrap();
+    let client = e.sync_client().unwrap();
+    e.sync_now(&client).expect("sync after the rotation");
+    drop(e);
+    let mut e = Engine::open(&path).unwrap();
+    let reg = e.sync_client().unwrap().registration();
+    let a2_public =
+        yichuang_county::keys::read_public(&yichuang_county::keys::public_path(&a2)).unwrap();
+    assert_eq!(
+        reg.answer_public_key, a2_public.hex,
+        "the new pin is stored"
+    );
+    let client = e.sync_client().unwrap();
+    e.sync_now(&client)
+        .expect("a restarted station trusts the new key");
+    drop(srv);
+}
+
 #[test]
 fn a_station_follows_endorsed_key_rotations() {
     let db = pg::fresh_database("yc_rotate");
