@@ -405,12 +405,12 @@ impl AnswerSignature {
         request: &RequestBinding<'_>,
         status: u16,
         body: &[u8],
-    ) -> Result<i64, String> {
+    ) -> Result<i64, Unverified> {
         if pinned_key.is_empty() {
-            return Err(
+            return Err(Unverified::Bad(
                 "no county answer key pinned (enrolled before answers were signed: re-enrol)"
                     .into(),
-            );
+            ));
         }
         let (Some(alg), Some(key_id), Some(sig), Some(time)) = (
             self.algorithm.as_deref(),
@@ -418,21 +418,44 @@ impl AnswerSignature {
             self.signature.as_deref(),
             self.server_time_ms,
         ) else {
-            return Err("answer is not signed".into());
+            return Err(Unverified::Bad("answer is not signed".into()));
         };
         if alg != pinned_alg || key_id != key_id_of(pinned_alg, pinned_key) {
-            return Err(format!("{OTHER_KEY} ({alg} {key_id})"));
+            return Err(Unverified::OtherKey(format!(
+                "answer signed by another key ({alg} {key_id})"
+            )));
         }
         let msg = canonical_answer(alg, key_id, request, status, time, &digest_hex(alg, body));
         verify_signature(alg, pinned_key, msg.as_bytes(), sig)
-            .map_err(|e| format!("answer signature: {e}"))?;
+            .map_err(|e| Unverified::Bad(format!("answer signature: {e}")))?;
         Ok(time)
     }
 }
 
-/// How [`AnswerSignature::verify`] says an answer is signed by a key other
-/// than the pinned one (perhaps a rotated one).
-const OTHER_KEY: &str = "answer signed by another key";
+/// Why an answer was not accepted.
+enum Unverified {
+    /// Signed by a key other than the pinned one (perhaps a rotated one).
+    OtherKey(String),
+    Bad(String),
+}
+
+fn forged(path: &str, reason: String) -> SyncError {
+    SyncError::ForgedAnswer {
+        path: path.to_owned(),
+        reason,
+    }
+}
+
+/// A request as sent, and its answer not yet verified.
+struct Sent {
+    answer: Answer,
+    signature: AnswerSignature,
+    device_id: String,
+    method: String,
+    path: String,
+    nonce: String,
+    body_hash: String,
+}
 
 /// A public key's id, as the county names it in answers.
 fn key_id_of(alg: &str, public_key_hex: &str) -> String {
@@ -622,10 +645,6 @@ impl Client {
             .map_err(|e| SyncError::Network(e.to_string()))?;
         let sig = AnswerSignature::read(&resp);
         let a = read_answer(resp)?;
-        let forged = |reason: String| SyncError::ForgedAnswer {
-            path: paths::ENROL.into(),
-            reason,
-        };
         let binding = RequestBinding {
             device_id: "-",
             method: "POST",
@@ -657,7 +676,7 @@ impl Client {
             a.status,
             &a.body,
         )
-        .map_err(forged)?;
+        .map_err(|(Unverified::OtherKey(r) | Unverified::Bad(r))| forged(paths::ENROL, r))?;
         Ok(DeviceRegistration {
             server_url: base.to_owned(),
             device_id: r.device_id,
@@ -699,26 +718,28 @@ impl Client {
     }
 
     /// One signed request; on a stale-timestamp refusal, retry once with the
-    /// clock skew the county just told us.
+    /// clock skew the county just told us; on an answer signed by a key not
+    /// pinned, learn the county's endorsed rotations once and retry.
     fn signed(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
         let mut tried_skew = false;
         let mut tried_keys = false;
         loop {
-            let a = match self.signed_once(method, path, body) {
-                // Signed by a key we have not pinned: the county may have
-                // rotated it; learn what the pinned key endorses, once.
-                Err(e @ SyncError::ForgedAnswer { .. })
-                    if !tried_keys && path != paths::KEYS && e.to_string().contains(OTHER_KEY) =>
-                {
+            let sent = self.send_signed(method, path, body)?;
+            let reg = self.registration();
+            let a = match self.accept(sent, &reg.answer_key_algorithm, &reg.answer_public_key) {
+                Ok(a) => a,
+                // The county may have rotated its key; whatever goes wrong
+                // learning keys, this answer stays unverified.
+                Err(Unverified::OtherKey(reason)) if !tried_keys && path != paths::KEYS => {
                     tried_keys = true;
-                    // Whatever goes wrong learning keys, the answer we got
-                    // stays what it was: not verified.
                     if self.learn_keys().is_err() {
-                        return Err(e);
+                        return Err(forged(path, reason));
                     }
                     continue;
                 }
-                other => other?,
+                Err(Unverified::OtherKey(reason) | Unverified::Bad(reason)) => {
+                    return Err(forged(path, reason));
+                }
             };
             let stale = a.status == 401
                 && a.error_body()
@@ -731,26 +752,26 @@ impl Client {
         }
     }
 
-    fn signed_once(&self, method: &str, path: &str, body: &[u8]) -> Result<Answer, SyncError> {
+    /// Signs and sends one request; the answer comes back unverified, with
+    /// what it must be bound to.
+    fn send_signed(&self, method: &str, path: &str, body: &[u8]) -> Result<Sent, SyncError> {
         let alg = self.key.algorithm();
         let ts = self.local_now().saturating_add(self.clock_skew_ms());
         let nonce = Self::nonce()?;
         // The body's digest in the device's suite (SHA-256 or SM3).
         let body_hash = digest_hex(alg, body);
         let reg = self.registration();
-        let device = &reg.device_id;
-        let msg = canonical_request(alg, device, method, path, ts, &nonce, &body_hash);
-        let sig = self.key.sign_hex(msg.as_bytes());
-        let url = format!("{}{path}", reg.server_url);
+        let msg = canonical_request(alg, &reg.device_id, method, path, ts, &nonce, &body_hash);
         let hdrs = [
             (headers::PROTOCOL, PROTOCOL_VERSION.to_string()),
-            (headers::DEVICE, device.clone()),
+            (headers::DEVICE, reg.device_id.clone()),
             (headers::ALGORITHM, alg.to_owned()),
             (headers::TIMESTAMP, ts.to_string()),
-            (headers::NONCE, nonce),
-            (headers::BODY_SHA256, body_hash),
-            (headers::SIGNATURE, sig),
+            (headers::NONCE, nonce.clone()),
+            (headers::BODY_SHA256, body_hash.clone()),
+            (headers::SIGNATURE, self.key.sign_hex(msg.as_bytes())),
         ];
+        let url = format!("{}{path}", reg.server_url);
         let resp = if method == "GET" {
             let mut r = self.agent.get(&url);
             for (k, v) in &hdrs {
@@ -768,28 +789,32 @@ impl Client {
             r.send(body)
         }
         .map_err(|e| SyncError::Network(e.to_string()))?;
-        let sig = AnswerSignature::read(&resp);
-        let mut a = read_answer(resp)?;
+        let signature = AnswerSignature::read(&resp);
+        Ok(Sent {
+            answer: read_answer(resp)?,
+            signature,
+            device_id: reg.device_id,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            nonce,
+            body_hash,
+        })
+    }
+
+    /// The answer, if it verifies under (`alg`, `key`) for the request it
+    /// answers; only then is its clock learnt.
+    fn accept(&self, sent: Sent, alg: &str, key: &str) -> Result<Answer, Unverified> {
         let binding = RequestBinding {
-            device_id: device,
-            method,
-            path,
-            nonce: &hdrs[4].1,
-            body_sha256: &hdrs[5].1,
+            device_id: &sent.device_id,
+            method: &sent.method,
+            path: &sent.path,
+            nonce: &sent.nonce,
+            body_sha256: &sent.body_hash,
         };
-        // Nothing of an answer is used before it verifies: not even its clock.
-        let server = sig
-            .verify(
-                &reg.answer_key_algorithm,
-                &reg.answer_public_key,
-                &binding,
-                a.status,
-                &a.body,
-            )
-            .map_err(|reason| SyncError::ForgedAnswer {
-                path: path.to_owned(),
-                reason,
-            })?;
+        let mut a = sent.answer;
+        let server = sent
+            .signature
+            .verify(alg, key, &binding, a.status, &a.body)?;
         // Overflow-safe: a hostile clock value cannot wrap the skew.
         self.skew_ms
             .store(server.saturating_sub(self.local_now()), Ordering::Relaxed);
@@ -801,12 +826,11 @@ impl Client {
     /// endorsements its holder signed (never otherwise). The answer to this
     /// very request must verify under the answer key reached.
     fn learn_keys(&self) -> Result<(), SyncError> {
-        let a = self.signed_once_unverified("GET", paths::KEYS)?;
-        let (answer, sig) = a;
-        if answer.status != 200 {
-            return Err(failure(&answer));
+        let sent = self.send_signed("GET", paths::KEYS, b"")?;
+        if sent.answer.status != 200 {
+            return Err(failure(&sent.answer));
         }
-        let keys: KeysResponse = json(&answer)?;
+        let keys: KeysResponse = json(&sent.answer)?;
         let mut reg = self.registration();
         if let Some((alg, public)) = follow_rotations(
             &keys.rotations,
@@ -827,63 +851,12 @@ impl Client {
             reg.release_public_key = public;
         }
         // The list itself is believed only if signed by the key reached.
-        let (binding_nonce, binding_digest) = (&sig.1, &sig.2);
-        let binding = RequestBinding {
-            device_id: &reg.device_id,
-            method: "GET",
-            path: paths::KEYS,
-            nonce: binding_nonce,
-            body_sha256: binding_digest,
-        };
-        let server = sig
-            .0
-            .verify(
-                &reg.answer_key_algorithm,
-                &reg.answer_public_key,
-                &binding,
-                answer.status,
-                &answer.body,
-            )
-            .map_err(|reason| SyncError::ForgedAnswer {
-                path: paths::KEYS.into(),
-                reason,
-            })?;
-        self.skew_ms
-            .store(server.saturating_sub(self.local_now()), Ordering::Relaxed);
+        self.accept(sent, &reg.answer_key_algorithm, &reg.answer_public_key)
+            .map_err(|(Unverified::OtherKey(r) | Unverified::Bad(r))| forged(paths::KEYS, r))?;
         if let Ok(mut r) = self.registration.write() {
             *r = reg;
         }
         Ok(())
-    }
-
-    /// A signed request whose answer is returned with its signature
-    /// headers and the request's nonce and body digest, not yet verified.
-    fn signed_once_unverified(
-        &self,
-        method: &str,
-        path: &str,
-    ) -> Result<(Answer, (AnswerSignature, String, String)), SyncError> {
-        let alg = self.key.algorithm();
-        let ts = self.local_now().saturating_add(self.clock_skew_ms());
-        let nonce = Self::nonce()?;
-        let body_hash = digest_hex(alg, b"");
-        let reg = self.registration();
-        let msg = canonical_request(alg, &reg.device_id, method, path, ts, &nonce, &body_hash);
-        let mut r = self.agent.get(format!("{}{path}", reg.server_url));
-        for (k, v) in [
-            (headers::PROTOCOL, PROTOCOL_VERSION.to_string()),
-            (headers::DEVICE, reg.device_id.clone()),
-            (headers::ALGORITHM, alg.to_owned()),
-            (headers::TIMESTAMP, ts.to_string()),
-            (headers::NONCE, nonce.clone()),
-            (headers::BODY_SHA256, body_hash.clone()),
-            (headers::SIGNATURE, self.key.sign_hex(msg.as_bytes())),
-        ] {
-            r = r.header(k, v);
-        }
-        let resp = r.call().map_err(|e| SyncError::Network(e.to_string()))?;
-        let sig = AnswerSignature::read(&resp);
-        Ok((read_answer(resp)?, (sig, nonce, body_hash)))
     }
 
     /// Where the county's copy of this device's log ends.
