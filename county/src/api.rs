@@ -144,13 +144,8 @@ async fn guard_anonymous(
 async fn sign_answer(State(keys): State<Arc<ServingKeys>>, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_owned();
     let path = req.uri().path().to_owned();
-    let h = req.headers();
-    let claim = |name: &str| h.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let (device, nonce, body_sha) = (
-        claim(headers::DEVICE),
-        claim(headers::NONCE),
-        claim(headers::BODY_SHA256),
-    );
+    // The request's claims, kept for the binding once it has been handled.
+    let claims = req.headers().clone();
     let res = next.run(req).await;
     let (mut parts, body) = res.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_ANSWER_BYTES).await else {
@@ -158,16 +153,7 @@ async fn sign_answer(State(keys): State<Arc<ServingKeys>>, req: Request, next: N
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
     let now = now_ms();
-    let binding = binding_from_headers(
-        |name| match name {
-            headers::DEVICE => device.as_deref(),
-            headers::NONCE => nonce.as_deref(),
-            headers::BODY_SHA256 => body_sha.as_deref(),
-            _ => None,
-        },
-        &method,
-        &path,
-    );
+    let binding = binding_from_headers(|name| header(&claims, name), &method, &path);
     let key = &keys.answer;
     let key_id = key.key_id();
     let msg = canonical_answer(
