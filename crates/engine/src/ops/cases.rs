@@ -531,21 +531,27 @@ impl Engine {
     /// cases changed.
     pub fn record_lapsed_reviews(&self, actor: &Clerk) -> Result<Vec<CaseView>> {
         let today = self.clock.today();
-        let due: Vec<String> = self
+        let due: Vec<(String, String, String)> = self
             .conn
             .prepare(
-                "SELECT case_no FROM cases WHERE state = 'registered' AND review_lapse IS NULL
+                "SELECT case_no, item_code, catalog_version FROM cases
+                 WHERE state = 'registered' AND review_lapse IS NULL
                  AND onetime_notice_due < ?1 ORDER BY id",
             )?
-            .query_map([today], |r| r.get(0))?
+            .query_map([today], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?;
+        let (acts_for, county) = (self.acts_for()?, self.station()?.county.clone());
         let mut changed = Vec::new();
-        for no in due {
-            let c = self.case(&no)?;
-            if c.handling.receives_only() {
+        // Run whenever the board is read: decided from the cached catalog,
+        // without loading cases whose item gives no consequence.
+        for (no, item_code, version) in due {
+            let catalog = self.catalog_version(&version)?;
+            let Some(item) = catalog.item(&item_code) else {
+                continue;
+            };
+            if catalog.handling(item, &acts_for, &county).receives_only() {
                 continue;
             }
-            let item = self.item_for(&c)?;
             let done = match item.review_lapse.as_ref().map(|l| l.consequence) {
                 Some(LapseConsequence::DeemedAccepted) => self.deem_accepted(actor, &no)?,
                 Some(LapseConsequence::ApplicantMaySue) => self.record_review_lapse(actor, &no)?,
