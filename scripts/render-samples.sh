@@ -3,7 +3,7 @@
 # docs/notices/*.png (pdftoppm), so reviewers can look at them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p yichuang
+cargo build -q -p yichuang --features yichuang-engine/clock-override
 y=./target/debug/yichuang
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 db="$tmp/demo.sqlite3"

@@ -55,7 +55,7 @@ node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a=
 
 # ---- End to end: the real app under Xvfb ------------------------------------------------
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
-cargo build -p yichuang-desktop -p yichuang-county
+cargo build -p yichuang-desktop --features yichuang-desktop/test-clock -p yichuang-county
 app="$target/debug/yichuang-desktop"
 county="$target/debug/yichuang-county"
 venv="$target/e2e-venv"

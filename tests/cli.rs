@@ -175,6 +175,10 @@ fn a_case_through_the_cli_with_json_reads() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", err(&o));
+    // The register is the leaders'.
+    assert!(err(&run(&db, &["filings"])).contains("无权"));
+    let o = run(&db, &["login", "1001", "--password", "demo1234"]);
+    assert!(o.status.success(), "{}", err(&o));
     assert!(out(&run(&db, &["filings"])).contains(&pending));
     let unknown = run(&db, &["frobnicate"]);
     assert_eq!(unknown.status.code(), Some(2));
@@ -313,6 +317,10 @@ fn forwarding_and_a_lapsed_review_through_the_cli() {
             .output()
             .unwrap()
     };
+    // A week later the counter's session has long been idle-locked.
+    assert!(err(&later(&["whoami"])).contains("窗口已锁定"));
+    let o = later(&["login", "2001", "--password", "demo1234"]);
+    assert!(o.status.success(), "{}", err(&o));
     let o = later(&["--json", "record-lapses"]);
     assert!(o.status.success(), "{}", err(&o));
     let changed: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();

@@ -7,13 +7,16 @@ use std::path::PathBuf;
 use chrono::NaiveDate;
 use serde::Serialize;
 use tauri::{Runtime, State};
+use yichuang_engine::accounts::{Account, AccountChange, NewAccount, Session};
 use yichuang_engine::catalog::ServiceItem;
 use yichuang_engine::clerk::Clerk;
 use yichuang_engine::deadline::DeadlineRow;
 use yichuang_engine::evaluation::{EvaluationStats, Level};
 use yichuang_engine::filing::RejectionFiling;
 use yichuang_engine::notice::NoticeRecord;
+use yichuang_engine::privacy::IdReveal;
 use yichuang_engine::search::CaseSummary;
+use yichuang_engine::setup::{CalendarYearStatus, CatalogOverview, StationSetup};
 use yichuang_engine::vocabulary::{Vocabulary, vocabulary};
 use yichuang_engine::{CaseState, CaseView, Engine, Error, MaterialStatus, NewCase, NoticeKind};
 
@@ -37,6 +40,10 @@ impl From<Error> for CmdError {
             Error::Invalid { field, .. } => Some(format!("invalid:{field}")),
             Error::AuthFailed(_) => Some("auth_failed".into()),
             Error::NotLoggedIn => Some("not_logged_in".into()),
+            Error::Locked { .. } => Some("locked_out".into()),
+            Error::SessionLocked { .. } => Some("session_locked".into()),
+            Error::PasswordChangeRequired(_) => Some("password_change_required".into()),
+            Error::AlreadyInitialised => Some("already_set_up".into()),
             Error::Forbidden { .. } => Some("forbidden".into()),
             Error::IllegalTransition { .. } => Some("illegal_transition".into()),
             _ => None,
@@ -66,15 +73,26 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
     tauri::generate_handler![
         app_info,
         meta,
-        current_clerk,
+        session,
         login,
         logout,
-        clerks,
+        lock_counter,
+        change_password,
+        setup_station,
+        accounts,
+        add_account,
+        update_account,
+        disable_clerk,
+        enable_clerk,
+        reset_password,
+        lift_lockout,
         validate_id,
         search_items,
         item,
         register_case,
         get_case,
+        reveal_id,
+        id_reveals,
         update_materials,
         materials_returned,
         accept,
@@ -90,10 +108,12 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         return_rejection,
         cases_in_state,
         search_cases,
+        worklist,
         deadlines,
         print_notice,
         reprint_notice,
         notices_for_case,
+        void_notice,
         preview_notice,
         send_to_printer,
         printers,
@@ -109,6 +129,9 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         enroll,
         fonts,
         verify_log,
+        catalog_overview,
+        calendar_status,
+        import_calendar,
         ui_ready,
     ]
 }
@@ -117,7 +140,9 @@ fn actor(e: &Engine) -> Res<Clerk> {
     Ok(e.current_clerk()?)
 }
 
-/// One engine call as the clerk logged in at this counter.
+/// One engine call as the clerk logged in at this counter. Every command
+/// that touches a case, a person or a setting goes through here: nothing
+/// without a logged-in, unlocked clerk (the engine checks the role).
 fn as_clerk<T>(
     state: &AppState,
     f: impl FnOnce(&Engine, &Clerk) -> yichuang_engine::Result<T>,
@@ -127,11 +152,19 @@ fn as_clerk<T>(
     Ok(f(&e, &a)?)
 }
 
+/// A case as the window shows it: the ID number masked (the engine's
+/// default view; `reveal_id` is the recorded exception).
+fn shown(v: yichuang_engine::Result<CaseView>) -> yichuang_engine::Result<CaseView> {
+    v.map(CaseView::masked)
+}
+
 // ---- station, clerks ------------------------------------------------------
 
 #[derive(Serialize)]
 pub struct AppInfo {
     station: Option<yichuang_engine::StationInfo>,
+    /// No station or no administrator yet: the window opens the set-up wizard.
+    needs_setup: bool,
     db_path: String,
     notices_dir: String,
     demo: bool,
@@ -144,6 +177,7 @@ async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
     let e = state.engine()?;
     Ok(AppInfo {
         station: e.station().ok().cloned(),
+        needs_setup: e.needs_setup()?,
         db_path: e.path().display().to_string(),
         notices_dir: state.notices_dir.display().to_string(),
         demo: state.demo,
@@ -159,38 +193,17 @@ async fn meta() -> Res<Vocabulary> {
     Ok(vocabulary())
 }
 
-#[derive(Serialize)]
-pub struct ClerkView {
-    staff_no: String,
-    name: String,
-    role: yichuang_engine::Role,
-    role_zh: &'static str,
-}
-
-impl From<Clerk> for ClerkView {
-    fn from(c: Clerk) -> ClerkView {
-        ClerkView {
-            role_zh: c.role.label_zh(),
-            staff_no: c.staff_no,
-            name: c.name,
-            role: c.role,
-        }
-    }
+/// The counter's session, or `None` when nobody is logged in.
+#[tauri::command]
+async fn session(state: State<'_, AppState>) -> Res<Option<Session>> {
+    Ok(state.engine()?.session()?)
 }
 
 #[tauri::command]
-async fn current_clerk(state: State<'_, AppState>) -> Res<Option<ClerkView>> {
+async fn login(state: State<'_, AppState>, staff_no: String, password: String) -> Res<Session> {
     let e = state.engine()?;
-    match e.current_clerk() {
-        Ok(c) => Ok(Some(c.into())),
-        Err(Error::NotLoggedIn) => Ok(None),
-        Err(err) => Err(err.into()),
-    }
-}
-
-#[tauri::command]
-async fn login(state: State<'_, AppState>, staff_no: String, password: String) -> Res<ClerkView> {
-    Ok(state.engine()?.login(&staff_no, &password)?.into())
+    e.login(&staff_no, &password)?;
+    e.session()?.ok_or_else(|| Error::NotLoggedIn.into())
 }
 
 #[tauri::command]
@@ -203,14 +216,121 @@ async fn logout(state: State<'_, AppState>) -> Res<()> {
     }
 }
 
+/// The window's idle timer (or the clerk) locks the counter; the clerk's
+/// password opens it again (`login`).
 #[tauri::command]
-async fn clerks(state: State<'_, AppState>) -> Res<Vec<ClerkView>> {
-    Ok(state
-        .engine()?
-        .clerks()?
-        .into_iter()
-        .map(ClerkView::from)
-        .collect())
+async fn lock_counter(state: State<'_, AppState>) -> Res<()> {
+    Ok(state.engine()?.lock_counter()?)
+}
+
+/// A clerk changes their own password (also the forced change after a reset).
+#[tauri::command]
+async fn change_password(
+    state: State<'_, AppState>,
+    staff_no: String,
+    old: String,
+    new: String,
+) -> Res<Option<Session>> {
+    let e = state.engine()?;
+    e.change_password(&staff_no, &old, &new)?;
+    Ok(e.session()?)
+}
+
+#[derive(Serialize)]
+pub struct SetupResult {
+    session: Session,
+    /// Set when the optional county enrolment failed (the station works
+    /// offline; 设置 offers the enrolment again).
+    enrol_error: Option<String>,
+}
+
+/// The first-run wizard: the engine refuses it once the station is set up.
+#[tauri::command]
+async fn setup_station(
+    state: State<'_, AppState>,
+    setup: StationSetup,
+    county_url: Option<String>,
+    enrol_code: Option<String>,
+) -> Res<SetupResult> {
+    let session = {
+        let mut e = state.engine()?;
+        e.set_up_station(&setup)?
+    };
+    let mut enrol_error = None;
+    if let (Some(url), Some(code)) = (
+        county_url.filter(|u| !u.trim().is_empty()),
+        enrol_code.filter(|c| !c.trim().is_empty()),
+    ) {
+        let e = state.engine()?;
+        if let Err(err) = e.enroll(&session.clerk, &url, &code) {
+            enrol_error = Some(err.user_message());
+        } else if let Some(t) = state.sync_task() {
+            t.sync_soon();
+        }
+    }
+    Ok(SetupResult {
+        session,
+        enrol_error,
+    })
+}
+
+// ---- accounts (administrators; the engine checks) -------------------------------
+
+#[tauri::command]
+async fn accounts(state: State<'_, AppState>) -> Res<Vec<Account>> {
+    as_clerk(&state, |e, a| e.accounts(a))
+}
+
+#[tauri::command]
+async fn add_account(state: State<'_, AppState>, account: NewAccount) -> Res<Vec<Account>> {
+    as_clerk(&state, |e, a| {
+        e.add_account(Some(a), &account)?;
+        e.accounts(a)
+    })
+}
+
+#[tauri::command]
+async fn update_account(
+    state: State<'_, AppState>,
+    staff_no: String,
+    change: AccountChange,
+) -> Res<Account> {
+    as_clerk(&state, |e, a| e.update_account(a, &staff_no, &change))
+}
+
+#[tauri::command]
+async fn disable_clerk(
+    state: State<'_, AppState>,
+    staff_no: String,
+    reason: String,
+) -> Res<Account> {
+    as_clerk(&state, |e, a| e.disable_clerk(a, &staff_no, &reason))
+}
+
+#[tauri::command]
+async fn enable_clerk(
+    state: State<'_, AppState>,
+    staff_no: String,
+    reason: String,
+) -> Res<Account> {
+    as_clerk(&state, |e, a| e.enable_clerk(a, &staff_no, &reason))
+}
+
+#[tauri::command]
+async fn reset_password(
+    state: State<'_, AppState>,
+    staff_no: String,
+    password: String,
+) -> Res<Account> {
+    as_clerk(&state, |e, a| e.reset_password(a, &staff_no, &password))
+}
+
+#[tauri::command]
+async fn lift_lockout(state: State<'_, AppState>, staff_no: String) -> Res<Vec<Account>> {
+    as_clerk(&state, |e, a| {
+        e.lift_lockout(a, &staff_no)?;
+        e.accounts(a)
+    })
 }
 
 // ---- intake -----------------------------------------------------------------
@@ -226,7 +346,7 @@ pub struct IdCheck {
 /// Live validation of 身份证号 (`resident_id`) or 统一社会信用代码 (`uscc`) by the engine.
 #[tauri::command]
 async fn validate_id(state: State<'_, AppState>, kind: String, value: String) -> Res<IdCheck> {
-    let today = state.engine()?.clock().today();
+    let today = as_clerk(&state, |e, _| Ok(e.clock().today()))?;
     let res = match kind.as_str() {
         "resident_id" => {
             yichuang_engine::ids::validate_resident_id(&value, today).map(|(n, d)| (n, Some(d)))
@@ -254,13 +374,13 @@ async fn validate_id(state: State<'_, AppState>, kind: String, value: String) ->
 /// Items by name, code or 拼音首字母 (the engine's catalog search).
 #[tauri::command]
 async fn search_items(state: State<'_, AppState>, q: String) -> Res<Vec<ServiceItem>> {
-    let cat = state.engine()?.catalog()?;
+    let cat = as_clerk(&state, |e, _| e.catalog())?;
     Ok(cat.search(&q).into_iter().take(30).cloned().collect())
 }
 
 #[tauri::command]
 async fn item(state: State<'_, AppState>, code: String) -> Res<ServiceItem> {
-    let cat = state.engine()?.catalog()?;
+    let cat = as_clerk(&state, |e, _| e.catalog())?;
     cat.item(&code).cloned().ok_or_else(|| {
         Error::NotFound {
             what: "item",
@@ -272,12 +392,24 @@ async fn item(state: State<'_, AppState>, code: String) -> Res<ServiceItem> {
 
 #[tauri::command]
 async fn register_case(state: State<'_, AppState>, input: NewCase) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.register_case(a, &input))
+    as_clerk(&state, |e, a| shown(e.register_case(a, &input)))
 }
 
 #[tauri::command]
 async fn get_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    Ok(state.engine()?.case(&case_no)?)
+    as_clerk(&state, |e, a| e.case_for(a, &case_no))
+}
+
+/// 显示完整证件号: recorded by the engine (who, when, which case).
+#[tauri::command]
+async fn reveal_id(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
+    as_clerk(&state, |e, a| e.reveal_id(a, &case_no))
+}
+
+/// Who had the case's full ID number shown (leaders).
+#[tauri::command]
+async fn id_reveals(state: State<'_, AppState>, case_no: String) -> Res<Vec<IdReveal>> {
+    as_clerk(&state, |e, a| e.id_reveals(a, &case_no))
 }
 
 #[tauri::command]
@@ -286,7 +418,9 @@ async fn update_materials(
     case_no: String,
     changes: BTreeMap<String, MaterialStatus>,
 ) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.update_materials(a, &case_no, &changes))
+    as_clerk(&state, |e, a| {
+        shown(e.update_materials(a, &case_no, &changes))
+    })
 }
 
 #[tauri::command]
@@ -295,19 +429,21 @@ async fn materials_returned(
     case_no: String,
     changes: BTreeMap<String, MaterialStatus>,
 ) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.materials_returned(a, &case_no, &changes))
+    as_clerk(&state, |e, a| {
+        shown(e.materials_returned(a, &case_no, &changes))
+    })
 }
 
 // ---- decisions (only those in CaseView::outcomes succeed) ----------------------
 
 #[tauri::command]
 async fn accept(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.accept(a, &case_no))
+    as_clerk(&state, |e, a| shown(e.accept(a, &case_no)))
 }
 
 #[tauri::command]
 async fn request_materials(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.request_materials(a, &case_no))
+    as_clerk(&state, |e, a| shown(e.request_materials(a, &case_no)))
 }
 
 #[tauri::command]
@@ -317,7 +453,7 @@ async fn accept_with_commitment(
     applicant_agrees: bool,
 ) -> Res<CaseView> {
     as_clerk(&state, |e, a| {
-        e.accept_with_commitment(a, &case_no, applicant_agrees)
+        shown(e.accept_with_commitment(a, &case_no, applicant_agrees))
     })
 }
 
@@ -330,35 +466,35 @@ async fn propose_rejection(
     competent_body: Option<String>,
 ) -> Res<CaseView> {
     as_clerk(&state, |e, a| {
-        e.propose_rejection_to(a, &case_no, &reason, &basis, competent_body.as_deref())
+        shown(e.propose_rejection_to(a, &case_no, &reason, &basis, competent_body.as_deref()))
     })
 }
 
 #[tauri::command]
 async fn withdraw(state: State<'_, AppState>, case_no: String, reason: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.withdraw(a, &case_no, &reason))
+    as_clerk(&state, |e, a| shown(e.withdraw(a, &case_no, &reason)))
 }
 
 /// 收件转送: the item is decided by another body; the engine refuses it
 /// where this station decides.
 #[tauri::command]
 async fn forward(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.forward(a, &case_no))
+    as_clerk(&state, |e, a| shown(e.forward(a, &case_no)))
 }
 
 #[tauri::command]
 async fn supplement(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.supplement(a, &case_no))
+    as_clerk(&state, |e, a| shown(e.supplement(a, &case_no)))
 }
 
 #[tauri::command]
 async fn start_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.start(a, &case_no))
+    as_clerk(&state, |e, a| shown(e.start(a, &case_no)))
 }
 
 #[tauri::command]
 async fn complete_case(state: State<'_, AppState>, case_no: String) -> Res<CaseView> {
-    as_clerk(&state, |e, a| e.complete(a, &case_no))
+    as_clerk(&state, |e, a| shown(e.complete(a, &case_no)))
 }
 
 /// 否定备案: the leader types their own staff number and password at this PC.
@@ -369,9 +505,10 @@ async fn approve_rejection(
     leader_staff_no: String,
     leader_password: String,
 ) -> Res<CaseView> {
-    Ok(state
-        .engine()?
-        .approve_rejection(&case_no, &leader_staff_no, &leader_password)?)
+    // The leader authenticates with their own password; a clerk must be at the counter.
+    as_clerk(&state, |e, _| {
+        shown(e.approve_rejection(&case_no, &leader_staff_no, &leader_password))
+    })
 }
 
 #[tauri::command]
@@ -382,9 +519,9 @@ async fn return_rejection(
     leader_password: String,
     note: String,
 ) -> Res<CaseView> {
-    Ok(state
-        .engine()?
-        .return_rejection(&case_no, &leader_staff_no, &leader_password, &note)?)
+    as_clerk(&state, |e, _| {
+        shown(e.return_rejection(&case_no, &leader_staff_no, &leader_password, &note))
+    })
 }
 
 // ---- lists ------------------------------------------------------------------------
@@ -395,9 +532,12 @@ async fn cases_in_state(
     case_state: CaseState,
     limit: Option<usize>,
 ) -> Res<Vec<CaseView>> {
-    Ok(state
-        .engine()?
-        .cases_in_state(case_state, limit.unwrap_or(200))?)
+    as_clerk(&state, |e, a| {
+        Ok(e.cases_in_state(a, case_state, limit.unwrap_or(200))?
+            .into_iter()
+            .map(CaseView::masked)
+            .collect())
+    })
 }
 
 #[tauri::command]
@@ -406,7 +546,13 @@ async fn search_cases(
     q: String,
     limit: Option<usize>,
 ) -> Res<Vec<CaseSummary>> {
-    Ok(state.engine()?.search_cases(&q, limit.unwrap_or(100))?)
+    as_clerk(&state, |e, a| e.search_cases(a, &q, limit.unwrap_or(100)))
+}
+
+/// 办件查询 before a query: today's cases and the clerk's open ones.
+#[tauri::command]
+async fn worklist(state: State<'_, AppState>) -> Res<Vec<CaseSummary>> {
+    as_clerk(&state, |e, a| e.worklist(a, 200))
 }
 
 #[tauri::command]
@@ -421,7 +567,7 @@ async fn deadlines(state: State<'_, AppState>) -> Res<Vec<DeadlineRow>> {
 
 #[tauri::command]
 async fn rejection_filings(state: State<'_, AppState>) -> Res<Vec<RejectionFiling>> {
-    Ok(state.engine()?.rejection_filings(200)?)
+    as_clerk(&state, |e, a| e.rejection_filings(a, 200))
 }
 
 // ---- notices and printing ----------------------------------------------------------
@@ -520,13 +666,27 @@ async fn reprint_notice(state: State<'_, AppState>, doc_no: String) -> Res<Print
 
 #[tauri::command]
 async fn notices_for_case(state: State<'_, AppState>, case_no: String) -> Res<Vec<NoticeRecord>> {
-    Ok(state.engine()?.notices_for_case(&case_no)?)
+    as_clerk(&state, |e, _| e.notices_for_case(&case_no))
+}
+
+/// 作废: reason required; the record and its number stay.
+#[tauri::command]
+async fn void_notice(
+    state: State<'_, AppState>,
+    doc_no: String,
+    reason: String,
+) -> Res<Vec<NoticeRecord>> {
+    as_clerk(&state, |e, a| {
+        let r = e.void_notice(a, &doc_no, &reason)?;
+        e.notices_for_case(&r.case_no)
+    })
 }
 
 /// The saved file of print `n` of a notice; the original is re-rendered byte
 /// for byte by the engine if its file has gone missing.
 fn existing_file(state: &AppState, doc_no: &str, n: Option<i64>) -> Res<PathBuf> {
     let e = state.engine()?;
+    actor(&e)?;
     let r = e.notice(doc_no)?;
     let n = n.unwrap_or(1);
     let path = notice_file(state, &r, n);
@@ -628,9 +788,10 @@ async fn answer_evaluation(
     reasons: Vec<String>,
     comment: String,
 ) -> Res<()> {
-    let e = state.engine()?;
     let level = Level::parse(&level)?;
-    Ok(e.answer_evaluation(&case_no, level, &reasons, &comment)?)
+    as_clerk(&state, |e, _| {
+        e.answer_evaluation(&case_no, level, &reasons, &comment)
+    })
 }
 
 #[tauri::command]
@@ -639,7 +800,7 @@ async fn evaluation_stats(
     from: NaiveDate,
     to: NaiveDate,
 ) -> Res<EvaluationStats> {
-    Ok(state.engine()?.evaluation_stats(from, to)?)
+    as_clerk(&state, |e, a| e.evaluation_stats(a, from, to))
 }
 
 // ---- settings, sync, log ------------------------------------------------------------
@@ -647,11 +808,12 @@ async fn evaluation_stats(
 /// The settings the window shows (values or the engine's defaults).
 #[tauri::command]
 async fn settings(state: State<'_, AppState>) -> Res<BTreeMap<String, String>> {
-    let e = state.engine()?;
-    Ok(e.settings_in_force()?
-        .into_iter()
-        .map(|(d, v)| (d.key.to_owned(), v))
-        .collect())
+    as_clerk(&state, |e, _| {
+        Ok(e.settings_in_force()?
+            .into_iter()
+            .map(|(d, v)| (d.key.to_owned(), v))
+            .collect())
+    })
 }
 
 /// The settings the logged-in clerk may change (the engine's registry decides).
@@ -681,6 +843,7 @@ async fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
 /// 立即同步: the background sync runs at once (the result comes as an event).
 #[tauri::command]
 async fn sync_now(state: State<'_, AppState>) -> Res<SyncStatus> {
+    as_clerk(&state, |_, _| Ok(()))?;
     let Some(task) = state.sync_task().filter(|t| t.running()) else {
         return Err(CmdError::shell(
             "后台同步未运行，请重新启动一窗",
@@ -712,12 +875,38 @@ async fn enroll(state: State<'_, AppState>, server_url: String, code: String) ->
 /// The fonts the notices use and the Chinese fonts on this machine.
 #[tauri::command]
 async fn fonts(state: State<'_, AppState>) -> Res<yichuang_engine::fonts::FontsInUse> {
-    Ok(state.engine()?.fonts_in_use()?)
+    as_clerk(&state, |e, _| e.fonts_in_use())
 }
 
 #[tauri::command]
 async fn verify_log(state: State<'_, AppState>) -> Res<yichuang_engine::eventlog::VerifyReport> {
-    Ok(state.engine()?.verify_log()?)
+    as_clerk(&state, |e, _| e.verify_log())
+}
+
+/// 事项清单: the catalog in force and its versions.
+#[tauri::command]
+async fn catalog_overview(state: State<'_, AppState>) -> Res<CatalogOverview> {
+    as_clerk(&state, |e, a| e.catalog_overview(a))
+}
+
+/// 工作日历: the stored years and their status.
+#[tauri::command]
+async fn calendar_status(state: State<'_, AppState>) -> Res<Vec<CalendarYearStatus>> {
+    as_clerk(&state, |e, a| e.calendar_status(a))
+}
+
+/// Imports one year of holiday data from a file the administrator chose
+/// (the engine refuses other roles and records the actor).
+#[tauri::command]
+async fn import_calendar(
+    state: State<'_, AppState>,
+    text: String,
+    file_name: String,
+) -> Res<Vec<CalendarYearStatus>> {
+    let mut e = state.engine()?;
+    let a = actor(&e)?;
+    e.import_calendar_year(&a, &text, &file_name)?;
+    Ok(e.calendar_status(&a)?)
 }
 
 /// The window calls this once it is interactive; with `YICHUANG_MEASURE=1`

@@ -87,7 +87,8 @@ pub fn run(e: &mut Engine, cmd: CalendarCmd, json: bool) -> Result<()> {
     match cmd {
         CalendarCmd::Import { file } => {
             let text = read(&file)?;
-            let year = e.import_calendar_year(&text, &file.display().to_string())?;
+            let a = super::actor(e)?;
+            let year = e.import_calendar_year(&a, &text, &file.display().to_string())?;
             print(json, &json!({"year": year}), || {
                 format!("已导入 {year} 年工作日历")
             })

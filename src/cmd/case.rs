@@ -89,6 +89,13 @@ pub enum CaseCmd {
     },
     Show {
         case_no: String,
+        /// Show the full ID number (recorded as a view of personal data).
+        #[arg(long)]
+        reveal: bool,
+    },
+    /// 身份证号查看记录（领导）
+    Views {
+        case_no: String,
     },
     List {
         #[arg(long)]
@@ -306,9 +313,32 @@ pub fn case_cmd(e: &Engine, cmd: CaseCmd, json: bool) -> Result<()> {
             };
             e.register_case(&actor(e)?, &input)?
         }
-        CaseCmd::Show { case_no } => e.case(&case_no)?,
+        CaseCmd::Show { case_no, reveal } => {
+            let a = actor(e)?;
+            if reveal {
+                e.reveal_id(&a, &case_no)?
+            } else {
+                e.case_for(&a, &case_no)?
+            }
+        }
+        CaseCmd::Views { case_no } => {
+            let list = e.id_reveals(&actor(e)?, &case_no)?;
+            return print(json, &list, || {
+                if list.is_empty() {
+                    return "无人查看过完整身份证号".into();
+                }
+                list.iter()
+                    .map(|v| format!("{}\t{} {}", v.at, v.staff_no, v.clerk_name))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
         CaseCmd::List { state, limit } => {
-            let list = e.cases_in_state(yichuang_engine::CaseState::parse(&state)?, limit)?;
+            let list = e.cases_in_state(
+                &actor(e)?,
+                yichuang_engine::CaseState::parse(&state)?,
+                limit,
+            )?;
             return print(json, &list, || {
                 list.iter()
                     .map(|c| {
@@ -325,7 +355,7 @@ pub fn case_cmd(e: &Engine, cmd: CaseCmd, json: bool) -> Result<()> {
             });
         }
         CaseCmd::Search { query, limit } => {
-            let list = e.search_cases(&query, limit)?;
+            let list = e.search_cases(&actor(e)?, &query, limit)?;
             return print(json, &list, || {
                 list.iter()
                     .map(|c| {
@@ -454,7 +484,7 @@ pub fn record_lapses(e: &Engine, json: bool) -> Result<()> {
 }
 
 pub fn filings(e: &Engine, limit: usize, json: bool) -> Result<()> {
-    let rows = e.rejection_filings(limit)?;
+    let rows = e.rejection_filings(&actor(e)?, limit)?;
     print(json, &rows, || {
         rows.iter()
             .map(|f| {

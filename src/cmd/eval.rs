@@ -58,7 +58,8 @@ pub fn eval_cmd(e: &Engine, cmd: EvalCmd, json: bool) -> Result<()> {
             })
         }
         EvalCmd::Stats { from, to } => {
-            let st = e.evaluation_stats(date(&from, "from")?, date(&to, "to")?)?;
+            let st =
+                e.evaluation_stats(&super::actor(e)?, date(&from, "from")?, date(&to, "to")?)?;
             let s = &st.total;
             let pct = |v: Option<f64>| {
                 v.map(|x| format!("{:.1}%", x * 100.0))

@@ -41,10 +41,20 @@ impl Clock {
         Ok(Clock::fixed(t))
     }
 
-    /// The clock named by `YICHUANG_NOW`, or the system clock.
+    /// The clock named by `YICHUANG_NOW`, or the system clock. Only test
+    /// builds (feature `clock-override`) honour the variable: a production
+    /// program that let anyone at the PC set the time would let them
+    /// back-date events and notices.
     pub fn from_env() -> Result<Clock> {
         match std::env::var(NOW_ENV) {
-            Ok(s) if !s.trim().is_empty() => Clock::parse(s.trim()),
+            Ok(s) if !s.trim().is_empty() => {
+                if cfg!(feature = "clock-override") {
+                    Clock::parse(s.trim())
+                } else {
+                    eprintln!("yichuang: {NOW_ENV} ignored: this build keeps the system clock");
+                    Ok(Clock::system())
+                }
+            }
             _ => Ok(Clock::system()),
         }
     }

@@ -296,14 +296,17 @@ impl Engine {
 
     // ---- calendar -------------------------------------------------------
 
-    /// Stores (or replaces) one year of holiday data, e.g. from the county.
-    pub fn import_calendar_year(&mut self, text: &str, source: &str) -> Result<i32> {
+    /// Stores (or replaces) one year of holiday data from a file
+    /// (administrators: the calendar drives every statutory deadline).
+    /// County releases arrive through sync instead.
+    pub fn import_calendar_year(&mut self, actor: &Clerk, text: &str, source: &str) -> Result<i32> {
+        actor.require(Role::Admin, "import_calendar")?;
         let (year, _) = crate::domain::calendar::parse_year(text)?;
         self.write(|w| {
             store_calendar_year(w, year, text, source)?;
             w.event(
                 "calendar.year_imported",
-                &json!({"year": year, "source": source,
+                &json!({"year": year, "source": source, "actor": actor.staff_no,
                         "sha256": yichuang_wire::sha256_hex(text.as_bytes())}),
             )?;
             Ok(())

@@ -40,6 +40,18 @@ pub enum Error {
     AuthFailed(String),
     #[error("no clerk is logged in at this counter")]
     NotLoggedIn,
+    /// Too many wrong passwords: refused until the time given (HH:MM).
+    #[error("staff number locked for {purpose} until {until}")]
+    Locked {
+        purpose: &'static str,
+        until: String,
+    },
+    /// The counter was locked (idle, or by the clerk): the password unlocks it.
+    #[error("the counter session is locked")]
+    SessionLocked { staff_no: String },
+    /// An administrator reset the password: it must be changed first.
+    #[error("password change required for {0}")]
+    PasswordChangeRequired(String),
     #[error("role {role} may not {action}")]
     Forbidden { role: String, action: &'static str },
     #[error("catalog {file}: item {item}: field {field}: {reason}")]
@@ -114,6 +126,20 @@ impl Error {
             ),
             Error::AuthFailed(staff) => format!("工号 {staff} 或密码不正确"),
             Error::NotLoggedIn => "当前窗口没有登录的工作人员，请先登录".into(),
+            Error::Locked { purpose, until } => format!(
+                "连续输错密码次数过多，{}已锁定至 {until}；请稍后再试，或请管理员解除锁定",
+                if *purpose == "approval" {
+                    "该工号的领导审批"
+                } else {
+                    "该工号"
+                }
+            ),
+            Error::SessionLocked { staff_no } => {
+                format!("窗口已锁定，请工号 {staff_no} 输入密码解锁，或换人登录")
+            }
+            Error::PasswordChangeRequired(_) => {
+                "密码已由管理员重置，请先设置新密码再办理业务".into()
+            }
             Error::Forbidden { action, .. } => {
                 format!("当前账号无权{}", action_zh(action))
             }
@@ -161,6 +187,12 @@ pub(crate) fn action_zh(action: &str) -> &str {
         "import_catalog" => "导入事项清单",
         "change_settings" => "修改设置",
         "enroll" => "在县级服务器注册本站",
+        "import_calendar" => "导入工作日历",
+        "import_templates" => "导入文书模板",
+        "view_register" => "查看否定备案登记簿",
+        "view_statistics" => "查看好差评统计",
+        "view_id_reveals" => "查看身份证号查看记录",
+        "void_notice" => "作废文书",
         _ => action,
     }
 }

@@ -17,7 +17,7 @@ pub use domain::{
     calendar, case, catalog, clerk, deadline, evaluation, ids, lifecycle, notice, settings,
     station, template, vocabulary,
 };
-pub use ops::{eventlog, filing, fonts, search, sync};
+pub use ops::{accounts, eventlog, filing, fonts, privacy, search, setup, sync};
 
 pub use case::{ApplicantInput, CaseView, MaterialStatus, NewCase, Outcome, PersonIdType};
 pub use clerk::{Clerk, Role};

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0008_release_check.sql"),
         backfill: None,
     },
+    Migration {
+        name: "accounts_security",
+        sql: include_str!("migrations/0009_accounts_security.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

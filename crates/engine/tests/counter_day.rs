@@ -2,6 +2,7 @@
 //! reprints; the deadline board; 好差评; search; clerks switching at one PC.
 
 use yichuang_engine::case::MaterialStatus;
+use yichuang_engine::clerk::Purpose;
 use yichuang_engine::deadline::{DeadlineKind, Urgency};
 use yichuang_engine::evaluation::Level;
 use yichuang_engine::{CaseState, Error, NoticeKind};
@@ -475,7 +476,7 @@ fn an_unanswered_request_defaults_after_a_week() {
 fn evaluations_count_rates_without_inflation() {
     let mut s = station();
     rated_day(&mut s);
-    let st = s.e.evaluation_stats(day(), day()).unwrap();
+    let st = s.e.evaluation_stats(&s.leader, day(), day()).unwrap();
     assert_eq!(
         (
             st.total.cases,
@@ -498,7 +499,7 @@ fn evaluations_count_rates_without_inflation() {
 fn rates_per_clerk_and_per_item_add_up() {
     let mut s = station();
     rated_day(&mut s);
-    let st = s.e.evaluation_stats(day(), day()).unwrap();
+    let st = s.e.evaluation_stats(&s.leader, day(), day()).unwrap();
     // Here one clerk handled everything, one item.
     assert_eq!(st.by_clerk.len(), 1);
     assert_eq!(st.by_clerk[0].key, s.clerk.staff_no);
@@ -510,7 +511,7 @@ fn rates_per_clerk_and_per_item_add_up() {
     s.e.set_clock(clock("2026-11-23T15:00:00+08:00"));
     s.e.register_case(&s.admin, &new_case(&s.e, WORK_INJURY, 11, &[]))
         .unwrap();
-    let st = s.e.evaluation_stats(day(), day()).unwrap();
+    let st = s.e.evaluation_stats(&s.leader, day(), day()).unwrap();
     assert_eq!(st.by_clerk.len(), 2);
     assert_eq!(st.by_item.len(), 2);
     assert_eq!(
@@ -534,12 +535,17 @@ fn search_by_case_number_id_and_name_fragment() {
         s.e.register_case(&s.clerk, &new_case(&s.e, "RS-SY-001", 22, &[]))
             .unwrap();
     assert_eq!(
-        s.e.search_cases(&a.case_no, 10).unwrap()[0].case_no,
+        s.e.search_cases(&s.clerk, &a.case_no, 10).unwrap()[0].case_no,
         a.case_no
     );
-    assert_eq!(s.e.search_cases("CG01-20261123", 10).unwrap().len(), 2);
+    assert_eq!(
+        s.e.search_cases(&s.clerk, "CG01-20261123", 10)
+            .unwrap()
+            .len(),
+        2
+    );
     let id = yichuang_engine::demo::test_resident_id(22);
-    let hits = s.e.search_cases(&id, 10).unwrap();
+    let hits = s.e.search_cases(&s.clerk, &id, 10).unwrap();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].case_no, b.case_no);
     assert!(
@@ -548,16 +554,20 @@ fn search_by_case_number_id_and_name_fragment() {
     );
     let name = yichuang_engine::demo::test_person_name(11);
     let frag: String = name.chars().skip(1).collect();
-    let hits = s.e.search_cases(&frag, 10).unwrap();
+    let hits = s.e.search_cases(&s.clerk, &frag, 10).unwrap();
     assert!(
         hits.iter().any(|h| h.case_no == a.case_no),
         "fragment {frag}"
     );
     assert!(
-        s.e.search_cases("\"'*)", 10).unwrap().is_empty(),
+        s.e.search_cases(&s.clerk, "\"'*)", 10).unwrap().is_empty(),
         "odd input is harmless"
     );
-    assert!(s.e.search_cases("不存在的名字", 10).unwrap().is_empty());
+    assert!(
+        s.e.search_cases(&s.clerk, "不存在的名字", 10)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -623,8 +633,11 @@ fn clerks_log_in_and_switch_and_every_action_records_who() {
         "bootstrap only once"
     );
     s.e.change_password("2001", PW, "new-secret").unwrap();
-    assert!(s.e.authenticate("2001", PW).is_err());
-    assert!(s.e.authenticate("2001", "new-secret").is_ok());
+    assert!(s.e.authenticate("2001", PW, Purpose::Login).is_err());
+    assert!(
+        s.e.authenticate("2001", "new-secret", Purpose::Login)
+            .is_ok()
+    );
 }
 
 #[test]

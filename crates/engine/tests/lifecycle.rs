@@ -410,6 +410,12 @@ fn only_a_leaders_own_credentials_approve_and_a_refusal_changes_nothing() {
         s.e.approve_rejection(&c.case_no, "2002", PW).unwrap_err(),
         Error::Forbidden { .. }
     ));
+    assert_eq!(
+        before,
+        fingerprint(&s.e),
+        "a clerk's refusal changes nothing"
+    );
+    let seq_before = s.e.tail_events(1).unwrap()[0].seq;
     assert!(matches!(
         s.e.approve_rejection(&c.case_no, "1001", "wrong-password")
             .unwrap_err(),
@@ -419,8 +425,12 @@ fn only_a_leaders_own_credentials_approve_and_a_refusal_changes_nothing() {
         s.e.approve_rejection(&c.case_no, "9999", PW).unwrap_err(),
         Error::AuthFailed(_)
     ));
-    assert_eq!(before, fingerprint(&s.e));
-    assert!(s.e.rejection_filings(10).unwrap().is_empty());
+    // A wrong password is recorded (it counts towards the lockout), nothing else.
+    let after = s.e.events_after(seq_before, 10).unwrap();
+    assert_eq!(after.len(), 2);
+    assert!(after.iter().all(|e| e.kind == "clerk.auth_failed"));
+    assert_eq!(s.e.case(&c.case_no).unwrap().state, c.state);
+    assert!(s.e.rejection_filings(&s.leader, 10).unwrap().is_empty());
 }
 
 #[test]
@@ -452,7 +462,7 @@ fn an_approved_rejection_is_filed_and_its_notice_names_the_approver() {
             .collect::<Vec<_>>(),
         [yichuang_engine::NoticeKind::RejectionNotice]
     );
-    let filings = s.e.rejection_filings(10).unwrap();
+    let filings = s.e.rejection_filings(&s.leader, 10).unwrap();
     assert_eq!(filings.len(), 1);
     assert_eq!(filings[0].approved_by, "王示范");
     assert_eq!(filings[0].proposed_by, "张窗口");

@@ -20,7 +20,8 @@ fn migrates_from_empty_and_from_every_earlier_version() {
                 "INSERT INTO station VALUES (1, 'OLD1', '老站', '示范县', 'log-old', '2026-01-01');
                  INSERT INTO sync_state (id, acked_seq, acked_hash) VALUES (1, 0, '0');
                  INSERT INTO events VALUES (1, 'log-old', 'e1', 'case.registered', 1, 't', '{}', 'p', 'h');
-                 INSERT INTO clerks VALUES (1, '0001', '管理员', 'admin', 'x', 1, 't');
+                 INSERT INTO clerks (id, staff_no, name, role, password_hash, active, created_at)
+                   VALUES (1, '0001', '管理员', 'admin', 'x', 1, 't');
                  INSERT INTO applicants VALUES (1, 'person', '欧阳测试', 'resident_id', '11010519491231002X', '', '', 't');",
             )
             .unwrap();
@@ -49,7 +50,8 @@ fn migrates_from_empty_and_from_every_earlier_version() {
             store::latest_version()
         );
         if start >= 1 {
-            let hits = e.search_cases("阳测", 10).unwrap();
+            let someone = e.clerks().unwrap().into_iter().next().expect("a clerk");
+            let hits = e.search_cases(&someone, "阳测", 10).unwrap();
             assert_eq!(
                 hits.len(),
                 1,
@@ -220,14 +222,18 @@ fn calendar_year_from_the_county_turns_provisional_into_final() {
     assert!(r.provisional);
     let year_2027 = r#"{"year":2027,"days":[{"name":"元旦","date":"2027-01-01","isOffDay":true},
         {"name":"元旦","date":"2027-01-04","isOffDay":true}]}"#;
-    s.e.import_calendar_year(year_2027, "county").unwrap();
+    s.e.import_calendar_year(&s.admin, year_2027, "county")
+        .unwrap();
     let r =
         s.e.calendar()
             .add_working_days(chrono::NaiveDate::from_ymd_opt(2026, 12, 24).unwrap(), 10)
             .unwrap();
     assert!(!r.provisional);
     assert_eq!(r.date.to_string(), "2027-01-11");
-    assert!(s.e.import_calendar_year("{\"year\": 2027}", "bad").is_err());
+    assert!(
+        s.e.import_calendar_year(&s.admin, "{\"year\": 2027}", "bad")
+            .is_err()
+    );
 }
 
 /// The current release is the highest version number, whatever the clock

@@ -262,6 +262,8 @@ pub struct CaseView {
     pub printable_notices: Vec<NoticeChoice>,
     /// The 好差评 of this case, once requested.
     pub evaluation: Option<CaseEvaluation>,
+    /// `applicant_id_no` is masked (the window's default view).
+    pub id_masked: bool,
     #[serde(skip)]
     pub(crate) id: i64,
     #[serde(skip)]
@@ -271,6 +273,16 @@ pub struct CaseView {
 impl CaseView {
     pub fn applicant_id_masked(&self) -> String {
         ids::mask_id(&self.applicant_id_no)
+    }
+
+    /// The view a window shows by default: the ID number masked. Showing it
+    /// in full is an explicit action the engine records (`reveal_id`).
+    pub fn masked(mut self) -> CaseView {
+        if !self.id_masked {
+            self.applicant_id_no = ids::mask_id(&self.applicant_id_no);
+            self.id_masked = true;
+        }
+        self
     }
 
     /// Some proof of this case is replaced by a written promise (告知承诺).

@@ -21,6 +21,11 @@ pub enum SettingKind {
         min: i64,
         max: i64,
     },
+    /// A whole number in `min..=max` (minutes, attempts …; the label says which).
+    Integer {
+        min: i64,
+        max: i64,
+    },
     /// Font files `path[#face]`, `;`-separated; each must exist.
     FontList,
     /// `1` on, `0` or empty off.
@@ -49,6 +54,7 @@ pub enum Group {
     Sync,
     Fonts,
     NoticeNumbers,
+    Security,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -150,6 +156,30 @@ pub const SETTINGS: &[SettingDef] = &[
         SettingKind::Days { min: 0, max: 60 },
         Role::Admin,
         Group::Deadline,
+    ),
+    def(
+        "security.lockout_failures",
+        "连续输错密码几次后锁定",
+        Default::Literal("5"),
+        SettingKind::Integer { min: 3, max: 10 },
+        Role::Admin,
+        Group::Security,
+    ),
+    def(
+        "security.lockout_minutes",
+        "锁定时长（分钟）",
+        Default::Literal("15"),
+        SettingKind::Integer { min: 1, max: 1440 },
+        Role::Admin,
+        Group::Security,
+    ),
+    def(
+        "security.idle_lock_minutes",
+        "窗口闲置几分钟后自动锁定（0 为不锁定）",
+        Default::Literal("10"),
+        SettingKind::Integer { min: 0, max: 240 },
+        Role::Admin,
+        Group::Security,
     ),
     def(
         "sync.county_url",
@@ -313,15 +343,17 @@ impl SettingDef {
                     );
                 }
             }
-            SettingKind::Days { min, max } => match v.parse::<i64>() {
-                Ok(n) if (min..=max).contains(&n) => {}
-                _ => {
-                    return bad(
-                        format!("not a whole number in {min}..={max}"),
-                        format!("“{}”应为{min}至{max}之间的整数", self.label_zh),
-                    );
+            SettingKind::Days { min, max } | SettingKind::Integer { min, max } => {
+                match v.parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => {}
+                    _ => {
+                        return bad(
+                            format!("not a whole number in {min}..={max}"),
+                            format!("“{}”应为{min}至{max}之间的整数", self.label_zh),
+                        );
+                    }
                 }
-            },
+            }
             SettingKind::FontList | SettingKind::CertificateFile => {}
             SettingKind::Flag => {
                 if !matches!(v, "" | "0" | "1") {
@@ -334,6 +366,24 @@ impl SettingDef {
         }
         Ok(v.to_owned())
     }
+}
+
+/// An integer setting in force for a stored value: the registry's default
+/// when missing or unreadable, clamped to the registry's range.
+pub fn integer_in_force(key: &str, stored: Option<&str>) -> i64 {
+    let Ok(def) = setting_def(key) else { return 0 };
+    let (min, max) = match def.kind {
+        SettingKind::Integer { min, max } | SettingKind::Days { min, max } => (min, max),
+        _ => (i64::MIN, i64::MAX),
+    };
+    let default = match def.default {
+        Default::Literal(v) => v.parse().unwrap_or(min),
+        _ => min,
+    };
+    stored
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or(default)
+        .clamp(min, max)
 }
 
 /// The at-risk threshold in force for a stored value (the default when the
@@ -385,6 +435,20 @@ mod tests {
     }
 
     #[test]
+    fn security_settings_default_and_clamp() {
+        assert_eq!(integer_in_force("security.lockout_failures", None), 5);
+        assert_eq!(integer_in_force("security.lockout_failures", Some("1")), 3);
+        assert_eq!(
+            integer_in_force("security.idle_lock_minutes", Some("x")),
+            10
+        );
+        assert_eq!(integer_in_force("security.idle_lock_minutes", Some("0")), 0);
+        let d = setting_def("security.lockout_minutes").unwrap();
+        assert!(d.check("0").is_err());
+        assert_eq!(d.check("30").unwrap(), "30");
+    }
+
+    #[test]
     fn values_are_checked_by_kind() {
         let days = setting_def("deadline.at_risk_days").unwrap();
         assert_eq!(days.check(" 3 ").unwrap(), "3");
@@ -405,6 +469,7 @@ mod tests {
             staff_no: "2001".into(),
             name: "张窗口".into(),
             role,
+            window_no: String::new(),
         };
         let printer = setting_def("printer.default").unwrap();
         let office = setting_def("office.name").unwrap();

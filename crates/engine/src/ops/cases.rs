@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::domain::case::*;
 use crate::domain::catalog::{Handling, LapseConsequence, ServiceItem};
 use crate::domain::checklist::*;
-use crate::domain::clerk::{Clerk, Role};
+use crate::domain::clerk::{Clerk, Purpose, Role};
 use crate::domain::deadline::{
     after_late_supplement, due_dates, onetime_notice_due, supplement_due,
 };
@@ -90,6 +90,7 @@ fn case_from_row(r: &Row<'_>) -> rusqlite::Result<CaseView> {
         actions: Vec::new(),
         printable_notices: Vec::new(),
         evaluation: None,
+        id_masked: false,
     })
 }
 
@@ -689,7 +690,7 @@ impl Engine {
     /// Checks that the approver is a leader, authenticated with their own
     /// password, and not the clerk who proposed the decision.
     fn approving_leader(&self, proposer: &Clerk, staff_no: &str, password: &str) -> Result<Clerk> {
-        let leader = self.authenticate(staff_no, password)?;
+        let leader = self.authenticate(staff_no, password, Purpose::Approval)?;
         leader.require(Role::Leader, "approve_rejection")?;
         if leader.id == proposer.id {
             return Err(Error::rule(
@@ -741,7 +742,7 @@ impl Engine {
     ) -> Result<CaseView> {
         let note = text("note", note, 500, "退回意见")?;
         let (c, to) = self.guard(case_no, Action::ReturnRejection)?;
-        let leader = self.authenticate(leader_staff_no, leader_password)?;
+        let leader = self.authenticate(leader_staff_no, leader_password, Purpose::Approval)?;
         leader.require(Role::Leader, "return_rejection")?;
         self.transition(
             &leader,
@@ -772,8 +773,14 @@ impl Engine {
         )
     }
 
-    /// Cases in a state (newest first), for queues such as the leader's.
-    pub fn cases_in_state(&self, state: CaseState, limit: usize) -> Result<Vec<CaseView>> {
+    /// Cases in a state (newest first), for queues such as the leader's
+    /// (any logged-in clerk; the window masks the ID numbers).
+    pub fn cases_in_state(
+        &self,
+        _actor: &Clerk,
+        state: CaseState,
+        limit: usize,
+    ) -> Result<Vec<CaseView>> {
         let mut stmt = self
             .conn
             .prepare("SELECT case_no FROM cases WHERE state = ?1 ORDER BY id DESC LIMIT ?2")?;

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use rusqlite::{OptionalExtension, params};
 use serde_json::json;
 
-use crate::domain::clerk::Clerk;
+use crate::domain::clerk::{Clerk, Role};
 use crate::domain::evaluation::*;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -194,7 +194,14 @@ impl Engine {
     }
 
     /// Rates over cases received in [`from`, `to`].
-    pub fn evaluation_stats(&self, from: NaiveDate, to: NaiveDate) -> Result<EvaluationStats> {
+    /// 好差评 statistics for a period (leaders).
+    pub fn evaluation_stats(
+        &self,
+        actor: &Clerk,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<EvaluationStats> {
+        actor.require(Role::Leader, "view_statistics")?;
         let total = self
             .evaluation_groups("''", "''", from, to)?
             .pop()

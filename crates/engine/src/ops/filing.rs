@@ -4,6 +4,7 @@
 use rusqlite::params;
 use serde::Serialize;
 
+use crate::domain::clerk::{Clerk, Role};
 use crate::engine::Engine;
 use crate::error::Result;
 
@@ -21,7 +22,9 @@ pub struct RejectionFiling {
 }
 
 impl Engine {
-    pub fn rejection_filings(&self, limit: usize) -> Result<Vec<RejectionFiling>> {
+    /// The register, newest first (leaders: they answer for every filing).
+    pub fn rejection_filings(&self, actor: &Clerk, limit: usize) -> Result<Vec<RejectionFiling>> {
+        actor.require(Role::Leader, "view_register")?;
         let mut stmt = self.conn.prepare(
             "SELECT c.case_no, c.item_name, c.applicant_name, f.decision, f.reason, f.legal_basis,
                     p.name, a.name, f.approved_at

@@ -10,6 +10,8 @@ pub mod eventlog;
 pub mod filing;
 pub mod fonts;
 pub mod notices;
+pub mod privacy;
 pub mod search;
 pub mod settings;
+pub mod setup;
 pub mod sync;

@@ -4,8 +4,9 @@
 use rusqlite::params;
 use serde::Serialize;
 
+use crate::domain::clerk::Clerk;
 use crate::domain::ids;
-use crate::domain::lifecycle::CaseState;
+use crate::domain::lifecycle::{ALL_STATES, CaseState};
 use crate::engine::Engine;
 use crate::error::Result;
 use crate::store::name_query;
@@ -27,8 +28,51 @@ fn prefix_end(prefix: &str) -> String {
 }
 
 impl Engine {
-    /// Up to `limit` matching cases, newest first.
-    pub fn search_cases(&self, query: &str, limit: usize) -> Result<Vec<CaseSummary>> {
+    /// 办件查询 before anything is typed: today's cases at this station and
+    /// the clerk's own open cases, newest first.
+    pub fn worklist(&self, actor: &Clerk, limit: usize) -> Result<Vec<CaseSummary>> {
+        let open: Vec<String> = ALL_STATES
+            .into_iter()
+            .filter(|s| s.is_open())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT case_no, item_name, applicant_name, applicant_id_no, state, received_on FROM cases
+             WHERE received_on = ?1 OR (handler = ?2 AND state IN ({}))
+             ORDER BY id DESC LIMIT ?3",
+            open.join(", ")
+        ))?;
+        let rows = stmt
+            .query_map(
+                params![
+                    self.clock().today().to_string(),
+                    actor.id,
+                    limit.clamp(1, 500) as i64
+                ],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )?
+            .collect::<rusqlite::Result<Vec<(String, String, String, String, String, String)>>>()?;
+        summaries(rows)
+    }
+
+    /// Up to `limit` matching cases, newest first (any logged-in clerk; ID
+    /// numbers masked).
+    /// Any clerk may search: holding a `Clerk` is the proof of a log-in.
+    pub fn search_cases(
+        &self,
+        _actor: &Clerk,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<CaseSummary>> {
         let q = query.trim();
         if q.is_empty() {
             return Ok(Vec::new());
@@ -60,19 +104,25 @@ impl Engine {
             stmt.query_map(params![fts, limit], map)?
                 .collect::<rusqlite::Result<Vec<_>>>()?
         };
-        rows.into_iter()
-            .map(|(case_no, item_name, name, id_no, state, received_on)| {
-                let state = CaseState::parse(&state)?;
-                Ok(CaseSummary {
-                    case_no,
-                    item_name,
-                    applicant_name: name,
-                    applicant_id_masked: ids::mask_id(&id_no),
-                    state,
-                    state_zh: state.label_zh(),
-                    received_on,
-                })
-            })
-            .collect()
+        summaries(rows)
     }
+}
+
+type SummaryRow = (String, String, String, String, String, String);
+
+fn summaries(rows: Vec<SummaryRow>) -> Result<Vec<CaseSummary>> {
+    rows.into_iter()
+        .map(|(case_no, item_name, name, id_no, state, received_on)| {
+            let state = CaseState::parse(&state)?;
+            Ok(CaseSummary {
+                case_no,
+                item_name,
+                applicant_name: name,
+                applicant_id_masked: ids::mask_id(&id_no),
+                state,
+                state_zh: state.label_zh(),
+                received_on,
+            })
+        })
+        .collect()
 }
