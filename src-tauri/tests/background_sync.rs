@@ -122,6 +122,8 @@ fn the_window_syncs_in_the_background_and_reports_every_attempt() {
 
     // Not enrolled: the thread says so and waits; 立即同步 is refused clearly.
     wait_event(&events, "unenrolled", |v| v["state_zh"] == "未注册");
+    assert_eq!(s.err("sync_now", json!({}))["code"], "not_logged_in");
+    s.login("2001");
     let e = s.err("sync_now", json!({}));
     assert_eq!(e["message"], "本站尚未在县级服务器注册，请先在“设置”中注册");
 

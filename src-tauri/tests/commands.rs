@@ -20,7 +20,7 @@ fn outcomes(case: &Value) -> Vec<&str> {
 #[test]
 fn login_errors_are_chinese_and_coded() {
     let s = station();
-    assert_eq!(s.ok("current_clerk", json!({})), Value::Null);
+    assert_eq!(s.ok("session", json!({})), Value::Null);
     let e = s.err("login", json!({"staffNo": "2001", "password": "wrong"}));
     assert_eq!(e["message"], "工号 2001 或密码不正确");
     assert_eq!(e["code"], "auth_failed");
@@ -38,15 +38,18 @@ fn login_errors_are_chinese_and_coded() {
     );
     assert_eq!(e["code"], "not_logged_in");
     s.login("2001");
-    assert_eq!(s.ok("current_clerk", json!({}))["name"], "张窗口");
+    let session = s.ok("session", json!({}));
+    assert_eq!(session["clerk"]["name"], "张窗口");
+    assert_eq!(session["locked"], false);
     s.ok("logout", json!({}));
     s.ok("logout", json!({}));
-    assert_eq!(s.ok("current_clerk", json!({})), Value::Null);
+    assert_eq!(s.ok("session", json!({})), Value::Null);
 }
 
 #[test]
 fn live_id_validation_and_item_search_come_from_the_engine() {
     let s = station();
+    s.login("2001");
     let ok = s.ok(
         "validate_id",
         json!({"kind": "resident_id", "value": "11010519491231002X"}),
@@ -251,6 +254,9 @@ fn rejection_needs_another_persons_leader_approval() {
         json!({"caseNo": no, "kind": "rejection_notice"}),
     );
     assert!(Path::new(p["path"].as_str().expect("path")).exists());
+    // The register is the leaders'.
+    assert_eq!(s.err("rejection_filings", json!({}))["code"], "forbidden");
+    s.login("1001");
     let filings = s.ok("rejection_filings", json!({}));
     assert!(
         filings
@@ -323,6 +329,7 @@ fn evaluation_search_deadlines_sync_and_settings() {
     );
     let c = s.ok("get_case", json!({"caseNo": no}));
     assert_eq!(c["evaluation"]["level_zh"], "满意");
+    s.login("1001");
     let st = s.ok(
         "evaluation_stats",
         json!({"from": "2026-11-01", "to": "2026-11-30"}),
