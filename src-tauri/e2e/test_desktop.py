@@ -338,6 +338,10 @@ def main():
         wait(d, "#eval-done")
         shot(d, "evaluation-recorded")
         close_dialogs(d)
+        # The statistics are the leaders' (a clerk's window has no such entry).
+        assert not d.find_elements(By.CSS_SELECTOR, "#nav-evaluations"), "a clerk sees the statistics"
+        click(d, "#switch-clerk")
+        log_in(d, "1001", "王示范")
         click(d, "#nav-evaluations")
         n = int(wait(d, "#stat-basically_satisfied").text)
         assert n >= 1, f"basically satisfied count {n}"

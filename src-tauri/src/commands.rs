@@ -641,7 +641,7 @@ fn saved(
         n,
         reprint,
         path: path.display().to_string(),
-        record,
+        record: record.listed(),
     })
 }
 
@@ -666,7 +666,13 @@ async fn reprint_notice(state: State<'_, AppState>, doc_no: String) -> Res<Print
 
 #[tauri::command]
 async fn notices_for_case(state: State<'_, AppState>, case_no: String) -> Res<Vec<NoticeRecord>> {
-    as_clerk(&state, |e, _| e.notices_for_case(&case_no))
+    as_clerk(&state, |e, _| listed(e.notices_for_case(&case_no)))
+}
+
+fn listed(
+    v: yichuang_engine::Result<Vec<NoticeRecord>>,
+) -> yichuang_engine::Result<Vec<NoticeRecord>> {
+    v.map(|l| l.into_iter().map(NoticeRecord::listed).collect())
 }
 
 /// 作废: reason required; the record and its number stay.
@@ -678,7 +684,7 @@ async fn void_notice(
 ) -> Res<Vec<NoticeRecord>> {
     as_clerk(&state, |e, a| {
         let r = e.void_notice(a, &doc_no, &reason)?;
-        e.notices_for_case(&r.case_no)
+        listed(e.notices_for_case(&r.case_no))
     })
 }
 

@@ -256,6 +256,13 @@ fn run(
                     told = true;
                 }
                 Ok(_) => {}
+                // A new station still in its set-up wizard: nothing to sync
+                // yet; open the database afresh later, quietly.
+                Err(_) if engine.station().is_err() => {
+                    if let Ok(e) = Engine::open(db) {
+                        engine = e.with_clock(clock);
+                    }
+                }
                 Err(e) => eprintln!("yichuang-desktop: background sync status: {e}"),
             }
             pause(control, ENROL_POLL);

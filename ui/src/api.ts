@@ -13,8 +13,21 @@ export function errorCode(e: unknown): string | null {
   return null
 }
 
-export function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
-  return invoke<T>(cmd, args)
+/** Codes that change who is at the counter: the window follows them (lock
+ * screen, forced password change, log-in) whichever command met them. */
+type SessionHook = (code: string) => void
+let onSessionCode: SessionHook = () => undefined
+export function setSessionHook(f: SessionHook) { onSessionCode = f }
+const SESSION_CODES = ['session_locked', 'password_change_required', 'not_logged_in']
+
+export async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args)
+  } catch (e) {
+    const code = errorCode(e)
+    if (code && SESSION_CODES.includes(code) && cmd !== 'login' && cmd !== 'change_password') onSessionCode(code)
+    throw e
+  }
 }
 
 export interface Labelled { value: string; label: string }
@@ -37,7 +50,22 @@ export interface Meta {
   evaluation_targets: Target[]; evaluation_default_after_days: number; default_at_risk_days: number
   settings: SettingDef[]
 }
-export interface ClerkView { staff_no: string; name: string; role: 'clerk' | 'leader' | 'admin'; role_zh: string }
+export interface ClerkView { staff_no: string; name: string; role: 'clerk' | 'leader' | 'admin'; role_zh?: string; window_no?: string }
+/** The counter's session as the engine reports it. */
+export interface Session {
+  clerk: ClerkView; role_zh: string; locked: boolean; must_change_password: boolean
+  idle_lock_minutes: number; may: string[]
+}
+export interface Account {
+  id: number; staff_no: string; name: string; role: 'clerk' | 'leader' | 'admin'; window_no: string; role_zh: string
+  active: boolean; disabled_reason: string | null; must_change_password: boolean
+  last_login_at: string | null; locked_until: string | null; created_at: string
+}
+export interface IdReveal { case_no: string; staff_no: string; clerk_name: string; at: string }
+export interface CalendarYearStatus {
+  year: number; source: string; imported_at: string | null; sha256: string | null
+  holidays: number; make_up_workdays: number; published: boolean; status_zh: string
+}
 export interface Material {
   code: string; name: string; form: string; copies: number; required: boolean
   deferrable: boolean; promise_replaces_proof: boolean; standard: string
@@ -68,6 +96,8 @@ export interface CaseView {
   forwarded_to: string | null
   review_lapse: string | null; review_lapse_zh: string | null
   supply_due: string | null
+  /** applicant_id_no is masked (the default view); `reveal_id` shows it, recorded. */
+  id_masked: boolean
 }
 export interface ActionChoice { action: string; label_zh: string }
 export interface NoticeChoice { kind: string; title_zh: string }
@@ -80,6 +110,7 @@ export interface CaseEvaluation {
 export interface NoticeRecord {
   case_no: string; kind: string; doc_no: string; year: number; number: number
   issued_by: string; issued_at: string; print_count: number; voided_at: string | null
+  void_reason?: string | null
 }
 export interface PrintedNotice { record: NoticeRecord; n: number; reprint: boolean; path: string }
 export interface IdCheck { ok: boolean; normalized: string | null; birth_date: string | null; message: string | null }

@@ -6,7 +6,6 @@ use yichuang_engine::accounts::{AccountChange, NewAccount};
 use yichuang_engine::clerk::Purpose;
 use yichuang_engine::setup::StationSetup;
 use yichuang_engine::{Engine, Error, Role};
-use yichuang_testkit::items::*;
 use yichuang_testkit::*;
 
 fn kinds(s: &Station, n: usize) -> Vec<String> {

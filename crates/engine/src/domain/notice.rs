@@ -148,6 +148,15 @@ pub struct NoticeRecord {
     pub void_reason: Option<String>,
 }
 
+impl NoticeRecord {
+    /// The record for a list in the window: the field snapshot (which holds
+    /// the applicant's full ID number, as printed) left out.
+    pub fn listed(mut self) -> NoticeRecord {
+        self.fields = Value::Null;
+        self
+    }
+}
+
 /// Result of recording a print: the number of this print and whether it is a 补打.
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 pub struct PrintMark {

@@ -44,12 +44,21 @@ pub struct CalendarYearStatus {
     pub status_zh: String,
 }
 
+/// One item with its legal basis cited as a notice cites it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogItemView {
+    #[serde(flatten)]
+    pub item: ServiceItem,
+    pub basis_zh: Vec<String>,
+    pub statutory_basis_zh: Vec<String>,
+}
+
 /// The catalog in force, for the window's 事项清单 view.
 #[derive(Debug, Clone, Serialize)]
 pub struct CatalogOverview {
     pub version: String,
     pub published: String,
-    pub items: Vec<ServiceItem>,
+    pub items: Vec<CatalogItemView>,
     /// Every stored version: (version, imported at, active).
     pub versions: Vec<(String, String, bool)>,
 }
@@ -176,7 +185,15 @@ impl Engine {
         Ok(CatalogOverview {
             version: cat.version.clone(),
             published: cat.published.clone(),
-            items: cat.items.clone(),
+            items: cat
+                .items
+                .iter()
+                .map(|i| CatalogItemView {
+                    basis_zh: i.legal_basis.iter().map(|b| b.cite()).collect(),
+                    statutory_basis_zh: i.statutory_basis.iter().map(|b| b.cite()).collect(),
+                    item: i.clone(),
+                })
+                .collect(),
             versions: self.catalog_versions()?,
         })
     }
