@@ -615,6 +615,7 @@ fn save_pdf(path: &PathBuf, bytes: &[u8]) -> Res<()> {
                 e.to_string(),
             )
         })?;
+        owner_only(dir);
     }
     std::fs::write(path, bytes).map_err(|e| {
         CmdError::shell(
@@ -626,6 +627,17 @@ fn save_pdf(path: &PathBuf, bytes: &[u8]) -> Res<()> {
         )
     })
 }
+
+/// Prints hold personal data: only the user may list or read them.
+#[cfg(unix)]
+fn owner_only(dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(e) = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)) {
+        eprintln!("yichuang-desktop: cannot restrict {}: {e}", dir.display());
+    }
+}
+#[cfg(not(unix))]
+fn owner_only(_dir: &std::path::Path) {}
 
 /// Saves print `n` of a notice where the window and the printer find it.
 fn saved(

@@ -23,7 +23,7 @@ pub use commands::CmdError;
 pub struct AppState {
     /// The engine is single-connection and not `Sync`; commands take turns.
     engine: Mutex<Engine>,
-    /// Where printed PDFs are saved (next to the database).
+    /// Where a print waits for the printer and the preview ([`print_dir`]).
     notices_dir: PathBuf,
     /// True when the database was opened as a demo station.
     demo: bool,
@@ -35,17 +35,32 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(engine: Engine, demo: bool) -> AppState {
-        let notices_dir = engine
-            .path()
-            .parent()
-            .map(|p| p.join("notices"))
-            .unwrap_or_else(|| PathBuf::from("notices"));
+        let notices_dir = print_dir(engine.path());
         AppState {
             engine: Mutex::new(engine),
             notices_dir,
             demo,
             started: std::time::Instant::now(),
             sync: OnceLock::new(),
+        }
+    }
+
+    /// Prints go to `dir` instead (tests keep them beside their database).
+    pub fn with_print_dir(mut self, dir: PathBuf) -> AppState {
+        self.notices_dir = dir;
+        self
+    }
+
+    /// Removes the prints of this session (at exit): the station database
+    /// keeps every notice and re-renders it byte for byte.
+    pub fn clear_prints(&self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.notices_dir)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            eprintln!(
+                "yichuang-desktop: cannot remove {}: {e}",
+                self.notices_dir.display()
+            );
         }
     }
 
@@ -100,6 +115,31 @@ impl AppState {
     }
 }
 
+/// Where prints wait for the printer: a PDF holds the applicant's full ID
+/// number, so not beside the database on a shared disk but in the user's
+/// runtime directory (tmpfs on Linux, owner-only, gone at log-out), one
+/// folder per station database; without one, an owner-only folder beside the
+/// database. Either is emptied at exit.
+fn print_dir(db: &std::path::Path) -> PathBuf {
+    // A folder name per database (not a secret, only distinct).
+    let tag = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        db.hash(&mut h);
+        format!("{:016x}", h.finish())
+    };
+    let runtime = directories::BaseDirs::new()
+        .and_then(|b| b.runtime_dir().map(|d| d.to_path_buf()))
+        .filter(|d| d.is_dir());
+    match runtime {
+        Some(d) => d.join("yichuang").join(tag),
+        None => db
+            .parent()
+            .map(|p| p.join("prints"))
+            .unwrap_or_else(|| PathBuf::from("prints")),
+    }
+}
+
 /// Registers every command; shared by `run` and the `tauri::test` tests.
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(commands::handler())
@@ -131,6 +171,7 @@ pub fn run() {
         Ok(app) => app.run(|app, event| {
             if let RunEvent::Exit = event {
                 app.state::<AppState>().stop_sync();
+                app.state::<AppState>().clear_prints();
             }
         }),
         Err(e) => {

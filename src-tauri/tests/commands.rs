@@ -110,6 +110,13 @@ fn missing_materials_one_time_notice_saved_and_print_retryable() {
     );
     let path = std::path::PathBuf::from(p["path"].as_str().expect("path"));
     assert!(path.starts_with(&s.notices), "{}", path.display());
+    // A print holds the applicant's full ID number: its folder is the user's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&s.notices).expect("print dir").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
+    }
     let pdf = std::fs::read(&path).expect("saved pdf");
     assert!(pdf.starts_with(b"%PDF"));
     let doc_no = p["record"]["doc_no"].as_str().expect("doc_no").to_owned();

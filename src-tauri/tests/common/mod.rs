@@ -48,7 +48,7 @@ pub fn station() -> Station {
     std::fs::copy(template(), &db).expect("copy template");
     let engine = Engine::open(&db).expect("open").with_clock(clock());
     let app = with_commands(mock_builder())
-        .manage(AppState::new(engine, true))
+        .manage(AppState::new(engine, true).with_print_dir(dir.path().join("notices")))
         .build(mock_context(noop_assets()))
         .expect("app");
     let w = WebviewWindowBuilder::new(&app, "main", Default::default())
