@@ -33,6 +33,10 @@ if [ -z "$app" ]; then
 fi
 
 work=$(mktemp -d)
+# The window starts as on a first start (maximized), not at a size the
+# window-state plugin remembered from the developer's own use.
+export XDG_CONFIG_HOME="$work/config"
+mkdir -p "$XDG_CONFIG_HOME"
 pids=()
 cleanup() {
   # By id; tauri-driver leaves its WebKitWebDriver child running, so stop children first.

@@ -60,7 +60,7 @@ app="$target/debug/yichuang-desktop"
 county="$target/debug/yichuang-county"
 venv="$target/e2e-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -c 'import selenium' 2>/dev/null || "$venv/bin/pip" install -q 'selenium>=4.20,<5'
+"$venv/bin/python" -c 'import selenium, Xlib' 2>/dev/null || "$venv/bin/pip" install -q 'selenium>=4.20,<5' 'python-xlib>=0.33,<1'
 
 work=$(mktemp -d)
 shots="$target/e2e-screenshots"
@@ -111,13 +111,19 @@ enrol_code=$(YICHUANG_COUNTY_DATABASE_URL="$county_db_url" "$county" enroll-code
 
 disp=99
 while [ -e "/tmp/.X$disp-lock" ]; do disp=$((disp + 1)); done
-Xvfb ":$disp" -screen 0 1280x860x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+# As wide as the widest and as tall as the tallest window size the test tries
+# (1280×860 for the steps, 1024×768 and 1366×768 for the layout check); each
+# screenshot is the screen's top-left corner the size of the window.
+Xvfb ":$disp" -screen 0 1366x860x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
 pids+=($!)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
+# XDG_CONFIG_HOME: a window size remembered (window-state plugin) by another
+# run or by the developer's own app must not change this one.
+mkdir -p "$work/config"
 DISPLAY=":$disp" YICHUANG_NOW=2026-11-23T09:30:00+08:00 YICHUANG_LP="$work/lp" \
-  WEBKIT_DISABLE_COMPOSITING_MODE=1 \
+  WEBKIT_DISABLE_COMPOSITING_MODE=1 XDG_CONFIG_HOME="$work/config" \
   tauri-driver --port "$port" --native-port "$nport" >"$work/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -128,7 +134,7 @@ done
 # E2E_ONLY=setup runs the new-station test alone (while working on it).
 [ "${E2E_ONLY:-}" = setup ] || \
 E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
-E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" \
+E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
 E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="$enrol_code" \
 E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
   timeout 900 "$venv/bin/python" src-tauri/e2e/test_desktop.py || {

@@ -10,6 +10,7 @@
   E2E_COUNTY_URL a running county server (real PostgreSQL) to enrol with
   E2E_ENROL_CODE a one-time enrolment code for station DEMO01
   E2E_COUNTY     command prefix that runs `yichuang-county` against that county's database
+  E2E_CONFIG     the app's XDG_CONFIG_HOME (where the window-state plugin keeps the window's size)
 
 The app's environment (YICHUANG_NOW, YICHUANG_LP) is inherited from tauri-driver.
 """
@@ -38,9 +39,14 @@ SPOOL = os.environ["E2E_SPOOL"]
 COUNTY_URL = os.environ["E2E_COUNTY_URL"]
 ENROL_CODE = os.environ["E2E_ENROL_CODE"]
 COUNTY = os.environ["E2E_COUNTY"].split()
+CONFIG = os.environ["E2E_CONFIG"]
 
 os.makedirs(SHOTS, exist_ok=True)
 step_no = 0
+# The window's size: it sits at the top-left corner of the Xvfb screen and the
+# screenshots are that corner of the screen (the screen is as large as the
+# largest size tried, see scripts/test-desktop.sh).
+WINDOW = (1280, 860)
 
 
 T0 = time.time()
@@ -50,15 +56,17 @@ def log(msg):
     print(f"  [{time.time() - T0:6.1f}s] {msg}", flush=True)
 
 
-def shot(d, name):
+def shot(d, name, numbered=True):
     global step_no
     step_no += 1
-    path = os.path.join(SHOTS, f"{step_no:02d}-{name}.png")
+    path = os.path.join(SHOTS, f"{step_no:02d}-{name}.png" if numbered else f"{name}.png")
     # The X server's picture of the window (ImageMagick `import`): WebKitWebDriver's
     # own screenshot command sometimes never answers under Xvfb.
     display = os.environ.get("E2E_DISPLAY")
     if display and shutil.which("import"):
-        subprocess.run(["import", "-display", display, "-window", "root", path],
+        w, h = WINDOW
+        subprocess.run(["import", "-display", display, "-window", "root",
+                        "-crop", f"{w}x{h}+0+0", "+repage", path],
                        check=True, timeout=30, capture_output=True)
     else:
         d.save_screenshot(path)
@@ -182,19 +190,260 @@ def badge_state(d, state, timeout=40):
         raise AssertionError(f"sync badge never {state}: {d.find_element(By.CSS_SELECTOR, '#sync-badge').text}")
 
 
-def main():
+def resize(d, width, height):
+    """Puts the window at the screen's top-left corner with this size, as a
+    maximized window on a screen of that size (no window manager under Xvfb:
+    the window takes the size it asks for, without decorations)."""
+    global WINDOW
+    d.set_window_rect(x=0, y=0, width=width, height=height)
+    try:
+        WebDriverWait(d, 10).until(lambda d: d.execute_script(
+            "return [window.innerWidth, window.innerHeight]") == [width, height])
+    except TimeoutException:
+        got = d.execute_script("return [window.innerWidth, window.innerHeight]")
+        raise AssertionError(f"window not resized to {width}x{height}: the page is {got}")
+    WINDOW = (width, height)
+    time.sleep(0.3)  # tables and charts lay out again on resize
+
+
+# Nothing may be cut off: the page itself neither wider nor taller than the
+# window (content areas scroll, not the window), no table scrolling sideways,
+# and every control — each named element, every visible button, radio button,
+# input and select — reachable: scrolled into view (vertically only) it lies
+# inside the window and inside every ancestor that clips, with nothing
+# scrolled sideways to show it. A dialog must fit the window whole.
+LAYOUT_JS = r"""
+const must = arguments[0];
+const problems = [];
+const W = window.innerWidth, H = window.innerHeight;
+const de = document.documentElement;
+if (de.scrollWidth > W) problems.push(`page ${de.scrollWidth}px wide in a ${W}px window`);
+if (de.scrollHeight > H) problems.push(`page ${de.scrollHeight}px tall in a ${H}px window (the window scrolls)`);
+const shown = (el) => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+const name = (el) => el.id ? '#' + el.id : (el.tagName.toLowerCase() + '.' + [...el.classList].slice(0, 2).join('.')
+  + (el.textContent.trim() ? ' "' + el.textContent.trim().slice(0, 16) + '"' : ''));
+const dialogs = [...document.querySelectorAll('.el-overlay .el-dialog')].filter(shown);
+const scope = dialogs.length ? dialogs : [document.querySelector('#app')];
+for (const dlg of dialogs) {
+  const r = dlg.getBoundingClientRect();
+  if (r.left < 0 || r.top < 0 || r.right > W + 0.5 || r.bottom > H + 0.5)
+    problems.push(`dialog ${name(dlg.querySelector('.el-dialog__title') || dlg)} ${Math.round(r.width)}x${Math.round(r.height)}`
+      + ` at ${Math.round(r.left)},${Math.round(r.top)} does not fit ${W}x${H}`);
+}
+for (const root of scope) {
+  for (const wrap of root.querySelectorAll('.el-table .el-scrollbar__wrap')) {
+    if (shown(wrap) && wrap.scrollWidth > wrap.clientWidth + 1)
+      problems.push(`table ${name(wrap.closest('.el-table'))} scrolls sideways (${wrap.scrollWidth} > ${wrap.clientWidth})`);
+  }
+}
+const clips = (el) => { const s = getComputedStyle(el); return s.overflowX !== 'visible' || s.overflowY !== 'visible'; };
+const seen = new Set();
+const check = (el, label) => {
+  if (seen.has(el)) return; seen.add(el);
+  el.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const r = el.getBoundingClientRect();
+  const out = [];
+  // Taller than the space it scrolls in (a long table): its sides must fit,
+  // its rows scroll by (and their buttons are checked one by one).
+  const tall = (c) => r.height > c.bottom - c.top + 0.5;
+  const outside = (c) => r.left < c.left - 0.5 || r.right > c.right + 0.5
+    || (!tall(c) && (r.top < c.top - 0.5 || r.bottom > c.bottom + 0.5));
+  if (outside({ left: 0, top: 0, right: W, bottom: H })) out.push('outside the window');
+  for (let a = el.parentElement, child = el; a && a !== document.body; child = a, a = a.parentElement) {
+    // Nothing above a fixed element (a dialog's overlay) clips it.
+    if (getComputedStyle(child).position === 'fixed') break;
+    if (a.scrollLeft > 0 && !a.matches('.el-input__wrapper, .el-input__inner, .el-select__selection')) out.push(`${name(a)} scrolled sideways to show it`);
+    if (!clips(a)) continue;
+    if (outside(a.getBoundingClientRect())) out.push(`clipped by ${name(a)}`);
+  }
+  if (out.length) problems.push(`${label} ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}: ${out.join('; ')}`);
+};
+for (const sel of must) {
+  const els = scope.flatMap((root) => [...root.querySelectorAll(sel)]).filter(shown);
+  if (!els.length) problems.push(`${sel} not shown`);
+  els.forEach((el) => check(el, sel));
+}
+for (const root of scope)
+  for (const el of root.querySelectorAll('button, .el-radio-button, .el-input, .el-select, .el-date-editor, .el-radio, .el-checkbox'))
+    if (shown(el)) check(el, name(el));
+// Leave the content scrolled to the top for the screenshot.
+document.querySelectorAll('.main').forEach((m) => m.scrollTop = 0);
+return problems;
+"""
+
+HEADER = ["#current-clerk", "#lock-now", "#change-password", "#switch-clerk", "#logout", "#sync-badge"]
+
+
+def layout_ok(d, size, view, must, scroll_to=None, nav=True):
+    """Checks the view as it is now (LAYOUT_JS) and takes its screenshot,
+    `layout-WxH-VIEW.png`; `scroll_to` is scrolled into view for the picture."""
+    dialog = bool(d.find_elements(By.CSS_SELECTOR, ".el-overlay .el-dialog"))
+    problems = d.execute_script(LAYOUT_JS, must if dialog else HEADER + ([".nav button"] if nav else []) + must)
+    if scroll_to:
+        d.execute_script("document.querySelector(arguments[0]).scrollIntoView({block: 'nearest'})", scroll_to)
+    time.sleep(0.2)
+    shot(d, f"layout-{size}-{view}", numbered=False)
+    assert not problems, f"{size} {view}: cut off:\n  " + "\n  ".join(problems)
+    log(f"layout {size} {view}: nothing cut off")
+
+
+def layout_check(d, sizes, case_search, case_no):
+    """Every view at each window size: nothing cut off (see LAYOUT_JS), one
+    screenshot per view. Opens case `case_no` (found by `case_search`), its
+    first notice in the print dialog and the 好差评 dialog, a new case in the
+    intake view with its materials, and the approval queue with a case awaiting
+    approval. Changes nothing in the station."""
+    for width, height in sizes:
+        size = f"{width}x{height}"
+        resize(d, width, height)
+
+        key(d, Keys.F2)
+        type_into(d, "#item-search", "ZYJNDJ")
+        wait_text(d, ".item-list button.sel", "RS-JN-001")
+        d.find_element(By.CSS_SELECTOR, "#item-search").send_keys(Keys.ENTER)
+        wait_text(d, "#picked-item", "RS-JN-001")
+        type_into(d, "#applicant-name", "吴测试")
+        type_into(d, "#applicant-id", "11010519491231002X")
+        wait_text(d, "#id-check", "校验通过")
+        layout_ok(d, size, "intake", ["#item-search", "#applicant-name", "#applicant-id", "#id-check", "#all-received",
+                                      "[data-material] [data-status]", "#register"], scroll_to="#register")
+
+        key(d, Keys.F3)
+        type_into(d, "#case-search", case_search)
+        d.find_element(By.CSS_SELECTOR, "#case-search").send_keys(Keys.ENTER)
+        row = WebDriverWait(d, 20).until(EC.element_to_be_clickable((By.XPATH, f"//td[contains(., '{case_no}')]")))
+        layout_ok(d, size, "cases", ["#case-search", "#case-state-filter", ".el-table"])
+        row.click()
+        wait_text(d, "#case-no", case_no)
+        wait(d, "#notice-table button")
+        layout_ok(d, size, "case", ["#case-panel", "#case-state", "#issue-notice", "#evaluate", "#notice-table button",
+                                    "#reveal-id", "#id-views"])
+        click(d, "#notice-table button")
+        wait(d, "#preview-pages img", timeout=60)
+        layout_ok(d, size, "print", ["#printer-select", "#print-send", "#print-reprint", "#pdf-path", "#preview-pages",
+                                     ".el-dialog__headerbtn"])
+        close_dialogs(d)
+        WebDriverWait(d, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".el-overlay .el-dialog"))
+        click(d, "#evaluate")
+        wait(d, "#eval-submit")
+        time.sleep(0.4)  # the dialog's opening animation
+        layout_ok(d, size, "evaluation", ["#eval-level", "[data-level]", "#eval-submit", ".el-dialog__footer button"])
+        close_dialogs(d)
+        WebDriverWait(d, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".el-overlay .el-dialog"))
+
+        click(d, "#nav-deadlines")
+        wait(d, "#deadline-table")
+        wait(d, "#deadline-charts svg")
+        layout_ok(d, size, "deadlines", ["#deadline-summary", "#deadline-table"])
+
+        click(d, "#nav-approvals")
+        WebDriverWait(d, 20).until(EC.element_to_be_clickable(
+            (By.CSS_SELECTOR, "#approval-queue .el-table__body td"))).click()
+        wait(d, "#approval-form")
+        layout_ok(d, size, "approvals", ["#approval-queue", "#leader-staff", "#leader-password", "#approve", "#return"])
+
+        click(d, "#nav-evaluations")
+        wait(d, "#eval-charts svg")
+        WebDriverWait(d, 20).until(lambda d: d.execute_script(
+            "return document.querySelector('#eval-groups tbody')?.textContent ?? ''"))
+        layout_ok(d, size, "evaluations", ["#eval-stats", "#eval-charts", "#eval-groups-by", "#eval-groups"])
+
+        click(d, "#nav-reference")
+        wait(d, "#catalog-table")
+        layout_ok(d, size, "catalog", ["#tab-catalog", "#tab-calendar", "#catalog-filter", "#catalog-table"])
+        click(d, "#tab-calendar")
+        wait(d, "#calendar-table")
+        layout_ok(d, size, "calendar", ["#calendar-table"])
+
+        click(d, "#nav-sync")
+        wait(d, "#sync-details")
+        layout_ok(d, size, "sync", ["#sync-details", "#sync-now", "#verify-log"])
+
+        click(d, "#nav-settings")
+        wait(d, "#save-printer")
+        layout_ok(d, size, "settings", ["#setting-printer", "#save-printer", "#enrolled-to"])
+
+        click(d, "#switch-clerk")
+        wait(d, "#login-staff")
+        layout_ok(d, size, "switch-clerk", ["#login-staff", "#login-password", "#login-submit", "#login-cancel"],
+                  nav=False)
+        click(d, "#login-cancel")
+        wait(d, "#nav-intake")
+    resize(d, 1280, 860)
+
+
+def start_app():
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
     opts.set_capability("tauri:options", {"application": APP, "args": ["--db", DB, "--demo"]})
-    t0 = time.time()
     # A WebDriver call that hangs must fail the test, not stall it.
     from selenium.webdriver.remote.client_config import ClientConfig
-    d = webdriver.Remote(command_executor=DRIVER, options=opts,
-                         client_config=ClientConfig(remote_server_addr=DRIVER, timeout=90))
+    return webdriver.Remote(command_executor=DRIVER, options=opts,
+                            client_config=ClientConfig(remote_server_addr=DRIVER, timeout=90))
+
+
+def close_window_as_wm(title="一窗 · 窗口受理"):
+    """What a window manager does when the clerk clicks ×: WM_DELETE_WINDOW to
+    the app's window (a clean exit, unlike ending the session, which kills it)."""
+    from Xlib import X, display as xdisplay, protocol
+    dpy = xdisplay.Display(os.environ["E2E_DISPLAY"])
+    atom = dpy.intern_atom
+    sent = False
+    for w in dpy.screen().root.query_tree().children:
+        name = w.get_full_property(atom("_NET_WM_NAME"), atom("UTF8_STRING"))
+        if name and name.value.decode() == title:
+            w.send_event(protocol.event.ClientMessage(
+                window=w, client_type=atom("WM_PROTOCOLS"),
+                data=(32, [atom("WM_DELETE_WINDOW"), X.CurrentTime, 0, 0, 0])), event_mask=X.NoEventMask)
+            sent = True
+    dpy.flush()
+    dpy.close()
+    assert sent, f"no window named {title}"
+
+
+def window_remembered():
+    """First start: the window fits the screen (it asks to be maximized; under
+    Xvfb no window manager grants that, so it keeps its 1024×700). The clerk
+    moves and sizes it and closes the app; the next start opens it there
+    (window-state plugin). Returns the session of the second start."""
+    state = os.path.join(CONFIG, "cn.yichuang.desktop", ".window-state.json")
+    assert not os.path.exists(state), f"{state} left from another run"
+    d = start_app()
     try:
-        d.set_window_size(1280, 860)
+        wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
+        rect = d.get_window_rect()
+        assert rect["width"] <= 1366 and rect["height"] <= 860, f"first start bigger than the screen: {rect}"
+        d.set_window_rect(x=10, y=20, width=1100, height=720)
+        WebDriverWait(d, 10).until(lambda d: d.execute_script("return window.innerWidth") == 1100)
+        close_window_as_wm()
+        end = time.time() + 20
+        while not os.path.exists(state) and time.time() < end:
+            time.sleep(0.2)
+        assert os.path.exists(state), "window state not saved at exit"
+    finally:
+        try:
+            d.quit()
+        except Exception:
+            pass  # the app has already gone
+    t0 = time.time()
+    d = start_app()
+    try:
         wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
         print(f"app ready in {time.time() - t0:.1f}s")
+        rect = d.get_window_rect()
+        assert (rect["x"], rect["y"], rect["width"], rect["height"]) == (10, 20, 1100, 720), \
+            f"window not restored where the clerk left it: {rect}"
+    except BaseException:
+        d.quit()
+        raise
+    log("window size and position remembered across starts")
+    return d
+
+
+def main():
+    d = window_remembered()
+    try:
+        resize(d, 1280, 860)
 
         # 0. The administrator enrols the station with the county (real server,
         #    real PostgreSQL); the background sync starts and the badge turns 在线.
@@ -288,6 +537,7 @@ def main():
         wait_text(d, "#case-handling", "劳动人事争议仲裁委员会")
         assert not d.find_elements(By.CSS_SELECTOR, "#outcome-accept"), "accept offered for the commission"
         assert not d.find_elements(By.CSS_SELECTOR, "#outcome-propose_rejection")
+        forward_no = d.find_element(By.CSS_SELECTOR, "#case-no").text
         click(d, "#outcome-forward")
         path = printed_pdf(d, "收件回执")
         text = "".join(pdf_text(path).split())
@@ -376,6 +626,18 @@ def main():
             (By.XPATH, f"//td[contains(., '{case_no}')]"))).click()
         wait_text(d, "#case-state", "不予受理")
         shot(d, "case-search")
+
+        # 8. The screens counters have: every view at 1024×768 and 1366×768, and
+        #    at the window's smallest (1024×640), with nothing cut off (a case
+        #    awaiting approval fills the approval view).
+        new_case(d, "GSRDSQ", "RS-GS-001", "郑测试", "11010519491231002X", {})
+        click(d, "#register")
+        click(d, "#outcome-propose_rejection")
+        type_into(d, "#rejection-reason", "申请超过事故伤害发生之日起1年的申请时限")
+        type_into(d, "#rejection-basis", "《工伤保险条例》第十七条第二款")
+        click(d, "#confirm-rejection")
+        wait_text(d, "#case-state", "待审批")
+        layout_check(d, [(1024, 768), (1366, 768), (1024, 640)], "孙测试", forward_no)
         print("e2e: all steps passed")
     finally:
         d.quit()

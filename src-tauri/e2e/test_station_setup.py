@@ -72,6 +72,20 @@ def account_status(d, staff):
     return d.find_element(By.CSS_SELECTOR, f".account-{staff} .account-status").text
 
 
+SIZES = [(1024, 768), (1366, 768)]
+
+
+def layout(d, view, must):
+    """The screen as it is now at each counter size: nothing cut off (the
+    demo test's LAYOUT_JS), one screenshot per size; back to 1280×860."""
+    for w, h in SIZES:
+        t.resize(d, w, h)
+        problems = d.execute_script(t.LAYOUT_JS, must)
+        t.shot(d, f"layout-{w}x{h}-{view}", numbered=False)
+        assert not problems, f"{w}x{h} {view}: cut off:\n  " + "\n  ".join(problems)
+    t.resize(d, 1280, 860)
+
+
 def main():
     assert not os.path.exists(DB), "the set-up test needs an empty data directory"
     opts = ArgOptions()
@@ -87,6 +101,7 @@ def main():
         # 1. A new install opens the set-up wizard; a refused field changes nothing.
         t.wait(d, "#setup-wizard")
         t.shot(d, "setup-wizard")
+        layout(d, "setup", ["#setup-code", "#setup-name", "#setup-county", "#setup-office", "#setup-next"])
         t.type_into(d, "#setup-code", "XQ01")
         t.type_into(d, "#setup-name", "新区劳动保障服务站")
         t.type_into(d, "#setup-county", "示范县")
@@ -116,10 +131,13 @@ def main():
         add_account(d, "1001", "王领导", "领导", "initial-pw-2")
         assert "待改密码" in account_status(d, "2001")
         t.shot(d, "accounts-added")
+        layout(d, "accounts", t.HEADER + ["#account-add", "#accounts-table", ".account-edit", ".account-disable"])
         t.click(d, "#logout")
 
         # 3. The clerk logs in with the initial password and must choose one.
         log_in(d, "2001", "initial-pw-1")
+        t.wait(d, "#password-change")
+        layout(d, "password-change", ["#pw-old", "#pw-new", "#pw-new2", "#pw-submit"])
         change_password(d, "initial-pw-1", CLERK_PW)
         t.wait_text(d, "#current-clerk", "张新人")
         assert not d.find_elements(By.CSS_SELECTOR, "#nav-accounts"), "a clerk sees 账号管理"
@@ -228,6 +246,7 @@ def main():
         t.wait(d, "#lock-screen", timeout=100)
         assert not d.find_elements(By.CSS_SELECTOR, "#nav-intake"), "the counter stays on show when locked"
         t.shot(d, "idle-locked")
+        layout(d, "lock-screen", ["#lock-screen", "#login-staff", "#login-password", "#login-submit"])
         t.type_into(d, "#login-password", ADMIN_PW)
         t.click(d, "#login-submit")
         t.wait_text(d, "#current-clerk", "钱管理")

@@ -157,8 +157,15 @@ pub fn run() {
         }
     };
     let app = with_commands(Builder::default())
+        // Remembers the size, position and maximized state the clerk left the
+        // window in (the app's config dir, written at exit) and restores it
+        // when the window opens.
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .manage(state)
         .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                open_maximized_unless_remembered(app.handle(), &window);
+            }
             let state = app.state::<AppState>();
             if let Err(e) = state.start_sync(state.sync_policy(), reporter(app.handle().clone())) {
                 // The counter works offline; the sync page shows the refusal.
@@ -178,6 +185,31 @@ pub fn run() {
             eprintln!("一窗窗口运行失败：{e}");
             std::process::exit(1);
         }
+    }
+}
+
+/// The window opens maximized the first time, and whenever the remembered
+/// size does not fit the screen it opens on (a smaller display since); else
+/// the window-state plugin has already restored what the clerk chose. (Not
+/// `"maximized": true` in tauri.conf.json: the plugin restores a size the
+/// clerk chose without un-maximizing, so the window would always open maximized.)
+fn open_maximized_unless_remembered<R: Runtime>(
+    app: &tauri::AppHandle<R>,
+    window: &tauri::WebviewWindow<R>,
+) {
+    let remembered = app.path().app_config_dir().is_ok_and(|d| {
+        d.join(tauri_plugin_window_state::DEFAULT_FILENAME)
+            .is_file()
+    });
+    let fits = |w: &tauri::WebviewWindow<R>| -> Option<bool> {
+        let screen = *w.current_monitor().ok()??.size();
+        let size = w.outer_size().ok()?;
+        Some(size.width <= screen.width && size.height <= screen.height)
+    };
+    if (!remembered || fits(window) == Some(false))
+        && let Err(e) = window.maximize()
+    {
+        eprintln!("yichuang-desktop: maximize window: {e}");
     }
 }
 
