@@ -144,7 +144,7 @@ E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
 # the recorded ID reveal, a voided notice, the idle lock.
 E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/unused.sqlite3" \
 E2E_SETUP_DB="$work/new-station/station.sqlite3" \
-E2E_SHOTS="$shots/setup" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" \
+E2E_SHOTS="$shots/setup" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
 E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
   timeout 900 "$venv/bin/python" src-tauri/e2e/test_station_setup.py || {
     echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }

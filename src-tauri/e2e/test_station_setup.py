@@ -121,7 +121,8 @@ def main():
         t.click(d, "#setup-next")
         t.click(d, "#setup-finish")
         t.wait_text(d, "#current-clerk", "钱管理")
-        assert "新区劳动保障服务站" in d.find_element(By.CSS_SELECTOR, ".topbar").text
+        WebDriverWait(d, 10).until(lambda d: d.find_element(By.CSS_SELECTOR, ".topbar .station")
+                                   .get_attribute("title") == "示范县新区劳动保障服务站")
         t.shot(d, "setup-done-admin")
 
         # 2. The administrator adds a clerk and a leader (each must change the
