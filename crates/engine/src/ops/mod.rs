@@ -10,6 +10,7 @@ pub mod eventlog;
 pub mod filing;
 pub mod fonts;
 pub mod notices;
+pub mod protect;
 pub mod search;
 pub mod settings;
 pub mod sync;
