@@ -514,7 +514,7 @@ mod keystore {
         Error::at_rest(
             "keystore",
             format!("OS key store: {e}"),
-            format!("无法使用系统密钥库（{e}）"),
+            "无法使用系统密钥库（密钥环服务没有运行、没有解锁，或不在登录后的桌面会话中）",
         )
     }
 
