@@ -676,7 +676,11 @@ fn the_os_key_store_holds_the_key_of_a_station() {
     assert!(!contains(&std::fs::read(&db).unwrap(), b"SQLite format 3"));
     // Not through a passphrase, and not without the key store.
     let o = run_env(&db, &["station", "passphrase"], &bus);
-    assert!(!o.status.success());
+    assert!(
+        !o.status.success() && err(&o).contains("没有站点口令"),
+        "{}",
+        err(&o)
+    );
     let away = no_bus(dir.path());
     let o = run_env(
         &db,

@@ -241,6 +241,7 @@ pub fn station_cmd(path: &Path, cmd: StationCmd, json: bool) -> Result<()> {
             })
         }
         StationCmd::Passphrase => {
+            at_rest::require_passphrase_custody(path)?;
             let old = current_passphrase()?;
             let new = new_passphrase(NEW_PASSPHRASE_ENV)?;
             at_rest::change_passphrase(path, &old, &new)?;

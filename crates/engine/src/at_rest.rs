@@ -459,11 +459,7 @@ fn unseal(db: &Path, how: &How, passphrase: &str) -> Result<DataKey> {
         sealed,
     } = how
     else {
-        return Err(Error::at_rest(
-            "no_passphrase_custody",
-            "the key is not sealed by a passphrase",
-            "本站数据库的密钥保存在系统密钥库中，没有站点口令",
-        ));
+        return Err(no_passphrase_custody());
     };
     if kdf != "argon2id" {
         return Err(bad_custody(&path, format!("kdf {kdf}")));
@@ -737,6 +733,24 @@ pub fn unlock(db: &Path, passphrase: Option<&str>) -> Result<DataKey> {
             DataKey::from_bytes(&secret)
         }
     }
+}
+
+/// Ok when the database's key is sealed by a station passphrase; else the
+/// error saying why there is no passphrase to change.
+pub fn require_passphrase_custody(db: &Path) -> Result<()> {
+    match custody(db)? {
+        Custody::Passphrase => Ok(()),
+        Custody::Plain => Err(not_encrypted(db)),
+        Custody::OsKeyStore { .. } => Err(no_passphrase_custody()),
+    }
+}
+
+fn no_passphrase_custody() -> Error {
+    Error::at_rest(
+        "no_passphrase_custody",
+        "the key is not sealed by a passphrase",
+        "本站数据库的密钥保存在系统密钥库中，没有站点口令",
+    )
 }
 
 /// Changes the station passphrase: the data key (and so the database) stays,
