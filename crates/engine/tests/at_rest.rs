@@ -302,7 +302,13 @@ fn a_plain_station_migrates_with_its_events_and_verified_chain() {
     drop(e);
 
     let _key = Engine::encrypt_plain(&path, ProtectWith::Passphrase(PASS)).unwrap();
-    for suffix in ["-wal", "-shm", ".encrypting"] {
+    for suffix in [
+        "-wal",
+        "-shm",
+        ".encrypting",
+        ".encrypting-wal",
+        ".encrypting-shm",
+    ] {
         assert!(!sib(&path, suffix).exists(), "{suffix} left behind");
     }
     let bytes = std::fs::read(&path).unwrap();

@@ -105,6 +105,7 @@ impl Engine {
         // Left-overs of the plain file must not be applied to the encrypted one.
         for suffix in ["-wal", "-shm", "-journal"] {
             remove_if_present(&at_rest::sibling(path, suffix)?)?;
+            remove_if_present(&at_rest::sibling(&copy, suffix)?)?;
         }
         Ok(key)
     }
