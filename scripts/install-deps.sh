@@ -4,12 +4,14 @@
 set -euo pipefail
 
 want=(build-essential pkg-config ca-certificates curl
-      fonts-noto-cjk fonts-hanazono)          # notice fonts (docs/design/notice-formats.md)
+      fonts-noto-cjk fonts-hanazono           # notice fonts (docs/design/notice-formats.md)
+      libssl-dev libdbus-1-dev)               # the engine: SQLCipher over libcrypto; the OS key store (Secret Service over D-Bus)
 if [ "${1:-}" = "--test" ]; then
   want+=(poppler-utils qpdf postgresql openssl)  # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL (with TLS)
+  want+=(dbus gnome-keyring)                     # a private Secret Service for the key-store test (tests/cli.rs)
 fi
 # The desktop crate is a workspace member: building it needs WebKitGTK.
-want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev)
+want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 if [ "${1:-}" = "--test" ]; then
   want+=(webkit2gtk-driver xvfb xauth imagemagick)   # the real app end to end (npm: test-desktop.sh)
 fi

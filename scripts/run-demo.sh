@@ -24,7 +24,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
 fi
 
 # Desktop packages (Tauri on WebKitGTK) and the window's CJK font.
-want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev
       build-essential pkg-config fonts-noto-cjk poppler-utils)
 missing=()
 for p in "${want[@]}"; do

@@ -14,7 +14,7 @@ e2e=1 unit=1
 [ "${1:-}" = "--e2e-only" ] && unit=0
 
 # ---- system packages (Debian family) ---------------------------------------------
-want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev
+want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev
       build-essential pkg-config webkit2gtk-driver xvfb xauth fonts-noto-cjk poppler-utils
       imagemagick python3-venv postgresql)
 missing=()

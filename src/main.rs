@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use yichuang_engine::calendar::Calendar;
 use yichuang_engine::engine::{DB_ENV, default_db_path};
-use yichuang_engine::{Clock, Engine, Error, Result};
+use yichuang_engine::{Engine, Error, Result};
 
 use cmd::calendar::CalendarCmd;
 use cmd::case::CaseCmd;
@@ -19,6 +19,7 @@ use cmd::eval::EvalCmd;
 use cmd::log::LogCmd;
 use cmd::notice::NoticeCmd;
 use cmd::settings::SettingsCmd;
+use cmd::station::{Protect, StationCmd};
 use cmd::sync::SyncCmd;
 
 #[derive(Parser)]
@@ -50,7 +51,13 @@ enum Cmd {
         station_name: String,
         #[arg(long)]
         county: String,
+        /// 数据库加密方式（默认：有系统密钥库用 keystore，否则设置了站点口令环境变量用 passphrase）
+        #[arg(long, value_enum)]
+        protect: Option<Protect>,
     },
+    /// 站点数据库加密：状态、加密现有数据库、修改站点口令
+    #[command(subcommand)]
+    Station(StationCmd),
     /// 写入演示数据（虚构人员）
     Demo {
         /// Extra synthetic cases (register + decide + notice each).
@@ -152,18 +159,22 @@ fn main() -> ExitCode {
     }
 }
 
-fn open(cli: &Cli) -> Result<Engine> {
-    let path = match &cli.db {
-        Some(p) => p.clone(),
+fn db_path(cli: &Cli) -> Result<PathBuf> {
+    match &cli.db {
+        Some(p) => Ok(p.clone()),
         None => default_db_path().ok_or_else(|| {
             Error::invalid(
                 "db",
                 "no home directory",
                 "无法确定数据目录，请用 --db 指定数据库文件",
             )
-        })?,
-    };
-    Ok(Engine::open(&path)?.with_clock(Clock::from_env()?))
+        }),
+    }
+}
+
+/// Opens the station database by its key custody (plain, passphrase, key store).
+fn open(cli: &Cli) -> Result<Engine> {
+    cmd::station::open(&db_path(cli)?)
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -173,13 +184,28 @@ fn run(cli: Cli) -> Result<()> {
     {
         return cmd::calendar::query(&calendar_for(&cli)?, q, json);
     }
-    let mut e = open(&cli)?;
-    match cli.cmd {
+    let path = db_path(&cli)?;
+    let command = match cli.cmd {
+        // Both decide how the database is opened (or encrypted) themselves.
         Cmd::Init {
             station_code,
             station_name,
             county,
-        } => cmd::station::init(&mut e, &station_code, &station_name, &county, json),
+            protect,
+        } => {
+            return cmd::station::init(
+                &path,
+                protect,
+                (&station_code, &station_name, &county),
+                json,
+            );
+        }
+        Cmd::Station(c) => return cmd::station::station_cmd(&path, c, json),
+        other => other,
+    };
+    let mut e = cmd::station::open(&path)?;
+    match command {
+        Cmd::Init { .. } | Cmd::Station(_) => Ok(()), // answered above
         Cmd::Demo { cases } => cmd::station::demo(&mut e, cases, json),
         Cmd::Clerk(c) => cmd::clerk::run(&e, c, json),
         Cmd::Login { staff_no, password } => cmd::clerk::login(&e, &staff_no, password, json),

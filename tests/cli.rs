@@ -3,14 +3,24 @@
 use std::process::{Command, Output};
 
 fn run(db: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yichuang"))
-        .arg("--db")
+    run_env(db, args, &[])
+}
+
+/// `run` with extra environment (the station passphrase, a session bus).
+fn run_env(db: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_yichuang"));
+    c.arg("--db")
         .arg(db)
         .args(args)
         .env("YICHUANG_NOW", "2026-11-23T09:30:00+08:00")
         .env_remove("YICHUANG_PASSWORD")
-        .output()
-        .expect("run yichuang")
+        .env_remove("YICHUANG_STATION_PASSPHRASE")
+        .env_remove("YICHUANG_STATION_NEW_PASSPHRASE")
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run yichuang")
 }
 
 fn out(o: &Output) -> String {
@@ -35,6 +45,8 @@ fn init_demo_calendar_and_verify() {
             "城关镇服务站",
             "--county",
             "示范县",
+            "--protect",
+            "none",
         ],
     );
     assert!(o.status.success(), "{}", err(&o));
@@ -48,6 +60,8 @@ fn init_demo_calendar_and_verify() {
             "x",
             "--county",
             "y",
+            "--protect",
+            "none",
         ],
     );
     assert!(!again.status.success());
@@ -334,4 +348,367 @@ fn forwarding_and_a_lapsed_review_through_the_cli() {
     assert_eq!(hit["review_lapse"], "deemed_accepted");
     let o = later(&["deadlines"]);
     assert!(out(&o).contains("即为受理"), "{}", out(&o));
+}
+
+// ---- encryption at rest -------------------------------------------------------
+
+const STATION_PASS: &str = "城关镇站点口令2026";
+
+fn init_args(protect: Option<&str>) -> Vec<&str> {
+    let mut a = vec![
+        "init",
+        "--station-code",
+        "CG01",
+        "--station-name",
+        "城关镇服务站",
+        "--county",
+        "示范县",
+    ];
+    if let Some(p) = protect {
+        a.extend(["--protect", p]);
+    }
+    a
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn key_file(db: &std::path::Path) -> std::path::PathBuf {
+    db.with_file_name(format!("{}.key", db.file_name().unwrap().to_string_lossy()))
+}
+
+/// A session bus nobody listens on: no OS key store is reachable.
+fn no_bus(dir: &std::path::Path) -> String {
+    format!("unix:path={}", dir.join("no-bus").display())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn init_without_a_key_store_or_passphrase_asks_to_choose() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite3");
+    let bus = no_bus(dir.path());
+    let o = run_env(&db, &init_args(None), &[("DBUS_SESSION_BUS_ADDRESS", &bus)]);
+    assert!(!o.status.success());
+    assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+    assert!(err(&o).contains("--protect"), "{}", err(&o));
+    assert!(!db.exists() && !key_file(&db).exists());
+    let o = run_env(
+        &db,
+        &init_args(Some("keystore")),
+        &[("DBUS_SESSION_BUS_ADDRESS", &bus)],
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("系统密钥库"),
+        "{}",
+        err(&o)
+    );
+    assert!(!db.exists() && !key_file(&db).exists());
+    // A passphrase in the environment is the default then.
+    let o = run_env(
+        &db,
+        &init_args(None),
+        &[
+            ("DBUS_SESSION_BUS_ADDRESS", &bus),
+            ("YICHUANG_STATION_PASSPHRASE", STATION_PASS),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("站点口令"), "{}", out(&o));
+}
+
+#[test]
+fn a_passphrase_station_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite3");
+    let pass = [("YICHUANG_STATION_PASSPHRASE", STATION_PASS)];
+    let short = run_env(
+        &db,
+        &init_args(Some("passphrase")),
+        &[("YICHUANG_STATION_PASSPHRASE", "1234567")],
+    );
+    assert!(!short.status.success() && err(&short).contains("至少需要 8 个字符"));
+    assert!(!db.exists());
+    let o = run_env(&db, &init_args(Some("passphrase")), &pass);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(run_env(&db, &["demo"], &pass).status.success());
+    let o = run_env(
+        &db,
+        &[
+            "case",
+            "register",
+            "--item",
+            "RS-SY-001",
+            "--name",
+            "欧阳秘测",
+            "--id-no",
+            "11010519491231002X",
+            "--received",
+            "M1",
+        ],
+        &pass,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+
+    // Without the passphrase, or with a wrong one: one Chinese line, no panic.
+    let none = run(&db, &["log", "verify"]);
+    assert!(!none.status.success());
+    assert_eq!(err(&none).lines().count(), 1, "{}", err(&none));
+    assert!(err(&none).contains("需要站点口令"), "{}", err(&none));
+    let wrong = run_env(
+        &db,
+        &["log", "verify"],
+        &[("YICHUANG_STATION_PASSPHRASE", "不是这个口令啊啊")],
+    );
+    assert_eq!(err(&wrong), "错误：站点口令不正确");
+    assert!(run_env(&db, &["log", "verify"], &pass).status.success());
+    let found = run_env(&db, &["case", "search", "欧阳秘"], &pass);
+    assert!(out(&found).contains("欧阳秘测"), "{}", out(&found));
+
+    // Nothing readable on disk; the custody file names the scheme only.
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!contains(&bytes, b"SQLite format 3") && !contains(&bytes, "欧阳秘测".as_bytes()));
+    let status: serde_json::Value =
+        serde_json::from_str(&out(&run(&db, &["--json", "station", "status"]))).unwrap();
+    assert_eq!(status["protection"]["custody"], "passphrase");
+    let custody: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key_file(&db)).unwrap()).unwrap();
+    assert_eq!(custody["custody"], "passphrase");
+    assert!(!custody.to_string().contains(STATION_PASS));
+
+    // A new passphrase; the old one stops opening the database.
+    let new = "新的站点口令2027";
+    let o = run_env(
+        &db,
+        &["station", "passphrase"],
+        &[
+            ("YICHUANG_STATION_PASSPHRASE", STATION_PASS),
+            ("YICHUANG_STATION_NEW_PASSPHRASE", new),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!run_env(&db, &["log", "verify"], &pass).status.success());
+    assert!(
+        run_env(
+            &db,
+            &["log", "verify"],
+            &[("YICHUANG_STATION_PASSPHRASE", new)]
+        )
+        .status
+        .success()
+    );
+}
+
+#[test]
+fn a_plain_demo_station_is_encrypted_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("d.sqlite3");
+    assert!(run(&db, &["demo", "--cases", "5"]).status.success());
+    assert!(out(&run(&db, &["station", "status"])).starts_with("数据库未加密"));
+    let before = out(&run(&db, &["log", "verify"]));
+    let cases = out(&run(&db, &["--json", "case", "list"]));
+    // No passphrase to seal with: refused, still plain.
+    let o = run(&db, &["station", "protect", "--with", "passphrase"]);
+    assert!(
+        !o.status.success() && err(&o).contains("需要站点口令"),
+        "{}",
+        err(&o)
+    );
+    assert!(run(&db, &["log", "verify"]).status.success());
+
+    let pass = [("YICHUANG_STATION_PASSPHRASE", STATION_PASS)];
+    let o = run_env(&db, &["station", "protect", "--with", "passphrase"], &pass);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(!contains(&std::fs::read(&db).unwrap(), b"SQLite format 3"));
+    assert!(!run(&db, &["log", "verify"]).status.success());
+    assert_eq!(out(&run_env(&db, &["log", "verify"], &pass)), before);
+    assert_eq!(
+        out(&run_env(&db, &["--json", "case", "list"], &pass)),
+        cases
+    );
+    let again = run_env(&db, &["station", "protect", "--with", "passphrase"], &pass);
+    assert!(!again.status.success() && err(&again).contains("已经加密"));
+}
+
+/// A private session bus with an unlocked gnome-keyring Secret Service in a
+/// temporary home; both processes are ended when it drops.
+struct SecretService {
+    bus: std::process::Child,
+    keyring: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SecretService {
+    fn drop(&mut self) {
+        for child in [&mut self.keyring, &mut self.bus] {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn secret_service() -> Option<SecretService> {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let found = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !found("dbus-daemon") || !found("gnome-keyring-daemon") {
+        return None;
+    }
+    let dir = tempfile::tempdir().ok()?;
+    let socket = dir.path().join("bus");
+    let conf = dir.path().join("bus.conf");
+    // No service activation: nothing but the daemon started here answers.
+    std::fs::write(
+        &conf,
+        format!(
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:path={}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+            socket.display()
+        ),
+    )
+    .ok()?;
+    let bus = Command::new("dbus-daemon")
+        .arg(format!("--config-file={}", conf.display()))
+        .arg("--nofork")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let address = format!("unix:path={}", socket.display());
+    let run_dir = dir.path().join("run");
+    std::fs::create_dir(&run_dir).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&run_dir, std::fs::Permissions::from_mode(0o700)).ok()?;
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !socket.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let keyring = Command::new("gnome-keyring-daemon")
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_RUNTIME_DIR", &run_dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut keyring = match keyring {
+        Ok(k) => k,
+        Err(_) => {
+            let mut bus = bus;
+            let _ = bus.kill();
+            let _ = bus.wait();
+            return None;
+        }
+    };
+    if let Some(mut stdin) = keyring.stdin.take() {
+        let _ = stdin.write_all(b"test-keyring-password");
+    }
+    let ss = SecretService {
+        bus,
+        keyring,
+        address,
+        _dir: dir,
+    };
+    // Ready when the CLI sees it.
+    let probe = ss._dir.path().join("probe.sqlite3");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let o = run_env(
+            &probe,
+            &["--json", "station", "status"],
+            &[("DBUS_SESSION_BUS_ADDRESS", &ss.address)],
+        );
+        let j: serde_json::Value = serde_json::from_str(&out(&o)).unwrap_or_default();
+        if j["keystore_available"] == true {
+            return Some(ss);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    None
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_os_key_store_holds_the_key_of_a_station() {
+    let Some(ss) = secret_service() else {
+        println!(
+            "skipped: no Secret Service could be started (dbus-daemon and gnome-keyring-daemon needed)"
+        );
+        return;
+    };
+    let bus = [("DBUS_SESSION_BUS_ADDRESS", ss.address.as_str())];
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite3");
+    // With a key store reachable, it is init's default.
+    let o = run_env(&db, &init_args(None), &bus);
+    assert!(o.status.success(), "{}", err(&o));
+    let custody: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key_file(&db)).unwrap()).unwrap();
+    assert_eq!(custody["custody"], "os_keystore");
+    assert_eq!(custody["service"], "yichuang");
+    let mut fields: Vec<&str> = custody
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    fields.sort();
+    assert_eq!(fields, ["account", "custody", "service", "v"]);
+    assert!(run_env(&db, &["demo"], &bus).status.success());
+    assert!(run_env(&db, &["log", "verify"], &bus).status.success());
+    assert!(!contains(&std::fs::read(&db).unwrap(), b"SQLite format 3"));
+    // Not through a passphrase, and not without the key store.
+    let o = run_env(&db, &["station", "passphrase"], &bus);
+    assert!(
+        !o.status.success() && err(&o).contains("没有站点口令"),
+        "{}",
+        err(&o)
+    );
+    let away = no_bus(dir.path());
+    let o = run_env(
+        &db,
+        &["log", "verify"],
+        &[("DBUS_SESSION_BUS_ADDRESS", &away)],
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("系统密钥库"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(err(&o).lines().count(), 1, "{}", err(&o));
+
+    // A plain station moves its key into the key store.
+    let plain = dir.path().join("p.sqlite3");
+    assert!(run(&plain, &["demo", "--cases", "3"]).status.success());
+    let before = out(&run(&plain, &["log", "verify"]));
+    let o = run_env(&plain, &["station", "protect", "--with", "keystore"], &bus);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("备份"), "{}", out(&o));
+    assert_eq!(out(&run_env(&plain, &["log", "verify"], &bus)), before);
+    assert!(!run(&plain, &["log", "verify"]).status.success());
 }

@@ -1,13 +1,18 @@
 //! Engine benchmark (prints figures; never asserts timings).
 //!
 //! `cargo bench --bench engine` — full size: 2,000 counter cases and search over
-//! 1,000,000 cases. Under `cargo test` (debug) it runs at smoke size. Sizes:
-//! YICHUANG_BENCH_CASES, YICHUANG_BENCH_SEARCH_ROWS.
-//! Goals: ≤ 5 ms per case (register + decide + notice record), ≤ 50 ms per search.
+//! 1,000,000 cases, each on a plain and on an encrypted (SQLCipher) station in
+//! the same run, with the ratio. Under `cargo test` (debug) it runs at smoke
+//! size. Sizes: YICHUANG_BENCH_CASES, YICHUANG_BENCH_SEARCH_ROWS,
+//! YICHUANG_BENCH_NOTICES. The stations live in `$TMPDIR` (tmpfs there shows
+//! the CPU part alone).
+//! Goals: ≤ 5 ms per case (register + decide + notice record), ≤ 50 ms per
+//! search; encrypted ≤ 1.5× plain per case.
 
 use std::time::Instant;
 
 use rusqlite::params;
+use yichuang_engine::at_rest::{self, ProtectWith};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic, test_resident_id};
 use yichuang_engine::store::name_tokens;
 use yichuang_engine::{Clock, Engine, Role};
@@ -39,10 +44,49 @@ fn percentile(v: &mut [f64], p: f64) -> f64 {
     v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
-fn station(dir: &std::path::Path) -> (Engine, yichuang_engine::Clerk) {
-    let mut e = Engine::open(&dir.join("bench.sqlite3"))
+const PASSPHRASE: &str = "基准测试站点口令";
+
+#[derive(Clone, Copy, PartialEq)]
+enum Db {
+    Plain,
+    /// Plain with the encrypted connection's page cache: the cipher's cost alone.
+    PlainSameCache,
+    /// SQLCipher, the key sealed by a station passphrase.
+    Encrypted,
+}
+
+impl Db {
+    fn label(self) -> &'static str {
+        match self {
+            Db::Plain => "plain",
+            Db::PlainSameCache => "plain, encrypted's page cache",
+            Db::Encrypted => "encrypted",
+        }
+    }
+}
+
+/// Opens the bench station as a shell would: by its custody (the encrypted
+/// one unseals its key with the passphrase first).
+fn reopen(path: &std::path::Path) -> Engine {
+    Engine::open_station(path, Some(PASSPHRASE))
         .expect("open")
-        .with_clock(Clock::parse("2026-11-23T09:30:00+08:00").expect("clock"));
+        .with_clock(Clock::parse("2026-11-23T09:30:00+08:00").expect("clock"))
+}
+
+fn station(dir: &std::path::Path, db: Db) -> (Engine, yichuang_engine::Clerk) {
+    let path = dir.join("bench.sqlite3");
+    if db == Db::Encrypted {
+        drop(at_rest::protect_new(&path, ProtectWith::Passphrase(PASSPHRASE)).expect("protect"));
+    }
+    let mut e = reopen(&path);
+    if db == Db::PlainSameCache {
+        e.connection()
+            .execute_batch(&format!(
+                "PRAGMA cache_size = -{}",
+                at_rest::ENCRYPTED_CACHE_KIB
+            ))
+            .expect("cache");
+    }
     e.init("BENCH1", "基准测试站", "示范县").expect("init");
     let admin = e
         .add_clerk(None, "0001", "管理员", Role::Admin, DEMO_PASSWORD)
@@ -53,9 +97,36 @@ fn station(dir: &std::path::Path) -> (Engine, yichuang_engine::Clerk) {
     (e, clerk)
 }
 
-fn bench_counter(cases: u64) {
+/// Opening a station: the plain open, and unsealing the key (argon2id) then
+/// the keyed open.
+fn bench_open() {
+    let mut figures = Vec::new();
+    for db in [Db::Plain, Db::Encrypted] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (e, _) = station(dir.path(), db);
+        let path = e.path().to_owned();
+        drop(e);
+        let mut times = Vec::new();
+        for _ in 0..5 {
+            let t = Instant::now();
+            drop(reopen(&path));
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+        }
+        figures.push(format!(
+            "{} {:.1} ms",
+            db.label(),
+            percentile(&mut times, 0.5)
+        ));
+    }
+    println!(
+        "open (station start-up, median of 5): {} (encrypted: argon2id unseal of the key + keyed open)",
+        figures.join(", ")
+    );
+}
+
+fn bench_counter(cases: u64, db: Db) -> f64 {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (e, clerk) = station(dir.path());
+    let (e, clerk) = station(dir.path(), db);
     let mut per = Vec::with_capacity(cases as usize);
     let total = Instant::now();
     for i in 0..cases {
@@ -66,16 +137,18 @@ fn bench_counter(cases: u64) {
     let secs = total.elapsed().as_secs_f64();
     let mean = per.iter().sum::<f64>() / per.len() as f64;
     println!(
-        "counter: {cases} cases (register + decide + notice record, synchronous=FULL): mean {mean:.2} ms/case, p50 {:.2} ms, p95 {:.2} ms, {:.0} cases/s (goal ≤ 5 ms)",
+        "counter ({}): {cases} cases (register + decide + notice record, synchronous=FULL): mean {mean:.2} ms/case, p50 {:.2} ms, p95 {:.2} ms, {:.0} cases/s (goal ≤ 5 ms)",
+        db.label(),
         percentile(&mut per.clone(), 0.5),
         percentile(&mut per, 0.95),
         cases as f64 / secs
     );
+    mean
 }
 
 fn bench_notices(n: u64) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (e, clerk) = station(dir.path());
+    let (e, clerk) = station(dir.path(), Db::Plain);
     let t = std::time::Instant::now();
     e.fonts().expect("fonts");
     let font_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -118,9 +191,10 @@ fn bench_notices(n: u64) {
     );
 }
 
-fn bench_search(rows: u64) {
+/// Mean milliseconds per search, by case number, ID number, name fragment.
+fn bench_search(rows: u64, db: Db) -> [f64; 3] {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (e, clerk) = station(dir.path());
+    let (e, clerk) = station(dir.path(), db);
     let surnames: Vec<char> = SURNAMES.chars().collect();
     let given: Vec<char> = GIVEN.chars().collect();
     let mut rng = Lcg(7);
@@ -179,10 +253,16 @@ fn bench_search(rows: u64) {
         conn.execute_batch("COMMIT; ANALYZE").expect("commit");
     }
     println!(
-        "search: fixture of {rows} cases built in {:.1} s",
+        "search ({}): fixture of {rows} cases built in {:.1} s",
+        db.label(),
         t.elapsed().as_secs_f64()
     );
+    // Searched from a fresh connection (an empty page cache), as after a start-up.
+    let path = e.path().to_owned();
+    drop(e);
+    let e = reopen(&path);
     let queries = 200.min(rows as usize);
+    let mut means = [0.0; 3];
     for (label, pick) in [("case_no", 0usize), ("ID number", 1), ("name fragment", 2)] {
         let mut times = Vec::new();
         let mut hits = 0;
@@ -209,11 +289,14 @@ fn bench_search(rows: u64) {
         }
         let mean = times.iter().sum::<f64>() / times.len() as f64;
         println!(
-            "search by {label} over {rows} cases: mean {mean:.3} ms, p95 {:.3} ms, max {:.3} ms, {hits}/{queries} found (goal ≤ 50 ms)",
+            "search ({}) by {label} over {rows} cases: mean {mean:.3} ms, p95 {:.3} ms, max {:.3} ms, {hits}/{queries} found (goal ≤ 50 ms)",
+            db.label(),
             percentile(&mut times.clone(), 0.95),
             times.iter().cloned().fold(0.0, f64::max)
         );
+        means[pick] = mean;
     }
+    means
 }
 
 fn main() {
@@ -228,7 +311,24 @@ fn main() {
             "release"
         }
     );
-    bench_counter(cases);
+    bench_open();
+    let plain = bench_counter(cases, Db::Plain);
+    let encrypted = bench_counter(cases, Db::Encrypted);
+    let same_cache = bench_counter(cases, Db::PlainSameCache);
+    println!(
+        "counter: encrypted / plain = {:.2} ({encrypted:.2} / {plain:.2} ms per case; goal ≤ 1.5); encrypted / plain with the same page cache = {:.2} ({same_cache:.2} ms)",
+        encrypted / plain,
+        encrypted / same_cache
+    );
     bench_notices(size("YICHUANG_BENCH_NOTICES", 200, 5));
-    bench_search(rows);
+    let plain = bench_search(rows, Db::Plain);
+    let encrypted = bench_search(rows, Db::Encrypted);
+    for (i, label) in ["case_no", "ID number", "name fragment"].iter().enumerate() {
+        println!(
+            "search by {label}: encrypted / plain = {:.2} ({:.3} / {:.3} ms)",
+            encrypted[i] / plain[i],
+            encrypted[i],
+            plain[i]
+        );
+    }
 }

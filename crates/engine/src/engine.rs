@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::json;
 
+use crate::at_rest::DataKey;
 use crate::clock::Clock;
 use crate::domain::calendar::{BUNDLED_YEARS, Calendar};
 use crate::domain::catalog::{BUNDLED_CATALOG, Catalog};
@@ -40,9 +41,20 @@ pub fn default_db_path() -> Option<PathBuf> {
 }
 
 impl Engine {
-    /// Opens (and migrates) the station database at `path`.
+    /// Opens (and migrates) the plain station database at `path`.
     pub fn open(path: &Path) -> Result<Engine> {
-        let mut conn = store::open_raw(path)?;
+        Engine::open_keyed(path, None)
+    }
+
+    /// Opens (and migrates, or creates) the encrypted station database at
+    /// `path` with its data key ([`crate::at_rest`]); without the right key
+    /// this fails before anything is read. By custody: [`Engine::open_station`].
+    pub fn open_with_key(path: &Path, key: &DataKey) -> Result<Engine> {
+        Engine::open_keyed(path, Some(key))
+    }
+
+    fn open_keyed(path: &Path, key: Option<&DataKey>) -> Result<Engine> {
+        let mut conn = store::open_raw_keyed(path, key)?;
         store::migrate(&mut conn)?;
         let mut engine = Engine {
             conn,

@@ -79,6 +79,14 @@ pub enum Error {
     },
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// Encryption at rest: the database's key, its custody, the encrypted file
+    /// (`what` names the case, e.g. `locked`, `wrong_passphrase`; see `at_rest`).
+    #[error("encryption at rest ({what}): {en}")]
+    AtRest {
+        what: &'static str,
+        en: String,
+        zh: String,
+    },
 }
 
 impl From<UnknownName> for Error {
@@ -100,6 +108,14 @@ impl Error {
         }
     }
 
+    pub fn at_rest(what: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Error::AtRest {
+            what,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
     pub fn rule(rule: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
         Error::Rule {
             rule,
@@ -113,7 +129,9 @@ impl Error {
         match self {
             Error::Db(e) => format!("数据库操作失败，数据未改动（{e}）"),
             Error::Io { path, source } => format!("无法读写文件“{path}”：{source}"),
-            Error::Invalid { zh, .. } | Error::Rule { zh, .. } => zh.clone(),
+            Error::Invalid { zh, .. } | Error::Rule { zh, .. } | Error::AtRest { zh, .. } => {
+                zh.clone()
+            }
             Error::NotFound { what, key } => format!("未找到{}：{key}", what_zh(what)),
             Error::IllegalTransition {
                 case_no,

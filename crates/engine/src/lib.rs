@@ -5,6 +5,7 @@
 //! the station database (one `impl Engine` block per concern); `engine` and
 //! `store` the database itself and its single write path.
 
+pub mod at_rest;
 pub mod clock;
 pub mod demo;
 pub mod domain;
@@ -17,8 +18,9 @@ pub use domain::{
     calendar, case, catalog, clerk, deadline, evaluation, ids, lifecycle, notice, settings,
     station, template, vocabulary,
 };
-pub use ops::{accounts, eventlog, filing, fonts, privacy, search, setup, sync};
+pub use ops::{accounts, eventlog, filing, fonts, privacy, protect, search, setup, sync};
 
+pub use at_rest::{Custody, DataKey, ProtectWith};
 pub use case::{ApplicantInput, CaseView, MaterialStatus, NewCase, Outcome, PersonIdType};
 pub use clerk::{Clerk, Role};
 pub use clock::Clock;

@@ -6,6 +6,7 @@ use std::path::Path;
 use rusqlite::{Connection, OptionalExtension, Params, Transaction, TransactionBehavior, params};
 use serde_json::Value;
 
+use crate::at_rest::{self, DataKey};
 use crate::domain::template::{BUNDLED_TEMPLATES, TemplateSet};
 use crate::error::{Error, Result};
 use yichuang_wire::{EventFields, GENESIS_HASH, chain_hash};
@@ -66,6 +67,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0009_accounts_security.sql"),
         backfill: None,
     },
+    Migration {
+        name: "notice_index",
+        sql: include_str!("migrations/0010_notice_index.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind
@@ -124,9 +130,16 @@ pub fn latest_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
-/// Opens (creating if needed) a station database with the pragmas the design
-/// requires, without migrating it.
+/// Opens (creating if needed) a plain station database with the pragmas the
+/// design requires, without migrating it.
 pub fn open_raw(path: &Path) -> Result<Connection> {
+    open_raw_keyed(path, None)
+}
+
+/// As [`open_raw`]; an encrypted database gets its `key` before any other
+/// statement. Without the key, or with another one, this fails
+/// (`Error::AtRest`), before anything else is read.
+pub fn open_raw_keyed(path: &Path, key: Option<&DataKey>) -> Result<Connection> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
             path: dir.display().to_string(),
@@ -135,6 +148,7 @@ pub fn open_raw(path: &Path) -> Result<Connection> {
     }
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    at_rest::apply_key(&conn, path, key)?;
     // WAL + FULL: a committed case survives power loss; readers never block the writer.
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;

@@ -11,6 +11,7 @@ pub mod filing;
 pub mod fonts;
 pub mod notices;
 pub mod privacy;
+pub mod protect;
 pub mod search;
 pub mod settings;
 pub mod setup;
