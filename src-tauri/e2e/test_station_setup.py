@@ -31,6 +31,7 @@ DB = os.environ["E2E_SETUP_DB"]
 ADMIN_PW = "admin-pass-1"
 CLERK_PW = "clerk-pass-1"
 LEADER_PW = "leader-pass-1"
+STATION_PASSPHRASE = "station-pass-1"
 
 
 def option(d, text):
@@ -111,6 +112,11 @@ def main():
         t.type_into(d, "#setup-admin-name", "钱管理")
         t.type_into(d, "#setup-admin-password", "0001")
         t.type_into(d, "#setup-admin-password2", "0001")
+        # The database is encrypted; its key sealed by a station passphrase.
+        WebDriverWait(d, 10).until(EC.element_to_be_clickable(
+            (By.XPATH, "//label[contains(@class,'el-radio')][contains(., '站点口令')]"))).click()
+        t.type_into(d, "#setup-passphrase", STATION_PASSPHRASE)
+        t.type_into(d, "#setup-passphrase2", STATION_PASSPHRASE)
         t.click(d, "#setup-next")
         t.click(d, "#setup-finish")
         t.wait_text(d, "#setup-error", "密码")
@@ -252,6 +258,34 @@ def main():
         t.click(d, "#login-submit")
         t.wait_text(d, "#current-clerk", "钱管理")
         t.shot(d, "unlocked")
+    finally:
+        d.quit()
+
+    # 11. On disk the station is encrypted: no SQLite header, no applicant's
+    #     name; the next start asks for the station passphrase.
+    for f in [DB, DB + "-wal"]:
+        if os.path.exists(f):
+            data = open(f, "rb").read()
+            assert b"SQLite format 3" not in data[:16] and "周测试".encode() not in data, f"{f} readable"
+    custody = open(DB + ".key").read()
+    assert "passphrase" in custody and STATION_PASSPHRASE not in custody
+    d = webdriver.Remote(command_executor=t.DRIVER, options=opts,
+                         client_config=ClientConfig(remote_server_addr=t.DRIVER, timeout=90))
+    try:
+        d.set_window_size(1280, 860)
+        t.wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
+        t.wait(d, "#unlock-station")
+        t.type_into(d, "#station-passphrase", "not-the-passphrase")
+        t.click(d, "#unlock-submit")
+        t.wait_text(d, "#unlock-error", "口令")
+        t.shot(d, "station-passphrase-refused")
+        t.type_into(d, "#station-passphrase", STATION_PASSPHRASE)
+        t.click(d, "#unlock-submit")
+        log_in(d, "0001", ADMIN_PW, "钱管理")
+        t.click(d, "#nav-cases")
+        WebDriverWait(d, 20).until(EC.visibility_of_element_located(
+            (By.XPATH, "//*[@id='cases-table']//td[contains(., '周测试')]")))
+        t.shot(d, "station-unlocked")
         print("e2e setup: all steps passed")
     finally:
         d.quit()

@@ -44,6 +44,7 @@ impl From<Error> for CmdError {
             Error::SessionLocked { .. } => Some("session_locked".into()),
             Error::PasswordChangeRequired(_) => Some("password_change_required".into()),
             Error::AlreadyInitialised => Some("already_set_up".into()),
+            Error::AtRest { what, .. } => Some(format!("at_rest:{what}")),
             Error::Forbidden { .. } => Some("forbidden".into()),
             Error::IllegalTransition { .. } => Some("illegal_transition".into()),
             _ => None,
@@ -57,6 +58,18 @@ impl From<Error> for CmdError {
 }
 
 impl CmdError {
+    pub(crate) fn coded(
+        code: &str,
+        message: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> CmdError {
+        CmdError {
+            message: message.into(),
+            detail: detail.into(),
+            code: Some(code.into()),
+        }
+    }
+
     pub(crate) fn shell(message: impl Into<String>, detail: impl Into<String>) -> CmdError {
         CmdError {
             message: message.into(),
@@ -74,6 +87,7 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         app_info,
         meta,
         session,
+        unlock_station,
         login,
         logout,
         lock_counter,
@@ -165,6 +179,12 @@ pub struct AppInfo {
     station: Option<yichuang_engine::StationInfo>,
     /// No station or no administrator yet: the window opens the set-up wizard.
     needs_setup: bool,
+    /// The database is encrypted and waits for the station passphrase.
+    store_locked: bool,
+    /// The database is encrypted (false: the demo, or a station from before).
+    encrypted: bool,
+    /// The OS key store can hold a new station's key.
+    keystore_available: bool,
     db_path: String,
     notices_dir: String,
     demo: bool,
@@ -174,16 +194,59 @@ pub struct AppInfo {
 
 #[tauri::command]
 async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
-    let e = state.engine()?;
+    let (station, needs_setup, encrypted) = match state.engine() {
+        Ok(e) => (
+            e.station().ok().cloned(),
+            e.needs_setup()?,
+            !matches!(
+                yichuang_engine::at_rest::custody(e.path())?,
+                yichuang_engine::at_rest::Custody::Plain
+            ),
+        ),
+        // Not open: locked (the passphrase first) or new (the wizard).
+        Err(_) => (None, !state.store_locked(), state.store_locked()),
+    };
     Ok(AppInfo {
-        station: e.station().ok().cloned(),
-        needs_setup: e.needs_setup()?,
-        db_path: e.path().display().to_string(),
+        station,
+        needs_setup,
+        store_locked: state.store_locked(),
+        encrypted,
+        keystore_available: state.keystore(),
+        db_path: state.db().display().to_string(),
         notices_dir: state.notices_dir.display().to_string(),
         demo: state.demo,
-        today: e.clock().today(),
+        today: state.clock().today(),
         version: env!("CARGO_PKG_VERSION"),
     })
+}
+
+/// Opens an encrypted station with the station passphrase (the engine
+/// unseals the key; a wrong one changes nothing) and starts its sync.
+#[tauri::command]
+async fn unlock_station<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    passphrase: String,
+) -> Res<()> {
+    if !state.store_locked() {
+        return Ok(());
+    }
+    let key = yichuang_engine::at_rest::unlock(state.db(), Some(&passphrase))?;
+    let engine = Engine::open_with_key(state.db(), &key)?.with_clock(state.clock());
+    state.install(engine, Some(key));
+    start_sync_now(&app, &state);
+    Ok(())
+}
+
+fn start_sync_now<R: Runtime>(app: &tauri::AppHandle<R>, state: &AppState) {
+    let policy = state
+        .engine()
+        .ok()
+        .and_then(|e| e.sync_policy(None).ok())
+        .unwrap_or_default();
+    if let Err(e) = state.start_sync(policy, crate::reporter(app.clone())) {
+        eprintln!("yichuang-desktop: {}", e.detail);
+    }
 }
 
 /// Labels, fixed lists, rule constants and the settings registry, from the
@@ -196,7 +259,11 @@ async fn meta() -> Res<Vocabulary> {
 /// The counter's session, or `None` when nobody is logged in.
 #[tauri::command]
 async fn session(state: State<'_, AppState>) -> Res<Option<Session>> {
-    Ok(state.engine()?.session()?)
+    match state.engine() {
+        Ok(e) => Ok(e.session()?),
+        // No database open yet: nobody is at the counter.
+        Err(_) => Ok(None),
+    }
 }
 
 #[tauri::command]
@@ -244,18 +311,48 @@ pub struct SetupResult {
     enrol_error: Option<String>,
 }
 
-/// The first-run wizard: the engine refuses it once the station is set up.
+/// The first-run wizard: creates the encrypted database (its key in the OS
+/// key store, or sealed by the station passphrase) on a new install; the
+/// engine refuses it once the station is set up.
 #[tauri::command]
-async fn setup_station(
+async fn setup_station<R: Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     setup: StationSetup,
+    protection: Option<String>,
+    passphrase: Option<String>,
     county_url: Option<String>,
     enrol_code: Option<String>,
 ) -> Res<SetupResult> {
+    use yichuang_engine::at_rest::{ProtectWith, protect_new};
+    let created = if state.engine().is_err() && !state.store_locked() {
+        let with = match (protection.as_deref(), passphrase.as_deref()) {
+            (Some("keystore"), _) => ProtectWith::OsKeyStore,
+            (_, Some(p)) => ProtectWith::Passphrase(p),
+            _ => {
+                return Err(CmdError::coded(
+                    "invalid:passphrase",
+                    "请设置站点口令（至少8位），或选择系统密钥库",
+                    "setup_station: no protection chosen",
+                ));
+            }
+        };
+        // Every field is checked before the database file is created.
+        setup.check()?;
+        let key = protect_new(state.db(), with)?;
+        let engine = Engine::open_with_key(state.db(), &key)?.with_clock(state.clock());
+        state.install(engine, Some(key));
+        true
+    } else {
+        false
+    };
     let session = {
         let mut e = state.engine()?;
         e.set_up_station(&setup)?
     };
+    if created {
+        start_sync_now(&app, &state);
+    }
     let mut enrol_error = None;
     if let (Some(url), Some(code)) = (
         county_url.filter(|u| !u.trim().is_empty()),

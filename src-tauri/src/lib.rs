@@ -8,21 +8,35 @@ pub mod print;
 pub mod startup;
 pub mod sync_task;
 
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use tauri::{Builder, Emitter, Manager, RunEvent, Runtime};
 use yichuang_engine::Engine;
+use yichuang_engine::at_rest::DataKey;
+use yichuang_engine::clock::Clock;
 use yichuang_engine::sync::BackoffPolicy;
 
-use sync_task::{SyncStatus, SyncTask};
+use startup::Opening;
+use sync_task::{Opener, SyncStatus, SyncTask};
 
 pub use commands::CmdError;
 
 /// What every command shares: the one engine of this counter PC.
 pub struct AppState {
     /// The engine is single-connection and not `Sync`; commands take turns.
-    engine: Mutex<Engine>,
+    /// `None` until an encrypted station is unlocked or a new one set up.
+    engine: Mutex<Option<Engine>>,
+    /// The station database file.
+    db: PathBuf,
+    clock: Clock,
+    /// The data key of an encrypted station, for the sync thread's connection.
+    key: Mutex<Option<Arc<DataKey>>>,
+    /// The database waits for its passphrase (`unlock_station`).
+    locked_store: Mutex<bool>,
+    /// The OS key store answered at start-up (the wizard offers it).
+    keystore: bool,
     /// Where a print waits for the printer and the preview ([`print_dir`]).
     notices_dir: PathBuf,
     /// True when the database was opened as a demo station.
@@ -34,10 +48,39 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A state over an open, plain engine (the demo station, tests).
     pub fn new(engine: Engine, demo: bool) -> AppState {
-        let notices_dir = print_dir(engine.path());
+        let (db, clock) = (engine.path().to_path_buf(), *engine.clock());
+        let mut s = AppState::pending(db, clock, demo, false);
+        s.engine = Mutex::new(Some(engine));
+        s
+    }
+
+    /// A state as start-up found the station database.
+    pub fn from_opening(opening: Opening, db: PathBuf, clock: Clock, demo: bool) -> AppState {
+        let keystore = yichuang_engine::at_rest::keystore_available();
+        let s = AppState::pending(db, clock, demo, keystore);
+        match opening {
+            Opening::Open { engine, key } => {
+                lock_at_start(&engine);
+                *s.key.lock().unwrap_or_else(|p| p.into_inner()) = key.map(Arc::new);
+                *s.engine.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine);
+            }
+            Opening::Locked => *s.locked_store.lock().unwrap_or_else(|p| p.into_inner()) = true,
+            Opening::New => {}
+        }
+        s
+    }
+
+    fn pending(db: PathBuf, clock: Clock, demo: bool, keystore: bool) -> AppState {
+        let notices_dir = print_dir(&db);
         AppState {
-            engine: Mutex::new(engine),
+            engine: Mutex::new(None),
+            db,
+            clock,
+            key: Mutex::new(None),
+            locked_store: Mutex::new(false),
+            keystore,
             notices_dir,
             demo,
             started: std::time::Instant::now(),
@@ -74,11 +117,11 @@ impl AppState {
         if self.sync.get().is_some() {
             return Ok(());
         }
-        let (db, clock) = {
-            let e = self.engine()?;
-            (e.path().to_path_buf(), *e.clock())
-        };
-        let task = SyncTask::start(db, clock, policy, on_report)
+        if !self.is_open() {
+            // Started once the station is unlocked or set up.
+            return Ok(());
+        }
+        let task = SyncTask::start(self.opener(), policy, on_report)
             .map_err(|e| CmdError::shell("无法启动后台同步", format!("spawn sync thread: {e}")))?;
         // Lost race with another start: the extra task stops on drop.
         let _ = self.sync.set(task);
@@ -105,13 +148,69 @@ impl AppState {
             .unwrap_or_default()
     }
 
-    pub(crate) fn engine(&self) -> Result<MutexGuard<'_, Engine>, CmdError> {
+    pub(crate) fn engine(&self) -> Result<EngineGuard<'_>, CmdError> {
         // A panic while holding the lock leaves the engine usable: every engine
         // write is one SQLite transaction, so no half-done state survives it.
-        Ok(self
+        let guard = self
             .engine
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()))
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if guard.is_none() {
+            return Err(CmdError::coded(
+                "store_locked",
+                if self.store_locked() {
+                    "站点数据库已加密，请先输入站点口令"
+                } else {
+                    "本站尚未初始化，请先完成初始化"
+                },
+                "station database not open",
+            ));
+        }
+        Ok(EngineGuard(guard))
+    }
+
+    fn is_open(&self) -> bool {
+        self.engine
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
+    pub(crate) fn store_locked(&self) -> bool {
+        *self.locked_store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn db(&self) -> &std::path::Path {
+        &self.db
+    }
+
+    pub(crate) fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    pub(crate) fn keystore(&self) -> bool {
+        self.keystore
+    }
+
+    /// Puts the station's engine in place once it is unlocked or created.
+    pub(crate) fn install(&self, engine: Engine, key: Option<DataKey>) {
+        lock_at_start(&engine);
+        *self.key.lock().unwrap_or_else(|p| p.into_inner()) = key.map(Arc::new);
+        *self.locked_store.lock().unwrap_or_else(|p| p.into_inner()) = false;
+        *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine);
+    }
+
+    /// How the sync thread opens its own connection to this station.
+    fn opener(&self) -> Opener {
+        let (db, clock) = (self.db.clone(), self.clock);
+        let key = self.key.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Arc::new(move || {
+            let e = match &key {
+                Some(k) => Engine::open_with_key(&db, k)?,
+                None => Engine::open(&db)?,
+            };
+            Ok(e.with_clock(clock))
+        })
     }
 }
 
@@ -140,6 +239,31 @@ fn print_dir(db: &std::path::Path) -> PathBuf {
     }
 }
 
+/// A window that closed is a counter that locked: whoever was logged in
+/// when the app stopped enters their password again.
+fn lock_at_start(engine: &Engine) {
+    if let Err(e) = engine.lock_counter() {
+        eprintln!("yichuang-desktop: cannot lock the counter at start: {e}");
+    }
+}
+
+/// The open engine of a command (checked open when taken).
+pub(crate) struct EngineGuard<'a>(MutexGuard<'a, Option<Engine>>);
+
+impl Deref for EngineGuard<'_> {
+    type Target = Engine;
+    fn deref(&self) -> &Engine {
+        // `AppState::engine` hands out a guard only over an open engine.
+        self.0.as_ref().expect("engine checked open")
+    }
+}
+
+impl DerefMut for EngineGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Engine {
+        self.0.as_mut().expect("engine checked open")
+    }
+}
+
 /// Registers every command; shared by `run` and the `tauri::test` tests.
 pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
     builder.invoke_handler(commands::handler())
@@ -148,8 +272,11 @@ pub fn with_commands<R: Runtime>(builder: Builder<R>) -> Builder<R> {
 /// Starts the desktop app (`--db FILE`, `--demo`; `YICHUANG_DB`, `YICHUANG_DEMO=1`).
 pub fn run() {
     let opts = startup::Options::from_env_and_args(std::env::args().skip(1));
-    let state = match startup::open_engine(&opts) {
-        Ok((engine, demo)) => AppState::new(engine, demo),
+    let opened = opts
+        .db_path()
+        .and_then(|db| Ok((startup::open_engine(&opts)?, db, Clock::from_env()?)));
+    let state = match opened {
+        Ok((opening, db, clock)) => AppState::from_opening(opening, db, clock, opts.demo),
         Err(e) => {
             // No window can help here (the database cannot be opened): say why and stop.
             eprintln!("一窗无法启动：{}\n({e})", e.user_message());

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use yichuang_engine::at_rest::{self, Custody, DataKey};
 use yichuang_engine::clock::Clock;
 use yichuang_engine::engine::{DB_ENV, default_db_path};
 use yichuang_engine::{Engine, Error, Result};
@@ -64,9 +65,24 @@ impl Options {
     }
 }
 
-/// Opens the station database; a demo station is seeded on first start and
-/// left logged out, so the window opens at the log-in screen.
-pub fn open_engine(opts: &Options) -> Result<(Engine, bool)> {
+/// How start-up found the station database.
+pub enum Opening {
+    /// Open: plain (the demo station, or one from before encryption), or
+    /// encrypted with its key from the OS key store.
+    Open {
+        engine: Engine,
+        key: Option<DataKey>,
+    },
+    /// Encrypted, the key sealed by the station passphrase: the window asks.
+    Locked,
+    /// No database yet: the set-up wizard creates it, encrypted.
+    New,
+}
+
+/// Opens the station database as its key custody says; a demo station is
+/// plain, seeded on first start and left logged out, so the window opens at
+/// the log-in screen.
+pub fn open_engine(opts: &Options) -> Result<Opening> {
     let path = opts.db_path()?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| Error::Io {
@@ -74,12 +90,33 @@ pub fn open_engine(opts: &Options) -> Result<(Engine, bool)> {
             source,
         })?;
     }
-    let mut engine = Engine::open(&path)?.with_clock(Clock::from_env()?);
-    if opts.demo && engine.station().is_err() {
-        yichuang_engine::demo::seed_demo(&mut engine)?;
-        engine.logout()?;
+    let clock = Clock::from_env()?;
+    if opts.demo {
+        let mut engine = Engine::open(&path)?.with_clock(clock);
+        if engine.station().is_err() {
+            yichuang_engine::demo::seed_demo(&mut engine)?;
+            engine.logout()?;
+        }
+        return Ok(Opening::Open { engine, key: None });
     }
-    Ok((engine, opts.demo))
+    if !path.exists() {
+        return Ok(Opening::New);
+    }
+    match at_rest::custody(&path)? {
+        Custody::Plain => Ok(Opening::Open {
+            engine: Engine::open(&path)?.with_clock(clock),
+            key: None,
+        }),
+        Custody::Passphrase => Ok(Opening::Locked),
+        Custody::OsKeyStore { .. } => {
+            let key = at_rest::unlock(&path, None)?;
+            let engine = Engine::open_with_key(&path, &key)?.with_clock(clock);
+            Ok(Opening::Open {
+                engine,
+                key: Some(key),
+            })
+        }
+    }
 }
 
 #[cfg(test)]

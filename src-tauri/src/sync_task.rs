@@ -3,14 +3,12 @@
 //! window (the `sync-status` event). All sync rules (when, backoff, what is
 //! acked) are the engine's; this module only owns the thread.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use yichuang_engine::Engine;
-use yichuang_engine::clock::Clock;
 use yichuang_engine::sync::{BackoffPolicy, LoopControl, SyncRun, SyncStatusView, Trigger};
 
 /// The event the window listens to.
@@ -132,6 +130,10 @@ pub fn status(view: SyncStatusView, attempt: Option<Attempt>, running: bool) -> 
 
 type Shared = Arc<Mutex<Option<Attempt>>>;
 
+/// Opens the station database for the sync thread's own connection (with the
+/// data key of an encrypted station, and the window's clock).
+pub type Opener = Arc<dyn Fn() -> yichuang_engine::Result<Engine> + Send + Sync>;
+
 /// The running background sync; stopped (and joined) on drop.
 pub struct SyncTask {
     control: Arc<LoopControl>,
@@ -143,8 +145,7 @@ impl SyncTask {
     /// Starts the thread on `db`. `on_report` gets every status change; it
     /// runs on the sync thread.
     pub fn start(
-        db: PathBuf,
-        clock: Clock,
+        open: Opener,
         policy: BackoffPolicy,
         on_report: impl Fn(SyncStatus) + Send + 'static,
     ) -> std::io::Result<SyncTask> {
@@ -153,7 +154,7 @@ impl SyncTask {
         let (c, l) = (control.clone(), last.clone());
         let thread = std::thread::Builder::new()
             .name("yichuang-sync".into())
-            .spawn(move || run(&db, clock, policy, &c, &l, &on_report))?;
+            .spawn(move || run(&*open, policy, &c, &l, &on_report))?;
         Ok(SyncTask {
             control,
             last,
@@ -221,8 +222,7 @@ fn pause(control: &LoopControl, d: Duration) {
 }
 
 fn run(
-    db: &std::path::Path,
-    clock: Clock,
+    open: &(dyn Fn() -> yichuang_engine::Result<Engine> + Send + Sync),
     policy: BackoffPolicy,
     control: &LoopControl,
     last: &Shared,
@@ -232,12 +232,11 @@ fn run(
         *last.lock().unwrap_or_else(PoisonError::into_inner) = Some(a);
     };
     while !control.stopped() {
-        let mut engine = match Engine::open(db) {
-            Ok(e) => e.with_clock(clock),
+        let mut engine = match open() {
+            Ok(e) => e,
             Err(e) => {
                 eprintln!(
-                    "yichuang-desktop: background sync cannot open {}: {e}",
-                    db.display()
+                    "yichuang-desktop: background sync cannot open the station database: {e}"
                 );
                 pause(control, RESTART_AFTER);
                 continue;
@@ -259,8 +258,8 @@ fn run(
                 // A new station still in its set-up wizard: nothing to sync
                 // yet; open the database afresh later, quietly.
                 Err(_) if engine.station().is_err() => {
-                    if let Ok(e) = Engine::open(db) {
-                        engine = e.with_clock(clock);
+                    if let Ok(e) = open() {
+                        engine = e;
                     }
                 }
                 Err(e) => eprintln!("yichuang-desktop: background sync status: {e}"),

@@ -114,7 +114,10 @@ fn missing_materials_one_time_notice_saved_and_print_retryable() {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&s.notices).expect("print dir").permissions().mode();
+        let mode = std::fs::metadata(&s.notices)
+            .expect("print dir")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700, "{mode:o}");
     }
     let pdf = std::fs::read(&path).expect("saved pdf");

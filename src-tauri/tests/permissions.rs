@@ -16,6 +16,7 @@ const PUBLIC: &[&str] = &[
     "app_info",
     "meta",
     "session",
+    "unlock_station",
     "login",
     "logout",
     "lock_counter",

@@ -95,6 +95,32 @@ impl Role {
     }
 }
 
+/// A staff number (工号): 1 to 16 ASCII letters or digits; returned trimmed.
+pub fn check_staff_no(staff_no: &str) -> Result<&str> {
+    let s = staff_no.trim();
+    if s.is_empty() || s.len() > 16 || !s.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Error::invalid(
+            "staff_no",
+            format!("bad staff number {s:?}"),
+            "工号须为1至16位字母或数字",
+        ));
+    }
+    Ok(s)
+}
+
+/// A person's name on an account: not empty, at most 32 characters.
+pub fn check_name(name: &str) -> Result<&str> {
+    let n = name.trim();
+    if n.is_empty() || n.chars().count() > 32 || n.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "name",
+            "bad name",
+            "姓名不能为空且不超过32字",
+        ));
+    }
+    Ok(n)
+}
+
 /// The shortest password an account may have.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::domain::clerk::{
-    Clerk, LockoutPolicy, Purpose, Role, after_failure, check_password, idle_expired, is_locked,
+    Clerk, LockoutPolicy, Purpose, Role, after_failure, check_name, check_password, check_staff_no,
+    idle_expired, is_locked,
 };
 use crate::domain::settings::integer_in_force;
 use crate::engine::Engine;
@@ -127,18 +128,6 @@ fn parse_time(s: &str) -> Option<DateTime<FixedOffset>> {
     DateTime::parse_from_rfc3339(s).ok()
 }
 
-fn check_name(name: &str) -> Result<&str> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 32 || name.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "name",
-            "bad name",
-            "姓名不能为空且不超过32字",
-        ));
-    }
-    Ok(name)
-}
-
 fn check_window_no(window_no: &str) -> Result<&str> {
     let w = window_no.trim();
     if w.chars().count() > 16 || w.chars().any(char::is_control) {
@@ -205,17 +194,7 @@ impl Engine {
                 ));
             }
         }
-        let staff_no = new.staff_no.trim();
-        if staff_no.is_empty()
-            || staff_no.len() > 16
-            || !staff_no.chars().all(|c| c.is_ascii_alphanumeric())
-        {
-            return Err(Error::invalid(
-                "staff_no",
-                format!("bad staff number {staff_no:?}"),
-                "工号须为1至16位字母或数字",
-            ));
-        }
+        let staff_no = check_staff_no(&new.staff_no)?;
         let name = check_name(&new.name)?;
         let window_no = check_window_no(&new.window_no)?;
         check_password(staff_no, &new.password)?;

@@ -6,7 +6,7 @@ use chrono::Datelike;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::catalog::ServiceItem;
-use crate::domain::clerk::{Clerk, Role, check_password};
+use crate::domain::clerk::{Clerk, Role, check_name, check_password, check_staff_no};
 use crate::domain::settings::setting_def;
 use crate::domain::station::validate_station;
 use crate::engine::Engine;
@@ -63,6 +63,19 @@ pub struct CatalogOverview {
     pub versions: Vec<(String, String, bool)>,
 }
 
+impl StationSetup {
+    /// Every field checked, nothing written: the window creates the
+    /// station's (encrypted) database file only for a set-up that will pass.
+    pub fn check(&self) -> Result<()> {
+        validate_station(&self.station_code, &self.station_name, &self.county)?;
+        setting_def("office.name")?.check(&self.office_name)?;
+        setting_def("office.address")?.check(&self.office_address)?;
+        let staff_no = check_staff_no(&self.admin_staff_no)?;
+        check_name(&self.admin_name)?;
+        check_password(staff_no, &self.admin_password)
+    }
+}
+
 impl Engine {
     /// Whether the window must run the set-up wizard: no station yet, or no
     /// administrator who could log in (a set-up that stopped half-way).
@@ -85,10 +98,9 @@ impl Engine {
         if !self.needs_setup()? {
             return Err(Error::AlreadyInitialised);
         }
-        validate_station(&s.station_code, &s.station_name, &s.county)?;
+        s.check()?;
         let office_name = setting_def("office.name")?.check(&s.office_name)?;
         let office_address = setting_def("office.address")?.check(&s.office_address)?;
-        check_password(&s.admin_staff_no, &s.admin_password)?;
         if self.station().is_err() {
             self.init(&s.station_code, &s.station_name, &s.county)?;
         }
