@@ -65,7 +65,9 @@ impl Options {
     }
 }
 
-/// How start-up found the station database.
+/// How start-up found the station database (made once per process: the
+/// size of its variants does not matter).
+#[allow(clippy::large_enum_variant)]
 pub enum Opening {
     /// Open: plain (the demo station, or one from before encryption), or
     /// encrypted with its key from the OS key store.
