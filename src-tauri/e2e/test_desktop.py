@@ -372,10 +372,11 @@ def layout_check(d, sizes, case_search, case_no):
     resize(d, 1280, 860)
 
 
-def start_app():
+def start_app(args=None):
+    """The app under tauri-driver, on the demo station unless `args` say otherwise."""
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
-    opts.set_capability("tauri:options", {"application": APP, "args": ["--db", DB, "--demo"]})
+    opts.set_capability("tauri:options", {"application": APP, "args": args or ["--db", DB, "--demo"]})
     # A WebDriver call that hangs must fail the test, not stall it.
     from selenium.webdriver.remote.client_config import ClientConfig
     return webdriver.Remote(command_executor=DRIVER, options=opts,

@@ -17,10 +17,7 @@ import os
 import sys
 import time
 
-from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -89,12 +86,7 @@ def layout(d, view, must):
 
 def main():
     assert not os.path.exists(DB), "the set-up test needs an empty data directory"
-    opts = ArgOptions()
-    opts.set_capability("browserName", "wry")
-    opts.set_capability("tauri:options", {"application": t.APP, "args": ["--db", DB]})
-    from selenium.webdriver.remote.client_config import ClientConfig
-    d = webdriver.Remote(command_executor=t.DRIVER, options=opts,
-                         client_config=ClientConfig(remote_server_addr=t.DRIVER, timeout=90))
+    d = t.start_app(["--db", DB])
     try:
         d.set_window_size(1280, 860)
         t.wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
@@ -269,8 +261,7 @@ def main():
             assert b"SQLite format 3" not in data[:16] and "周测试".encode() not in data, f"{f} readable"
     custody = open(DB + ".key").read()
     assert "passphrase" in custody and STATION_PASSPHRASE not in custody
-    d = webdriver.Remote(command_executor=t.DRIVER, options=opts,
-                         client_config=ClientConfig(remote_server_addr=t.DRIVER, timeout=90))
+    d = t.start_app(["--db", DB])
     try:
         d.set_window_size(1280, 860)
         t.wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
