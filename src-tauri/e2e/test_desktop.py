@@ -311,6 +311,8 @@ def layout_check(d, sizes, case_search, case_no):
         key(d, Keys.F3)
         type_into(d, "#case-search", case_search)
         d.find_element(By.CSS_SELECTOR, "#case-search").send_keys(Keys.ENTER)
+        # The results, not the worklist the view opened on.
+        WebDriverWait(d, 20).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#worklist-hint"))
         row = WebDriverWait(d, 20).until(EC.element_to_be_clickable((By.XPATH, f"//td[contains(., '{case_no}')]")))
         layout_ok(d, size, "cases", ["#case-search", "#case-state-filter", ".el-table"])
         row.click()
@@ -623,6 +625,7 @@ def main():
         key(d, Keys.F3)
         type_into(d, "#case-search", "孙测试")
         d.find_element(By.CSS_SELECTOR, "#case-search").send_keys(Keys.ENTER)
+        WebDriverWait(d, 20).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#worklist-hint"))
         WebDriverWait(d, 20).until(EC.element_to_be_clickable(
             (By.XPATH, f"//td[contains(., '{case_no}')]"))).click()
         wait_text(d, "#case-state", "不予受理")
