@@ -15,6 +15,8 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   cargo build --release -p yichuang
   y=./target/release/yichuang
   [ -f "$db" ] || $y demo
+  # The counter locks when idle: log the demo clerk in (again) for the walk-through.
+  $y login 2001 --password demo1234 >/dev/null
   echo "== 演示站点数据库：$db"
   echo "== 事项清单："; $y catalog list
   echo "== 时限预警："; $y deadlines
