@@ -35,7 +35,7 @@ pub struct AppState {
     key: Mutex<Option<Arc<DataKey>>>,
     /// The database waits for its passphrase (`unlock_station`).
     locked_store: Mutex<bool>,
-    /// The OS key store answered at start-up (the wizard offers it).
+    /// The OS key store answered (probed for a new station only: the wizard offers it).
     keystore: bool,
     /// Where a print waits for the printer and the preview ([`print_dir`]).
     notices_dir: PathBuf,
@@ -58,7 +58,9 @@ impl AppState {
 
     /// A state as start-up found the station database.
     pub fn from_opening(opening: Opening, db: PathBuf, clock: Clock, demo: bool) -> AppState {
-        let keystore = yichuang_engine::at_rest::keystore_available();
+        // Probing the key store (D-Bus) is start-up work only the wizard needs.
+        let keystore =
+            matches!(opening, Opening::New) && yichuang_engine::at_rest::keystore_available();
         let s = AppState::pending(db, clock, demo, keystore);
         match opening {
             Opening::Open { engine, key } => {

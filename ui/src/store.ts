@@ -27,6 +27,10 @@ export function kindLabel(value: string): string {
 export function statusLabel(value: string): string {
   return store.meta?.material_statuses.find((s) => s.value === value)?.label ?? value
 }
+/** A setting's label from the engine's registry. */
+export function settingLabel(key: string): string {
+  return store.meta?.settings.find((d) => d.key === key)?.label_zh ?? key
+}
 export function unitLabel(value: string): string {
   return store.meta?.day_units?.find((s) => s.value === value)?.label ?? value
 }

@@ -15,7 +15,6 @@ use crate::domain::clerk::{
     Clerk, LockoutPolicy, Purpose, Role, after_failure, check_name, check_password, check_staff_no,
     idle_expired, is_locked,
 };
-use crate::domain::settings::integer_in_force;
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 
@@ -306,23 +305,14 @@ impl Engine {
 
     fn lockout_policy(&self) -> Result<LockoutPolicy> {
         Ok(LockoutPolicy {
-            max_failures: integer_in_force(
-                "security.lockout_failures",
-                self.setting("security.lockout_failures")?.as_deref(),
-            ),
-            lock_minutes: integer_in_force(
-                "security.lockout_minutes",
-                self.setting("security.lockout_minutes")?.as_deref(),
-            ),
+            max_failures: self.integer_setting("security.lockout_failures")?,
+            lock_minutes: self.integer_setting("security.lockout_minutes")?,
         })
     }
 
     /// The idle lock in force, in minutes (0: off).
     pub fn idle_lock_minutes(&self) -> Result<i64> {
-        Ok(integer_in_force(
-            "security.idle_lock_minutes",
-            self.setting("security.idle_lock_minutes")?.as_deref(),
-        ))
+        self.integer_setting("security.idle_lock_minutes")
     }
 
     /// Checks a staff number and password for `purpose`. Unknown, disabled
@@ -469,28 +459,23 @@ impl Engine {
 
     /// The counter's session as it stands, whatever its state (`None`: nobody).
     pub fn session(&self) -> Result<Option<Session>> {
-        let row: Option<(i64, Option<String>, bool)> = self
+        // One query on every command: an account disabled since logging in
+        // finds no row, so nobody is logged in.
+        let row: Option<(Clerk, bool, Option<String>, bool)> = self
             .conn
-            .query_row(
-                "SELECT clerk_id, last_active, locked FROM counter_session WHERE id = 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+            .prepare_cached(
+                "SELECT k.id, k.staff_no, k.name, k.role, k.window_no, k.must_change_password,
+                        s.last_active, s.locked
+                 FROM counter_session s JOIN clerks k ON k.id = s.clerk_id AND k.active = 1
+                 WHERE s.id = 1",
+            )?
+            .query_row([], |r| {
+                Ok((clerk_from_row(r)?, r.get(5)?, r.get(6)?, r.get(7)?))
+            })
             .optional()?;
-        let Some((id, last_active, locked)) = row else {
+        let Some((clerk, must_change, last_active, locked)) = row else {
             return Ok(None);
         };
-        let clerk = match self.clerk_by_id(id) {
-            Ok(c) => c,
-            // Disabled since logging in: nobody is logged in.
-            Err(Error::NotFound { .. }) => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        let must_change: bool = self.conn.query_row(
-            "SELECT must_change_password FROM clerks WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )?;
         let idle = self.idle_lock_minutes()?;
         let now = self.clock.now();
         let idle_out = last_active

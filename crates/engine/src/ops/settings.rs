@@ -47,6 +47,15 @@ impl Engine {
         ))
     }
 
+    /// An integer setting in force: stored, else the registry's default,
+    /// within the registry's range.
+    pub fn integer_setting(&self, key: &str) -> Result<i64> {
+        Ok(settings::integer_in_force(
+            key,
+            self.setting(key)?.as_deref(),
+        ))
+    }
+
     /// The bodies this station is a window of (setting `station.acts_for`).
     pub fn acts_for(&self) -> Result<Vec<String>> {
         Ok(settings::acts_for(

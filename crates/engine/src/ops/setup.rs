@@ -66,13 +66,15 @@ pub struct CatalogOverview {
 impl StationSetup {
     /// Every field checked, nothing written: the window creates the
     /// station's (encrypted) database file only for a set-up that will pass.
-    pub fn check(&self) -> Result<()> {
+    /// Returns the office name and address as they will be stored.
+    pub fn check(&self) -> Result<(String, String)> {
         validate_station(&self.station_code, &self.station_name, &self.county)?;
-        setting_def("office.name")?.check(&self.office_name)?;
-        setting_def("office.address")?.check(&self.office_address)?;
+        let office_name = setting_def("office.name")?.check(&self.office_name)?;
+        let office_address = setting_def("office.address")?.check(&self.office_address)?;
         let staff_no = check_staff_no(&self.admin_staff_no)?;
         check_name(&self.admin_name)?;
-        check_password(staff_no, &self.admin_password)
+        check_password(staff_no, &self.admin_password)?;
+        Ok((office_name, office_address))
     }
 }
 
@@ -98,9 +100,7 @@ impl Engine {
         if !self.needs_setup()? {
             return Err(Error::AlreadyInitialised);
         }
-        s.check()?;
-        let office_name = setting_def("office.name")?.check(&s.office_name)?;
-        let office_address = setting_def("office.address")?.check(&s.office_address)?;
+        let (office_name, office_address) = s.check()?;
         if self.station().is_err() {
             self.init(&s.station_code, &s.station_name, &s.county)?;
         }
