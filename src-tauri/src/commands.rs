@@ -332,7 +332,7 @@ async fn setup_station<R: Runtime>(
             _ => {
                 return Err(CmdError::coded(
                     "invalid:passphrase",
-                    "请设置站点口令（至少8位），或选择系统密钥库",
+                    "请设置站点口令，或选择系统密钥库",
                     "setup_station: no protection chosen",
                 ));
             }

@@ -49,6 +49,8 @@ export interface Meta {
   dissatisfaction_reasons: string[]; channels: string[]
   evaluation_targets: Target[]; evaluation_default_after_days: number; default_at_risk_days: number
   settings: SettingDef[]
+  /** The password rule in the words a form shows (engine). */
+  password_rule_zh: string
 }
 export interface ClerkView { staff_no: string; name: string; role: 'clerk' | 'leader' | 'admin'; role_zh?: string; window_no?: string }
 /** The counter's session as the engine reports it. */

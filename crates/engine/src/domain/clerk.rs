@@ -124,6 +124,11 @@ pub fn check_name(name: &str) -> Result<&str> {
 /// The shortest password an account may have.
 pub const MIN_PASSWORD_CHARS: usize = 8;
 
+/// [`check_password`]'s rule in the words a form shows.
+pub fn password_rule_zh() -> String {
+    format!("至少{MIN_PASSWORD_CHARS}位，不能与工号相同")
+}
+
 /// A password for the account `staff_no`: at least [`MIN_PASSWORD_CHARS`]
 /// characters, not the staff number, not one character repeated.
 pub fn check_password(staff_no: &str, password: &str) -> Result<()> {
@@ -243,6 +248,7 @@ mod tests {
         assert!(check_password("20010000", "20010000").is_err());
         assert!(check_password("A1", "aaaaaaaa").is_err());
         assert!(check_password("2001", "demo1234").is_ok());
+        assert!(password_rule_zh().contains(&MIN_PASSWORD_CHARS.to_string()));
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct Vocabulary {
     /// The at-risk threshold when the station has not set one.
     pub default_at_risk_days: i64,
     pub settings: Vec<SettingDef>,
+    /// The password rule as a form shows it beside the field.
+    pub password_rule_zh: String,
 }
 
 /// The vocabulary of this engine version.
@@ -123,6 +125,7 @@ pub fn vocabulary() -> Vocabulary {
         evaluation_default_after_days: DEFAULT_AFTER_DAYS,
         default_at_risk_days: DEFAULT_AT_RISK_DAYS,
         settings: SETTINGS.to_vec(),
+        password_rule_zh: crate::domain::clerk::password_rule_zh(),
     }
 }
 
