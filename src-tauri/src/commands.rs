@@ -45,6 +45,7 @@ impl From<Error> for CmdError {
             Error::PasswordChangeRequired(_) => Some("password_change_required".into()),
             Error::AlreadyInitialised => Some("already_set_up".into()),
             Error::AtRest { what, .. } => Some(format!("at_rest:{what}")),
+            Error::Backup { what, .. } => Some(format!("backup:{what}")),
             Error::Forbidden { .. } => Some("forbidden".into()),
             Error::IllegalTransition { .. } => Some("illegal_transition".into()),
             _ => None,

@@ -90,6 +90,11 @@ impl DataKey {
         &self.0[..]
     }
 
+    /// A second copy (the engine keeps one to key the copies it makes: backups).
+    pub(crate) fn duplicate(&self) -> DataKey {
+        DataKey(self.0.clone())
+    }
+
     /// SQLCipher's raw-key literal `x'…'` (64 hex digits: no KDF on open).
     fn sql_literal(&self) -> Zeroizing<String> {
         const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -213,7 +218,11 @@ fn bad_custody(path: &Path, why: impl fmt::Display) -> Error {
 }
 
 fn read_custody_file(db: &Path) -> Result<Option<CustodyFile>> {
-    let path = custody_path(db)?;
+    read_custody_at(&custody_path(db)?)
+}
+
+fn read_custody_at(path: &Path) -> Result<Option<CustodyFile>> {
+    let path = path.to_owned();
     let text = match fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -229,7 +238,10 @@ fn read_custody_file(db: &Path) -> Result<Option<CustodyFile>> {
 /// Writes the custody file through a temporary file and a rename, so a crash
 /// leaves the old file or the new one, never half of one.
 fn write_custody_file(db: &Path, file: &CustodyFile, replace: bool) -> Result<PathBuf> {
-    let path = custody_path(db)?;
+    write_custody_at(custody_path(db)?, file, replace)
+}
+
+fn write_custody_at(path: PathBuf, file: &CustodyFile, replace: bool) -> Result<PathBuf> {
     if !replace && path.exists() {
         return Err(custody_exists(&path));
     }
@@ -451,8 +463,7 @@ fn wrong_passphrase() -> Error {
     )
 }
 
-fn unseal(db: &Path, how: &How, passphrase: &str) -> Result<DataKey> {
-    let path = custody_path(db)?;
+fn unseal(path: &Path, how: &How, passphrase: &str) -> Result<DataKey> {
     let How::Passphrase {
         kdf,
         params,
@@ -728,7 +739,7 @@ pub fn unlock(db: &Path, passphrase: Option<&str>) -> Result<DataKey> {
                     format!("站点数据库已加密，需要站点口令（在终端输入，或设置环境变量 {PASSPHRASE_ENV}）"),
                 )
             })?;
-            unseal(db, &file.how, passphrase)
+            unseal(&custody_path(db)?, &file.how, passphrase)
         }
         How::OsKeyStore { service, account } => {
             let secret = keystore::get(service, account)?;
@@ -766,7 +777,7 @@ pub fn change_passphrase(db: &Path, old: &str, new: &str) -> Result<()> {
         Err(e) => e,
         Ok(_) => not_encrypted(db),
     })?;
-    let key = unseal(db, &file.how, old)?;
+    let key = unseal(&custody_path(db)?, &file.how, old)?;
     let how = seal(&key, new)?;
     write_custody_file(
         db,
@@ -831,4 +842,42 @@ fn quiet_sqlcipher() {
 /// The SQLCipher raw-key literal of `key`, for `ATTACH … KEY` (the migration).
 pub(crate) fn key_literal(key: &DataKey) -> Zeroizing<String> {
     key.sql_literal()
+}
+
+// ---- sealed copies of the key (backups) ------------------------------------------
+
+/// Seals `key` under `passphrase` into a custody-format file at `path` (mode
+/// 0600, through a temporary file): the key file that travels with a backup.
+pub(crate) fn write_sealed(path: &Path, key: &DataKey, passphrase: &str) -> Result<()> {
+    let how = seal(key, passphrase)?;
+    write_custody_at(
+        path.to_owned(),
+        &CustodyFile {
+            v: CUSTODY_VERSION,
+            how,
+        },
+        true,
+    )?;
+    Ok(())
+}
+
+/// Whether the custody-format file at `path` is a passphrase seal (a key store
+/// entry names a secret of one machine and cannot travel with a backup).
+pub(crate) fn is_sealed_file(path: &Path) -> Result<bool> {
+    Ok(matches!(
+        read_custody_at(path)?,
+        Some(CustodyFile {
+            how: How::Passphrase { .. },
+            ..
+        })
+    ))
+}
+
+/// The key sealed in the custody-format file at `path` by `passphrase`.
+pub(crate) fn read_sealed(path: &Path, passphrase: &str) -> Result<DataKey> {
+    let file = read_custody_at(path)?.ok_or_else(|| Error::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::from(std::io::ErrorKind::NotFound),
+    })?;
+    unseal(path, &file.how, passphrase)
 }

@@ -32,6 +32,9 @@ pub struct Engine {
     templates: RefCell<HashMap<String, Arc<TemplateSet>>>,
     pub(crate) fonts: RefCell<Option<Arc<yichuang_pdf::FontSet>>>,
     path: PathBuf,
+    /// The data key of an encrypted database, to key the copies made of it
+    /// (backups); SQLCipher holds it in memory anyway while the file is open.
+    pub(crate) key: Option<DataKey>,
 }
 
 /// The per-OS default location of the station database.
@@ -65,6 +68,7 @@ impl Engine {
             templates: RefCell::new(HashMap::new()),
             fonts: RefCell::new(None),
             path: path.to_owned(),
+            key: key.map(DataKey::duplicate),
         };
         engine.reload()?;
         Ok(engine)

@@ -87,6 +87,14 @@ pub enum Error {
         en: String,
         zh: String,
     },
+    /// Backups and restores (`what` names the case: `no_folder`,
+    /// `verify_failed`, `restore_pending`, …; see `ops/backup.rs`).
+    #[error("backup ({what}): {en}")]
+    Backup {
+        what: &'static str,
+        en: String,
+        zh: String,
+    },
 }
 
 impl From<UnknownName> for Error {
@@ -116,6 +124,14 @@ impl Error {
         }
     }
 
+    pub fn backup(what: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
+        Error::Backup {
+            what,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
     pub fn rule(rule: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Self {
         Error::Rule {
             rule,
@@ -129,9 +145,10 @@ impl Error {
         match self {
             Error::Db(e) => format!("数据库操作失败，数据未改动（{e}）"),
             Error::Io { path, source } => format!("无法读写文件“{path}”：{source}"),
-            Error::Invalid { zh, .. } | Error::Rule { zh, .. } | Error::AtRest { zh, .. } => {
-                zh.clone()
-            }
+            Error::Invalid { zh, .. }
+            | Error::Rule { zh, .. }
+            | Error::AtRest { zh, .. }
+            | Error::Backup { zh, .. } => zh.clone(),
             Error::NotFound { what, key } => format!("未找到{}：{key}", what_zh(what)),
             Error::IllegalTransition {
                 case_no,
@@ -211,6 +228,7 @@ pub(crate) fn action_zh(action: &str) -> &str {
         "view_statistics" => "查看好差评统计",
         "view_id_reveals" => "查看身份证号查看记录",
         "void_notice" => "作废文书",
+        "back_up" => "备份本站数据",
         _ => action,
     }
 }

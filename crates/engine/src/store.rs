@@ -72,6 +72,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0010_notice_index.sql"),
         backfill: None,
     },
+    Migration {
+        name: "backup_restore",
+        sql: include_str!("migrations/0011_backup_restore.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind
@@ -241,6 +246,19 @@ impl<'c> Write<'c> {
     /// This is the only code that inserts into `events`; triggers refuse
     /// UPDATE and DELETE, so the log can only grow.
     pub fn event(&self, kind: &str, payload: &Value) -> Result<i64> {
+        // A restored station waits for the county's head (see 0011).
+        let pending: bool =
+            self.tx
+                .query_row("SELECT EXISTS (SELECT 1 FROM restore_check)", [], |r| {
+                    r.get(0)
+                })?;
+        if pending {
+            return Err(Error::backup(
+                "restore_pending",
+                format!("restored station: no event ({kind}) before the county head check"),
+                "本站由备份恢复，须先与县级服务器核对日志后才能办理业务（核对前不写入任何记录，以免日志分叉）",
+            ));
+        }
         let (last_seq, prev_hash): (i64, String) = self
             .tx
             .query_row(

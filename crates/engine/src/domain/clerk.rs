@@ -82,6 +82,7 @@ pub const CAPABILITIES: &[(&str, Role)] = &[
     ("import_calendar", Role::Admin),
     ("change_settings", Role::Admin),
     ("enroll", Role::Admin),
+    ("back_up", Role::Admin),
 ];
 
 impl Role {

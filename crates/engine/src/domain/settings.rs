@@ -32,6 +32,8 @@ pub enum SettingKind {
     Flag,
     /// A PEM file of certificates (empty: none); it must exist and hold one.
     CertificateFile,
+    /// An absolute path of a folder (empty: none); it must exist when set.
+    Folder,
 }
 
 /// A default derived from the station, so a new station prints correct
@@ -55,6 +57,7 @@ pub enum Group {
     Fonts,
     NoticeNumbers,
     Security,
+    Backup,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -180,6 +183,30 @@ pub const SETTINGS: &[SettingDef] = &[
         SettingKind::Integer { min: 0, max: 240 },
         Role::Admin,
         Group::Security,
+    ),
+    def(
+        "backup.folder",
+        "备份文件夹（如 U 盘上的文件夹）",
+        Default::Empty,
+        SettingKind::Folder,
+        Role::Admin,
+        Group::Backup,
+    ),
+    def(
+        "backup.interval_hours",
+        "自动备份间隔（小时，0 为不自动备份）",
+        Default::Literal("24"),
+        SettingKind::Integer { min: 0, max: 720 },
+        Role::Admin,
+        Group::Backup,
+    ),
+    def(
+        "backup.keep",
+        "保留最近几份备份",
+        Default::Literal("7"),
+        SettingKind::Integer { min: 1, max: 100 },
+        Role::Admin,
+        Group::Backup,
     ),
     def(
         "sync.county_url",
@@ -354,7 +381,7 @@ impl SettingDef {
                     }
                 }
             }
-            SettingKind::FontList | SettingKind::CertificateFile => {}
+            SettingKind::FontList | SettingKind::CertificateFile | SettingKind::Folder => {}
             SettingKind::Flag => {
                 if !matches!(v, "" | "0" | "1") {
                     return bad(

@@ -3,6 +3,7 @@
 //! deciding with `domain`.
 
 pub mod accounts;
+pub mod backup;
 pub mod cases;
 pub mod deadlines;
 pub mod evaluations;
@@ -12,6 +13,7 @@ pub mod fonts;
 pub mod notices;
 pub mod privacy;
 pub mod protect;
+pub mod restore;
 pub mod search;
 pub mod settings;
 pub mod setup;

@@ -91,6 +91,9 @@ impl Engine {
         if def.kind == SettingKind::CertificateFile && !value.is_empty() {
             check_certificate_file(def.label_zh, &value)?;
         }
+        if def.kind == SettingKind::Folder && !value.is_empty() {
+            crate::ops::backup::check_folder(def.label_zh, &value)?;
+        }
         let key = def.key;
         self.write(|w| {
             w.execute(

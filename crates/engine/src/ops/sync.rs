@@ -21,7 +21,7 @@ use crate::domain::template::TemplateSet;
 use crate::engine::{Engine, store_calendar_year, store_catalog, store_templates};
 use crate::error::{Error, Result};
 
-fn sync_error(e: SyncError) -> Error {
+pub(crate) fn sync_error(e: SyncError) -> Error {
     Error::Sync {
         en: e.to_string(),
         zh: format!("同步失败：{}", e.message_zh()),
@@ -282,6 +282,8 @@ impl Engine {
     }
 
     fn sync_with(&mut self, client: &Client) -> Result<SyncRun> {
+        // A restored log is compared with the county's before anything moves.
+        self.settle_restore(client)?;
         let report: SyncReport = client.sync_once(&*self).map_err(sync_error)?;
         let applied = client.fetch_releases(&*self).map_err(sync_error)?;
         if applied.iter().any(|m| m.kind == "calendar") {
