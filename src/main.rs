@@ -11,6 +11,7 @@ use yichuang_engine::calendar::Calendar;
 use yichuang_engine::engine::{DB_ENV, default_db_path};
 use yichuang_engine::{Engine, Error, Result};
 
+use cmd::backup::BackupCmd;
 use cmd::calendar::CalendarCmd;
 use cmd::case::CaseCmd;
 use cmd::catalog::CatalogCmd;
@@ -121,6 +122,9 @@ enum Cmd {
     /// 与县级服务器同步
     #[command(subcommand)]
     Sync(SyncCmd),
+    /// 备份与恢复（备份到 U 盘等文件夹，校验后轮换保留）
+    #[command(subcommand)]
+    Backup(BackupCmd),
 }
 
 fn main() -> ExitCode {
@@ -201,6 +205,10 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Cmd::Station(c) => return cmd::station::station_cmd(&path, c, json),
+        Cmd::Backup(c) => match cmd::backup::without_station(&path, &c, json) {
+            Some(done) => return done,
+            None => Cmd::Backup(c),
+        },
         other => other,
     };
     let mut e = cmd::station::open(&path)?;
@@ -223,6 +231,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Settings(c) => cmd::settings::run(&e, c, json),
         Cmd::Enroll { url, code, again } => cmd::sync::enroll(&e, &url, &code, again, json),
         Cmd::Sync(c) => cmd::sync::run(&mut e, c, json),
+        Cmd::Backup(c) => cmd::backup::run(&e, c, json),
     }
 }
 

@@ -712,3 +712,120 @@ fn the_os_key_store_holds_the_key_of_a_station() {
     assert_eq!(out(&run_env(&plain, &["log", "verify"], &bus)), before);
     assert!(!run(&plain, &["log", "verify"]).status.success());
 }
+
+#[test]
+fn backup_list_verify_and_restore_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.sqlite3");
+    let usb = dir.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    let pass = [("YICHUANG_STATION_PASSPHRASE", STATION_PASS)];
+    assert!(
+        run_env(&db, &init_args(Some("passphrase")), &pass)
+            .status
+            .success()
+    );
+    assert!(run_env(&db, &["demo"], &pass).status.success());
+    // The demo leaves a window clerk logged in: refused; the administrator: done.
+    let o = run_env(
+        &db,
+        &["backup", "now", "--folder", usb.to_str().unwrap()],
+        &pass,
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("无权备份"),
+        "{}",
+        err(&o)
+    );
+    assert!(
+        run_env(&db, &["login", "0001", "--password", "demo1234"], &pass)
+            .status
+            .success()
+    );
+    let o = run_env(&db, &["backup", "now"], &pass);
+    assert!(
+        !o.status.success() && err(&o).contains("尚未设置备份文件夹"),
+        "{}",
+        err(&o)
+    );
+    let o = run_env(
+        &db,
+        &["settings", "set", "backup.folder", usb.to_str().unwrap()],
+        &pass,
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    let o = run_env(&db, &["--json", "backup", "now"], &pass);
+    assert!(o.status.success(), "{}", err(&o));
+    let made: serde_json::Value = serde_json::from_str(&out(&o)).unwrap();
+    let file = made["file"].as_str().unwrap().to_owned();
+    assert_eq!(made["manifest"]["encrypted"], true);
+    let list = run_env(&db, &["backup", "list"], &pass);
+    assert!(out(&list).contains("已加密"), "{}", out(&list));
+
+    // Verify needs the backup's passphrase; a wrong one is one Chinese line.
+    let o = run(&db, &["backup", "verify", &file]);
+    assert!(
+        !o.status.success() && err(&o).contains("备份口令"),
+        "{}",
+        err(&o)
+    );
+    let o = run_env(
+        &db,
+        &["backup", "verify", &file],
+        &[("YICHUANG_BACKUP_PASSPHRASE", "不是这个口令啊啊")],
+    );
+    assert_eq!(err(&o), "错误：站点口令不正确");
+    let o = run_env(
+        &db,
+        &["backup", "verify", &file],
+        &[("YICHUANG_BACKUP_PASSPHRASE", STATION_PASS)],
+    );
+    assert!(out(&o).starts_with("备份完好"), "{}", err(&o));
+
+    // Restore into a new data directory, under a new station passphrase.
+    let new_db = dir.path().join("new").join("station.sqlite3");
+    let new_pass = "换了电脑的站点口令";
+    let o = run_env(
+        &new_db,
+        &["backup", "restore", &file, "--protect", "passphrase"],
+        &[
+            ("YICHUANG_BACKUP_PASSPHRASE", STATION_PASS),
+            ("YICHUANG_STATION_PASSPHRASE", new_pass),
+        ],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).starts_with("已恢复站点 CG01"), "{}", out(&o));
+    let np = [("YICHUANG_STATION_PASSPHRASE", new_pass)];
+    assert!(run_env(&new_db, &["log", "verify"], &np).status.success());
+    assert!(
+        run_env(&new_db, &["login", "0001", "--password", "demo1234"], &np)
+            .status
+            .success()
+    );
+    let orig = out(&run_env(
+        &db,
+        &["--json", "case", "list", "--state", "accepted"],
+        &pass,
+    ));
+    let back = out(&run_env(
+        &new_db,
+        &["--json", "case", "list", "--state", "accepted"],
+        &np,
+    ));
+    assert!(orig.contains("case_no"), "{orig}");
+    assert_eq!(orig, back, "the restored station has the same cases");
+    // Never over an existing station.
+    let o = run_env(
+        &new_db,
+        &["backup", "restore", &file, "--protect", "passphrase"],
+        &[
+            ("YICHUANG_BACKUP_PASSPHRASE", STATION_PASS),
+            ("YICHUANG_STATION_PASSPHRASE", new_pass),
+        ],
+    );
+    assert!(
+        !o.status.success() && err(&o).contains("恢复只能在新的数据目录中进行"),
+        "{}",
+        err(&o)
+    );
+}

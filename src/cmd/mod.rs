@@ -1,6 +1,7 @@
 //! The CLI's commands, one module per domain. Each translates arguments into
 //! one engine call and its answer into text or JSON; none holds a rule.
 
+pub mod backup;
 pub mod calendar;
 pub mod case;
 pub mod catalog;

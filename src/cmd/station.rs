@@ -48,10 +48,16 @@ pub enum StationCmd {
 }
 
 fn no_terminal(e: std::io::Error, env: &str) -> Error {
+    // The backup's passphrase is not necessarily the station's.
+    let noun = if env == super::backup::BACKUP_PASSPHRASE_ENV {
+        "备份口令"
+    } else {
+        "站点口令"
+    };
     Error::at_rest(
         "passphrase_required",
-        format!("cannot read the station passphrase from the terminal: {e}"),
-        format!("需要站点口令：请在终端中运行并输入，或设置环境变量 {env}"),
+        format!("cannot read the passphrase ({env}) from the terminal: {e}"),
+        format!("需要{noun}：请在终端中运行并输入，或设置环境变量 {env}"),
     )
 }
 
@@ -63,19 +69,25 @@ pub fn current_passphrase() -> Result<Zeroizing<String>> {
 
 /// A passphrase being set (asked twice on the terminal).
 fn new_passphrase(env: &str) -> Result<Zeroizing<String>> {
+    new_passphrase_from(env, "设置站点口令")
+}
+
+/// A passphrase being set, `what` naming it in the prompt.
+pub(crate) fn new_passphrase_from(env: &str, what: &str) -> Result<Zeroizing<String>> {
     let p = from_env_or_prompt(
         env,
-        &format!(
-            "设置站点口令（至少 {} 个字符）：",
-            at_rest::MIN_PASSPHRASE_CHARS
-        ),
+        &format!("{what}（至少 {} 个字符）：", at_rest::MIN_PASSPHRASE_CHARS),
         true,
     )?;
     at_rest::check_passphrase(&p)?;
     Ok(p)
 }
 
-fn from_env_or_prompt(env: &str, prompt: &str, confirm: bool) -> Result<Zeroizing<String>> {
+pub(crate) fn from_env_or_prompt(
+    env: &str,
+    prompt: &str,
+    confirm: bool,
+) -> Result<Zeroizing<String>> {
     if let Some(v) = std::env::var_os(env) {
         return v.into_string().map(Zeroizing::new).map_err(|_| {
             Error::invalid(
