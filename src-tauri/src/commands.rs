@@ -80,7 +80,7 @@ impl CmdError {
     }
 }
 
-type Res<T> = Result<T, CmdError>;
+pub(crate) type Res<T> = Result<T, CmdError>;
 
 pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
 {
@@ -147,6 +147,13 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         catalog_overview,
         calendar_status,
         import_calendar,
+        crate::backup_commands::backup_status,
+        crate::backup_commands::back_up_now,
+        crate::backup_commands::set_backup_passphrase,
+        crate::backup_commands::restore_status,
+        crate::backup_commands::check_restore_now,
+        crate::backup_commands::find_backups,
+        crate::backup_commands::restore_station,
         ui_ready,
     ]
 }
@@ -158,7 +165,7 @@ fn actor(e: &Engine) -> Res<Clerk> {
 /// One engine call as the clerk logged in at this counter. Every command
 /// that touches a case, a person or a setting goes through here: nothing
 /// without a logged-in, unlocked clerk (the engine checks the role).
-fn as_clerk<T>(
+pub(crate) fn as_clerk<T>(
     state: &AppState,
     f: impl FnOnce(&Engine, &Clerk) -> yichuang_engine::Result<T>,
 ) -> Res<T> {
@@ -186,6 +193,8 @@ pub struct AppInfo {
     encrypted: bool,
     /// The OS key store can hold a new station's key.
     keystore_available: bool,
+    /// A restored station waiting for the county's head (no log-in meanwhile).
+    restore_check: Option<yichuang_engine::restore::RestoreCheck>,
     db_path: String,
     notices_dir: String,
     demo: bool,
@@ -195,7 +204,7 @@ pub struct AppInfo {
 
 #[tauri::command]
 async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
-    let (station, needs_setup, encrypted) = match state.engine() {
+    let (station, needs_setup, encrypted, restore_check) = match state.engine() {
         Ok(e) => (
             e.station().ok().cloned(),
             e.needs_setup()?,
@@ -203,9 +212,10 @@ async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
                 yichuang_engine::at_rest::custody(e.path())?,
                 yichuang_engine::at_rest::Custody::Plain
             ),
+            e.restore_status()?,
         ),
         // Not open: locked (the passphrase first) or new (the wizard).
-        Err(_) => (None, !state.store_locked(), state.store_locked()),
+        Err(_) => (None, !state.store_locked(), state.store_locked(), None),
     };
     Ok(AppInfo {
         station,
@@ -213,6 +223,7 @@ async fn app_info(state: State<'_, AppState>) -> Res<AppInfo> {
         store_locked: state.store_locked(),
         encrypted,
         keystore_available: state.keystore(),
+        restore_check,
         db_path: state.db().display().to_string(),
         notices_dir: state.notices_dir.display().to_string(),
         demo: state.demo,
@@ -239,13 +250,17 @@ async fn unlock_station<R: Runtime>(
     Ok(())
 }
 
-fn start_sync_now<R: Runtime>(app: &tauri::AppHandle<R>, state: &AppState) {
+/// Starts the background sync and the backup schedule once the station is open.
+pub(crate) fn start_sync_now<R: Runtime>(app: &tauri::AppHandle<R>, state: &AppState) {
     let policy = state
         .engine()
         .ok()
         .and_then(|e| e.sync_policy(None).ok())
         .unwrap_or_default();
     if let Err(e) = state.start_sync(policy, crate::reporter(app.clone())) {
+        eprintln!("yichuang-desktop: {}", e.detail);
+    }
+    if let Err(e) = state.start_backups(crate::backup_reporter(app.clone())) {
         eprintln!("yichuang-desktop: {}", e.detail);
     }
 }

@@ -3,6 +3,8 @@
 //! only chooses the database, saves and prints the PDFs the engine produces,
 //! and reports engine errors in the clerk's language.
 
+mod backup_commands;
+pub mod backup_task;
 mod commands;
 pub mod print;
 pub mod startup;
@@ -45,6 +47,8 @@ pub struct AppState {
     started: std::time::Instant,
     /// The background sync, once started (the window starts it at set-up).
     sync: OnceLock<SyncTask>,
+    /// The scheduled backup, started with the sync.
+    backups: OnceLock<backup_task::BackupTask>,
 }
 
 impl AppState {
@@ -87,6 +91,7 @@ impl AppState {
             demo,
             started: std::time::Instant::now(),
             sync: OnceLock::new(),
+            backups: OnceLock::new(),
         }
     }
 
@@ -134,9 +139,27 @@ impl AppState {
         self.sync.get()
     }
 
-    /// Stops the background sync (at exit).
+    /// Starts the scheduled backup on this station's database (once).
+    pub fn start_backups(
+        &self,
+        on_report: impl Fn(backup_task::Report) + Send + 'static,
+    ) -> Result<(), CmdError> {
+        if self.backups.get().is_some() || !self.is_open() {
+            return Ok(());
+        }
+        let task = backup_task::BackupTask::start(self.opener(), on_report).map_err(|e| {
+            CmdError::shell("无法启动自动备份", format!("spawn backup thread: {e}"))
+        })?;
+        let _ = self.backups.set(task);
+        Ok(())
+    }
+
+    /// Stops the background sync and the backup schedule (at exit).
     pub fn stop_sync(&self) {
         if let Some(t) = self.sync.get() {
+            t.stop();
+        }
+        if let Some(t) = self.backups.get() {
             t.stop();
         }
     }
@@ -202,8 +225,8 @@ impl AppState {
         *self.engine.lock().unwrap_or_else(|p| p.into_inner()) = Some(engine);
     }
 
-    /// How the sync thread opens its own connection to this station.
-    fn opener(&self) -> Opener {
+    /// How the sync thread (and a backup) opens its own connection to this station.
+    pub(crate) fn opener(&self) -> Opener {
         let (db, clock) = (self.db.clone(), self.clock);
         let key = self.key.lock().unwrap_or_else(|p| p.into_inner()).clone();
         Arc::new(move || {
@@ -300,6 +323,9 @@ pub fn run() {
                 // The counter works offline; the sync page shows the refusal.
                 eprintln!("yichuang-desktop: {}", e.detail);
             }
+            if let Err(e) = state.start_backups(backup_reporter(app.handle().clone())) {
+                eprintln!("yichuang-desktop: {}", e.detail);
+            }
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -358,6 +384,21 @@ pub fn reporter<R: Runtime>(app: tauri::AppHandle<R>) -> impl Fn(SyncStatus) + S
         }
         if let Err(e) = app.emit(sync_task::EVENT, &status) {
             eprintln!("yichuang-desktop: emit sync status: {e}");
+        }
+    }
+}
+
+/// Sends the scheduled backup's progress and outcome to the window.
+pub fn backup_reporter<R: Runtime>(
+    app: tauri::AppHandle<R>,
+) -> impl Fn(backup_task::Report) + Send + 'static {
+    move |report| {
+        let sent = match report {
+            backup_task::Report::Progress(p) => app.emit(backup_task::PROGRESS_EVENT, p),
+            backup_task::Report::Done(d) => app.emit(backup_task::DONE_EVENT, d),
+        };
+        if let Err(e) = sent {
+            eprintln!("yichuang-desktop: emit backup report: {e}");
         }
     }
 }

@@ -25,6 +25,12 @@ const PUBLIC: &[&str] = &[
     "sync_status",
     "printers",
     "ui_ready",
+    // A restored station's county check (before any log-in; nothing personal),
+    // and the wizard's restore (refused once a station exists).
+    "restore_status",
+    "check_restore_now",
+    "find_backups",
+    "restore_station",
 ];
 
 /// Leaders and administrators.
@@ -42,6 +48,9 @@ const ADMIN: &[&str] = &[
     "import_calendar",
     "enroll",
     "set_setting",
+    "backup_status",
+    "back_up_now",
+    "set_backup_passphrase",
 ];
 
 /// The commands `generate_handler!` registers, from the source.
@@ -51,7 +60,7 @@ fn registered() -> BTreeSet<String> {
     let end = start + src[start..].find(']').expect("end of list");
     src[start..end]
         .split(',')
-        .map(|s| s.trim().to_owned())
+        .map(|s| s.trim().rsplit("::").next().unwrap_or("").to_owned())
         .filter(|s| !s.is_empty())
         .collect()
 }
@@ -100,6 +109,9 @@ fn args(cmd: &str, case_no: &str, doc_no: &str) -> Value {
         "set_setting" => json!({"key": "office.address", "value": "示范县某路1号"}),
         "enroll" => json!({"serverUrl": "http://127.0.0.1:9", "code": "x"}),
         "import_calendar" => json!({"text": "{}", "fileName": "x.json"}),
+        "set_backup_passphrase" => json!({"passphrase": "backup-pass-1"}),
+        "find_backups" => json!({"folder": "/nonexistent"}),
+        "restore_station" => json!({"file": "/nonexistent/x.ycbak"}),
         _ => case,
     }
 }

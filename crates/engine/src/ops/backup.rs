@@ -771,6 +771,23 @@ impl Engine {
             .optional()?)
     }
 
+    /// A manual backup into the configured folder (the window's 立即备份).
+    pub fn back_up_now(
+        &self,
+        actor: &Clerk,
+        progress: &mut dyn FnMut(Progress),
+    ) -> Result<BackupReport> {
+        actor.require(Role::Admin, "back_up")?;
+        let folder = self.backup_folder()?.ok_or_else(|| {
+            bad(
+                "no_folder",
+                "no backup folder is set",
+                "尚未设置备份文件夹，请先在下方填写并保存",
+            )
+        })?;
+        self.back_up(Some(actor), &folder, Trigger::Manual, progress)
+    }
+
     /// The configured backup folder, if any.
     pub fn backup_folder(&self) -> Result<Option<PathBuf>> {
         Ok(self
