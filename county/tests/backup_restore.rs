@@ -62,7 +62,7 @@ fn a_restored_station_settles_its_head_with_the_county_before_it_writes() {
     let log_id = e.station().expect("station").log_id.clone();
     let device = client.registration().device_id.clone();
 
-    // Backup A: taken right after a sync; its own event is synced too.
+    // Backup A: taken right after a sync; its own event (inside the copy) is synced too.
     let a = e
         .back_up(Some(&admin), folder.path(), Trigger::Manual, &mut quiet())
         .expect("backup A");
@@ -162,7 +162,9 @@ fn a_station_restored_at_the_county_head_resumes_at_once() {
     let b = e
         .back_up(Some(&admin), folder.path(), Trigger::Manual, &mut quiet())
         .expect("backup");
-    // The backup's own event was not synced: the county is one behind the copy.
+    // The backup's own event is in the copy and reaches the county: the
+    // newest backup restores at the county's head.
+    e.sync_now(&client).expect("sync the backup's event");
     let log_id = e.station().expect("station").log_id.clone();
     drop(e);
     let new_dir = tempfile::tempdir().expect("new data dir");

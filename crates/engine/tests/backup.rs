@@ -92,8 +92,9 @@ fn a_backup_is_verified_recorded_and_rotated() {
     );
     assert!(stages.iter().any(|(st, _, _)| *st == "verify"));
     let head = s.e.verify_log().unwrap();
-    // The backup's own event comes after the copy.
-    assert_eq!(first.manifest.head_seq + 1, head.last_seq);
+    // The backup's own event is inside the copy: restoring the newest backup
+    // finds the county at its head, not one event ahead.
+    assert_eq!(first.manifest.head_seq, head.last_seq);
     assert_eq!(first.manifest.cases, 1);
     assert!(!first.manifest.encrypted && !first.manifest.enrolled);
     let name = first
@@ -119,7 +120,7 @@ fn a_backup_is_verified_recorded_and_rotated() {
     assert_eq!(mode, "delete");
     drop(c);
 
-    // Recorded: a run row and an event.
+    // Recorded: a run row, and the event the copy holds.
     let status = s.e.backup_status(&s.admin).unwrap();
     let ok = status.last_ok.expect("last good backup");
     assert_eq!(ok.file.as_deref(), Some(name.as_str()));
@@ -131,7 +132,7 @@ fn a_backup_is_verified_recorded_and_rotated() {
             .into_iter()
             .map(|e| e.kind)
             .collect();
-    assert_eq!(kinds, vec!["station.backed_up"]);
+    assert_eq!(kinds, vec!["station.backup_started"]);
 
     // Two more, an hour apart each: the oldest is rotated out (keep = 2).
     for h in ["10:30", "11:30"] {
@@ -261,6 +262,10 @@ fn a_plain_backup_restores_into_a_new_data_directory() {
     assert!(!restored.restore_pending().unwrap());
     // Everything up to the backup's head is as it was; then the restore's event.
     let events = restored.verify_log().unwrap();
+    assert_eq!(
+        restored.tail_events(2).unwrap()[0].kind,
+        "station.backup_started"
+    );
     assert_eq!(events.last_seq, b.manifest.head_seq + 1);
     let kinds: Vec<String> = restored
         .tail_events(1)

@@ -549,8 +549,8 @@ impl Engine {
             return Err(Error::NotLoggedIn);
         }
         let started = self.clock.stamp();
-        let result = self.back_up_inner(folder, progress);
         let staff = actor.map(|a| a.staff_no.clone());
+        let result = self.back_up_inner(folder, trigger, staff.as_deref(), progress);
         let record = match &result {
             Ok(r) => self.record_run(&started, trigger, staff.as_deref(), folder, Ok(r)),
             Err(e) => self.record_run(&started, trigger, staff.as_deref(), folder, Err(e)),
@@ -565,6 +565,8 @@ impl Engine {
     fn back_up_inner(
         &self,
         folder: &Path,
+        trigger: Trigger,
+        actor: Option<&str>,
         progress: &mut dyn FnMut(Progress),
     ) -> Result<BackupReport> {
         if self.restore_pending()? {
@@ -586,6 +588,22 @@ impl Engine {
             n += 1;
         }
         let partial = with_suffix(&db, ".partial");
+        // The backup's event goes before the copy, so the copy holds it: an
+        // event after it would reach the county and put every restore of the
+        // newest backup one event behind the county's head.
+        let file_name = db
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        self.write(|w| {
+            w.event(
+                "station.backup_started",
+                &json!({"file": file_name, "folder": folder.display().to_string(),
+                        "trigger": trigger.as_str(), "actor": actor,
+                        "encrypted": self.key.is_some()}),
+            )?;
+            Ok(())
+        })?;
         let made = (|| {
             self.copy_to(&partial, progress)?;
             let seen = inspect(&partial, self.key.as_ref(), progress)?;
@@ -713,19 +731,14 @@ impl Engine {
                         .file
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned());
+                    // No event: the copy already holds `station.backup_started`
+                    // (see `back_up_inner`); the run's outcome is local state.
                     w.execute(
                         "INSERT INTO backup_runs (started_at, finished_at, trigger, actor, folder, file, ok,
                             head_seq, size_bytes, sha256)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7, ?8, ?9)",
                         params![started, finished, trigger.as_str(), actor, folder_s, file,
                                 r.manifest.head_seq as i64, r.manifest.size_bytes as i64, r.manifest.sha256],
-                    )?;
-                    w.event(
-                        "station.backed_up",
-                        &json!({"file": file, "folder": folder_s, "trigger": trigger.as_str(),
-                                "actor": actor, "head_seq": r.manifest.head_seq,
-                                "size_bytes": r.manifest.size_bytes, "sha256": r.manifest.sha256,
-                                "encrypted": r.manifest.encrypted, "rotated_out": r.rotated_out}),
                     )?;
                 }
                 Err(e) => {
