@@ -16,7 +16,7 @@ e2e=1 unit=1
 # ---- system packages (Debian family) ---------------------------------------------
 want=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev libdbus-1-dev
       build-essential pkg-config webkit2gtk-driver xvfb xauth fonts-noto-cjk poppler-utils
-      imagemagick python3-venv postgresql)
+      imagemagick python3-venv postgresql cups-daemon cups-client)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -65,14 +65,6 @@ venv="$target/e2e-venv"
 work=$(mktemp -d)
 shots="$target/e2e-screenshots"
 rm -rf "$shots"; mkdir -p "$shots" "$work/spool"
-# A stand-in for CUPS `lp`: copies the file to the spool and answers like lp.
-cat > "$work/lp" <<LP
-#!/bin/sh
-for a; do f="\$a"; done
-cp "\$f" "$work/spool/" && echo "request id is e2e-1 (1 file(s))"
-LP
-chmod +x "$work/lp"
-
 pids=()
 cleanup() {
   # Stop what this script started, by id: tauri-driver leaves its
@@ -83,10 +75,15 @@ cleanup() {
   done
   wait 2>/dev/null || true
   declare -F drop_county_db >/dev/null && drop_county_db
+  bash "$root/scripts/cups-test-printer.sh" stop "$work/cups" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap "exit 1" INT TERM
+
+# A real CUPS (a private cupsd, not the machine's): the queue "counter" keeps
+# each job's bytes in $work/spool, "broken" fails every job.
+cups_server=$(bash scripts/cups-test-printer.sh start "$work/cups" "$work/spool" | tail -1)
 
 # A real county server on a fresh database of the private test cluster, for
 # the enrolment and background-sync steps.
@@ -122,7 +119,7 @@ for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
 # XDG_CONFIG_HOME: a window size remembered (window-state plugin) by another
 # run or by the developer's own app must not change this one.
 mkdir -p "$work/config"
-DISPLAY=":$disp" YICHUANG_NOW=2026-11-23T09:30:00+08:00 YICHUANG_LP="$work/lp" \
+DISPLAY=":$disp" YICHUANG_NOW=2026-11-23T09:30:00+08:00 CUPS_SERVER="$cups_server" \
   WEBKIT_DISABLE_COMPOSITING_MODE=1 XDG_CONFIG_HOME="$work/config" \
   tauri-driver --port "$port" --native-port "$nport" >"$work/driver.log" 2>&1 &
 pids+=($!)
@@ -131,21 +128,39 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-# E2E_ONLY=setup runs the new-station test alone (while working on it).
-[ "${E2E_ONLY:-}" = setup ] || \
-E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
-E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
-E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="$enrol_code" \
-E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
-  timeout 900 "$venv/bin/python" src-tauri/e2e/test_desktop.py || {
-    echo "--- tauri-driver log"; tail -40 "$work/driver.log"
-    echo "--- county log"; tail -20 "$work/county.log"; exit 1; }
+# E2E_ONLY=setup (or backup) runs that test alone (while working on it).
+only=${E2E_ONLY:-}
+if [ -z "$only" ]; then
+  E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
+  E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
+  E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="$enrol_code" \
+  E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
+    timeout 900 "$venv/bin/python" src-tauri/e2e/test_desktop.py || {
+      echo "--- tauri-driver log"; tail -40 "$work/driver.log"
+      echo "--- county log"; tail -20 "$work/county.log"; exit 1; }
+fi
 # A new station on an empty data directory: set-up wizard, accounts, lockout,
 # the recorded ID reveal, a voided notice, the idle lock.
-E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/unused.sqlite3" \
-E2E_SETUP_DB="$work/new-station/station.sqlite3" \
-E2E_SHOTS="$shots/setup" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
-E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
-  timeout 900 "$venv/bin/python" src-tauri/e2e/test_station_setup.py || {
-    echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
+if [ -z "$only" ] || [ "$only" = setup ]; then
+  E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/unused.sqlite3" \
+  E2E_SETUP_DB="$work/new-station/station.sqlite3" \
+  E2E_SHOTS="$shots/setup" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
+  E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
+    timeout 900 "$venv/bin/python" src-tauri/e2e/test_station_setup.py || {
+      echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
+fi
+# Backups and restores: a demo station enrolled with the county, two verified
+# backups, the older one restored (the county ahead: nothing written), the
+# newest restored (settled, working).
+if [ -z "$only" ] || [ "$only" = backup ]; then
+  mkdir -p "$work/usb" "$work/restored"
+  E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/unused.sqlite3" \
+  E2E_BACKUP_DB="$work/backup-demo/station.sqlite3" E2E_BACKUP_DIR="$work/usb" E2E_RESTORE_DIR="$work/restored" \
+  E2E_SHOTS="$shots/backup" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
+  E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" \
+  E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
+    timeout 900 "$venv/bin/python" src-tauri/e2e/test_backup.py || {
+      echo "--- tauri-driver log"; tail -40 "$work/driver.log"
+      echo "--- county log"; tail -20 "$work/county.log"; exit 1; }
+fi
 echo "screenshots: $shots"

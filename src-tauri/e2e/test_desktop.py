@@ -161,7 +161,47 @@ def printed_pdf(d, title):
     assert title in text.replace(" ", ""), f"{title} not in {path}"
     click(d, "#print-send")
     wait_text(d, "#print-status", "已发送")
-    assert os.path.exists(os.path.join(SPOOL, os.path.basename(path))), "not spooled"
+    assert_printed(path)
+    return path
+
+
+def assert_printed(path, timeout=20):
+    """The job reached the (real CUPS) printer, and it is that notice: the
+    raw queue's backend kept the bytes it was sent."""
+    job = os.path.join(SPOOL, os.path.basename(path))
+    end = time.time() + timeout
+    while not os.path.exists(job) and time.time() < end:
+        time.sleep(0.2)
+    assert os.path.exists(job), f"no print job for {path} in {SPOOL}"
+    with open(job, "rb") as a, open(path, "rb") as b:
+        assert a.read() == b.read(), f"the printed job is not {path}"
+
+
+def pick_printer(d, name):
+    click(d, "#printer-select")
+    WebDriverWait(d, 20).until(EC.element_to_be_clickable(
+        (By.XPATH, f"//li[contains(@class,'el-select-dropdown__item')][normalize-space(.)='{name}']"))).click()
+    time.sleep(0.4)  # the dropdown fades out
+
+
+def printed_after_a_failing_printer(d, title):
+    """The chosen printer fails (its CUPS backend reports an error): the
+    window says so, the job is cancelled, the notice stays recorded; the
+    clerk retries on the working printer and that notice is what prints."""
+    wait(d, "#preview-pages img", timeout=60)
+    path = wait(d, "#pdf-path").get_attribute("data-path")
+    assert title in pdf_text(path).replace(" ", "")
+    pick_printer(d, "broken")
+    click(d, "#print-send")
+    wait_text(d, "#print-status", "出错", timeout=40)
+    assert "文书记录已保存" in d.find_element(By.CSS_SELECTOR, "#print-status").text
+    assert not os.path.exists(os.path.join(SPOOL, os.path.basename(path))), "the failed job printed"
+    shot(d, "print-failed-printer")
+    pick_printer(d, "counter")
+    click(d, "#print-retry")
+    wait_text(d, "#print-status", "打印完成", timeout=40)
+    assert_printed(path)
+    log("a failing printer reported, the notice kept and printed on retry (bytes compared)")
     return path
 
 
@@ -481,7 +521,7 @@ def main():
         wait(d, "#outcome-accept")
         assert d.switch_to.active_element.get_attribute("id") == "outcome-accept", "focus on the first outcome"
         key(d, Keys.ENTER)
-        printed_pdf(d, "受理通知书")
+        printed_after_a_failing_printer(d, "受理通知书")
         shot(d, "acceptance-notice-preview")
         close_dialogs(d)
         wait_text(d, "#case-state", "已受理")

@@ -94,7 +94,10 @@ pub fn printers() -> PrinterList {
     }
 }
 
-/// Sends a PDF to a printer (or the system default). Ok: the spooler's answer.
+/// Sends a PDF to a printer (or the system default) and follows the job until
+/// CUPS says it was printed or failed. Ok: what to tell the clerk; Err: why it
+/// did not print (a job the printer refused is cancelled, so a repaired
+/// printer does not print it unannounced later; the notice record stays).
 #[cfg(not(windows))]
 pub fn send(file: &Path, printer: Option<&str>) -> Result<String, String> {
     let lp = std::env::var(LP_ENV)
@@ -106,15 +109,139 @@ pub fn send(file: &Path, printer: Option<&str>) -> Result<String, String> {
         cmd.args(["-d", p]);
     }
     cmd.arg(file).env("LC_ALL", "C");
-    match cmd.output() {
-        Ok(out) if out.status.success() => {
-            Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    let answer = match cmd.output() {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        Ok(out) => {
+            return Err(format!(
+                "打印失败：{}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
         }
-        Ok(out) => Err(format!(
-            "打印失败：{}",
-            String::from_utf8_lossy(&out.stderr).trim()
+        Err(e) => return Err(format!("无法调用打印命令 {lp}：{e}")),
+    };
+    let Some(job) = parse_request_id(&answer) else {
+        return Ok("已发送到打印机".to_owned());
+    };
+    match follow(&job, std::time::Duration::from_secs(8)) {
+        JobCheck::Printed => Ok(format!("已发送到打印机，打印完成（作业 {job}）")),
+        JobCheck::Pending => Ok(format!(
+            "已发送到打印机（作业 {job}），打印机尚未报告完成，请到打印机旁查看"
         )),
-        Err(e) => Err(format!("无法调用打印命令 {lp}：{e}")),
+        JobCheck::Failed(why) => {
+            let _ = Command::new("cancel").arg(&job).env("LC_ALL", "C").output();
+            Err(format!(
+                "打印机“{}”出错：{why}。该打印作业已取消，文书记录已保存：排除故障后可重试，或换一台打印机",
+                queue_of(&job)
+            ))
+        }
+    }
+}
+
+/// What CUPS says of a job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobCheck {
+    Printed,
+    /// Queued or printing, no sign of trouble.
+    Pending,
+    /// The queue stopped on it, or its attempt failed (the spooler's message).
+    Failed(String),
+}
+
+/// `lp`'s answer "request id is QUEUE-12 (1 file(s))" → `QUEUE-12`.
+pub fn parse_request_id(answer: &str) -> Option<String> {
+    let rest = answer.split("request id is ").nth(1)?;
+    let id = rest.split_whitespace().next()?;
+    (id.contains('-')).then(|| id.to_owned())
+}
+
+/// A job id's queue: everything before its last `-`.
+pub fn queue_of(job: &str) -> &str {
+    job.rsplit_once('-').map_or(job, |(q, _)| q)
+}
+
+/// From `lpstat -W completed -o QUEUE`, `lpstat -p QUEUE` and `lpstat -l -o
+/// QUEUE` (C locale): whether `job` printed, failed or is still on its way.
+pub fn judge_job(job: &str, completed: &str, printer: &str, jobs: &str) -> JobCheck {
+    let starts = |line: &str| line.split_whitespace().next() == Some(job);
+    if completed.lines().any(starts) {
+        return JobCheck::Printed;
+    }
+    // The printer's line and the indented message below it.
+    let mut lines = printer.lines();
+    let head = lines.next().unwrap_or("");
+    let printer_message = lines
+        .next()
+        .filter(|l| l.starts_with('\t'))
+        .map(|l| l.trim().to_owned())
+        .filter(|m| !m.is_empty());
+    // Queue stopped on an error ("stop-printer", CUPS's own default).
+    if head.contains(" disabled since") {
+        return JobCheck::Failed(printer_message.unwrap_or_else(|| "打印机已停用".into()));
+    }
+    // The job's own block: its first line, then indented Status/Alerts lines.
+    let mut status = None;
+    let mut alerts = String::new();
+    let mut inside = false;
+    for line in jobs.lines() {
+        if !line.starts_with('\t') && !line.starts_with(' ') {
+            inside = starts(line);
+            continue;
+        }
+        if inside {
+            let l = line.trim();
+            if let Some(s) = l.strip_prefix("Status:") {
+                status = Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+            } else if let Some(a) = l.strip_prefix("Alerts:") {
+                alerts = a.trim().to_owned();
+            }
+        }
+    }
+    let listed = jobs.lines().any(starts);
+    if !listed {
+        // Neither completed nor queued: cancelled or aborted by the spooler.
+        return JobCheck::Failed(status.or(printer_message).unwrap_or_else(|| "作业被打印系统中止".into()));
+    }
+    // "retry-job" (Debian's default): the attempt failed, the job waits for
+    // the next one, the printer idles with the backend's message.
+    let printing = head.contains(" now printing ");
+    if !printing && status.is_some() && alerts.contains("resources-are-not-ready") {
+        return JobCheck::Failed(status.unwrap_or_default());
+    }
+    JobCheck::Pending
+}
+
+#[cfg(not(windows))]
+fn lpstat(args: &[&str]) -> String {
+    Command::new("lpstat")
+        .args(args)
+        .env("LC_ALL", "C")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default()
+}
+
+/// Polls CUPS about `job` until it printed or failed, or `timeout` passed.
+#[cfg(not(windows))]
+fn follow(job: &str, timeout: std::time::Duration) -> JobCheck {
+    let queue = queue_of(job);
+    let end = std::time::Instant::now() + timeout;
+    loop {
+        let (completed, printer, jobs) = (
+            lpstat(&["-W", "completed", "-o", queue]),
+            lpstat(&["-p", queue]),
+            lpstat(&["-l", "-o", queue]),
+        );
+        let check = judge_job(job, &completed, &printer, &jobs);
+        if check != JobCheck::Pending {
+            return check;
+        }
+        if std::time::Instant::now() >= end {
+            eprintln!(
+                "yichuang-desktop: print job {job} not reported done in {timeout:?}; lpstat: {printer:?} {jobs:?}"
+            );
+            return check;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
     }
 }
 
@@ -265,6 +392,39 @@ mod tests {
             parse_lpstat("no system default destination\n"),
             (vec![], None)
         );
+    }
+
+    #[test]
+    fn what_cups_says_of_a_job() {
+        assert_eq!(
+            parse_request_id("request id is counter-12 (1 file(s))").as_deref(),
+            Some("counter-12")
+        );
+        assert_eq!(parse_request_id("whatever"), None);
+        assert_eq!(queue_of("柜台-激光-7"), "柜台-激光");
+        let idle = "printer counter is idle.  enabled since Tue Dec  1 19:34:51 2026\n";
+        let done = "counter-1               root              1024   Tue Dec  1 19:34:52 2026\n";
+        assert_eq!(judge_job("counter-1", done, idle, ""), JobCheck::Printed);
+        // Still queued, the printer busy with it: on its way.
+        let busy = "printer counter now printing counter-2.  enabled since …\n";
+        let queued = "counter-2  root  1024  Tue Dec  1 19:34:52 2026\n\tStatus: Sending data to printer.\n\tAlerts: job-printing\n\tqueued for counter\n";
+        assert_eq!(judge_job("counter-2", done, busy, queued), JobCheck::Pending);
+        // stop-printer: the queue is disabled with the backend's message.
+        let stopped = "printer broken disabled since Tue Dec  1 19:35:21 2026 -\n\tprinter not responding (test printer)\n";
+        let waiting = "broken-3  root  1024  Tue Dec  1 19:35:21 2026\n";
+        assert_eq!(
+            judge_job("broken-3", "", stopped, waiting),
+            JobCheck::Failed("printer not responding (test printer)".into())
+        );
+        // retry-job: the printer idles, the job waits with the failure as its status.
+        let retry = "printer broken is idle.  enabled since …\n\tprinter not responding (test printer)\n";
+        let failed = "broken-2  root  1024  Tue Dec  1 19:34:54 2026\n\tStatus: printer not responding (test printer)\n\tAlerts: resources-are-not-ready\n\tqueued for broken\n";
+        assert_eq!(
+            judge_job("broken-2", "", retry, failed),
+            JobCheck::Failed("printer not responding (test printer)".into())
+        );
+        // Another job's failure is not this one's.
+        assert_eq!(judge_job("broken-9", "", retry, &format!("{failed}broken-9  root  1024  …\n")), JobCheck::Pending);
     }
 
     #[test]

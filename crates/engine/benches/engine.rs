@@ -11,11 +11,10 @@
 
 use std::time::Instant;
 
-use rusqlite::params;
 use yichuang_engine::at_rest::{self, ProtectWith};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic, test_resident_id};
-use yichuang_engine::store::name_tokens;
 use yichuang_engine::{Clock, Engine, Role};
+use yichuang_testkit::bulk::{BulkCase, Lcg, bulk_cases};
 
 fn size(var: &str, full: u64, smoke: u64) -> u64 {
     std::env::var(var)
@@ -23,21 +22,6 @@ fn size(var: &str, full: u64, smoke: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if cfg!(debug_assertions) { smoke } else { full })
 }
-
-/// Deterministic pseudo-random numbers (no dependency, same data every run).
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-}
-
-const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤";
-const GIVEN: &str = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉建国志文利斌宇浩凯健俊帆帅旭宁龙林欣怡晨阳佳琪雪梅子轩博文雨涵梓萱浩然一诺思远海峰春生德福";
 
 fn percentile(v: &mut [f64], p: f64) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
@@ -195,63 +179,9 @@ fn bench_notices(n: u64) {
 fn bench_search(rows: u64, db: Db) -> [f64; 3] {
     let dir = tempfile::tempdir().expect("tempdir");
     let (e, clerk) = station(dir.path(), db);
-    let surnames: Vec<char> = SURNAMES.chars().collect();
-    let given: Vec<char> = GIVEN.chars().collect();
-    let mut rng = Lcg(7);
-    let mut names = Vec::with_capacity(rows as usize);
     let t = Instant::now();
-    {
-        // Bulk fixture: rows shaped exactly as registration writes them.
-        let conn = e.connection();
-        conn.execute_batch("BEGIN").expect("begin");
-        let seq: i64 = conn
-            .query_row("SELECT max(seq) FROM events", [], |r| r.get(0))
-            .expect("seq");
-        let mut app = conn
-            .prepare("INSERT INTO applicants (kind, name, id_type, id_no, created_at) VALUES ('person', ?1, 'resident_id', ?2, 't')")
-            .expect("prep");
-        let mut case = conn
-            .prepare(
-                "INSERT INTO cases (case_no, item_code, item_name, catalog_version, applicant_id, applicant_kind,
-                    applicant_name, applicant_id_type, applicant_id_no, first_contact, handler, state, received_on,
-                    registered_at, onetime_notice_due, last_event_seq, updated_at)
-                 VALUES (?1, 'RS-SY-001', '失业保险金申领', (SELECT version FROM catalogs WHERE active = 1), ?2, 'person', ?3, 'resident_id', ?4, 1, 1,
-                    'accepted', ?5, 't', ?5, ?6, 't')",
-            )
-            .expect("prep");
-        let mut fts = conn
-            .prepare("INSERT INTO case_name_fts (rowid, tokens) VALUES (?1, ?2)")
-            .expect("prep");
-        for i in 0..rows {
-            let mut name = String::new();
-            name.push(surnames[(rng.next() % surnames.len() as u64) as usize]);
-            for _ in 0..(1 + rng.next() % 2) {
-                name.push(given[(rng.next() % given.len() as u64) as usize]);
-            }
-            let id_no = test_resident_id(i * 7919 % 1_000_000_007);
-            let day = 1 + (i / 5000) % 28;
-            let case_no = format!("BENCH1-202611{day:02}-{i:07}");
-            app.execute(params![name, format!("{id_no}-{i}")])
-                .expect("applicant");
-            let aid = conn.last_insert_rowid();
-            case.execute(params![
-                case_no,
-                aid,
-                name,
-                id_no,
-                format!("2026-11-{day:02}"),
-                seq
-            ])
-            .expect("case");
-            fts.execute(params![conn.last_insert_rowid(), name_tokens(&name)])
-                .expect("fts");
-            names.push((case_no, id_no, name));
-            if i % 200_000 == 199_999 {
-                conn.execute_batch("COMMIT; BEGIN").expect("commit");
-            }
-        }
-        conn.execute_batch("COMMIT; ANALYZE").expect("commit");
-    }
+    let names = bulk_cases(&e, rows, false);
+    let mut rng = Lcg(11);
     println!(
         "search ({}): fixture of {rows} cases built in {:.1} s",
         db.label(),
@@ -267,7 +197,11 @@ fn bench_search(rows: u64, db: Db) -> [f64; 3] {
         let mut times = Vec::new();
         let mut hits = 0;
         for q in 0..queries {
-            let (case_no, id_no, name) = &names[(rng.next() % names.len() as u64) as usize];
+            let BulkCase {
+                case_no,
+                id_no,
+                name,
+            } = &names[(rng.next() % names.len() as u64) as usize];
             let query = match pick {
                 0 => case_no.clone(),
                 1 => id_no.clone(),

@@ -10,6 +10,8 @@ use yichuang_engine::case::{ApplicantInput, MaterialStatus, NewCase};
 use yichuang_engine::demo::{DEMO_PASSWORD, test_resident_id};
 use yichuang_engine::{Clerk, Clock, Engine, Role};
 
+pub mod bulk;
+
 pub const PW: &str = DEMO_PASSWORD;
 
 pub struct Station {

@@ -252,10 +252,13 @@ pub fn list_backups(folder: &Path) -> Result<Vec<BackupInfo>> {
             });
         }
     }
+    // Newest first; two of the same second (or a clock set back): the one
+    // further along its log.
     out.sort_by(|a, b| {
         b.manifest
             .created_at
             .cmp(&a.manifest.created_at)
+            .then(b.manifest.head_seq.cmp(&a.manifest.head_seq))
             .then(b.file.cmp(&a.file))
     });
     Ok(out)
