@@ -36,8 +36,9 @@ cat > /dev/null
 echo "ERROR: printer not responding (test printer)" >&2
 exit 1
 SH
-# 0755: run as the unprivileged user, never as root.
-chmod 0755 "$dir/bin/backend/keep" "$dir/bin/backend/broken"
+# 0700: cupsd runs such backends as its own user (root, or the tester), so
+# they reach the test's private folders (mktemp makes them 0700).
+chmod 0700 "$dir/bin/backend/keep" "$dir/bin/backend/broken"
 chmod 0777 "$spool"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$dir/etc/cupsd.conf" <<CONF

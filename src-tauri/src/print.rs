@@ -161,6 +161,8 @@ pub fn queue_of(job: &str) -> &str {
 
 /// From `lpstat -W completed -o QUEUE`, `lpstat -p QUEUE` and `lpstat -l -o
 /// QUEUE` (C locale): whether `job` printed, failed or is still on its way.
+/// lpstat lists a job the spooler aborted (policy `abort-job`) among the
+/// completed ones too: under that policy a failure reads as printed.
 pub fn judge_job(job: &str, completed: &str, printer: &str, jobs: &str) -> JobCheck {
     let starts = |line: &str| line.split_whitespace().next() == Some(job);
     if completed.lines().any(starts) {
@@ -196,16 +198,20 @@ pub fn judge_job(job: &str, completed: &str, printer: &str, jobs: &str) -> JobCh
             }
         }
     }
-    let listed = jobs.lines().any(starts);
-    if !listed {
-        // Neither completed nor queued: cancelled or aborted by the spooler.
-        return JobCheck::Failed(status.or(printer_message).unwrap_or_else(|| "作业被打印系统中止".into()));
+    if !jobs.lines().any(starts) {
+        // Not listed yet (just submitted) or already done between the two
+        // reads: the next look tells.
+        return JobCheck::Pending;
     }
     // "retry-job" (Debian's default): the attempt failed, the job waits for
     // the next one, the printer idles with the backend's message.
     let printing = head.contains(" now printing ");
-    if !printing && status.is_some() && alerts.contains("resources-are-not-ready") {
-        return JobCheck::Failed(status.unwrap_or_default());
+    if !printing && alerts.contains("resources-are-not-ready") {
+        return JobCheck::Failed(
+            status
+                .or(printer_message)
+                .unwrap_or_else(|| "打印机没有响应".into()),
+        );
     }
     JobCheck::Pending
 }
@@ -422,6 +428,15 @@ mod tests {
         assert_eq!(
             judge_job("broken-2", "", retry, failed),
             JobCheck::Failed("printer not responding (test printer)".into())
+        );
+        // Just submitted, not listed yet: on its way.
+        assert_eq!(judge_job("counter-7", "", idle, ""), JobCheck::Pending);
+        // A backend that could not even run leaves no message.
+        let mute = "broken-4  root  1024  …\n\tStatus: \n\tAlerts: resources-are-not-ready\n\tqueued for broken\n";
+        let idle = "printer broken is idle.  enabled since …\n";
+        assert_eq!(
+            judge_job("broken-4", "", idle, mute),
+            JobCheck::Failed("打印机没有响应".into())
         );
         // Another job's failure is not this one's.
         assert_eq!(judge_job("broken-9", "", retry, &format!("{failed}broken-9  root  1024  …\n")), JobCheck::Pending);
