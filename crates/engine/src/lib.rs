@@ -13,9 +13,10 @@ pub mod engine;
 pub mod error;
 pub mod ops;
 pub mod store;
+pub mod xlsx;
 
 pub use domain::{
-    calendar, case, catalog, clerk, deadline, evaluation, ids, lifecycle, notice, settings,
+    calendar, case, catalog, clerk, deadline, evaluation, ids, ledger, lifecycle, notice, settings,
     station, template, vocabulary,
 };
 pub use ops::{accounts, eventlog, filing, fonts, privacy, protect, search, setup, sync};
