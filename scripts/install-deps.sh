@@ -9,6 +9,7 @@ want=(build-essential pkg-config ca-certificates curl
 if [ "${1:-}" = "--test" ]; then
   want+=(poppler-utils qpdf postgresql openssl)  # pdftotext/pdffonts/pdftoppm, qpdf --check, a throwaway PostgreSQL (with TLS)
   want+=(dbus gnome-keyring)                     # a private Secret Service for the key-store test (tests/cli.rs)
+  want+=(python3-openpyxl)                       # an independent .xlsx reader for the 台账 tests (testkit read_xlsx)
 fi
 # The desktop crate is a workspace member: building it needs WebKitGTK.
 want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
