@@ -19,7 +19,9 @@ pub use domain::{
     calendar, case, catalog, clerk, deadline, evaluation, ids, ledger, lifecycle, notice, settings,
     station, template, vocabulary,
 };
-pub use ops::{accounts, eventlog, filing, fonts, privacy, protect, search, setup, sync};
+pub use ops::{
+    accounts, eventlog, filing, fonts, ledger_export, privacy, protect, search, setup, sync,
+};
 
 pub use at_rest::{Custody, DataKey, ProtectWith};
 pub use case::{ApplicantInput, CaseView, MaterialStatus, NewCase, Outcome, PersonIdType};
