@@ -132,7 +132,7 @@ for _ in $(seq 100); do
 done
 
 # E2E_ONLY=setup runs the new-station test alone (while working on it).
-[ "${E2E_ONLY:-}" = setup ] || \
+[ "${E2E_ONLY:-}" = setup ] || [ "${E2E_ONLY:-}" = ledger ] || \
 E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
 E2E_SHOTS="$shots" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
 E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="$enrol_code" \
@@ -142,10 +142,19 @@ E2E_COUNTY="env YICHUANG_COUNTY_DATABASE_URL=$county_db_url $county" \
     echo "--- county log"; tail -20 "$work/county.log"; exit 1; }
 # A new station on an empty data directory: set-up wizard, accounts, lockout,
 # the recorded ID reveal, a voided notice, the idle lock.
+[ "${E2E_ONLY:-}" = ledger ] || \
 E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/unused.sqlite3" \
 E2E_SETUP_DB="$work/new-station/station.sqlite3" \
 E2E_SHOTS="$shots/setup" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
 E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
   timeout 900 "$venv/bin/python" src-tauri/e2e/test_station_setup.py || {
+    echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
+# The 台账 export from the window, read back with openpyxl (E2E_ONLY=ledger: alone).
+"$venv/bin/python" -c 'import openpyxl' 2>/dev/null || "$venv/bin/pip" install -q 'openpyxl>=3.1,<4'
+mkdir -p "$work/ledger-out"
+[ -n "${E2E_ONLY:-}" ] && [ "$E2E_ONLY" != ledger ] || \
+E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/ledger.sqlite3" E2E_OUT="$work/ledger-out" \
+E2E_SHOTS="$shots/ledger" E2E_DISPLAY=":$disp" \
+  timeout 600 "$venv/bin/python" src-tauri/e2e/test_ledger.py || {
     echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
 echo "screenshots: $shots"
