@@ -148,7 +148,9 @@ def export_from_window(d, path, counts):
     total = sum(counts.values())
     # The engine's last step, sent as an event while the command ran.
     wait_text(d, "#ledger-stage", f"保存文件：{total} / {total} 行")
-    wait_text(d, "#ledger-progress", "100%")
+    # The bar full (a finished bar shows a tick instead of its percentage).
+    bar = d.find_element(By.CSS_SELECTOR, "#ledger-progress")
+    assert bar.get_attribute("aria-valuenow") == "100", bar.get_attribute("outerHTML")[:300]
     assert os.path.exists(path), f"not saved: {path}"
     assert not [f for f in os.listdir(OUT) if f.endswith(".part")], os.listdir(OUT)
 
