@@ -128,7 +128,7 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-# E2E_ONLY=setup (or backup) runs that test alone (while working on it).
+# E2E_ONLY=setup (or backup, or ledger) runs that test alone (while working on it).
 only=${E2E_ONLY:-}
 if [ -z "$only" ]; then
   E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
@@ -162,5 +162,14 @@ if [ -z "$only" ] || [ "$only" = backup ]; then
     timeout 900 "$venv/bin/python" src-tauri/e2e/test_backup.py || {
       echo "--- tauri-driver log"; tail -40 "$work/driver.log"
       echo "--- county log"; tail -20 "$work/county.log"; exit 1; }
+fi
+# The 台账 export from the window, read back with openpyxl.
+if [ -z "$only" ] || [ "$only" = ledger ]; then
+  "$venv/bin/python" -c 'import openpyxl' 2>/dev/null || "$venv/bin/pip" install -q 'openpyxl>=3.1,<4'
+  mkdir -p "$work/ledger-out"
+  E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/ledger.sqlite3" E2E_OUT="$work/ledger-out" \
+  E2E_SHOTS="$shots/ledger" E2E_DISPLAY=":$disp" \
+    timeout 600 "$venv/bin/python" src-tauri/e2e/test_ledger.py || {
+      echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
 fi
 echo "screenshots: $shots"

@@ -17,6 +17,7 @@ use cmd::case::CaseCmd;
 use cmd::catalog::CatalogCmd;
 use cmd::clerk::ClerkCmd;
 use cmd::eval::EvalCmd;
+use cmd::ledger::LedgerCmd;
 use cmd::log::LogCmd;
 use cmd::notice::NoticeCmd;
 use cmd::settings::SettingsCmd;
@@ -103,6 +104,9 @@ enum Cmd {
     /// 事件日志
     #[command(subcommand)]
     Log(LogCmd),
+    /// 台账导出（Excel）
+    #[command(subcommand)]
+    Ledger(LedgerCmd),
     /// 否定备案登记簿
     Filings {
         #[arg(long, default_value_t = 100)]
@@ -227,6 +231,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Notice(c) => cmd::notice::notice_cmd(&e, c, json),
         Cmd::Eval(c) => cmd::eval::eval_cmd(&e, c, json),
         Cmd::Log(c) => cmd::log::run(&e, c, json),
+        Cmd::Ledger(c) => cmd::ledger::run(&e, c, json),
         Cmd::Filings { limit } => cmd::case::filings(&e, limit, json),
         Cmd::Settings(c) => cmd::settings::run(&e, c, json),
         Cmd::Enroll { url, code, again } => cmd::sync::enroll(&e, &url, &code, again, json),

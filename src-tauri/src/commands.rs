@@ -2,17 +2,19 @@
 //! JSON, one engine call, the result (or the engine's Chinese error) back.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tauri::{Runtime, State};
+use tauri::{Emitter, Runtime, State};
 use yichuang_engine::accounts::{Account, AccountChange, NewAccount, Session};
 use yichuang_engine::catalog::ServiceItem;
 use yichuang_engine::clerk::Clerk;
 use yichuang_engine::deadline::DeadlineRow;
 use yichuang_engine::evaluation::{EvaluationStats, Level};
 use yichuang_engine::filing::RejectionFiling;
+use yichuang_engine::ledger::LedgerTerms;
+use yichuang_engine::ledger_export::LedgerExport;
 use yichuang_engine::notice::NoticeRecord;
 use yichuang_engine::privacy::IdReveal;
 use yichuang_engine::search::CaseSummary;
@@ -136,6 +138,8 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         answer_evaluation,
         evaluation_stats,
         rejection_filings,
+        ledger_form,
+        export_ledger,
         settings,
         changeable_settings,
         set_setting,
@@ -932,6 +936,55 @@ async fn evaluation_stats(
     to: NaiveDate,
 ) -> Res<EvaluationStats> {
     as_clerk(&state, |e, a| e.evaluation_stats(a, from, to))
+}
+
+// ---- 台账 -------------------------------------------------------------------------
+
+/// The event each step of an export sends to the window (`LedgerProgress`).
+pub const LEDGER_PROGRESS: &str = "ledger-progress";
+
+#[derive(Serialize)]
+pub struct LedgerForm {
+    /// What this clerk's export covers, as the engine decides it.
+    #[serde(flatten)]
+    terms: LedgerTerms,
+    /// The folder the form proposes to save in (the user's documents).
+    default_dir: String,
+}
+
+#[tauri::command]
+async fn ledger_form(state: State<'_, AppState>) -> Res<LedgerForm> {
+    let terms = as_clerk(&state, |e, a| Ok(e.ledger_terms(a)))?;
+    let dir = directories::UserDirs::new()
+        .and_then(|u| {
+            u.document_dir()
+                .map(Path::to_path_buf)
+                .or_else(|| Some(u.home_dir().to_path_buf()))
+        })
+        .unwrap_or_default();
+    Ok(LedgerForm {
+        terms,
+        default_dir: dir.display().to_string(),
+    })
+}
+
+/// 台账导出: the engine writes the workbook (scope and masking by role, the
+/// recorded event) and reports each step, sent on to the window.
+#[tauri::command]
+async fn export_ledger<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    path: String,
+) -> Res<LedgerExport> {
+    as_clerk(&state, |e, a| {
+        e.export_ledger(a, &from, &to, Path::new(path.trim()), &mut |p| {
+            if let Err(err) = app.emit(LEDGER_PROGRESS, &p) {
+                eprintln!("yichuang-desktop: emit ledger progress: {err}");
+            }
+        })
+    })
 }
 
 // ---- settings, sync, log ------------------------------------------------------------

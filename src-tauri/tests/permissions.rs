@@ -65,7 +65,7 @@ fn registered() -> BTreeSet<String> {
         .collect()
 }
 
-fn args(cmd: &str, case_no: &str, doc_no: &str) -> Value {
+fn args(cmd: &str, case_no: &str, doc_no: &str, out: &str) -> Value {
     let case = json!({"caseNo": case_no});
     match cmd {
         "login" => json!({"staffNo": "2001", "password": "wrong-pass"}),
@@ -106,6 +106,7 @@ fn args(cmd: &str, case_no: &str, doc_no: &str) -> Value {
             json!({"caseNo": case_no, "level": "satisfied", "reasons": [], "comment": ""})
         }
         "evaluation_stats" => json!({"from": "2026-11-01", "to": "2026-11-30"}),
+        "export_ledger" => json!({"from": "2026-11-01", "to": "2026-11-30", "path": out}),
         "set_setting" => json!({"key": "office.address", "value": "示范县某路1号"}),
         "enroll" => json!({"serverUrl": "http://127.0.0.1:9", "code": "x"}),
         "import_calendar" => json!({"text": "{}", "fileName": "x.json"}),
@@ -150,11 +151,12 @@ fn each_command_without_log_in_and_as_each_role() {
     );
     let doc_no = p["record"]["doc_no"].as_str().expect("doc_no").to_owned();
     s.ok("logout", json!({}));
+    let out = s.dir.path().join("台账.xlsx").display().to_string();
 
     let all = registered();
     // Without a log-in: only the public commands answer anything but "log in first".
     for cmd in &all {
-        let r = s.call(cmd, args(cmd, &case_no, &doc_no));
+        let r = s.call(cmd, args(cmd, &case_no, &doc_no, &out));
         if PUBLIC.contains(&cmd.as_str()) {
             assert_ne!(code(&r).as_deref(), Some("not_logged_in"), "{cmd}: {r:?}");
         } else {
@@ -171,7 +173,7 @@ fn each_command_without_log_in_and_as_each_role() {
             if matches!(cmd.as_str(), "logout" | "lock_counter" | "login") {
                 continue; // they end the session this loop runs in
             }
-            let r = s.call(cmd, args(cmd, &case_no, &doc_no));
+            let r = s.call(cmd, args(cmd, &case_no, &doc_no, &out));
             let c = code(&r);
             assert_ne!(c.as_deref(), Some("not_logged_in"), "{staff} {cmd}: {r:?}");
             let needs = if ADMIN.contains(&cmd.as_str()) {
@@ -208,4 +210,51 @@ fn each_command_without_log_in_and_as_each_role() {
         .collect();
     // Each role revealed twice: once in the sweep over every command, once above.
     assert_eq!(who, ["2001", "2001", "1001", "1001", "0001", "0001"]);
+}
+
+/// 台账导出 is any clerk's, on the engine's terms: a clerk's own cases
+/// masked, a leader's and an administrator's the whole station in full.
+#[test]
+fn the_ledger_export_follows_the_role() {
+    let s = station();
+    let out = s.dir.path().join("台账.xlsx");
+    let path = out.display().to_string();
+    let export = json!({"from": "2026-11-01", "to": "2026-11-30", "path": path});
+    assert_eq!(
+        code(&s.call("export_ledger", export.clone())).as_deref(),
+        Some("not_logged_in")
+    );
+    assert!(!out.exists());
+    for (staff, scope, full) in [
+        ("2001", "own_cases", false),
+        ("2002", "own_cases", false),
+        ("1001", "station", true),
+        ("0001", "station", true),
+    ] {
+        s.login(staff);
+        let form = s.ok("ledger_form", json!({}));
+        assert_eq!(
+            (form["scope"].as_str(), form["full_ids"].as_bool()),
+            (Some(scope), Some(full))
+        );
+        let done = s.ok("export_ledger", export.clone());
+        assert_eq!(done["scope"], scope, "{staff}");
+        assert_eq!(done["full_ids"], full, "{staff}");
+        assert_eq!(done["path"], path);
+        s.ok("logout", json!({}));
+    }
+    let bad = s.call(
+        "export_ledger",
+        json!({"from": "2026-11-31", "to": "2026-11-30", "path": path}),
+    );
+    assert_eq!(code(&bad).as_deref(), Some("not_logged_in"));
+    s.login("2001");
+    let bad = s.call(
+        "export_ledger",
+        json!({"from": "2026-11-31", "to": "2026-11-30", "path": path}),
+    );
+    assert_eq!(
+        bad.unwrap_err()["message"],
+        "起始日期“2026-11-31”格式不正确，应为 YYYY-MM-DD"
+    );
 }

@@ -7,6 +7,7 @@ pub mod case;
 pub mod catalog;
 pub mod clerk;
 pub mod eval;
+pub mod ledger;
 pub mod log;
 pub mod notice;
 pub mod settings;

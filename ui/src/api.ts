@@ -138,3 +138,13 @@ export interface SyncStatus {
   releases_checked: string | null; releases_stale: string | null
 }
 export interface FontsInUse { body: string[]; title: string[]; heading: string[]; installed: { value: string; label: string }[] }
+/** What an export by the logged-in clerk covers (the engine's terms) and where the form proposes to save. */
+export interface LedgerForm { scope: 'station' | 'own_cases'; scope_zh: string; full_ids: boolean; ids_zh: string; default_dir: string }
+/** One step of an export, as the shell's `ledger-progress` events send it. */
+export interface LedgerProgress { stage_zh: string; done: number; total: number }
+export interface LedgerCounts { cases: number; filings: number; notices: number; evaluations: number }
+export interface LedgerExport {
+  path: string; period: { from: string; to: string }
+  scope: 'station' | 'own_cases'; scope_zh: string; full_ids: boolean; ids_zh: string
+  counts: LedgerCounts; seq: number
+}

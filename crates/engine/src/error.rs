@@ -79,6 +79,9 @@ pub enum Error {
     },
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// The 台账 workbook could not be made (a limit of the format, a write).
+    #[error("workbook: {0}")]
+    Workbook(String),
     /// Encryption at rest: the database's key, its custody, the encrypted file
     /// (`what` names the case, e.g. `locked`, `wrong_passphrase`; see `at_rest`).
     #[error("encryption at rest ({what}): {en}")]
@@ -192,6 +195,7 @@ impl Error {
             Error::SchemaTooNew { .. } => "数据库版本比本程序新，请升级一窗软件".into(),
             Error::Chain(e) => format!("事件日志校验失败：第 {} 条记录被篡改或缺失", e.seq()),
             Error::Json(e) => format!("数据格式错误：{e}"),
+            Error::Workbook(e) => format!("台账文件生成失败，未保存任何文件（{e}）"),
             Error::Sync { zh, .. } => zh.clone(),
         }
     }

@@ -13,13 +13,15 @@ pub mod engine;
 pub mod error;
 pub mod ops;
 pub mod store;
+pub mod xlsx;
 
 pub use domain::{
-    calendar, case, catalog, clerk, deadline, evaluation, ids, lifecycle, notice, settings,
+    calendar, case, catalog, clerk, deadline, evaluation, ids, ledger, lifecycle, notice, settings,
     station, template, vocabulary,
 };
 pub use ops::{
-    accounts, backup, eventlog, filing, fonts, privacy, protect, restore, search, setup, sync,
+    accounts, backup, eventlog, filing, fonts, ledger_export, privacy, protect, restore, search,
+    setup, sync,
 };
 
 pub use at_rest::{Custody, DataKey, ProtectWith};

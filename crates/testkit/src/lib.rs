@@ -260,3 +260,47 @@ pub fn pdf_pages(dir: &std::path::Path, name: &str, pdf: &[u8]) -> u32 {
         .find_map(|l| l.strip_prefix("Pages:").and_then(|n| n.trim().parse().ok()))
         .expect("pdfinfo Pages")
 }
+
+/// The Python interpreters tried for openpyxl: `YICHUANG_TEST_PYTHON` if
+/// set, the one on PATH, then the system's (Debian's `python3-openpyxl`,
+/// installed by `scripts/install-deps.sh --test`, is the system's).
+fn openpyxl_python() -> String {
+    let candidates: Vec<String> = std::env::var("YICHUANG_TEST_PYTHON")
+        .into_iter()
+        .chain(["python3".to_owned(), "/usr/bin/python3".to_owned()])
+        .collect();
+    candidates
+        .iter()
+        .find(|py| {
+            std::process::Command::new(py)
+                .args(["-c", "import openpyxl"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "no Python with openpyxl among {candidates:?}: install python3-openpyxl \
+                 (scripts/install-deps.sh --test) or set YICHUANG_TEST_PYTHON"
+            )
+        })
+}
+
+/// An `.xlsx` file as openpyxl (an independent reader) sees it: one JSON
+/// object per sheet with `name`, `freeze`, `filter`, `widths`,
+/// `bold_header` and `rows` (each cell `{t, v, fmt}`, `t` one of `text`,
+/// `number`, `date`, `datetime`, `empty`).
+pub fn read_xlsx(path: &std::path::Path) -> serde_json::Value {
+    let out = std::process::Command::new(openpyxl_python())
+        .args(["-c", include_str!("read_xlsx.py")])
+        .arg(path)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "openpyxl could not read {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("reader JSON")
+}

@@ -77,6 +77,10 @@ pub const CAPABILITIES: &[(&str, Role)] = &[
     ("view_register", Role::Leader),
     ("view_statistics", Role::Leader),
     ("view_id_reveals", Role::Leader),
+    // The 台账 export (R18): the whole station's cases, and ID numbers in
+    // full. Without them a clerk exports the cases they handle, masked.
+    ("export_station_ledger", Role::Leader),
+    ("ledger_full_ids", Role::Leader),
     ("manage_clerks", Role::Admin),
     ("import_catalog", Role::Admin),
     ("import_calendar", Role::Admin),
@@ -93,6 +97,14 @@ impl Role {
             .filter(|(_, least)| self >= *least)
             .map(|(name, _)| *name)
             .collect()
+    }
+
+    /// Whether this role holds the capability `name` of [`CAPABILITIES`]
+    /// (a name not in the table is held by nobody).
+    pub fn may(self, name: &str) -> bool {
+        CAPABILITIES
+            .iter()
+            .any(|(cap, least)| *cap == name && self >= *least)
     }
 }
 
@@ -241,6 +253,8 @@ mod tests {
         let leader = Role::Leader.capabilities();
         assert!(leader.contains(&"approve_rejection") && !leader.contains(&"manage_clerks"));
         assert_eq!(Role::Admin.capabilities().len(), CAPABILITIES.len());
+        assert!(Role::Leader.may("ledger_full_ids") && !Role::Clerk.may("ledger_full_ids"));
+        assert!(!Role::Admin.may("no_such_capability"));
     }
 
     #[test]

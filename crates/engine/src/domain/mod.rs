@@ -11,6 +11,7 @@ pub mod clerk;
 pub mod deadline;
 pub mod evaluation;
 pub mod ids;
+pub mod ledger;
 pub mod lifecycle;
 pub mod notice;
 pub mod notice_fields;

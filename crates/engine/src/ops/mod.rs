@@ -10,6 +10,7 @@ pub mod evaluations;
 pub mod eventlog;
 pub mod filing;
 pub mod fonts;
+pub mod ledger_export;
 pub mod notices;
 pub mod privacy;
 pub mod protect;
