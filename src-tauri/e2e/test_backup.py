@@ -137,8 +137,13 @@ def main():
         t.click(d, "#nav-cases")
         t.type_into(d, "#case-search", "测试科技")
         d.find_element(By.CSS_SELECTOR, "#case-search").send_keys(Keys.ENTER)
-        WebDriverWait(d, 20).until(
-            lambda d: "示范县测试科技有限公司" in d.find_element(By.CSS_SELECTOR, "#cases-table").text)
+        try:
+            WebDriverWait(d, 20).until(
+                lambda d: d.find_elements(By.XPATH, "//td[contains(., '测试科技')]"))
+        except Exception:
+            t.shot(d, "timeout")
+            raise AssertionError("the restored cases are not found: "
+                                 + d.find_element(By.CSS_SELECTOR, ".main").text[:600])
         t.badge_state(d, "online", timeout=60)
         t.wait_text(d, "#sync-badge", "待上传 0", timeout=40)
         t.shot(d, "restore-newest-working")

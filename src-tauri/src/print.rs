@@ -414,7 +414,10 @@ mod tests {
         // Still queued, the printer busy with it: on its way.
         let busy = "printer counter now printing counter-2.  enabled since …\n";
         let queued = "counter-2  root  1024  Tue Dec  1 19:34:52 2026\n\tStatus: Sending data to printer.\n\tAlerts: job-printing\n\tqueued for counter\n";
-        assert_eq!(judge_job("counter-2", done, busy, queued), JobCheck::Pending);
+        assert_eq!(
+            judge_job("counter-2", done, busy, queued),
+            JobCheck::Pending
+        );
         // stop-printer: the queue is disabled with the backend's message.
         let stopped = "printer broken disabled since Tue Dec  1 19:35:21 2026 -\n\tprinter not responding (test printer)\n";
         let waiting = "broken-3  root  1024  Tue Dec  1 19:35:21 2026\n";
@@ -423,7 +426,8 @@ mod tests {
             JobCheck::Failed("printer not responding (test printer)".into())
         );
         // retry-job: the printer idles, the job waits with the failure as its status.
-        let retry = "printer broken is idle.  enabled since …\n\tprinter not responding (test printer)\n";
+        let retry =
+            "printer broken is idle.  enabled since …\n\tprinter not responding (test printer)\n";
         let failed = "broken-2  root  1024  Tue Dec  1 19:34:54 2026\n\tStatus: printer not responding (test printer)\n\tAlerts: resources-are-not-ready\n\tqueued for broken\n";
         assert_eq!(
             judge_job("broken-2", "", retry, failed),
@@ -439,7 +443,15 @@ mod tests {
             JobCheck::Failed("打印机没有响应".into())
         );
         // Another job's failure is not this one's.
-        assert_eq!(judge_job("broken-9", "", retry, &format!("{failed}broken-9  root  1024  …\n")), JobCheck::Pending);
+        assert_eq!(
+            judge_job(
+                "broken-9",
+                "",
+                retry,
+                &format!("{failed}broken-9  root  1024  …\n")
+            ),
+            JobCheck::Pending
+        );
     }
 
     #[test]

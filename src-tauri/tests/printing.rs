@@ -10,8 +10,7 @@ use std::process::Command;
 use yichuang_desktop::print;
 
 fn script() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../scripts/cups-test-printer.sh")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/cups-test-printer.sh")
 }
 
 struct Cups {
@@ -71,7 +70,10 @@ fn a_notice_prints_through_cups_and_a_failing_printer_is_reported() {
 
     // The failing printer: reported, the job cancelled, nothing printed.
     let failed = print::send(&notice, Some("broken")).expect_err("the broken printer fails");
-    assert!(failed.contains("出错") && failed.contains("文书记录已保存"), "{failed}");
+    assert!(
+        failed.contains("出错") && failed.contains("文书记录已保存"),
+        "{failed}"
+    );
     assert!(failed.contains("printer not responding"), "{failed}");
     let queued = Command::new("lpstat")
         .args(["-o", "broken"])

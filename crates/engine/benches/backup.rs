@@ -55,11 +55,16 @@ fn bench(cases: u64, encrypted: bool) -> f64 {
     let t = Instant::now();
     let mut copied_at = None;
     let r = e
-        .back_up(Some(&admin), folder.path(), Trigger::Manual, &mut |p: Progress| {
-            if p.stage == "verify" && copied_at.is_none() {
-                copied_at = Some(t.elapsed().as_secs_f64());
-            }
-        })
+        .back_up(
+            Some(&admin),
+            folder.path(),
+            Trigger::Manual,
+            &mut |p: Progress| {
+                if p.stage == "verify" && copied_at.is_none() {
+                    copied_at = Some(t.elapsed().as_secs_f64());
+                }
+            },
+        )
         .expect("backup");
     let total = t.elapsed().as_secs_f64();
     let copy = copied_at.unwrap_or(total);

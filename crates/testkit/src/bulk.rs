@@ -115,8 +115,16 @@ pub fn bulk_cases(e: &Engine, rows: u64, events: bool) -> Vec<BulkCase> {
                     payload: &payload,
                 },
             );
-            ev.execute(params![seq, log_id, event_id, device_time, payload, prev, hash])
-                .expect("event");
+            ev.execute(params![
+                seq,
+                log_id,
+                event_id,
+                device_time,
+                payload,
+                prev,
+                hash
+            ])
+            .expect("event");
             prev = hash;
         }
         out.push(BulkCase {
