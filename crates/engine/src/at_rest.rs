@@ -475,26 +475,23 @@ fn unseal(path: &Path, how: &How, passphrase: &str) -> Result<DataKey> {
         return Err(no_passphrase_custody());
     };
     if kdf != "argon2id" {
-        return Err(bad_custody(&path, format!("kdf {kdf}")));
+        return Err(bad_custody(path, format!("kdf {kdf}")));
     }
     // Bounds keep a damaged file from asking for gigabytes or hours.
     if !(1..=8).contains(&params.p)
         || !(1..=16).contains(&params.t)
         || !(8 * params.p..=1024 * 1024).contains(&params.m_kib)
     {
-        return Err(bad_custody(&path, "kdf parameters out of range"));
+        return Err(bad_custody(path, "kdf parameters out of range"));
     }
-    let salt_bytes = hex::decode(salt).map_err(|e| bad_custody(&path, e))?;
-    let nonce_bytes = hex::decode(nonce).map_err(|e| bad_custody(&path, e))?;
-    let sealed_bytes = hex::decode(sealed).map_err(|e| bad_custody(&path, e))?;
+    let salt_bytes = hex::decode(salt).map_err(|e| bad_custody(path, e))?;
+    let nonce_bytes = hex::decode(nonce).map_err(|e| bad_custody(path, e))?;
+    let sealed_bytes = hex::decode(sealed).map_err(|e| bad_custody(path, e))?;
     if salt_bytes.len() != SALT_LEN
         || nonce_bytes.len() != NONCE_LEN
         || sealed_bytes.len() != KEY_LEN + 16
     {
-        return Err(bad_custody(
-            &path,
-            "salt, nonce or seal of the wrong length",
-        ));
+        return Err(bad_custody(path, "salt, nonce or seal of the wrong length"));
     }
     let kek = derive(passphrase, &salt_bytes, *params)?;
     let aad = associated_data(*params, salt);

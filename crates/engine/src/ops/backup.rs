@@ -307,6 +307,12 @@ pub(crate) fn inspect(
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     at_rest::apply_key(&conn, path, key)?;
+    // The verification starts (a progress bar leaves the copy stage here).
+    progress(Progress {
+        stage: "verify",
+        done: 0,
+        total: 0,
+    });
     let failed = |what: String| {
         bad(
             "verify_failed",
