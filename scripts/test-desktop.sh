@@ -168,7 +168,8 @@ if [ -z "$only" ] || [ "$only" = ledger ]; then
   "$venv/bin/python" -c 'import openpyxl' 2>/dev/null || "$venv/bin/pip" install -q 'openpyxl>=3.1,<4'
   mkdir -p "$work/ledger-out"
   E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/ledger.sqlite3" E2E_OUT="$work/ledger-out" \
-  E2E_SHOTS="$shots/ledger" E2E_DISPLAY=":$disp" \
+  E2E_SHOTS="$shots/ledger" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
+  E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
     timeout 600 "$venv/bin/python" src-tauri/e2e/test_ledger.py || {
       echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
 fi

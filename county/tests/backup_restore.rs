@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use common::*;
-use yichuang_county::storage::{Admin, EventLog};
+use yichuang_county::storage::Admin;
 use yichuang_engine::backup::{Progress, Trigger};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
 use yichuang_engine::{Clerk, Engine, Error, Role};
@@ -36,18 +36,6 @@ fn backup_what<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
     }
 }
 
-fn county_chain(srv: &yichuang_county::RunningServer, log_id: &str) -> u64 {
-    let reports = srv
-        .block_on(srv.state.storage.verify_chains())
-        .expect("verify chains");
-    let r = reports
-        .iter()
-        .find(|r| r.log_id == log_id)
-        .expect("the log is at the county");
-    assert_eq!(r.first_bad, None, "the county's chain verifies");
-    r.events
-}
-
 #[test]
 fn a_restored_station_settles_its_head_with_the_county_before_it_writes() {
     let (srv, _db) = common::server_of("yc_restore_station", yichuang_wire::ALG_ED25519);
@@ -72,7 +60,7 @@ fn a_restored_station_settles_its_head_with_the_county_before_it_writes() {
     seed_synthetic(&e, &clerk, 3, 5).expect("more cases");
     e.sync_now(&client).expect("sync");
     let lost_head = e.verify_log().expect("log").last_seq;
-    assert_eq!(county_chain(&srv, &log_id), lost_head);
+    assert_eq!(county_events(&srv, &log_id), lost_head);
     drop(e);
 
     // Restored from A into a new data directory: the county is ahead.
@@ -112,7 +100,7 @@ fn a_restored_station_settles_its_head_with_the_county_before_it_writes() {
         "the restored log did not grow"
     );
     assert_eq!(
-        county_chain(&srv, &log_id),
+        county_events(&srv, &log_id),
         lost_head,
         "the county's copy is untouched: no fork"
     );
@@ -137,13 +125,13 @@ fn a_restored_station_settles_its_head_with_the_county_before_it_writes() {
     );
     let head_now = r.verify_log().expect("log").last_seq;
     assert_eq!(run.acked_seq, head_now);
-    assert_eq!(county_chain(&srv, &log_id), head_now);
+    assert_eq!(county_events(&srv, &log_id), head_now);
     // And the station works again.
     r.set_clock(yichuang_engine::Clock::system());
     seed_synthetic(&r, &clerk_r, 1, 200).expect("a new case");
     r.sync_now(&client_r).expect("sync");
     assert_eq!(
-        county_chain(&srv, &log_id),
+        county_events(&srv, &log_id),
         r.verify_log().expect("log").last_seq
     );
 }
@@ -181,7 +169,7 @@ fn a_station_restored_at_the_county_head_resumes_at_once() {
     assert!(!r.restore_pending().expect("settled"));
     let head = r.verify_log().expect("log").last_seq;
     assert_eq!(run.acked_seq, head);
-    assert_eq!(county_chain(&srv, &log_id), head);
+    assert_eq!(county_events(&srv, &log_id), head);
     let clerk_r = r.clerk_by_staff_no("2001").expect("clerk");
     r.login("2001", DEMO_PASSWORD).expect("log-in works again");
     seed_synthetic(&r, &clerk_r, 1, 50).expect("writes again");

@@ -49,18 +49,6 @@ fn station_cli() -> PathBuf {
     bin
 }
 
-fn county_events(srv: &yichuang_county::RunningServer, log_id: &str) -> u64 {
-    let reports = srv
-        .block_on(srv.state.storage.verify_chains())
-        .expect("verify chains");
-    let r = reports
-        .iter()
-        .find(|r| r.log_id == log_id)
-        .expect("the station's chain is at the county");
-    assert_eq!(r.first_bad, None, "county chain of {log_id} verifies");
-    r.events
-}
-
 #[test]
 fn a_station_day_reaches_the_county_exactly_once_and_county_releases_come_back() {
     station_day(yichuang_wire::ALG_ED25519);

@@ -16,31 +16,17 @@ demo's six cases are received that day, in the period the view proposes
 
 import datetime
 import os
-import shutil
-import subprocess
 import sys
-import time
 
 import openpyxl
-from selenium import webdriver
-from selenium.common.exceptions import (ElementClickInterceptedException,
-                                        StaleElementReferenceException, TimeoutException)
 from selenium.webdriver.common.by import By
-from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.common.options import ArgOptions
-from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-APP = os.environ["E2E_APP"]
-DRIVER = os.environ.get("E2E_DRIVER", "http://127.0.0.1:4444")
+sys.path.insert(0, os.path.dirname(__file__))
+import test_desktop as t  # noqa: E402  (the shared helpers: wait, click, type_into, shot …)
+from test_desktop import click, log, log_in, shot, type_into, wait, wait_text  # noqa: E402,F401
+
 DB = os.environ["E2E_DB"]
 OUT = os.environ["E2E_OUT"]
-SHOTS = os.environ["E2E_SHOTS"]
-
-os.makedirs(SHOTS, exist_ok=True)
-step_no = 0
-WINDOW = (1280, 860)
-T0 = time.time()
 
 SHEETS = ["受理台账", "否定备案登记", "通知书", "好差评"]
 # The demo station: six cases of clerk 2001, four notices, no filing approved
@@ -48,87 +34,8 @@ SHEETS = ["受理台账", "否定备案登记", "通知书", "好差评"]
 DEMO = {"cases": 6, "filings": 0, "notices": 4, "evaluations": 0}
 
 
-def log(msg):
-    print(f"  [{time.time() - T0:6.1f}s] {msg}", flush=True)
-
-
-def shot(d, name):
-    global step_no
-    step_no += 1
-    path = os.path.join(SHOTS, f"{step_no:02d}-{name}.png")
-    display = os.environ.get("E2E_DISPLAY")
-    if display and shutil.which("import"):
-        w, h = WINDOW
-        subprocess.run(["import", "-display", display, "-window", "root",
-                        "-crop", f"{w}x{h}+0+0", "+repage", path],
-                       check=True, timeout=30, capture_output=True)
-    else:
-        d.save_screenshot(path)
-    print(f"  screenshot {path}")
-
-
-def wait(d, css, timeout=20):
-    try:
-        return WebDriverWait(d, timeout).until(EC.visibility_of_element_located((By.CSS_SELECTOR, css)))
-    except TimeoutException:
-        shot(d, "timeout")
-        raise AssertionError(f"timed out waiting for {css}")
-
-
-def wait_text(d, css, text, timeout=20):
-    try:
-        WebDriverWait(d, timeout).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text))
-    except TimeoutException:
-        shot(d, "timeout")
-        got = d.find_element(By.CSS_SELECTOR, css).text if d.find_elements(By.CSS_SELECTOR, css) else "(absent)"
-        raise AssertionError(f"{css} never showed {text!r}; it shows {got!r}")
-    return d.find_element(By.CSS_SELECTOR, css)
-
-
-def type_into(d, css, text):
-    log(f"type {css}")
-    el = wait(d, css)
-    el.click()
-    el.send_keys(Keys.CONTROL, "a")
-    el.send_keys(text)
-    if el.get_attribute("value") != text:
-        # Some WebDriver builds drop non-ASCII keys: set the value as an IME would.
-        d.execute_script(
-            "arguments[0].value = arguments[1];"
-            "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", el, text)
-    assert el.get_attribute("value") == text, (css, el.get_attribute("value"))
-    return el
-
-
-def click(d, css, timeout=20):
-    log(f"click {css}")
-    end = time.time() + timeout
-    while True:
-        el = WebDriverWait(d, timeout).until(EC.element_to_be_clickable((By.CSS_SELECTOR, css)))
-        try:
-            el.click()
-            return el
-        except (ElementClickInterceptedException, StaleElementReferenceException):
-            if time.time() > end:
-                shot(d, "click-intercepted")
-                raise
-            time.sleep(0.2)
-
-
-def log_in(d, staff, name):
-    type_into(d, "#login-staff", staff)
-    type_into(d, "#login-password", "demo1234")
-    d.find_element(By.CSS_SELECTOR, "#login-password").send_keys(Keys.ENTER)
-    wait_text(d, "#current-clerk", name)
-
-
 def start_app():
-    opts = ArgOptions()
-    opts.set_capability("browserName", "wry")
-    opts.set_capability("tauri:options", {"application": APP, "args": ["--db", DB, "--demo"]})
-    from selenium.webdriver.remote.client_config import ClientConfig
-    return webdriver.Remote(command_executor=DRIVER, options=opts,
-                            client_config=ClientConfig(remote_server_addr=DRIVER, timeout=90))
+    return t.start_app(["--db", DB, "--demo"])
 
 
 def export_from_window(d, path, counts):
@@ -182,7 +89,7 @@ def main():
     d = start_app()
     try:
         wait(d, "#login-staff", timeout=60)
-        d.set_window_rect(x=0, y=0, width=WINDOW[0], height=WINDOW[1])
+        t.resize(d, 1280, 860)
 
         # 1. Clerk 2001: the cases they handle, ID numbers masked.
         log_in(d, "2001", "张窗口")

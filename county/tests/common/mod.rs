@@ -363,3 +363,17 @@ pub fn batch_body(log_id: &str, events: &[Event]) -> Vec<u8> {
     })
     .unwrap()
 }
+
+/// The number of events of `log_id` at the county, its stored chain verified.
+pub fn county_events(srv: &yichuang_county::RunningServer, log_id: &str) -> u64 {
+    use yichuang_county::storage::EventLog;
+    let reports = srv
+        .block_on(srv.state.storage.verify_chains())
+        .expect("verify chains");
+    let r = reports
+        .iter()
+        .find(|r| r.log_id == log_id)
+        .expect("the station's chain is at the county");
+    assert_eq!(r.first_bad, None, "county chain of {log_id} verifies");
+    r.events
+}

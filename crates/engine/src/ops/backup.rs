@@ -353,24 +353,13 @@ pub(crate) fn inspect(
     let total: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0))?;
     let total = total.max(0) as u64;
     let mut verifier = ChainVerifier::new(&log_id);
-    let mut stmt = conn.prepare(
-        "SELECT seq, log_id, event_id, kind, schema_version, device_time, payload, prev_hash, hash
-         FROM events ORDER BY seq",
-    )?;
-    let mut rows = stmt.query([])?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {} FROM events ORDER BY seq",
+        crate::ops::eventlog::EVENT_COLS
+    ))?;
     let mut done = 0u64;
-    while let Some(r) = rows.next()? {
-        let e = yichuang_wire::Event {
-            seq: r.get::<_, i64>(0)? as u64,
-            log_id: r.get(1)?,
-            event_id: r.get(2)?,
-            kind: r.get(3)?,
-            schema_version: r.get(4)?,
-            device_time: r.get(5)?,
-            payload: r.get(6)?,
-            prev_hash: r.get(7)?,
-            hash: r.get(8)?,
-        };
+    for e in stmt.query_map([], crate::ops::eventlog::event_from_row)? {
+        let e = e?;
         verifier
             .push(&e)
             .map_err(|err| failed(format!("event chain: {err}")))?;

@@ -14,7 +14,7 @@ pub struct VerifyReport {
     pub last_hash: String,
 }
 
-fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
+pub(crate) fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     Ok(Event {
         seq: r.get::<_, i64>(0)? as u64,
         log_id: r.get(1)?,
@@ -28,7 +28,7 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<Event> {
     })
 }
 
-const EVENT_COLS: &str =
+pub(crate) const EVENT_COLS: &str =
     "seq, log_id, event_id, kind, schema_version, device_time, payload, prev_hash, hash";
 
 impl Engine {
