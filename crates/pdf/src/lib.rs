@@ -50,7 +50,8 @@ mod sfnt;
 use std::path::PathBuf;
 
 pub use fonts::{
-    FontConfig, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont, installed_cjk_fonts,
+    FontConfig, FontFile, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont, file_identity,
+    installed_cjk_fonts,
 };
 pub use render::render;
 
