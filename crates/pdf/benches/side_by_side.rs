@@ -32,10 +32,15 @@ fn main() {
         assert_eq!(bytes.len(), ours.len());
     }
     let ours_ms = t.elapsed().as_secs_f64() * 1e3 / f64::from(n);
-    println!("typesetter: {ours_ms:.2} ms per notice (warm, mean of {n}), {} bytes", ours.len());
+    println!(
+        "typesetter: {ours_ms:.2} ms per notice (warm, mean of {n}), {} bytes",
+        ours.len()
+    );
 
     let Some(chromium) = find_chromium() else {
-        println!("chromium: skipped (no `chromium` on PATH; scripts/bench-side-by-side.sh installs it)");
+        println!(
+            "chromium: skipped (no `chromium` on PATH; scripts/bench-side-by-side.sh installs it)"
+        );
         return;
     };
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/chromium");
