@@ -31,6 +31,7 @@ fi
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
 
 app=${YICHUANG_DESKTOP_BIN:-}
+[ -n "$app" ] && profile="as given"
 if [ -z "$app" ]; then
   [ -d ui/dist/assets ] || ( cd ui && { [ -d node_modules ] || npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save; } && npm run build )
   if [ $profile = release ]; then cargo build --release -p yichuang-desktop; else cargo build -p yichuang-desktop; fi
