@@ -72,8 +72,8 @@ pub(crate) fn check_font_setting(value: &str) -> Result<()> {
 impl Engine {
     /// What the settings form shows for fonts.
     pub fn fonts_in_use(&self) -> Result<FontsInUse> {
-        // The settings form must not load the fonts (≈ 140 MB for the Noto
-        // collections); the discovered configuration names the same chains.
+        // The settings form needs only the chains: no font file is mapped
+        // (and on a new station none is hashed) for it.
         let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
         let role = |r: FontRole| cfg.describe(r).iter().map(spec_value).collect();
         Ok(FontsInUse {
