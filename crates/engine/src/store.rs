@@ -77,6 +77,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0011_backup_restore.sql"),
         backfill: None,
     },
+    Migration {
+        name: "font_file_hashes",
+        sql: include_str!("migrations/0012_font_file_hashes.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

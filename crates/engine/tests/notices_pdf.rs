@@ -558,3 +558,88 @@ fn a_one_time_notice_with_eight_materials_is_one_page() {
             .unwrap();
     assert_eq!(pdf_pages(dir.path(), "one-time-8", &pdf), 1);
 }
+
+/// The font hashes a notice records come from the station's cache while the
+/// file is unchanged (a new process reads no font file whole), and are
+/// computed again once the file's identity no longer matches.
+#[test]
+fn font_hashes_are_remembered_per_file_and_recomputed_when_the_file_changes() {
+    use sha2::{Digest, Sha256};
+    let s = station();
+    let db = s.dir.path().join("station.sqlite3");
+    let hana_b = |e: &yichuang_engine::Engine, doc_no: &str| -> String {
+        let json: String = e
+            .connection()
+            .query_row(
+                "SELECT font_hashes FROM notices WHERE doc_no = ?1",
+                [doc_no],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let v: Vec<(String, String)> = serde_json::from_str(&json).unwrap();
+        v.into_iter().find(|(n, _)| n == "HanaMinB.ttf").unwrap().1
+    };
+    let print = |e: &yichuang_engine::Engine, n: u64| -> String {
+        let c = e
+            .register_case(&s.clerk, &new_case(e, "RS-GS-001", n, &[("M2", M)]))
+            .unwrap();
+        e.request_materials(&s.clerk, &c.case_no).unwrap();
+        let (rec, _) = e
+            .print_notice(&s.clerk, &c.case_no, NoticeKind::OneTimeNotice)
+            .unwrap();
+        rec.doc_no
+    };
+    let fresh = || {
+        yichuang_engine::Engine::open(&db)
+            .unwrap()
+            .with_clock(clock(TEST_NOW))
+    };
+    let real = {
+        let path = "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf";
+        let bytes = std::fs::read(path).unwrap();
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+
+    let first = print(&s.e, 1);
+    assert_eq!(hana_b(&s.e, &first), real);
+    let rows: i64 =
+        s.e.connection()
+            .query_row("SELECT count(*) FROM font_file_hashes", [], |r| r.get(0))
+            .unwrap();
+    assert!(rows >= 4, "{rows} files remembered");
+
+    // A new engine takes the remembered hash: it does not read the file.
+    let forged = "f".repeat(64);
+    s.e.connection()
+        .execute(
+            "UPDATE font_file_hashes SET sha256 = ?1 WHERE path LIKE '%HanaMinB.ttf'",
+            [&forged],
+        )
+        .unwrap();
+    let e = fresh();
+    let second = print(&e, 2);
+    assert_eq!(hana_b(&e, &second), forged);
+
+    // The file is no longer the one remembered: hashed again, and stored.
+    s.e.connection()
+        .execute(
+            "UPDATE font_file_hashes SET identity = 'another file' WHERE path LIKE '%HanaMinB.ttf'",
+            [],
+        )
+        .unwrap();
+    let e = fresh();
+    let third = print(&e, 3);
+    assert_eq!(hana_b(&e, &third), real);
+    let stored: String = e
+        .connection()
+        .query_row(
+            "SELECT sha256 FROM font_file_hashes WHERE path LIKE '%HanaMinB.ttf'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, real);
+}

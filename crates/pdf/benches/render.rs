@@ -13,21 +13,51 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .or_else(|| std::env::var("YC_PDF_BENCH_N").ok()?.parse().ok())
-        .unwrap_or(100)
+        // Smoke size under `cargo test` (a debug build).
+        .unwrap_or(if cfg!(debug_assertions) { 2 } else { 100 })
         .max(1);
 
+    // Cold: nothing of the fonts read yet in this process.
+    if let Some(rss) = rss_mb() {
+        println!("resident memory before fonts: {rss} MB");
+    }
     let t = Instant::now();
-    let fonts = common::fonts();
+    let cfg = yichuang_pdf::FontConfig::discover(&yichuang_pdf::FontOverrides::default())
+        .expect("discover fonts");
+    let discover = t.elapsed();
+    let t = Instant::now();
+    let fonts = yichuang_pdf::FontSet::load(&cfg).expect("load fonts");
+    let load = t.elapsed();
     println!(
-        "font load: {:.0} ms (once per process)",
-        t.elapsed().as_secs_f64() * 1e3
+        "font load: {:.1} ms (discovery with fc-list {:.1} ms + mapping {:.2} ms; once per process)",
+        (discover + load).as_secs_f64() * 1e3,
+        discover.as_secs_f64() * 1e3,
+        load.as_secs_f64() * 1e3
     );
     if let Some(rss) = rss_mb() {
         println!("resident memory after font load: {rss} MB");
     }
+    // What the engine does once per station and font file (then its cache
+    // gives the hashes to every new process without reading the files).
+    let t = Instant::now();
+    let hashes = fonts.font_hashes().expect("hash fonts");
+    println!(
+        "hashing the {} font files once (cached by the engine): {:.0} ms",
+        hashes.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
 
     let doc = common::sample_document();
-    let first = yichuang_pdf::render(&doc, fonts).expect("render");
+    let t = Instant::now();
+    let first = yichuang_pdf::render(&doc, &fonts).expect("render");
+    println!(
+        "first render (cold: no glyph read yet): {:.2} ms",
+        t.elapsed().as_secs_f64() * 1e3
+    );
+    if let Some(rss) = rss_mb() {
+        println!("resident memory after the first render: {rss} MB");
+    }
+    let fonts = &fonts;
     let t = Instant::now();
     let cpu0 = thread_cpu_ns();
     for _ in 0..n {
@@ -45,6 +75,9 @@ fn main() {
         );
     }
     println!("PDF bytes: {}", first.len());
+    if let Some(rss) = rss_mb() {
+        println!("resident memory after {n} renders: {rss} MB");
+    }
 }
 
 /// This thread's time on CPU, in ns (Linux /proc; None elsewhere).

@@ -4,15 +4,14 @@
 //! with the first face of the chain that has a glyph for it, ending with the
 //! wide-coverage fallback faces for rare characters (生僻字).
 
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use sha2::{Digest, Sha256};
 
 use crate::PdfError;
-use crate::sfnt::Keep;
 
 /// One face of a font file; `face_index` selects the face inside a `.ttc`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -357,44 +356,175 @@ fn fontconfig_lookup(list: &[(String, FontSpec)], query: &str) -> Option<FontSpe
         .map(|(_, spec)| spec.clone())
 }
 
-/// One loaded face: a metrics-only copy for measuring and the printpdf parse
-/// of the embeddable program (made once, reused by every render).
+/// One font file, memory-mapped: opening it reads nothing but its header
+/// pages; a table is read (and only the pages of it a lookup touches) when
+/// coverage, a width or a glyph is asked for. The mapping is shared by the
+/// faces of a collection.
+pub(crate) struct MappedFile {
+    path: PathBuf,
+    map: memmap2::Mmap,
+    /// [`file_identity`] when mapped: a changed file is refused before it
+    /// is embedded or hashed, as the output would silently change.
+    identity: String,
+    /// SHA-256 of the whole file, for the notice record and the subset
+    /// tags: given by the caller's cache ([`FontSet::remember_hash`]) or
+    /// computed on first need.
+    sha256: OnceLock<String>,
+}
+
+impl MappedFile {
+    fn open(path: &Path) -> Result<MappedFile, PdfError> {
+        let read_err = |source| PdfError::FontRead {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        // SAFETY: the map is read-only and private to this process. Font
+        // files are installed read-only system or site files; one rewritten
+        // in place while mapped is refused before use (`check_unchanged`),
+        // one replaced (a package upgrade writes a new file) keeps its old
+        // contents mapped. Only truncation by another program during a
+        // render could fault, as with any mapped file.
+        let map = unsafe { memmap2::Mmap::map(&file) }.map_err(read_err)?;
+        Ok(MappedFile {
+            path: path.to_path_buf(),
+            map,
+            identity: file_identity(&meta),
+            sha256: OnceLock::new(),
+        })
+    }
+
+    /// The file on disk is still the one mapped (same inode, size, times).
+    fn check_unchanged(&self) -> Result<(), PdfError> {
+        let same = std::fs::metadata(&self.path)
+            .map(|m| file_identity(&m) == self.identity)
+            .unwrap_or(false);
+        if same {
+            Ok(())
+        } else {
+            Err(PdfError::FontChanged {
+                path: self.path.clone(),
+            })
+        }
+    }
+
+    /// SHA-256 of the file, computed once if the caller did not know it.
+    fn sha256(&self) -> Result<&str, PdfError> {
+        if let Some(s) = self.sha256.get() {
+            return Ok(s);
+        }
+        self.check_unchanged()?;
+        // Read, not the mapping: hashing through the map would leave every
+        // page of the file resident in this process.
+        let read_err = |source| PdfError::FontRead {
+            path: self.path.clone(),
+            source,
+        };
+        let mut file = std::fs::File::open(&self.path).map_err(read_err)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            let n = std::io::Read::read(&mut file, &mut buf).map_err(read_err)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+        }
+        // A file changed while it was read is not the mapped one.
+        self.check_unchanged()?;
+        let sha = hex(&hasher.finalize());
+        Ok(self.sha256.get_or_init(|| sha))
+    }
+}
+
+/// What identifies one state of a font file on disk: a cache of its hash
+/// keyed on this is valid as long as the key matches. On Unix: device,
+/// inode, size, modification and status-change times in ns (any write to the
+/// file changes both times; the status-change time cannot be set back by
+/// `touch` or any other call; a replaced file has a new inode). Elsewhere:
+/// size, modification and creation times.
+pub fn file_identity(meta: &std::fs::Metadata) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        format!(
+            "dev={} ino={} size={} mtime={}.{:09} ctime={}.{:09}",
+            meta.dev(),
+            meta.ino(),
+            meta.size(),
+            meta.mtime(),
+            meta.mtime_nsec(),
+            meta.ctime(),
+            meta.ctime_nsec()
+        )
+    }
+    #[cfg(not(unix))]
+    {
+        let ns = |t: std::io::Result<std::time::SystemTime>| {
+            t.ok()
+                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                .map(|d| d.as_nanos())
+                .unwrap_or(0)
+        };
+        format!(
+            "size={} mtime={} btime={}",
+            meta.len(),
+            ns(meta.modified()),
+            ns(meta.created())
+        )
+    }
+}
+
+/// A font file of a loaded set, for a hash cache: its path, the identity a
+/// cached hash must match, and the hash once known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FontFile {
+    pub path: PathBuf,
+    pub identity: String,
+    pub sha256: Option<String>,
+}
+
+/// One face of a mapped file. Nothing of its outlines is parsed or kept:
+/// each render subsets the glyphs it uses straight from the mapping.
 pub(crate) struct LoadedFont {
     pub spec: FontSpec,
     pub file_name: String,
-    /// cmap/hmtx/head/hhea/maxp/OS2 of the face, as a small standalone sfnt.
-    pub metrics: Vec<u8>,
-    pub sha256: String,
+    file: Arc<MappedFile>,
     pub units_per_em: f32,
     space_gid: u16,
-    /// Parsed at load for body, title and heading faces; for fallback-only
-    /// faces on first use, since they are large (HanaMinB ≈ 60 MB parsed)
-    /// and most notices never need them.
-    program: OnceLock<printpdf::ParsedFont>,
 }
 
 impl LoadedFont {
+    /// The face for coverage and widths, read in place from the mapping.
     pub fn face(&self) -> Option<ttf_parser::Face<'_>> {
-        ttf_parser::Face::parse(&self.metrics, 0).ok()
+        crate::sfnt::metrics_face(&self.file.map, self.spec.face_index)
     }
 
-    /// The embeddable program, read from disk on first use for lazy faces.
-    /// The file must still hash as it did at load, or output would change.
-    pub fn pdf_font(&self) -> Result<&printpdf::ParsedFont, PdfError> {
-        if let Some(p) = self.program.get() {
-            return Ok(p);
-        }
-        let data = std::fs::read(&self.spec.path).map_err(|source| PdfError::FontRead {
+    pub fn sha256(&self) -> Result<&str, PdfError> {
+        self.file.sha256()
+    }
+
+    /// The embeddable program of `gids` alone, parsed for the PDF writer,
+    /// and the new glyph id of each (see `sfnt::subset_program`). The file
+    /// must still be the one mapped, or output would change.
+    pub fn subset(
+        &self,
+        gids: &BTreeSet<u16>,
+    ) -> Result<(printpdf::ParsedFont, BTreeMap<u16, u16>), PdfError> {
+        let parse_err = || PdfError::FontParse {
             path: self.spec.path.clone(),
-            source,
-        })?;
-        if hex(&Sha256::digest(&data)) != self.sha256 {
-            return Err(PdfError::FontChanged {
-                path: self.spec.path.clone(),
-            });
-        }
-        let parsed = parse_program(&self.spec, &data, self.space_gid)?;
-        Ok(self.program.get_or_init(|| parsed))
+            face_index: self.spec.face_index,
+        };
+        self.file.check_unchanged()?;
+        let tables =
+            crate::sfnt::ProgramTables::new(&self.file.map, self.spec.face_index, self.space_gid)
+                .ok_or_else(parse_err)?;
+        let (program, map) = crate::sfnt::subset_program(&tables, gids).ok_or_else(parse_err)?;
+        let mut warnings = Vec::new();
+        let parsed =
+            printpdf::ParsedFont::from_bytes(&program, 0, &mut warnings).ok_or_else(parse_err)?;
+        Ok((parsed, map))
     }
 }
 
@@ -419,7 +549,8 @@ impl std::fmt::Debug for FontSet {
 }
 
 impl FontSet {
-    /// Reads and parses every face of the config (each file once).
+    /// Maps every file of the config (each once) and reads each face's
+    /// header; no file is read whole and no hash computed.
     pub fn load(cfg: &FontConfig) -> Result<FontSet, PdfError> {
         let mut set = FontSet {
             fonts: Vec::new(),
@@ -443,29 +574,18 @@ impl FontSet {
                 }
             }
         }
-        // Read each file once and drop it once its faces are extracted: the
-        // files are tens of MB each; only the extracted faces are kept.
-        let mut loaded: Vec<Option<LoadedFont>> = specs.iter().map(|_| None).collect();
-        for i in 0..specs.len() {
-            if loaded[i].is_some() {
-                continue;
-            }
-            let path = &specs[i].path;
-            let data = std::fs::read(path).map_err(|source| PdfError::FontRead {
-                path: path.clone(),
-                source,
-            })?;
-            let sha = hex(&Sha256::digest(&data));
-            for (j, spec) in specs.iter().enumerate().skip(i) {
-                if &spec.path == path {
-                    let eager = cfg.body.contains(spec)
-                        || cfg.title.contains(spec)
-                        || cfg.heading.contains(spec);
-                    loaded[j] = Some(load_face(spec, &data, sha.clone(), eager)?);
+        let mut files: Vec<Arc<MappedFile>> = Vec::new();
+        for spec in specs {
+            let file = match files.iter().find(|f| f.path == spec.path) {
+                Some(f) => f.clone(),
+                None => {
+                    let f = Arc::new(MappedFile::open(&spec.path)?);
+                    files.push(f.clone());
+                    f
                 }
-            }
+            };
+            set.fonts.push(load_face(spec, file)?);
         }
-        set.fonts = loaded.into_iter().flatten().collect();
         for (slot, chain_specs) in slots {
             let chain = match slot {
                 Slot::Body | Slot::LastResort => &mut set.body,
@@ -485,6 +605,33 @@ impl FontSet {
             return Err(PdfError::NoFont { role: "body" });
         }
         Ok(set)
+    }
+
+    /// Each distinct font file once, in load order, for a hash cache.
+    pub fn files(&self) -> Vec<FontFile> {
+        let mut v: Vec<FontFile> = Vec::new();
+        for f in &self.fonts {
+            if !v.iter().any(|x| x.path == f.file.path) {
+                v.push(FontFile {
+                    path: f.file.path.clone(),
+                    identity: f.file.identity.clone(),
+                    sha256: f.file.sha256.get().cloned(),
+                });
+            }
+        }
+        v
+    }
+
+    /// Gives the SHA-256 of a file from a cache, so it is never read whole.
+    /// Taken only if `identity` is the mapped file's; returns whether it was.
+    pub fn remember_hash(&self, path: &Path, identity: &str, sha256: &str) -> bool {
+        match self.fonts.iter().find(|f| f.file.path == path) {
+            Some(f) if f.file.identity == identity => {
+                let _ = f.file.sha256.set(sha256.to_owned());
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Font indices tried for `role`, in order: the role's own faces, the body
@@ -527,16 +674,18 @@ impl FontSet {
         Ok(())
     }
 
-    /// (file name, SHA-256 hex) of every distinct font file, for the notice record.
-    pub fn font_hashes(&self) -> Vec<(String, String)> {
+    /// (file name, SHA-256 hex) of every distinct font file, for the notice
+    /// record. A hash not given by [`FontSet::remember_hash`] is computed
+    /// here, once per file (≈ 0.1 s per 30 MB).
+    pub fn font_hashes(&self) -> Result<Vec<(String, String)>, PdfError> {
         let mut seen = BTreeSet::new();
         let mut v = Vec::new();
         for f in &self.fonts {
             if seen.insert(f.spec.path.clone()) {
-                v.push((f.file_name.clone(), f.sha256.clone()));
+                v.push((f.file_name.clone(), f.sha256()?.to_owned()));
             }
         }
-        v
+        Ok(v)
     }
 
     /// The faces of each role's chain (for diagnostics and the notice record).
@@ -553,26 +702,14 @@ pub(crate) fn is_layout_control(ch: char) -> bool {
     matches!(ch, '\n' | '\r' | '\t')
 }
 
-fn load_face(
-    spec: &FontSpec,
-    bytes: &[u8],
-    sha256: String,
-    eager: bool,
-) -> Result<LoadedFont, PdfError> {
+fn load_face(spec: &FontSpec, file: Arc<MappedFile>) -> Result<LoadedFont, PdfError> {
     let parse_err = || PdfError::FontParse {
         path: spec.path.clone(),
         face_index: spec.face_index,
     };
-    let face = ttf_parser::Face::parse(bytes, spec.face_index).map_err(|_| parse_err())?;
+    let face = crate::sfnt::metrics_face(&file.map, spec.face_index).ok_or_else(parse_err)?;
     let units_per_em = f32::from(face.units_per_em());
     let space_gid = face.glyph_index(' ').map(|g| g.0).unwrap_or(0);
-    let metrics = crate::sfnt::standalone_face(bytes, spec.face_index, Keep::Metrics)
-        .ok_or_else(parse_err)?;
-    ttf_parser::Face::parse(&metrics, 0).map_err(|_| parse_err())?;
-    let program = OnceLock::new();
-    if eager {
-        let _ = program.set(parse_program(spec, bytes, space_gid)?);
-    }
     let file_name = spec
         .path
         .file_name()
@@ -581,28 +718,10 @@ fn load_face(
     Ok(LoadedFont {
         spec: spec.clone(),
         file_name,
-        metrics,
-        sha256,
+        file,
         units_per_em,
         space_gid,
-        program,
     })
-}
-
-/// The face alone, with a stub cmap (see `sfnt`), parsed for the PDF writer.
-fn parse_program(
-    spec: &FontSpec,
-    file: &[u8],
-    space_gid: u16,
-) -> Result<printpdf::ParsedFont, PdfError> {
-    let parse_err = || PdfError::FontParse {
-        path: spec.path.clone(),
-        face_index: spec.face_index,
-    };
-    let program = crate::sfnt::standalone_face(file, spec.face_index, Keep::Program { space_gid })
-        .ok_or_else(parse_err)?;
-    let mut warnings = Vec::new();
-    printpdf::ParsedFont::from_bytes(&program, 0, &mut warnings).ok_or_else(parse_err)
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {

@@ -36,7 +36,11 @@
 //! fontconfig families FangSong/仿宋/SimSun/…, Debian Noto CJK SC at face
 //! index 2, HanaMin A/B for rare characters). Each character is drawn with the
 //! first face of its role's chain that has it; a character no face has is
-//! [`PdfError::MissingGlyph`], never an empty box.
+//! [`PdfError::MissingGlyph`], never an empty box. Font files are memory-mapped
+//! and read only where a lookup or a used glyph touches them; each render
+//! embeds a subset made from the mapping ([`FontSet::load`] reads no file
+//! whole; a file's SHA-256 comes from the caller's cache via
+//! [`FontSet::remember_hash`], or is computed once on first need).
 //!
 //! Tests need poppler-utils, qpdf, fonts-noto-cjk and fonts-hanazono; the
 //! benchmark is `cargo bench -p yichuang-pdf --bench render -- 200`.
@@ -50,7 +54,8 @@ mod sfnt;
 use std::path::PathBuf;
 
 pub use fonts::{
-    FontConfig, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont, installed_cjk_fonts,
+    FontConfig, FontFile, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont, file_identity,
+    installed_cjk_fonts,
 };
 pub use render::render;
 

@@ -5,7 +5,7 @@
 //! (and so the subset tags) be derived from the glyphs actually used, which
 //! keeps the output byte-identical across runs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use printpdf::{
     Codepoint, Color, FontId, Greyscale, Line as PdfLine, LineDashPattern, LinePoint, Mm, Op,
@@ -1149,28 +1149,36 @@ fn emit(
     pdf.metadata.info.producer = "yichuang-pdf".to_string();
     pdf.metadata.info.creator = "yichuang".to_string();
 
-    // Which characters each font draws: decides which fonts to embed and their tags.
+    // Which characters and glyphs each font draws: decides which fonts to
+    // embed, their tags, and the glyphs of each subset.
     let mut used: Vec<BTreeSet<char>> = vec![BTreeSet::new(); fonts.fonts.len()];
+    let mut gids: Vec<BTreeSet<u16>> = vec![BTreeSet::new(); fonts.fonts.len()];
     for item in pages.iter().flatten() {
         if let Item::Text { font, glyphs, .. } = item {
             used[*font].extend(glyphs.iter().map(|g| g.1));
+            gids[*font].extend(glyphs.iter().map(|g| g.0));
         }
     }
     let mut ids: Vec<Option<FontId>> = vec![None; fonts.fonts.len()];
+    // Per font, the original glyph id → its id in the embedded subset.
+    let mut remap: Vec<BTreeMap<u16, u16>> = vec![BTreeMap::new(); fonts.fonts.len()];
     for (i, chars) in used.iter().enumerate() {
         if chars.is_empty() {
             continue;
         }
         let f = &fonts.fonts[i];
-        let mut seed = f.sha256.clone().into_bytes();
+        let mut seed = f.sha256()?.to_owned().into_bytes();
         seed.extend(f.spec.face_index.to_be_bytes());
         seed.extend(chars.iter().collect::<String>().into_bytes());
         let id = FontId(format!("{}{}", subset_tag(&seed), i));
+        // Only the glyphs used are read from the file and handed to printpdf.
+        let (program, map) = f.subset(&gids[i])?;
         pdf.resources
             .fonts
             .map
-            .insert(id.clone(), printpdf::PdfFont::new(f.pdf_font()?.clone()));
+            .insert(id.clone(), printpdf::PdfFont::new(program));
         ids[i] = Some(id);
+        remap[i] = map;
     }
 
     let black = Color::Greyscale(Greyscale::new(0.0, None));
@@ -1265,13 +1273,15 @@ fn emit(
                 matrix: TextMatrix::Translate(Pt(*x), Pt(*y)),
             });
             // Glyph ids, not text: the face was chosen per character by our
-            // font chain, and the embedded program's cmap is a stub.
+            // font chain, and the embedded program's cmap is a stub. The ids
+            // are the subset's; /ToUnicode is built from these same pairs.
+            let map = &remap[*font];
             ops.push(Op::ShowText {
                 items: vec![TextItem::GlyphIds(
                     glyphs
                         .iter()
                         .map(|&(gid, ch)| Codepoint {
-                            gid,
+                            gid: map.get(&gid).copied().unwrap_or(0),
                             offset: 0.0,
                             cid: Some(ch.to_string()),
                         })

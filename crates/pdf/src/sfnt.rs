@@ -1,30 +1,21 @@
-//! Repackages one face of a font file (or `.ttc` collection) as a standalone
-//! sfnt: for the PDF writer with a stub `cmap`, and for measuring with only
-//! the metrics tables (so the multi-MB files need not stay in memory).
+//! Reads one face of a memory-mapped font file (or `.ttc` collection) in
+//! place: the tables ttf-parser measures with, and the tables the PDF
+//! program is subset from, each borrowed from the mapping — nothing is
+//! copied, and only the pages a table lookup touches are ever read.
 //!
-//! Why: printpdf's subsetter walks every cmap mapping of the font and checks
-//! each against the used-glyph list; for Noto CJK (~65k mappings) that alone
-//! costs several ms per font per render. We pass glyph ids (measured with
-//! ttf-parser on the original face) and Unicode text for /ToUnicode, so the
-//! embedded program needs no real cmap. Glyph order and outlines are unchanged.
+//! Why the program's cmap is a stub: the subsetter walks every cmap mapping
+//! of the font and checks each against the used-glyph list; for Noto CJK
+//! (~65k mappings) that alone costs several ms per font per render. We pass
+//! glyph ids (measured with ttf-parser on the original face) and Unicode
+//! text for /ToUnicode, so the embedded program needs no real cmap. Glyph
+//! outlines are unchanged.
+
+use std::borrow::Cow;
 
 /// Tables the PDF program never needs (shaping and signatures).
 const DROP: &[&[u8; 4]] = &[
     b"GSUB", b"GPOS", b"GDEF", b"BASE", b"JSTF", b"DSIG", b"MATH",
 ];
-
-/// Tables ttf-parser needs for coverage and advance widths.
-const METRICS: &[&[u8; 4]] = &[b"cmap", b"head", b"hhea", b"hmtx", b"maxp", b"OS/2"];
-
-/// What to keep of a face.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Keep {
-    /// Everything but shaping tables, cmap replaced by a stub mapping only
-    /// the space to this glyph: the program embedded in the PDF.
-    Program { space_gid: u16 },
-    /// Only what measuring needs (a few MB instead of tens for CJK faces).
-    Metrics,
-}
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
     Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
@@ -32,14 +23,6 @@ fn u16_at(b: &[u8], at: usize) -> Option<u16> {
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn checksum(data: &[u8]) -> u32 {
-    data.chunks(4).fold(0u32, |acc, c| {
-        let mut w = [0u8; 4];
-        w[..c.len()].copy_from_slice(c);
-        acc.wrapping_add(u32::from_be_bytes(w))
-    })
 }
 
 /// A format-4 cmap mapping only U+0020 to `space_gid` (a cmap must exist and
@@ -67,9 +50,9 @@ fn stub_cmap(space_gid: u16) -> Vec<u8> {
     v
 }
 
-/// Face `index` of `data` (a single sfnt or a `ttcf` collection) as a
-/// standalone sfnt with the tables `keep` selects. `None` if malformed.
-pub(crate) fn standalone_face(data: &[u8], index: u32, keep: Keep) -> Option<Vec<u8>> {
+/// The table directory of face `index` of `data` (a single sfnt or a `ttcf`
+/// collection): each table's tag and bytes, borrowed. `None` if malformed.
+pub(crate) fn face_tables(data: &[u8], index: u32) -> Option<Vec<([u8; 4], &[u8])>> {
     let dir = if data.get(..4) == Some(b"ttcf".as_slice()) {
         let n = u32_at(data, 8)?;
         if index >= n {
@@ -81,56 +64,124 @@ pub(crate) fn standalone_face(data: &[u8], index: u32, keep: Keep) -> Option<Vec
     } else {
         return None;
     };
-    let version = u32_at(data, dir)?;
     let num_tables = u16_at(data, dir + 4)? as usize;
-    // (tag, checksum, body): copied tables keep their recorded checksum.
-    let mut tables: Vec<([u8; 4], u32, Vec<u8>)> = Vec::with_capacity(num_tables);
+    let mut tables = Vec::with_capacity(num_tables);
     for i in 0..num_tables {
         let rec = dir + 12 + 16 * i;
         let tag: [u8; 4] = data.get(rec..rec + 4)?.try_into().ok()?;
-        let sum = u32_at(data, rec + 4)?;
         let off = u32_at(data, rec + 8)? as usize;
         let len = u32_at(data, rec + 12)? as usize;
-        let wanted = match keep {
-            Keep::Program { .. } => !DROP.contains(&&tag),
-            Keep::Metrics => METRICS.contains(&&tag),
-        };
-        if !wanted {
-            continue;
-        }
-        if let (b"cmap", Keep::Program { space_gid }) = (&tag, keep) {
-            let cmap = stub_cmap(space_gid);
-            tables.push((tag, checksum(&cmap), cmap));
-        } else {
-            tables.push((tag, sum, data.get(off..off.checked_add(len)?)?.to_vec()));
-        }
+        tables.push((tag, data.get(off..off.checked_add(len)?)?));
     }
-    tables.sort_by_key(|a| a.0);
+    Some(tables)
+}
 
-    let n = tables.len();
-    let entry_selector = (usize::BITS - 1 - n.max(1).leading_zeros()) as u16;
-    let search_range = (1u16 << entry_selector) * 16;
-    let range_shift = (n as u16) * 16 - search_range;
-    let mut out =
-        Vec::with_capacity(12 + 16 * n + tables.iter().map(|t| t.2.len() + 3).sum::<usize>());
-    out.extend(version.to_be_bytes());
-    out.extend((n as u16).to_be_bytes());
-    out.extend(search_range.to_be_bytes());
-    out.extend(entry_selector.to_be_bytes());
-    out.extend(range_shift.to_be_bytes());
-    let mut offset = 12 + 16 * n;
-    for (tag, sum, body) in &tables {
-        out.extend(tag);
-        out.extend(sum.to_be_bytes());
-        out.extend((offset as u32).to_be_bytes());
-        out.extend((body.len() as u32).to_be_bytes());
-        offset += body.len().div_ceil(4) * 4;
+/// The face for coverage and advance widths: only cmap, head, hhea, hmtx,
+/// maxp and OS/2, read in place (ttf-parser parses nothing else of it).
+pub(crate) fn metrics_face(data: &[u8], index: u32) -> Option<ttf_parser::Face<'_>> {
+    let tables = face_tables(data, index)?;
+    let get = |tag: &[u8; 4]| tables.iter().find(|t| &t.0 == tag).map(|t| t.1);
+    let raw = ttf_parser::RawFaceTables {
+        head: get(b"head")?,
+        hhea: get(b"hhea")?,
+        maxp: get(b"maxp")?,
+        cmap: get(b"cmap"),
+        hmtx: get(b"hmtx"),
+        os2: get(b"OS/2"),
+        ..Default::default()
+    };
+    ttf_parser::Face::from_raw_tables(raw).ok()
+}
+
+/// One face as the subsetter reads it: every table but the shaping ones,
+/// borrowed from the file, with the stub cmap in place of the real one.
+pub(crate) struct ProgramTables<'a> {
+    tables: Vec<(u32, &'a [u8])>,
+    cmap: Vec<u8>,
+}
+
+impl<'a> ProgramTables<'a> {
+    pub(crate) fn new(data: &'a [u8], index: u32, space_gid: u16) -> Option<ProgramTables<'a>> {
+        let mut tables: Vec<(u32, &[u8])> = face_tables(data, index)?
+            .into_iter()
+            .filter(|(tag, _)| !DROP.contains(&tag))
+            .map(|(tag, body)| (u32::from_be_bytes(tag), body))
+            .collect();
+        // Table order decides nothing in the subset, but keep it canonical.
+        tables.sort_by_key(|t| t.0);
+        Some(ProgramTables {
+            tables,
+            cmap: stub_cmap(space_gid),
+        })
     }
-    for (_, _, body) in &tables {
-        out.extend_from_slice(body);
-        out.resize(out.len().div_ceil(4) * 4, 0);
+}
+
+impl allsorts::tables::FontTableProvider for ProgramTables<'_> {
+    fn table_data(&self, tag: u32) -> Result<Option<Cow<'_, [u8]>>, allsorts::error::ParseError> {
+        if tag == allsorts::tag::CMAP {
+            return Ok(Some(Cow::Borrowed(&self.cmap)));
+        }
+        Ok(self
+            .tables
+            .iter()
+            .find(|t| t.0 == tag)
+            .map(|t| Cow::Borrowed(t.1)))
     }
-    Some(out)
+
+    fn has_table(&self, tag: u32) -> bool {
+        tag == allsorts::tag::CMAP || self.tables.iter().any(|t| t.0 == tag)
+    }
+
+    fn table_tags(&self) -> Option<Vec<u32>> {
+        let mut tags: Vec<u32> = self.tables.iter().map(|t| t.0).collect();
+        if !tags.contains(&allsorts::tag::CMAP) {
+            tags.push(allsorts::tag::CMAP);
+            tags.sort_unstable();
+        }
+        Some(tags)
+    }
+}
+
+/// The PDF program of just `gids` of the face: glyph 0 (.notdef) first, then
+/// `gids` in ascending order, renumbered by position (a composite glyph's
+/// components come after them). Returns the program and, for each glyph of
+/// `gids`, its new id. `None` if the face cannot be subset.
+pub(crate) fn subset_program(
+    tables: &ProgramTables<'_>,
+    gids: &std::collections::BTreeSet<u16>,
+) -> Option<(Vec<u8>, std::collections::BTreeMap<u16, u16>)> {
+    let ids: Vec<u16> = std::iter::once(0)
+        .chain(gids.iter().copied().filter(|&g| g != 0))
+        .collect();
+    // printpdf's own PDF profile plus OS/2: printpdf reads the weight class
+    // from it for the descriptor's /StemV, and drops the table itself when it
+    // subsets this program again for embedding.
+    use allsorts::tag;
+    let profile = allsorts::subset::SubsetProfile::Custom(vec![
+        tag::CMAP,
+        tag::HEAD,
+        tag::CVT,
+        tag::FPGM,
+        tag::HHEA,
+        tag::HMTX,
+        tag::MAXP,
+        tag::NAME,
+        tag::POST,
+        tag::PREP,
+        tag::OS_2,
+    ]);
+    let bytes = allsorts::subset::subset(
+        tables,
+        &ids,
+        &profile,
+        allsorts::subset::CmapTarget::Unicode,
+    )
+    .ok()?;
+    let mut map = std::collections::BTreeMap::new();
+    for (new, &old) in ids.iter().enumerate() {
+        map.insert(old, u16::try_from(new).ok()?);
+    }
+    Some((bytes, map))
 }
 
 #[cfg(test)]
@@ -150,35 +201,14 @@ mod tests {
     }
 
     #[test]
-    fn extracts_the_sc_face_of_the_noto_collection() {
+    fn reads_the_sc_face_of_the_noto_collection_in_place() {
         let data = std::fs::read(NOTO)
             .unwrap_or_else(|e| panic!("{NOTO}: {e} (install the Debian package fonts-noto-cjk)"));
         let orig = ttf_parser::Face::parse(&data, 2).unwrap();
-        let space = orig.glyph_index(' ').unwrap().0;
-        let face = standalone_face(&data, 2, Keep::Program { space_gid: space }).unwrap();
-        assert_ne!(&face[..4], b"ttcf", "one face, not the collection");
-        let f = ttf_parser::Face::parse(&face, 0).unwrap();
-        assert_eq!(f.number_of_glyphs(), orig.number_of_glyphs());
-        let name = |f: &ttf_parser::Face| {
-            f.names()
-                .into_iter()
-                .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME && n.is_unicode())
-                .and_then(|n| n.to_string())
-        };
-        assert_eq!(name(&f).as_deref(), Some("NotoSerifCJKsc-Regular"));
-        // Same glyph ids, same advances; only the cmap is stubbed.
-        let gid = orig.glyph_index('直').unwrap();
-        assert_eq!(f.glyph_hor_advance(gid), orig.glyph_hor_advance(gid));
-        assert_eq!(f.glyph_index('直'), None);
-        assert_eq!(f.glyph_index(' ').map(|g| g.0), Some(space));
-        // And printpdf accepts it.
-        assert!(printpdf::ParsedFont::from_bytes(&face, 0, &mut Vec::new()).is_some());
-        assert!(standalone_face(&data, 99, Keep::Metrics).is_none());
+        assert!(metrics_face(&data, 99).is_none());
 
         // The metrics face measures exactly like the original.
-        let m = standalone_face(&data, 2, Keep::Metrics).unwrap();
-        assert!(m.len() < 4_000_000, "{} bytes", m.len());
-        let mf = ttf_parser::Face::parse(&m, 0).unwrap();
+        let mf = metrics_face(&data, 2).unwrap();
         for ch in ['直', '骨', 'A', '1', '。', '\u{2003E}'] {
             let g = orig.glyph_index(ch);
             assert_eq!(mf.glyph_index(ch), g, "{ch}");
@@ -186,5 +216,34 @@ mod tests {
             assert_eq!(mf.glyph_hor_advance(g), orig.glyph_hor_advance(g));
         }
         assert_eq!(mf.units_per_em(), orig.units_per_em());
+
+        // The program of three glyphs: .notdef first, the rest by old id.
+        let space = orig.glyph_index(' ').unwrap().0;
+        let tables = ProgramTables::new(&data, 2, space).unwrap();
+        let gids: std::collections::BTreeSet<u16> = ['直', '骨', 'A']
+            .iter()
+            .map(|&c| orig.glyph_index(c).unwrap().0)
+            .collect();
+        let (program, map) = subset_program(&tables, &gids).unwrap();
+        // Three glyphs and the CFF's shared subroutines, not the 26 MB collection.
+        assert!(program.len() < 100_000, "{} bytes", program.len());
+        let f = ttf_parser::Face::parse(&program, 0).unwrap();
+        assert_eq!(f.number_of_glyphs(), 4);
+        let mut sorted: Vec<u16> = gids.iter().copied().collect();
+        sorted.sort_unstable();
+        for (i, old) in sorted.iter().enumerate() {
+            assert_eq!(map[old], i as u16 + 1);
+            let (o, n) = (ttf_parser::GlyphId(*old), ttf_parser::GlyphId(map[old]));
+            assert_eq!(f.glyph_hor_advance(n), orig.glyph_hor_advance(o));
+        }
+        let name = |f: &ttf_parser::Face| {
+            f.names()
+                .into_iter()
+                .find(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME && n.is_unicode())
+                .and_then(|n| n.to_string())
+        };
+        assert_eq!(name(&f), name(&orig));
+        // And printpdf accepts it.
+        assert!(printpdf::ParsedFont::from_bytes(&program, 0, &mut Vec::new()).is_some());
     }
 }

@@ -425,7 +425,7 @@ fn bad_inputs_are_reported() {
 
 #[test]
 fn font_hashes_name_each_file_once() {
-    let hashes = fonts().font_hashes();
+    let hashes = fonts().font_hashes().unwrap();
     assert!(hashes.iter().any(|(n, _)| n == "NotoSerifCJK-Regular.ttc"));
     assert!(hashes.iter().any(|(n, _)| n == "HanaMinB.ttf"));
     for (_, h) in &hashes {

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
 use yichuang_pdf::{FontConfig, FontOverrides, FontRole, FontSet, FontSpec};
@@ -71,8 +72,8 @@ pub(crate) fn check_font_setting(value: &str) -> Result<()> {
 impl Engine {
     /// What the settings form shows for fonts.
     pub fn fonts_in_use(&self) -> Result<FontsInUse> {
-        // The settings form must not load the fonts (≈ 140 MB for the Noto
-        // collections); the discovered configuration names the same chains.
+        // The settings form needs only the chains: no font file is mapped
+        // (and on a new station none is hashed) for it.
         let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
         let role = |r: FontRole| cfg.describe(r).iter().map(spec_value).collect();
         Ok(FontsInUse {
@@ -111,15 +112,55 @@ impl Engine {
         })
     }
 
-    /// The loaded fonts (read once per engine; settings changes reset it).
+    /// The fonts, mapped once per engine (settings changes reset it), with
+    /// every file's SHA-256 known: from the station's cache when the file is
+    /// unchanged, else read once and remembered.
     pub fn fonts(&self) -> Result<Arc<FontSet>> {
         if let Some(f) = self.fonts.borrow().as_ref() {
             return Ok(f.clone());
         }
         let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
         let set = Arc::new(FontSet::load(&cfg).map_err(pdf_error)?);
+        self.recall_font_hashes(&set)?;
         *self.fonts.borrow_mut() = Some(set.clone());
         Ok(set)
+    }
+
+    /// Fills in the hashes the cache holds for unchanged files; hashes the
+    /// rest and stores them.
+    fn recall_font_hashes(&self, set: &FontSet) -> Result<()> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT identity, sha256 FROM font_file_hashes WHERE path = ?1")?;
+        let mut fresh = Vec::new();
+        for file in set.files() {
+            let path = file.path.to_string_lossy().into_owned();
+            let cached: Option<(String, String)> = stmt
+                .query_row([&path], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            let known = cached.is_some_and(|(id, sha)| set.remember_hash(&file.path, &id, &sha));
+            if !known {
+                fresh.push((path, file.identity));
+            }
+        }
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        // Hashes every file not yet known (once per font file and station).
+        set.font_hashes().map_err(pdf_error)?;
+        for file in set.files() {
+            let path = file.path.to_string_lossy().into_owned();
+            if let (Some(sha), Some((_, identity))) =
+                (file.sha256, fresh.iter().find(|f| f.0 == path))
+            {
+                self.conn.execute(
+                    "INSERT INTO font_file_hashes (path, identity, sha256) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (path) DO UPDATE SET identity = ?2, sha256 = ?3",
+                    params![path, identity, sha],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Renders a notice from its snapshot: identical inputs give identical bytes.

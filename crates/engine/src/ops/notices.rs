@@ -160,7 +160,7 @@ impl Engine {
             let (pdf, sha, font_hashes) = if render {
                 let pdf = self.render_fields(kind, &fields, &template_version, &w.now, None)?;
                 let sha = yichuang_wire::sha256_hex(&pdf);
-                let fonts = serde_json::to_string(&self.fonts()?.font_hashes())?;
+                let fonts = serde_json::to_string(&self.fonts()?.font_hashes().map_err(super::fonts::pdf_error)?)?;
                 (Some(pdf), Some(sha), Some(fonts))
             } else {
                 (None, None, None)
