@@ -72,10 +72,13 @@ fn floods_of_strangers_leave_tables_memory_and_connections_bounded() {
             .entry(status_of(&url, body.to_string().into_bytes()))
             .or_default() += 1;
     }
+    // The budget is 10 a minute with a burst of 10: one more for every six
+    // seconds the flood took (a loaded machine sends it slowly).
+    let refills = (started.elapsed().as_secs() / 6 + 1) as u32;
     let refused_401 = statuses.get(&401).copied().unwrap_or(0);
     assert!(
-        refused_401 <= 10,
-        "enrolment attempts past the budget: {statuses:?}"
+        refused_401 <= 10 + refills,
+        "enrolment attempts past the budget (10 + {refills} refilled): {statuses:?}"
     );
     assert!(
         statuses.get(&429).copied().unwrap_or(0) >= 250,
