@@ -4,14 +4,14 @@
 //! reporting progress and the outcome to the window.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use yichuang_engine::backup::{Progress, Trigger};
 
 use crate::sync_task::Opener;
+use crate::worker::Worker;
 
 /// The window's event for backup progress (manual and scheduled).
 pub const PROGRESS_EVENT: &str = "backup-progress";
@@ -36,7 +36,7 @@ pub enum Report {
 
 pub struct BackupTask {
     stop: Arc<AtomicBool>,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    worker: Worker,
 }
 
 impl BackupTask {
@@ -46,27 +46,13 @@ impl BackupTask {
     ) -> std::io::Result<BackupTask> {
         let stop = Arc::new(AtomicBool::new(false));
         let s = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("yichuang-backup".into())
-            .spawn(move || run(&*open, &s, &on_report))?;
-        Ok(BackupTask {
-            stop,
-            thread: Mutex::new(Some(thread)),
-        })
+        let worker = Worker::spawn("yichuang-backup", move || run(&*open, &s, &on_report))?;
+        Ok(BackupTask { stop, worker })
     }
 
     pub fn stop(&self) {
         self.stop.store(true, Ordering::Relaxed);
-        let handle = self
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(h) = handle
-            && h.join().is_err()
-        {
-            eprintln!("yichuang-desktop: backup thread panicked");
-        }
+        self.worker.join();
     }
 }
 

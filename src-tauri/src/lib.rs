@@ -9,6 +9,7 @@ mod commands;
 pub mod print;
 pub mod startup;
 pub mod sync_task;
+mod worker;
 
 use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;

@@ -4,12 +4,13 @@
 //! acked) are the engine's; this module only owns the thread.
 
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use yichuang_engine::Engine;
 use yichuang_engine::sync::{BackoffPolicy, LoopControl, SyncRun, SyncStatusView, Trigger};
+
+use crate::worker::Worker;
 
 /// The event the window listens to.
 pub const EVENT: &str = "sync-status";
@@ -138,7 +139,7 @@ pub type Opener = Arc<dyn Fn() -> yichuang_engine::Result<Engine> + Send + Sync>
 pub struct SyncTask {
     control: Arc<LoopControl>,
     last: Shared,
-    thread: Mutex<Option<JoinHandle<()>>>,
+    worker: Worker,
 }
 
 impl SyncTask {
@@ -152,13 +153,13 @@ impl SyncTask {
         let control = Arc::new(LoopControl::new());
         let last: Shared = Arc::new(Mutex::new(None));
         let (c, l) = (control.clone(), last.clone());
-        let thread = std::thread::Builder::new()
-            .name("yichuang-sync".into())
-            .spawn(move || run(&*open, policy, &c, &l, &on_report))?;
+        let worker = Worker::spawn("yichuang-sync", move || {
+            run(&*open, policy, &c, &l, &on_report)
+        })?;
         Ok(SyncTask {
             control,
             last,
-            thread: Mutex::new(Some(thread)),
+            worker,
         })
     }
 
@@ -182,16 +183,7 @@ impl SyncTask {
     /// in flight: the client's timeouts bound that).
     pub fn stop(&self) {
         self.control.stop();
-        let handle = self
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(h) = handle
-            && h.join().is_err()
-        {
-            eprintln!("yichuang-desktop: background sync thread panicked");
-        }
+        self.worker.join();
     }
 }
 
