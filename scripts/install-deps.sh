@@ -11,6 +11,7 @@ if [ "${1:-}" = "--test" ]; then
   want+=(dbus gnome-keyring)                     # a private Secret Service for the key-store test (tests/cli.rs)
   want+=(cups-daemon cups-client)                # a private cupsd for the printing tests (src-tauri/tests/printing.rs, e2e)
   want+=(python3-openpyxl)                       # an independent .xlsx reader for the 台账 tests (testkit read_xlsx)
+  want+=(desktop-file-utils)                     # desktop-file-validate for the package test (scripts/test-packages.sh)
 fi
 # The desktop crate is a workspace member: building it needs WebKitGTK.
 want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)

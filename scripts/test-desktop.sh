@@ -64,7 +64,9 @@ venv="$target/e2e-venv"
 
 work=$(mktemp -d)
 shots="$target/e2e-screenshots"
-rm -rf "$shots"; mkdir -p "$shots" "$work/spool"
+# The package test adds its screenshot beside the e2e ones of the same run.
+[ "${E2E_ONLY:-}" = installed ] || rm -rf "$shots"
+mkdir -p "$shots" "$work/spool"
 pids=()
 cleanup() {
   # Stop what this script started, by id: tauri-driver leaves its
@@ -117,10 +119,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 nport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$disp" ] && break; sleep 0.1; done
 # XDG_CONFIG_HOME: a window size remembered (window-state plugin) by another
-# run or by the developer's own app must not change this one.
-mkdir -p "$work/config"
+# run or by the developer's own app must not change this one; XDG_DATA_HOME:
+# an app started without --db finds no station of the developer's.
+mkdir -p "$work/config" "$work/data"
 DISPLAY=":$disp" YICHUANG_NOW=2026-11-23T09:30:00+08:00 CUPS_SERVER="$cups_server" \
-  WEBKIT_DISABLE_COMPOSITING_MODE=1 XDG_CONFIG_HOME="$work/config" \
+  WEBKIT_DISABLE_COMPOSITING_MODE=1 XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" \
   tauri-driver --port "$port" --native-port "$nport" >"$work/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -128,7 +131,8 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-# E2E_ONLY=setup (or backup, or ledger) runs that test alone (while working on it).
+# E2E_ONLY=setup (or backup, or ledger) runs that test alone (while working on it);
+# E2E_ONLY=installed is the package test's (scripts/test-packages.sh).
 only=${E2E_ONLY:-}
 if [ -z "$only" ]; then
   E2E_APP="$app" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/e2e.sqlite3" \
@@ -171,6 +175,15 @@ if [ -z "$only" ] || [ "$only" = ledger ]; then
   E2E_SHOTS="$shots/ledger" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
   E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
     timeout 600 "$venv/bin/python" src-tauri/e2e/test_ledger.py || {
+      echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
+fi
+# The app installed from its .deb (scripts/test-packages.sh installs it and
+# sets E2E_INSTALLED_APP): started without arguments, to its first screen.
+if [ "$only" = installed ]; then
+  E2E_APP="${E2E_INSTALLED_APP:?the installed binary}" E2E_DRIVER="http://127.0.0.1:$port" E2E_DB="$work/unused.sqlite3" \
+  E2E_DATA="$work/data" E2E_SHOTS="$shots/installed" E2E_SPOOL="$work/spool" E2E_DISPLAY=":$disp" E2E_CONFIG="$work/config" \
+  E2E_COUNTY_URL="http://127.0.0.1:$cport" E2E_ENROL_CODE="unused" E2E_COUNTY="true" \
+    timeout 300 "$venv/bin/python" src-tauri/e2e/test_installed.py || {
       echo "--- tauri-driver log"; tail -40 "$work/driver.log"; exit 1; }
 fi
 echo "screenshots: $shots"

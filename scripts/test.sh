@@ -11,3 +11,6 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --all-targets
 # The desktop app: Vitest, UI build, tauri::test, WebDriver end to end under Xvfb.
 ./scripts/test-desktop.sh
+# The .deb packages: built, installed with apt, started (county: its unit's
+# command line, /healthz, a station synced; desktop: under Xvfb to its first screen).
+./scripts/test-packages.sh

@@ -418,7 +418,8 @@ def start_app(args=None):
     """The app under tauri-driver, on the demo station unless `args` say otherwise."""
     opts = ArgOptions()
     opts.set_capability("browserName", "wry")
-    opts.set_capability("tauri:options", {"application": APP, "args": args or ["--db", DB, "--demo"]})
+    opts.set_capability("tauri:options", {"application": APP,
+                                          "args": ["--db", DB, "--demo"] if args is None else args})
     # A WebDriver call that hangs must fail the test, not stall it.
     from selenium.webdriver.remote.client_config import ClientConfig
     return webdriver.Remote(command_executor=DRIVER, options=opts,
