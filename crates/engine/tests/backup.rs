@@ -4,16 +4,16 @@
 //! passphrase only, and a restore into a new data directory.
 //! (Settling a restored log with a real county: county/tests/backup_restore.rs.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::{Connection, params};
-use yichuang_engine::at_rest::{self, ProtectWith};
+use yichuang_engine::at_rest::ProtectWith;
 use yichuang_engine::backup::{self, Progress, Trigger};
-use yichuang_engine::{Engine, Error, NoticeKind, Role};
+use yichuang_engine::{Engine, Error, NoticeKind};
 use yichuang_testkit::items::EMPLOYMENT_CARD;
 use yichuang_testkit::*;
 
-const PASS: &str = "城关镇-站点口令-2026";
+const PASS: &str = STATION_PASSPHRASE;
 
 fn what<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
     match r {
@@ -298,31 +298,10 @@ fn a_plain_backup_restores_into_a_new_data_directory() {
     assert_eq!(what(r.map(|(_, r)| r)), "target_exists");
 }
 
-/// An encrypted station (passphrase custody) with one case; returns its path.
-fn encrypted_station(dir: &Path) -> PathBuf {
-    let path = dir.join("station.sqlite3");
-    let key = at_rest::protect_new(&path, ProtectWith::Passphrase(PASS)).unwrap();
-    let mut e = Engine::open_with_key(&path, &key)
-        .unwrap()
-        .with_clock(clock(TEST_NOW));
-    e.init("CG01", "城关镇服务站", "示范县").unwrap();
-    let admin = e
-        .add_clerk(None, "0001", "系统管理员", Role::Admin, PW)
-        .unwrap();
-    let clerk = e
-        .add_clerk(Some(&admin), "2001", "张窗口", Role::Clerk, PW)
-        .unwrap();
-    let c = e
-        .register_case(&clerk, &case_for(&e, EMPLOYMENT_CARD, "欧阳密备", &[]))
-        .unwrap();
-    e.accept(&clerk, &c.case_no).unwrap();
-    path
-}
-
 #[test]
 fn an_encrypted_backup_opens_with_its_passphrase_only() {
     let dir = tempfile::tempdir().unwrap();
-    let path = encrypted_station(dir.path());
+    let path = encrypted_station(dir.path(), "欧阳密备");
     let e = Engine::open_station(&path, Some(PASS))
         .unwrap()
         .with_clock(clock(TEST_NOW));
