@@ -824,13 +824,19 @@ impl Engine {
                 .map(|t| (now - t).num_minutes())
                 .unwrap_or(i64::MAX)
         };
-        if let Some(ok) = self.last_run(true)?
-            && age_minutes(&ok.finished_at) < hours * 60
-        {
+        // The last good run and the last failed one, in one read (the
+        // backup thread asks once a minute).
+        let (last_ok, last_failed): (Option<String>, Option<String>) = self.conn.query_row(
+            "SELECT (SELECT finished_at FROM backup_runs WHERE ok = 1 ORDER BY id DESC LIMIT 1),
+                    (SELECT finished_at FROM backup_runs WHERE ok = 0 ORDER BY id DESC LIMIT 1)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if last_ok.is_some_and(|at| age_minutes(&at) < hours * 60) {
             return Ok(None);
         }
-        if let Some(fail) = self.last_run(false)?
-            && age_minutes(&fail.finished_at) < RETRY_AFTER_FAILURE_MINUTES.min(hours * 60)
+        if last_failed
+            .is_some_and(|at| age_minutes(&at) < RETRY_AFTER_FAILURE_MINUTES.min(hours * 60))
         {
             return Ok(None);
         }
