@@ -299,11 +299,12 @@ pub(crate) struct Inspection {
 /// integrity_check` looks up each row's entry in every index of its table,
 /// in table order — random order for an index such as
 /// `cases_applicant_id_no` — and on an encrypted copy each page the cache
-/// misses is read, decrypted and HMAC-checked again (with the 16 MiB of other
-/// encrypted connections, most of a 1,000,000-case check was such re-reads).
-/// A cache that holds a table's indexes reads each page about once. SQLite
-/// fills it only as pages are read: a small station's copy costs little. The
-/// chain's connection reads the events in order once and keeps the default.
+/// misses is read, decrypted and HMAC-checked again; the 16 MiB of the other
+/// encrypted connections holds a small part of a 1,000,000-case station's
+/// indexes. A cache that holds a table's indexes reads each page about once.
+/// SQLite fills it only as pages are read: a small station's copy costs
+/// little. The chain's connection reads the events in order once and keeps
+/// the default.
 const VERIFY_CACHE_KIB: u32 = 256 * 1024;
 
 /// The copy at `path`, opened read-only with `key`, for one verifying pass;
