@@ -350,8 +350,8 @@ fn pragma_rows(conn: &Connection, pragma: &str) -> rusqlite::Result<Vec<String>>
 
 /// The page checks of the copy: SQLite's integrity check (every b-tree page,
 /// each index against its table, the constraints), then for an encrypted
-/// copy SQLCipher's page check: the HMAC of every page of the file, free
-/// pages included, which the integrity check never reads.
+/// copy SQLCipher's page check: the HMAC of every page of the file, the free
+/// list's leaf pages included, which the integrity check never reads.
 fn check_pages(conn: &Connection, path: &Path, encrypted: bool) -> Result<()> {
     let integrity = pragma_rows(conn, "PRAGMA integrity_check")
         .map_err(|e| pass_error(path, "integrity_check", e))?;
