@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, params};
 use yichuang_engine::at_rest::{self, Custody, DataKey, ProtectWith};
 use yichuang_engine::store::{self, MIGRATIONS};
-use yichuang_engine::{Clerk, Engine, Error, NoticeKind, Role};
+use yichuang_engine::{Clerk, Engine, Error, NoticeKind};
 use yichuang_testkit::items::EMPLOYMENT_CARD;
 use yichuang_testkit::*;
 
-const PASS: &str = "城关镇-站点口令-2026";
+const PASS: &str = STATION_PASSPHRASE;
 const NAME: &str = "欧阳秘测";
 
 fn what(r: Result<impl Sized, Error>) -> &'static str {
@@ -29,23 +29,9 @@ fn zh(r: Result<impl Sized, Error>) -> String {
     }
 }
 
-/// A new passphrase-protected station with an admin, a clerk and one case
-/// of `NAME` with its 受理通知书; closed again.
+/// The shared encrypted station (testkit) with one case of `NAME`.
 fn encrypted_station(dir: &Path) -> PathBuf {
-    let path = dir.join("station.sqlite3");
-    let key = at_rest::protect_new(&path, ProtectWith::Passphrase(PASS)).unwrap();
-    let mut e = Engine::open_with_key(&path, &key)
-        .unwrap()
-        .with_clock(clock(TEST_NOW));
-    e.init("CG01", "城关镇服务站", "示范县").unwrap();
-    let admin = e
-        .add_clerk(None, "0001", "系统管理员", Role::Admin, PW)
-        .unwrap();
-    let clerk = e
-        .add_clerk(Some(&admin), "2001", "张窗口", Role::Clerk, PW)
-        .unwrap();
-    accepted_with_notice(&e, &clerk, NAME);
-    path
+    yichuang_testkit::encrypted_station(dir, NAME)
 }
 
 fn accepted_with_notice(e: &Engine, clerk: &Clerk, who: &str) -> String {

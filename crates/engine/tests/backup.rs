@@ -4,16 +4,16 @@
 //! passphrase only, and a restore into a new data directory.
 //! (Settling a restored log with a real county: county/tests/backup_restore.rs.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rusqlite::{Connection, params};
-use yichuang_engine::at_rest::{self, ProtectWith};
+use yichuang_engine::at_rest::ProtectWith;
 use yichuang_engine::backup::{self, Progress, Trigger};
-use yichuang_engine::{Engine, Error, NoticeKind, Role};
+use yichuang_engine::{Engine, Error, NoticeKind};
 use yichuang_testkit::items::EMPLOYMENT_CARD;
 use yichuang_testkit::*;
 
-const PASS: &str = "城关镇-站点口令-2026";
+const PASS: &str = STATION_PASSPHRASE;
 
 fn what<T: std::fmt::Debug>(r: Result<T, Error>) -> &'static str {
     match r {
@@ -298,31 +298,10 @@ fn a_plain_backup_restores_into_a_new_data_directory() {
     assert_eq!(what(r.map(|(_, r)| r)), "target_exists");
 }
 
-/// An encrypted station (passphrase custody) with one case; returns its path.
-fn encrypted_station(dir: &Path) -> PathBuf {
-    let path = dir.join("station.sqlite3");
-    let key = at_rest::protect_new(&path, ProtectWith::Passphrase(PASS)).unwrap();
-    let mut e = Engine::open_with_key(&path, &key)
-        .unwrap()
-        .with_clock(clock(TEST_NOW));
-    e.init("CG01", "城关镇服务站", "示范县").unwrap();
-    let admin = e
-        .add_clerk(None, "0001", "系统管理员", Role::Admin, PW)
-        .unwrap();
-    let clerk = e
-        .add_clerk(Some(&admin), "2001", "张窗口", Role::Clerk, PW)
-        .unwrap();
-    let c = e
-        .register_case(&clerk, &case_for(&e, EMPLOYMENT_CARD, "欧阳密备", &[]))
-        .unwrap();
-    e.accept(&clerk, &c.case_no).unwrap();
-    path
-}
-
 #[test]
 fn an_encrypted_backup_opens_with_its_passphrase_only() {
     let dir = tempfile::tempdir().unwrap();
-    let path = encrypted_station(dir.path());
+    let path = encrypted_station(dir.path(), "欧阳密备");
     let e = Engine::open_station(&path, Some(PASS))
         .unwrap()
         .with_clock(clock(TEST_NOW));
@@ -415,4 +394,128 @@ fn the_schedule_runs_a_backup_when_due_and_waits_after_a_failure() {
     s.e.set_setting(&s.admin, "backup.interval_hours", "0")
         .unwrap();
     assert_eq!(s.e.backup_due().unwrap(), None, "0 turns the schedule off");
+}
+
+/// The manifest of `b` rewritten to the file as it is now, so a damaged
+/// file passes the SHA-256 check and reaches the copy's own checks.
+fn vouch_for(b: &Path) {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(b).unwrap();
+    let mpath = b.with_file_name(format!("{}.json", b.file_name().unwrap().to_string_lossy()));
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    m["size_bytes"] = bytes.len().into();
+    m["sha256"] = hex::encode(Sha256::digest(&bytes)).into();
+    std::fs::write(&mpath, serde_json::to_string(&m).unwrap()).unwrap();
+}
+
+#[test]
+fn a_damaged_index_fails_the_backup_while_the_chain_verifies() {
+    // The page checks run beside the chain verification: their finding alone
+    // must fail the backup and remove the partial copy.
+    let mut s = station();
+    let folder = tempfile::tempdir().unwrap();
+    accepted_case(&s, "欧阳备份");
+    accepted_case(&s, "司马恢复");
+    let good =
+        s.e.back_up(Some(&s.admin), folder.path(), Trigger::Manual, &mut quiet())
+            .unwrap();
+    let before = files(folder.path());
+    // The index's definition no longer matches what it holds (the classic
+    // way to make an index disagree with its table); the events are intact.
+    let raw = Connection::open(s.e.path()).unwrap();
+    raw.execute_batch(
+        "PRAGMA writable_schema = ON;
+         UPDATE sqlite_schema SET sql = 'CREATE INDEX cases_state ON cases(received_on)'
+          WHERE name = 'cases_state';
+         PRAGMA writable_schema = OFF;",
+    )
+    .unwrap();
+    drop(raw);
+    s.e.set_clock(clock("2026-11-23T10:30:00+08:00"));
+    let r =
+        s.e.back_up(Some(&s.admin), folder.path(), Trigger::Manual, &mut quiet());
+    let Err(Error::Backup { what, en, .. }) = &r else {
+        panic!("expected a failed backup, got {r:?}");
+    };
+    assert_eq!(*what, "verify_failed");
+    assert!(en.contains("integrity_check"), "{en}");
+    assert_eq!(
+        files(folder.path()),
+        before,
+        "no partial copy is left and the good backup is kept"
+    );
+    assert!(good.file.exists());
+}
+
+#[test]
+fn a_damaged_page_of_an_encrypted_backup_is_refused_free_pages_included() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = encrypted_station(dir.path(), "欧阳密备");
+    let e = Engine::open_station(&path, Some(PASS))
+        .unwrap()
+        .with_clock(clock(TEST_NOW));
+    // Free pages: the integrity check never reads a free list's leaf pages;
+    // SQLCipher's page check reads every page of the file.
+    e.connection()
+        .execute_batch(
+            "CREATE TABLE scratch (b BLOB);
+             INSERT INTO scratch VALUES (zeroblob(200000));
+             DROP TABLE scratch;",
+        )
+        .unwrap();
+    let admin = e.clerk_by_staff_no("0001").unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let b = e
+        .back_up(Some(&admin), folder.path(), Trigger::Manual, &mut quiet())
+        .unwrap();
+    // Pages of no b-tree now are free in the copy too (a write after the copy
+    // takes pages from the free list, it frees none).
+    let conn = e.connection();
+    let page_count: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    // SQLCipher answers `page_size` for an encrypted database as `cipher_page_size`, in text.
+    let page_size: i64 = conn
+        .query_row("PRAGMA cipher_page_size", [], |r| r.get::<_, String>(0))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let used: std::collections::BTreeSet<i64> = conn
+        .prepare("SELECT pageno FROM dbstat")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let free: Vec<i64> = (2..=page_count).filter(|p| !used.contains(p)).collect();
+    assert!(free.len() > 10, "{} free pages", free.len());
+    let original = std::fs::read(&b.file).unwrap();
+    // A page of the events table, then the last free page (a leaf of the
+    // free list, not its trunk).
+    let used_page: i64 = conn
+        .query_row(
+            "SELECT pageno FROM dbstat WHERE name = 'events' LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    for (page, pass) in [
+        (used_page, None),
+        (*free.last().unwrap(), Some("cipher_integrity_check")),
+    ] {
+        let mut bytes = original.clone();
+        let at = ((page - 1) * page_size + page_size / 2) as usize;
+        bytes[at] ^= 0x55;
+        std::fs::write(&b.file, &bytes).unwrap();
+        vouch_for(&b.file);
+        let r = backup::verify_backup(&b.file, Some(PASS), &mut quiet());
+        let Err(Error::Backup { what, en, .. }) = &r else {
+            panic!("page {page}: expected a refusal, got {r:?}");
+        };
+        assert_eq!(*what, "verify_failed", "page {page}: {en}");
+        if let Some(pass) = pass {
+            assert!(en.contains(pass), "page {page}: {en}");
+        }
+    }
 }

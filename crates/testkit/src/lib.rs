@@ -2,13 +2,14 @@
 //! Shared by the engine's, the CLI's and the county's integration tests.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use tempfile::TempDir;
+use yichuang_engine::at_rest::{self, ProtectWith};
 use yichuang_engine::case::{ApplicantInput, MaterialStatus, NewCase};
 use yichuang_engine::demo::{DEMO_PASSWORD, test_resident_id};
-use yichuang_engine::{Clerk, Clock, Engine, Role};
+use yichuang_engine::{Clerk, Clock, Engine, NoticeKind, Role};
 
 pub mod bulk;
 
@@ -171,6 +172,36 @@ pub fn case_for(
 
 pub fn new_case(e: &Engine, item: &str, n: u64, overrides: &[(&str, MaterialStatus)]) -> NewCase {
     NewCase::simple(item, person(n), materials(e, item, overrides))
+}
+
+/// The passphrase of [`encrypted_station`].
+pub const STATION_PASSPHRASE: &str = "城关镇-站点口令-2026";
+
+/// A new station in `dir` encrypted under passphrase custody
+/// ([`STATION_PASSPHRASE`]), with an administrator (0001), a clerk (2001) and
+/// one accepted case of `who` with its 受理通知书; closed again. Returns the
+/// database's path. (Built afresh, not from the template: the template is plain.)
+pub fn encrypted_station(dir: &Path, who: &str) -> PathBuf {
+    let path = dir.join("station.sqlite3");
+    let key =
+        at_rest::protect_new(&path, ProtectWith::Passphrase(STATION_PASSPHRASE)).expect("protect");
+    let mut e = Engine::open_with_key(&path, &key)
+        .expect("open")
+        .with_clock(clock(TEST_NOW));
+    e.init("CG01", "城关镇服务站", "示范县").expect("init");
+    let admin = e
+        .add_clerk(None, "0001", "系统管理员", Role::Admin, PW)
+        .expect("admin");
+    let clerk = e
+        .add_clerk(Some(&admin), "2001", "张窗口", Role::Clerk, PW)
+        .expect("clerk");
+    let c = e
+        .register_case(&clerk, &case_for(&e, items::EMPLOYMENT_CARD, who, &[]))
+        .expect("case");
+    e.accept(&clerk, &c.case_no).expect("accept");
+    e.issue_notice(&clerk, &c.case_no, NoticeKind::AcceptanceNotice)
+        .expect("notice");
+    path
 }
 
 /// Number of events in the log (for "nothing changed" checks).
