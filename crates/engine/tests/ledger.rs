@@ -273,7 +273,7 @@ fn a_leaders_export_holds_the_month_in_full_as_the_engine_counts_it() {
 
     // 好差评: the month's requests as the statistics count them.
     let evals = sheet(&book, "好差评");
-    assert_eq!(evals.len() - 1, stats.total.requested as usize);
+    assert_eq!(evals.len() - 1, stats.total.evaluated as usize);
     let e = row(evals, &m.rated);
     assert_eq!(text(e["评价等级"]), "不满意");
     assert_eq!(text(e["不满意原因"]), "服务态度欠佳、其他");

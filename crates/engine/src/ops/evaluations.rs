@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 /// serving clerk's name and 工号 are shown; the applicant's are not).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ScreenRequest {
+    pub screen: String,
     pub case_no: String,
     pub station_name: String,
     pub window_no: String,
@@ -318,6 +319,7 @@ impl Engine {
             .map(|d| (d - self.clock.now()).num_seconds().max(0))
             .unwrap_or(0);
         Ok(Some(ScreenRequest {
+            screen: screen.to_owned(),
             case_no,
             station_name: self.station()?.name.clone(),
             window_no,
