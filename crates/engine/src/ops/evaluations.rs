@@ -285,29 +285,26 @@ impl Engine {
     /// What `screen` should show: its latest pending request still in time.
     pub fn screen_request(&self, screen: &str) -> Result<Option<ScreenRequest>> {
         let screen = check_screen(screen)?;
-        let row: Option<(String, String, String, String, String, Option<String>, Option<String>)> =
-            self.conn
-                .query_row(
-                    "SELECT c.case_no, c.item_name, rq.name, rq.staff_no, rq.window_no, e.due_at, e.requested_at
-                     FROM evaluations e JOIN cases c ON c.id = e.case_id
-                     JOIN clerks rq ON rq.id = e.requested_by
-                     WHERE e.status = 'requested' AND e.screen = ?1 ORDER BY e.id DESC LIMIT 1",
-                    [screen],
-                    |r| {
-                        Ok((
-                            r.get(0)?,
-                            r.get(1)?,
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                        ))
-                    },
-                )
-                .optional()?;
-        let Some((case_no, item_name, clerk_name, clerk_staff_no, window_no, due_at, requested)) =
-            row
+        let row = self
+            .conn
+            .query_row(
+                "SELECT c.case_no, c.item_name, rq.name, rq.staff_no, rq.window_no, e.due_at, e.requested_at
+                 FROM evaluations e JOIN cases c ON c.id = e.case_id
+                 JOIN clerks rq ON rq.id = e.requested_by
+                 WHERE e.status = 'requested' AND e.screen = ?1 ORDER BY e.id DESC LIMIT 1",
+                [screen],
+                |r| {
+                    Ok((
+                        [r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
+                        [r.get::<_, Option<String>>(5)?, r.get(6)?],
+                    ))
+                },
+            )
+            .optional()?;
+        let Some((
+            [case_no, item_name, clerk_name, clerk_staff_no, window_no],
+            [due_at, requested],
+        )) = row
         else {
             return Ok(None);
         };
