@@ -4,10 +4,15 @@
 //! itself only after an answer, the timeout or the clerk's password (the
 //! engine's `screen_request` is then empty).
 
-use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 
 /// The label of the applicant window; only it may answer.
 pub const APPLICANT_WINDOW: &str = "applicant";
+
+/// Sent to the applicant window when it is shown again: it asks the engine
+/// only while shown, so a hidden screen does not keep the clerk's session
+/// from its idle lock.
+pub const SHOWN_EVENT: &str = "applicant-shown";
 
 /// Shows the applicant window, making it on first use. Errors are reported,
 /// not raised: the request is recorded either way, and times out to 默认.
@@ -16,6 +21,7 @@ pub fn show<R: Runtime>(app: &AppHandle<R>) {
         let _ = w.show();
         let _ = w.set_fullscreen(true);
         let _ = w.set_focus();
+        let _ = app.emit_to(APPLICANT_WINDOW, SHOWN_EVENT, ());
         return;
     }
     let second = second_monitor(app);
