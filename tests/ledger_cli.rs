@@ -109,7 +109,7 @@ fn the_demo_ledger_through_the_cli_masked_for_a_clerk_full_for_a_leader() {
         ],
     ));
     assert_eq!(answer["counts"]["cases"], stats["cases"]);
-    assert_eq!(answer["counts"]["evaluations"], stats["requested"]);
+    assert_eq!(answer["counts"]["evaluations"], stats["evaluated"]);
     let book = read_xlsx(&full);
     let ids = id_numbers(&book);
     assert_eq!(ids[0], first);

@@ -367,9 +367,10 @@ def layout_check(d, sizes, case_search, case_no):
         close_dialogs(d)
         WebDriverWait(d, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".el-overlay .el-dialog"))
         click(d, "#evaluate")
-        wait(d, "#eval-submit")
+        wait(d, "#eval-request")
         time.sleep(0.4)  # the dialog's opening animation
-        layout_ok(d, size, "evaluation", ["#eval-level", "[data-level]", "#eval-submit", ".el-dialog__footer button"])
+        layout_ok(d, size, "evaluation", ["#eval-status-box", "#eval-request", "#eval-paper-open",
+                                          ".el-dialog__footer button"])
         close_dialogs(d)
         WebDriverWait(d, 10).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".el-overlay .el-dialog"))
 
@@ -625,11 +626,43 @@ def main():
         shot(d, "rejection-notice-preview")
         close_dialogs(d)
 
-        # 5. 好差评 recorded and counted.
+        # 5. 好差评 the applicant gives: the clerk only asks; the applicant
+        #    screen (one display here: the locked full-screen applicant mode
+        #    over the clerk's window) takes 不满意 with a reason; the clerk's
+        #    window then shows the result and offers nothing to change it.
+        main = d.current_window_handle
         click(d, "#evaluate")
-        click(d, '[data-level="basically_satisfied"]')
-        click(d, "#eval-submit")
-        wait(d, "#eval-done")
+        click(d, "#eval-request")
+        wait_text(d, "#eval-status", "待评价")
+        assert not d.find_elements(By.CSS_SELECTOR, "[data-level]"), "the clerk's window offers a level"
+        shot(d, "evaluation-requested-clerk-window")
+        applicant = WebDriverWait(d, 30).until(
+            lambda d: next((h for h in d.window_handles if h != main), None))
+        d.switch_to.window(applicant)
+        wait(d, '#applicant-screen[data-state="asking"]')
+        who = wait(d, "#applicant-who").text
+        assert "张窗口" in who and "2001" in who, who
+        assert not d.find_elements(By.CSS_SELECTOR, ".applicant-level.chosen"), "a level is preselected"
+        assert not d.find_element(By.CSS_SELECTOR, "#applicant-submit").is_enabled()
+        # The window manager's close does nothing while the request waits.
+        close_window_as_wm("办事人评价")
+        time.sleep(1)
+        assert applicant in d.window_handles, "the applicant screen was closed without an answer"
+        click(d, '[data-level="dissatisfied"]')
+        wait(d, "#applicant-reasons")
+        assert not d.find_element(By.CSS_SELECTOR, "#applicant-submit").is_enabled(), "不满意 without a reason"
+        click(d, '[data-reason="服务态度欠佳"]')
+        type_into(d, "#applicant-comment", "等候时间较长")
+        shot(d, "applicant-screen-dissatisfied")
+        click(d, "#applicant-submit")
+        wait(d, "#applicant-done")
+        shot(d, "applicant-screen-thanks")
+        d.switch_to.window(main)
+        wait_text(d, "#eval-result", "不满意")
+        assert "服务态度欠佳" in d.find_element(By.CSS_SELECTOR, "#eval-result").text
+        assert "评价屏" in d.find_element(By.CSS_SELECTOR, "#eval-channel").text
+        assert not d.find_elements(By.CSS_SELECTOR, "#eval-request, #eval-paper-open, [data-level]"), \
+            "the clerk's window can change the answer"
         shot(d, "evaluation-recorded")
         close_dialogs(d)
         # The statistics are the leaders' (a clerk's window has no such entry).
@@ -637,8 +670,9 @@ def main():
         click(d, "#switch-clerk")
         log_in(d, "1001", "王示范")
         click(d, "#nav-evaluations")
-        n = int(wait(d, "#stat-basically_satisfied").text)
-        assert n >= 1, f"basically satisfied count {n}"
+        n = int(wait(d, "#stat-dissatisfied").text)
+        assert n >= 1, f"dissatisfied count {n}"
+        assert int(wait(d, "#stat-screen").text) >= 1
         wait(d, "#eval-charts svg")
         d.execute_script("document.querySelector('#eval-groups').scrollIntoView()")
         WebDriverWait(d, 20).until(lambda d: "张窗口" in d.execute_script(

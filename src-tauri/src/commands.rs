@@ -6,12 +6,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use tauri::{Emitter, Runtime, State};
+use tauri::{Emitter, Manager, Runtime, State};
 use yichuang_engine::accounts::{Account, AccountChange, NewAccount, Session};
 use yichuang_engine::catalog::ServiceItem;
 use yichuang_engine::clerk::Clerk;
 use yichuang_engine::deadline::DeadlineRow;
-use yichuang_engine::evaluation::{EvaluationStats, Level};
+use yichuang_engine::evaluation::{
+    CaseEvaluation, EvaluationStats, PaperForm, Scale, window_screen,
+};
+use yichuang_engine::evaluations::ScreenRequest;
 use yichuang_engine::filing::RejectionFiling;
 use yichuang_engine::ledger::LedgerTerms;
 use yichuang_engine::ledger_export::LedgerExport;
@@ -135,7 +138,13 @@ pub(crate) fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         send_to_printer,
         printers,
         request_evaluation,
-        answer_evaluation,
+        case_evaluation,
+        enter_paper_evaluation,
+        evaluation_scale,
+        applicant_request,
+        applicant_answer,
+        applicant_leave,
+        applicant_close,
         evaluation_stats,
         rejection_filings,
         ledger_form,
@@ -906,27 +915,121 @@ async fn printers() -> Res<print::PrinterList> {
 
 // ---- 好差评 -----------------------------------------------------------------------
 
+/// The clerk asks the applicant to rate, on the applicant screen of their
+/// window, which opens (or shows) itself. The clerk's window never answers.
 #[tauri::command]
-async fn request_evaluation(
+async fn request_evaluation<R: Runtime>(
+    app: tauri::AppHandle<R>,
     state: State<'_, AppState>,
     case_no: String,
-    channel: String,
-) -> Res<()> {
-    as_clerk(&state, |e, a| e.request_evaluation(a, &case_no, &channel))
+) -> Res<CaseEvaluation> {
+    let ev = as_clerk(&state, |e, a| {
+        e.request_evaluation(a, &case_no, &window_screen(&a.window_no))
+    })?;
+    crate::applicant::show(&app);
+    Ok(ev)
+}
+
+/// The evaluation of a case, for the clerk's status view (read only).
+#[tauri::command]
+async fn case_evaluation(
+    state: State<'_, AppState>,
+    case_no: String,
+) -> Res<Option<CaseEvaluation>> {
+    as_clerk(&state, |e, _| e.case_evaluation(&case_no))
+}
+
+/// A paper form (流动测评) entered by the logged-in clerk; the engine refuses
+/// whoever served the case.
+#[tauri::command]
+async fn enter_paper_evaluation(
+    state: State<'_, AppState>,
+    case_no: String,
+    form: PaperForm,
+) -> Res<CaseEvaluation> {
+    as_clerk(&state, |e, a| e.enter_paper_evaluation(a, &case_no, &form))
+}
+
+/// The scale in force (county data; nothing personal).
+#[tauri::command]
+async fn evaluation_scale(state: State<'_, AppState>) -> Res<Scale> {
+    Ok(state.engine()?.evaluation_scale()?)
+}
+
+/// A call of the applicant window, for the screen of the counter's logged-in
+/// clerk. The clerk's own window is refused: it only asks.
+fn as_applicant_screen<T, R: Runtime>(
+    window: &tauri::Window<R>,
+    state: &AppState,
+    f: impl FnOnce(&Engine, &str) -> yichuang_engine::Result<T>,
+) -> Res<T> {
+    let screen = as_clerk(state, |_, a| Ok(window_screen(&a.window_no)))?;
+    if window.label() != crate::applicant::APPLICANT_WINDOW {
+        return Err(CmdError::coded(
+            "applicant_window_only",
+            "只有办事人评价屏可以作答，工作人员窗口不能代为评价",
+            format!("applicant command from window {}", window.label()),
+        ));
+    }
+    let e = state.engine()?;
+    Ok(f(&e, &screen)?)
+}
+
+/// What the applicant screen shows; requests past their time become 默认 first.
+#[tauri::command]
+async fn applicant_request<R: Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Res<Option<ScreenRequest>> {
+    as_applicant_screen(&window, &state, |e, screen| {
+        e.default_expired_evaluations()?;
+        e.screen_request(screen)
+    })
 }
 
 #[tauri::command]
-async fn answer_evaluation(
+async fn applicant_answer<R: Runtime>(
+    window: tauri::Window<R>,
     state: State<'_, AppState>,
     case_no: String,
     level: String,
     reasons: Vec<String>,
     comment: String,
-) -> Res<()> {
-    let level = Level::parse(&level)?;
-    as_clerk(&state, |e, _| {
-        e.answer_evaluation(&case_no, level, &reasons, &comment)
+) -> Res<CaseEvaluation> {
+    as_applicant_screen(&window, &state, |e, screen| {
+        e.answer_on_screen(screen, &case_no, &level, &reasons, &comment)
     })
+}
+
+/// The serving clerk leaves the applicant screen with their password: 未作答.
+#[tauri::command]
+async fn applicant_leave<R: Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+    case_no: String,
+    staff_no: String,
+    password: String,
+) -> Res<CaseEvaluation> {
+    as_applicant_screen(&window, &state, |e, screen| {
+        e.leave_unanswered(screen, &case_no, &staff_no, &password)
+    })
+}
+
+/// Hides the applicant window once nothing waits on its screen.
+#[tauri::command]
+async fn applicant_close<R: Runtime>(
+    window: tauri::Window<R>,
+    state: State<'_, AppState>,
+) -> Res<bool> {
+    let waiting = as_applicant_screen(&window, &state, |e, screen| {
+        e.default_expired_evaluations()?;
+        e.screen_request(screen)
+    })?;
+    if waiting.is_some() {
+        return Ok(false);
+    }
+    crate::applicant::hide(window.app_handle());
+    Ok(true)
 }
 
 #[tauri::command]

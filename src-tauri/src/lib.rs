@@ -3,6 +3,7 @@
 //! only chooses the database, saves and prints the PDFs the engine produces,
 //! and reports engine errors in the clerk's language.
 
+pub mod applicant;
 mod backup_commands;
 pub mod backup_task;
 mod commands;
@@ -313,7 +314,12 @@ pub fn run() {
         // Remembers the size, position and maximized state the clerk left the
         // window in (the app's config dir, written at exit) and restores it
         // when the window opens.
-        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                // The applicant screen is placed anew each time (full screen).
+                .with_denylist(&[applicant::APPLICANT_WINDOW])
+                .build(),
+        )
         .manage(state)
         .setup(|app| {
             if let Some(window) = app.get_webview_window("main") {

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use common::station;
 use serde_json::{Value, json};
+use tauri::Manager;
 
 fn outcomes(case: &Value) -> Vec<&str> {
     case["outcomes"]
@@ -317,34 +318,82 @@ fn evaluation_search_deadlines_sync_and_settings() {
     let c = s.register("RS-SY-001", all);
     let no = c["case_no"].as_str().expect("case_no").to_owned();
     s.ok("accept", json!({"caseNo": no}));
-    s.ok(
-        "request_evaluation",
-        json!({"caseNo": no, "channel": "窗口评价器"}),
+    let asked = s.ok("request_evaluation", json!({"caseNo": no}));
+    assert_eq!(
+        (&asked["status"], &asked["level"]),
+        (&json!("requested"), &Value::Null)
     );
-    let e = s.err(
-        "request_evaluation",
-        json!({"caseNo": no, "channel": "窗口评价器"}),
-    );
+    let e = s.err("request_evaluation", json!({"caseNo": no}));
     assert_eq!(e["code"], "evaluation_exists");
+    // The clerk's window only asks: answering from it is refused.
     let e = s.err(
-        "answer_evaluation",
-        json!({"caseNo": no, "level": "dissatisfied", "reasons": [], "comment": ""}),
+        "applicant_answer",
+        json!({"caseNo": no, "level": "satisfied", "reasons": [], "comment": ""}),
     );
+    assert_eq!(e["code"], "applicant_window_only");
+    // The request opened the applicant window; it shows 三亮明 and the scale.
+    let aw = s
+        .app
+        .get_webview_window("applicant")
+        .expect("the request opens the applicant window");
+    let shown = s
+        .call_in(&aw, "applicant_request", json!({}))
+        .expect("shown");
+    assert_eq!(shown["case_no"], no.as_str());
+    assert_eq!(shown["clerk_staff_no"], "2001");
+    assert_eq!(shown["scale"]["levels"][2]["reasons"], true);
+    let e = s
+        .call_in(
+            &aw,
+            "applicant_answer",
+            json!({"caseNo": no, "level": "dissatisfied", "reasons": [], "comment": ""}),
+        )
+        .unwrap_err();
     assert!(e["message"].as_str().is_some_and(|m| m.contains("原因")));
+    assert_eq!(
+        s.call_in(&aw, "applicant_close", json!({})).expect("close"),
+        json!(false),
+        "it cannot be left while the request waits"
+    );
     let c = s.ok("get_case", json!({"caseNo": no}));
     assert_eq!(c["evaluation"]["status_zh"], "待评价");
-    s.ok(
-        "answer_evaluation",
-        json!({"caseNo": no, "level": "satisfied", "reasons": [], "comment": "很好"}),
+    s.call_in(
+        &aw,
+        "applicant_answer",
+        json!({"caseNo": no, "level": "dissatisfied", "reasons": ["服务态度欠佳"], "comment": "很慢"}),
+    )
+    .expect("answered");
+    assert_eq!(
+        s.call_in(&aw, "applicant_close", json!({})).expect("close"),
+        json!(true)
     );
-    let c = s.ok("get_case", json!({"caseNo": no}));
-    assert_eq!(c["evaluation"]["level_zh"], "满意");
+    let ev = s.ok("case_evaluation", json!({"caseNo": no}));
+    assert_eq!(
+        (&ev["level_zh"], &ev["channel"], &ev["answered_on"]),
+        (
+            &json!("不满意"),
+            &json!("applicant_screen"),
+            &shown["screen"]
+        )
+    );
+    // Paper forms: not by the handler; by another staff member.
+    let c2 = s.register("RS-SY-001", json!({"M1": "received"}));
+    let no2 = c2["case_no"].as_str().expect("case_no").to_owned();
+    let form = json!({"caseNo": no2, "form": {"serial": "LD-1", "level": "满意"}});
+    let e = s.err("enter_paper_evaluation", form.clone());
+    assert_eq!(e["code"], "paper_by_server");
     s.login("1001");
+    let p = s.ok("enter_paper_evaluation", form);
+    assert_eq!(p["channel"], "paper");
     let st = s.ok(
         "evaluation_stats",
         json!({"from": "2026-11-01", "to": "2026-11-30"}),
     );
-    assert!(st["satisfied"].as_i64().is_some_and(|n| n >= 1), "{st}");
+    assert_eq!(
+        (st["screen"].as_i64(), st["paper"].as_i64()),
+        (Some(1), Some(1)),
+        "{st}"
+    );
 
     let found = s.ok("search_cases", json!({"q": "赵测试"}));
     assert!(

@@ -25,6 +25,8 @@ const PUBLIC: &[&str] = &[
     "sync_status",
     "printers",
     "ui_ready",
+    // The county's 好差评 scale: reference data.
+    "evaluation_scale",
     // A restored station's county check (before any log-in; nothing personal),
     // and the wizard's restore (refused once a station exists).
     "restore_status",
@@ -101,10 +103,13 @@ fn args(cmd: &str, case_no: &str, doc_no: &str, out: &str) -> Value {
         "print_notice" => json!({"caseNo": case_no, "kind": "acceptance_notice"}),
         "reprint_notice" | "preview_notice" | "send_to_printer" => json!({"docNo": doc_no}),
         "void_notice" => json!({"docNo": "no-such-notice", "reason": "测试"}),
-        "request_evaluation" => json!({"caseNo": case_no, "channel": "窗口评价器"}),
-        "answer_evaluation" => {
+        "enter_paper_evaluation" => json!({"caseNo": case_no,
+            "form": {"serial": "LD-0001", "level": "满意"}}),
+        // From the clerk's window (this test's): refused as not the applicant screen.
+        "applicant_answer" => {
             json!({"caseNo": case_no, "level": "satisfied", "reasons": [], "comment": ""})
         }
+        "applicant_leave" => json!({"caseNo": case_no, "staffNo": "2001", "password": "x"}),
         "evaluation_stats" => json!({"from": "2026-11-01", "to": "2026-11-30"}),
         "export_ledger" => json!({"from": "2026-11-01", "to": "2026-11-30", "path": out}),
         "set_setting" => json!({"key": "office.address", "value": "示范县某路1号"}),
@@ -210,6 +215,30 @@ fn each_command_without_log_in_and_as_each_role() {
         .collect();
     // Each role revealed twice: once in the sweep over every command, once above.
     assert_eq!(who, ["2001", "2001", "1001", "1001", "0001", "0001"]);
+}
+
+/// Only the applicant window answers: from the clerk's window every
+/// applicant-screen command is refused, for every role.
+#[test]
+fn the_clerks_window_never_answers_for_the_applicant() {
+    let s = station();
+    for staff in ["2001", "1001", "0001"] {
+        s.login(staff);
+        for cmd in [
+            "applicant_request",
+            "applicant_answer",
+            "applicant_leave",
+            "applicant_close",
+        ] {
+            let r = s.call(cmd, args(cmd, "X", "", ""));
+            assert_eq!(
+                code(&r).as_deref(),
+                Some("applicant_window_only"),
+                "{staff} {cmd}: {r:?}"
+            );
+        }
+        s.ok("logout", json!({}));
+    }
 }
 
 /// 台账导出 is any clerk's, on the engine's terms: a clerk's own cases

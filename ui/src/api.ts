@@ -43,11 +43,12 @@ export interface Target { figure: string; label_zh: string; bound: 'at_least' | 
 export interface TargetCheck extends Target { text_zh: string; rate: number | null; met: boolean | null }
 /** The engine's vocabulary: every enumeration with its label, and the rule constants a window shows. */
 export interface Meta {
-  states: Labelled[]; notice_kinds: Labelled[]; material_statuses: Labelled[]; levels: Labelled[]
+  states: Labelled[]; notice_kinds: Labelled[]; material_statuses: Labelled[]
   person_id_types: Labelled[]; outcomes: Labelled[]; roles: Labelled[]; evaluation_statuses: Labelled[]
+  evaluation_channels: Labelled[]
   deadline_kinds: Labelled[]; urgencies: Labelled[]; day_units: Labelled[]
-  dissatisfaction_reasons: string[]; channels: string[]
-  evaluation_targets: Target[]; evaluation_default_after_days: number; default_at_risk_days: number
+  dissatisfaction_reasons: string[]; evaluation_comment_max_chars: number
+  evaluation_targets: Target[]; default_at_risk_days: number
   settings: SettingDef[]
   /** The password rule in the words a form shows (engine). */
   password_rule_zh: string
@@ -105,9 +106,20 @@ export interface ActionChoice { action: string; label_zh: string }
 export interface NoticeChoice { kind: string; title_zh: string }
 export interface OutcomeChoice { outcome: string; label_zh: string }
 export interface CaseEvaluation {
-  channel: string; status: 'requested' | 'answered' | 'defaulted'; status_zh: string
-  level: string | null; level_zh: string | null; reasons: string[]; comment: string
-  requested_at: string; answered_at: string | null
+  status: 'requested' | 'answered' | 'defaulted' | 'unanswered' | 'legacy'; status_zh: string
+  channel: string | null; channel_zh: string | null; screen: string | null; answered_on: string | null
+  paper_serial: string | null; scale: string | null
+  level: string | null; level_zh: string | null; good: boolean | null; reasons: string[]; comment: string
+  requested_by: string | null; requested_at: string | null; due_at: string | null; answered_at: string | null
+  entered_by: string | null; legacy_channel: string | null
+}
+/** The county's 好差评 scale (engine `Scale`): levels in order, which are good, which need reasons. */
+export interface ScaleLevel { code: string; label_zh: string; good: boolean; reasons: boolean }
+export interface Scale { name: string; basis: string; levels: ScaleLevel[] }
+/** What the applicant screen shows for a waiting request (engine `ScreenRequest`). */
+export interface ScreenRequest {
+  screen: string; case_no: string; station_name: string; window_no: string; clerk_name: string; clerk_staff_no: string
+  item_name: string; scale: Scale; reasons: string[]; max_comment_chars: number; due_at: string; seconds_left: number
 }
 export interface NoticeRecord {
   case_no: string; kind: string; doc_no: string; year: number; number: number

@@ -17,8 +17,14 @@ function check(figure: 'evaluation_rate' | 'default_rate', rate: number | null):
 // 20 cases, 18 asked to rate (90 %), 3 defaulted, 2 pending, 13 answered (10 + 2 + 1).
 const stats: EvaluationStats = {
   from: '2026-11-01', to: '2026-11-30',
-  cases: 20, requested: 18, answered: 13, defaulted: 3, pending: 2,
-  satisfied: 10, basically_satisfied: 2, dissatisfied: 1,
+  cases: 20, evaluated: 18, requested: 15, answered: 13, defaulted: 3, pending: 2,
+  screen: 10, paper: 3, unanswered: 0, legacy: 0, good: 12,
+  levels: [
+    { level: 'satisfied', label_zh: '满意', good: true, count: 10 },
+    { level: 'basically_satisfied', label_zh: '基本满意', good: true, count: 2 },
+    { level: 'dissatisfied', label_zh: '不满意', good: false, count: 1 },
+  ],
+  sources: [],
   evaluation_rate: 18 / 20, default_rate: 3 / 18, good_rate: 12 / 13,
   targets: [check('evaluation_rate', 18 / 20), check('default_rate', 3 / 18)],
 }
@@ -58,7 +64,8 @@ describe('好差评 charts', () => {
   })
 
   it('distribution: an empty level keeps its legend entry but gets no label', () => {
-    const [pie] = series(evalLevelOption({ ...stats, satisfied: 0, dissatisfied: 0, answered: 2 }))
+    const levels = stats.levels.map((l) => ({ ...l, count: l.level === 'basically_satisfied' ? 2 : 0 }))
+    const [pie] = series(evalLevelOption({ ...stats, levels, answered: 2 }))
     expect(pie.data).toMatchObject([
       { name: '满意', value: 0, label: { show: false } },
       { name: '基本满意', value: 2, label: { show: true } },
@@ -68,15 +75,15 @@ describe('好差评 charts', () => {
 
   it('status: answered, defaulted, pending and never asked add up to the cases', () => {
     const o = evalStatusOption(stats)
-    expect(categories(o.xAxis)).toEqual(['已评价', '默认评价', '待评价', '未发起评价'])
+    expect(categories(o.xAxis)).toEqual(['评价屏作答', '纸质评价表', '默认', '未作答', '待评价', '未参评'])
     const v = values(series(o)[0])
-    expect(v).toEqual([13, 3, 2, 2])
+    expect(v).toEqual([10, 3, 3, 0, 2, 2])
     expect((v as number[]).reduce((a, b) => a + b, 0)).toBe(stats.cases)
   })
 
   it('status never shows a negative bar', () => {
-    const v = values(series(evalStatusOption({ ...stats, cases: 0, requested: 1 }))[0])
-    expect(v[3]).toBe(0)
+    const v = values(series(evalStatusOption({ ...stats, cases: 0, evaluated: 1 }))[0])
+    expect(v[5]).toBe(0)
   })
 
   it('rates in percent, coloured by whether the target is met', () => {

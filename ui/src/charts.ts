@@ -14,15 +14,23 @@ export type ChartOption = ComposeOption<
 /** The engine's EvaluationStats (domain::evaluation). */
 export interface EvaluationStats {
   from?: string; to?: string
-  cases: number; requested: number; answered: number; defaulted: number; pending: number
-  satisfied: number; basically_satisfied: number; dissatisfied: number
+  cases: number; evaluated: number; requested: number; answered: number; defaulted: number; pending: number
+  screen: number; paper: number; unanswered: number; legacy: number; good: number
+  /** Answers per level, in the scale's order (the engine's). */
+  levels: LevelCount[]
+  /** Where the closed evaluations came from, with shares (the channel mix). */
+  sources: SourceShare[]
   evaluation_rate: number | null; default_rate: number | null; good_rate: number | null
   /** Each rate with a target, met or missed: the engine's judgement. */
   targets: TargetCheck[]
   /** Per handling clerk and per item (absent in older engines). */
   by_clerk?: EvaluationGroup[]; by_item?: EvaluationGroup[]
+  by_channel?: ChannelGroup[]
 }
-export type EvaluationGroup = Omit<EvaluationStats, 'from' | 'to' | 'by_clerk' | 'by_item'> & { key: string; name: string }
+export interface LevelCount { level: string; label_zh: string; good: boolean | null; count: number }
+export interface SourceShare { source: string; label_zh: string; count: number; share: number | null }
+export interface ChannelGroup { channel: string; label_zh: string; answers: number; good: number; good_rate: number | null; levels: LevelCount[] }
+export type EvaluationGroup = Omit<EvaluationStats, 'from' | 'to' | 'by_clerk' | 'by_item' | 'by_channel'> & { key: string; name: string }
 
 // Element Plus palette, so charts match the tags and alerts next to them.
 export const COLORS = { success: '#67c23a', warning: '#e6a23c', danger: '#f56c6c', primary: '#409eff', info: '#909399' }
@@ -48,7 +56,8 @@ function pct(r: number | null): number | null {
   return r == null ? null : Math.round(r * 1000) / 10
 }
 
-/** 评价结果分布: answered evaluations by level (the engine's three levels). */
+/** 评价结果分布: the applicant's answers by level, in the scale's order; good
+ * levels green and blue, the others red and orange (the engine says which). */
 export function evalLevelOption(s: EvaluationStats): ChartOption {
   return {
     ...BASE,
@@ -61,23 +70,30 @@ export function evalLevelOption(s: EvaluationStats): ChartOption {
       center: ['50%', '45%'],
       label: { formatter: '{b}\n{c} 件' },
       // Empty slices keep their legend entry but no label (labels of zero slices pile up).
-      data: [
-        { name: '满意', value: s.satisfied, color: COLORS.success },
-        { name: '基本满意', value: s.basically_satisfied, color: COLORS.primary },
-        { name: '不满意', value: s.dissatisfied, color: COLORS.danger },
-      ].map(({ name, value, color }) => ({ name, value, itemStyle: { color }, label: { show: value > 0 }, labelLine: { show: value > 0 } })),
+      data: levelSlices(s.levels ?? []).map(({ name, value, color }) => ({ name, value, itemStyle: { color }, label: { show: value > 0 }, labelLine: { show: value > 0 } })),
     }],
   }
 }
 
-/** 评价情况: what became of each case's evaluation request in the period. */
+/** One slice per level; the shades alternate within the good and the other levels. */
+function levelSlices(levels: LevelCount[]): { name: string; value: number; color: string }[] {
+  let good = 0
+  let bad = 0
+  return levels.map((l) => ({
+    name: l.label_zh,
+    value: l.count,
+    color: l.good ? [COLORS.success, COLORS.primary][good++ % 2] : [COLORS.danger, COLORS.warning][bad++ % 2],
+  }))
+}
+
+/** 评价情况: what became of each case's evaluation in the period. */
 export function evalStatusOption(s: EvaluationStats): ChartOption {
-  const notRequested = Math.max(0, s.cases - s.requested)
+  const notEvaluated = Math.max(0, s.cases - (s.evaluated ?? s.requested))
   return {
     ...BASE,
     tooltip: { trigger: 'axis' },
     grid: { left: 40, right: 16, top: 24, bottom: 28 },
-    xAxis: { type: 'category', data: ['已评价', '默认评价', '待评价', '未发起评价'] },
+    xAxis: { type: 'category', data: ['评价屏作答', '纸质评价表', '默认', '未作答', '待评价', '未参评'] },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{
       type: 'bar',
@@ -85,10 +101,12 @@ export function evalStatusOption(s: EvaluationStats): ChartOption {
       barMaxWidth: 48,
       label: { show: true, position: 'top' },
       data: [
-        { value: s.answered, itemStyle: { color: COLORS.success } },
+        { value: s.screen ?? s.answered, itemStyle: { color: COLORS.success } },
+        { value: s.paper ?? 0, itemStyle: { color: COLORS.success } },
         { value: s.defaulted, itemStyle: { color: COLORS.warning } },
+        { value: s.unanswered ?? 0, itemStyle: { color: COLORS.danger } },
         { value: s.pending, itemStyle: { color: COLORS.primary } },
-        { value: notRequested, itemStyle: { color: COLORS.info } },
+        { value: notEvaluated, itemStyle: { color: COLORS.info } },
       ],
     }],
   }

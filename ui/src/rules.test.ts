@@ -42,6 +42,10 @@ export function findRestatedRules(file: string, text: string): Finding[] {
   hit('a table of setting keys', /(^|[{,])\s*['"](printer|office|remedy|deadline|fonts|notice|sync)\.[a-z_.-]+['"]\s*:/gm)
   // Labels the engine gives (urgency, deadline kind, target names).
   hit('an engine label', /['"`](已超期|今日到期|即将到期|预警提前工作日|出文机关|行政复议机关|评价率（)/g)
+  // 好差评 levels are the county's scale, sent by the engine with which are
+  // good and which need reasons: no level label or level decision here.
+  hit('a 好差评 level', /['"`](非常满意|满意|基本满意|不满意|非常不满意)['"`]/g)
+  hit('a 好差评 level', /level(\.value)?\s*[!=]==?\s*['"`](very_satisfied|satisfied|basically_satisfied|dissatisfied|very_dissatisfied)['"`]/g)
   // The at-risk default.
   hit('the at-risk default', /at_risk_days[^\n]*\?\?\s*\d/g)
   return found
@@ -64,13 +68,16 @@ describe('the window restates no rule of the engine', () => {
       export const TARGETS = { evaluation_rate: 0.9, default_rate: 0.15 }
       const buttons = computed(() => (c.value.state === 'registered' ? [] : []))
       <el-descriptions-item label="评价率（≥90%）">
-      const OFFICE = { 'office.name': '出文机关' }`
+      const OFFICE = { 'office.name': '出文机关' }
+      const level = ref('satisfied'); const r = level.value === 'dissatisfied' ? reasons : []
+      data: [{ name: '满意', value: s.satisfied }]`
     const rules = findRestatedRules('old.ts', old).map((f) => f.rule)
     expect(rules).toContain('switches on a case state')
     expect(rules).toContain('compares a case state')
     expect(rules).toContain('a 好差评 target')
     expect(rules).toContain('a table of setting keys')
     expect(rules).toContain('an engine label')
+    expect(rules).toContain('a 好差评 level')
   })
 
   it('lets comments explain a rule', () => {

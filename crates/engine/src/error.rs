@@ -233,6 +233,9 @@ pub(crate) fn action_zh(action: &str) -> &str {
         "view_id_reveals" => "查看身份证号查看记录",
         "void_notice" => "作废文书",
         "back_up" => "备份本站数据",
+        "request_evaluation" => "发起好差评",
+        "enter_paper_evaluation" => "录入纸质评价表",
+        "answer_evaluation" => "代替办事人评价",
         _ => action,
     }
 }

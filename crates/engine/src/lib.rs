@@ -20,8 +20,8 @@ pub use domain::{
     station, template, vocabulary,
 };
 pub use ops::{
-    accounts, backup, eventlog, filing, fonts, ledger_export, privacy, protect, restore, search,
-    setup, sync,
+    accounts, backup, evaluations, eventlog, filing, fonts, ledger_export, privacy, protect,
+    restore, search, setup, sync,
 };
 
 pub use at_rest::{Custody, DataKey, ProtectWith};

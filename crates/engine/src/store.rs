@@ -82,6 +82,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0012_font_file_hashes.sql"),
         backfill: None,
     },
+    Migration {
+        name: "applicant_rating",
+        sql: include_str!("migrations/0013_applicant_rating.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

@@ -5,7 +5,6 @@
 //! neither a file nor a change.
 
 use serde_json::Value;
-use yichuang_engine::evaluation::Level;
 use yichuang_engine::ledger::{LedgerProgress, SAVING_ZH, SHEETS};
 use yichuang_engine::{Clerk, NoticeKind};
 use yichuang_testkit::items::*;
@@ -58,11 +57,12 @@ fn month(s: &mut Station) -> Month {
     let e =
         s.e.register_case(&s.clerk, &case_for(&s.e, EMPLOYMENT_CARD, "孙样本", &[]))
             .unwrap();
-    s.e.request_evaluation(&s.clerk, &e.case_no, "窗口评价器")
+    s.e.request_evaluation(&s.clerk, &e.case_no, "1号窗口评价屏")
         .unwrap();
-    s.e.answer_evaluation(
+    s.e.answer_on_screen(
+        "1号窗口评价屏",
         &e.case_no,
-        Level::Dissatisfied,
+        "dissatisfied",
         &["服务态度欠佳".into(), "其他".into()],
         "排队太久",
     )
@@ -273,12 +273,14 @@ fn a_leaders_export_holds_the_month_in_full_as_the_engine_counts_it() {
 
     // 好差评: the month's requests as the statistics count them.
     let evals = sheet(&book, "好差评");
-    assert_eq!(evals.len() - 1, stats.total.requested as usize);
+    assert_eq!(evals.len() - 1, stats.total.evaluated as usize);
     let e = row(evals, &m.rated);
     assert_eq!(text(e["评价等级"]), "不满意");
     assert_eq!(text(e["不满意原因"]), "服务态度欠佳、其他");
     assert_eq!(text(e["评价意见"]), "排队太久");
     assert_eq!(text(e["评价状态"]), "已评价");
+    assert_eq!(text(e["评价渠道"]), "评价屏（办事人自评）");
+    assert_eq!(text(e["评价屏或表号"]), "1号窗口评价屏");
     assert_eq!(e["评价时间"]["t"], "datetime");
 
     // Progress: from the first sheet to the saving of every row.

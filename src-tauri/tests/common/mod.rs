@@ -64,6 +64,16 @@ pub fn station() -> Station {
 
 impl Station {
     pub fn call(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+        self.call_in(&self.w, cmd, args)
+    }
+
+    /// A call from another window of the app (the applicant screen).
+    pub fn call_in(
+        &self,
+        w: &WebviewWindow<tauri::test::MockRuntime>,
+        cmd: &str,
+        args: Value,
+    ) -> Result<Value, Value> {
         let req = InvokeRequest {
             cmd: cmd.into(),
             callback: tauri::ipc::CallbackFn(0),
@@ -73,7 +83,7 @@ impl Station {
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
         };
-        get_ipc_response(&self.w, req).map(|b| b.deserialize::<Value>().expect("json"))
+        get_ipc_response(w, req).map(|b| b.deserialize::<Value>().expect("json"))
     }
 
     pub fn ok(&self, cmd: &str, args: Value) -> Value {

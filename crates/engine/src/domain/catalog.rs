@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::calendar::{DayUnit, MAX_WORKING_DAYS};
+use crate::domain::evaluation::Scale;
 use crate::error::{Error, Result};
 
 pub const BUNDLED_CATALOG: &str = include_str!("../../../../assets/catalog/catalog.json");
@@ -27,6 +28,10 @@ pub struct Catalog {
     /// its own name, review body, court and number series.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bodies: BTreeMap<String, Body>,
+    /// The 好差评 scale the county publishes (levels, which are good, which
+    /// need reasons); none: the three-level scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation_scale: Option<Scale>,
 }
 
 /// A deciding body with its own name and number series. `{county}` in a
@@ -582,6 +587,11 @@ impl Catalog {
         if self.items.is_empty() {
             return Err(err("-", "items", "没有任何事项".into()));
         }
+        if let Some(scale) = &self.evaluation_scale
+            && let Err((field, reason)) = scale.check()
+        {
+            return Err(err("-", &format!("evaluation_scale.{field}"), reason));
+        }
         let mut codes = HashSet::new();
         for (id, b) in &self.bodies {
             if b.name.trim().is_empty() || b.court.trim().is_empty() {
@@ -759,6 +769,13 @@ impl Catalog {
 }
 
 impl Catalog {
+    /// The 好差评 scale in force with this catalog.
+    pub fn evaluation_scale(&self) -> Scale {
+        self.evaluation_scale
+            .clone()
+            .unwrap_or_else(Scale::three_level)
+    }
+
     /// How a station that is a window of the bodies `acts_for` handles
     /// `item`: it decides items of its own office and of bodies that have
     /// stations accept in their name; it only receives the others.

@@ -67,12 +67,30 @@ impl Clerk {
             })
         }
     }
+
+    /// Refuses unless the clerk's role holds `capability` of [`CAPABILITIES`].
+    pub fn require_capability(&self, capability: &'static str) -> Result<()> {
+        if self.role.may(capability) {
+            Ok(())
+        } else {
+            Err(Error::Forbidden {
+                role: self.role.as_str().into(),
+                action: capability,
+            })
+        }
+    }
 }
 
-/// The actions above a clerk's, with the least role that may take them; the
-/// engine's checks use these names, and the window shows what a role may do
-/// from [`Role::capabilities`] instead of restating the table.
+/// The actions a role is checked for, with the least role that may take
+/// them; the engine's checks use these names, and the window shows what a
+/// role may do from [`Role::capabilities`] instead of restating the table.
+///
+/// 好差评: every staff role may ask for a rating and enter a paper form (the
+/// engine also refuses whoever served the case); no role holds
+/// [`ANSWER_EVALUATION`]: only the applicant answers, on the applicant screen.
 pub const CAPABILITIES: &[(&str, Role)] = &[
+    ("request_evaluation", Role::Clerk),
+    ("enter_paper_evaluation", Role::Clerk),
     ("approve_rejection", Role::Leader),
     ("view_register", Role::Leader),
     ("view_statistics", Role::Leader),
@@ -88,6 +106,9 @@ pub const CAPABILITIES: &[(&str, Role)] = &[
     ("enroll", Role::Admin),
     ("back_up", Role::Admin),
 ];
+
+/// Answering a 好差评: in no role's capabilities, deliberately.
+pub const ANSWER_EVALUATION: &str = "answer_evaluation";
 
 impl Role {
     /// The names in [`CAPABILITIES`] this role holds.
@@ -249,7 +270,16 @@ mod tests {
 
     #[test]
     fn capabilities_grow_with_the_role() {
-        assert!(Role::Clerk.capabilities().is_empty());
+        assert_eq!(
+            Role::Clerk.capabilities(),
+            ["request_evaluation", "enter_paper_evaluation"]
+        );
+        for role in [Role::Clerk, Role::Leader, Role::Admin] {
+            assert!(
+                !role.may(ANSWER_EVALUATION),
+                "{role:?} may not answer for the applicant"
+            );
+        }
         let leader = Role::Leader.capabilities();
         assert!(leader.contains(&"approve_rejection") && !leader.contains(&"manage_clerks"));
         assert_eq!(Role::Admin.capabilities().len(), CAPABILITIES.len());

@@ -161,6 +161,14 @@ pub const SETTINGS: &[SettingDef] = &[
         Group::Deadline,
     ),
     def(
+        EVALUATION_TIMEOUT_KEY,
+        "好差评请求等待几分钟未作答记为默认",
+        Default::Literal("5"),
+        SettingKind::Integer { min: 1, max: 10080 },
+        Role::Admin,
+        Group::Deadline,
+    ),
+    def(
         "security.lockout_failures",
         "连续输错密码几次后锁定",
         Default::Literal("5"),
@@ -313,6 +321,10 @@ pub const SETTINGS: &[SettingDef] = &[
         Group::NoticeNumbers,
     ),
 ];
+
+/// How long the applicant screen waits for an answer before the request
+/// becomes 默认; each request keeps the time it was given.
+pub const EVALUATION_TIMEOUT_KEY: &str = "evaluation.timeout_minutes";
 
 // `DEFAULT_AT_RISK_DAYS` as the stored text; a test keeps the two equal.
 const AT_RISK_DEFAULT_TEXT: &str = "2";

@@ -9,7 +9,7 @@ use crate::domain::case::{MaterialStatus, Outcome, PersonIdType};
 use crate::domain::clerk::Role;
 use crate::domain::deadline::{ALL_DEADLINE_KINDS, ALL_URGENCIES, DEFAULT_AT_RISK_DAYS};
 use crate::domain::evaluation::{
-    CHANNELS, DEFAULT_AFTER_DAYS, DISSATISFACTION_REASONS, Level, TARGETS, Target, status_zh,
+    ALL_CHANNELS, ALL_STATUSES, DISSATISFACTION_REASONS, MAX_COMMENT_CHARS, TARGETS, Target,
 };
 use crate::domain::lifecycle::ALL_STATES;
 use crate::domain::notice::ALL_KINDS;
@@ -43,17 +43,17 @@ pub struct Vocabulary {
     pub person_id_types: Vec<Labelled>,
     pub outcomes: Vec<Labelled>,
     pub roles: Vec<Labelled>,
-    pub levels: Vec<Labelled>,
     pub evaluation_statuses: Vec<Labelled>,
+    /// Where a 好差评 answer came from. The levels are the scale in force
+    /// (county data: `Engine::evaluation_scale`), not a fixed list.
+    pub evaluation_channels: Vec<Labelled>,
     pub deadline_kinds: Vec<Labelled>,
     pub urgencies: Vec<Labelled>,
     /// Period units as notices write them after the number (日, 个工作日).
     pub day_units: Vec<Labelled>,
     pub dissatisfaction_reasons: Vec<&'static str>,
-    pub channels: Vec<&'static str>,
+    pub evaluation_comment_max_chars: usize,
     pub evaluation_targets: Vec<Target>,
-    /// Days after which an unanswered 好差评 request is defaulted.
-    pub evaluation_default_after_days: i64,
     /// The at-risk threshold when the station has not set one.
     pub default_at_risk_days: i64,
     pub settings: Vec<SettingDef>,
@@ -99,30 +99,16 @@ pub fn vocabulary() -> Vocabulary {
             |o| o.label_zh(),
         ),
         roles: labelled(&[Role::Clerk, Role::Leader, Role::Admin], |r| r.label_zh()),
-        levels: labelled(
-            &[
-                Level::Satisfied,
-                Level::BasicallySatisfied,
-                Level::Dissatisfied,
-            ],
-            |l| l.label_zh(),
-        ),
-        evaluation_statuses: ["requested", "answered", "defaulted"]
-            .into_iter()
-            .map(|s| Labelled {
-                value: s.to_owned(),
-                label: status_zh(s),
-            })
-            .collect(),
+        evaluation_statuses: labelled(&ALL_STATUSES, |s| s.label_zh()),
+        evaluation_channels: labelled(&ALL_CHANNELS, |c| c.label_zh()),
         deadline_kinds: labelled(&ALL_DEADLINE_KINDS, |k| k.label_zh()),
         urgencies: labelled(&ALL_URGENCIES, |u| u.label_zh()),
         day_units: labelled(&[DayUnit::WorkingDays, DayUnit::CalendarDays], |u| {
             u.label_zh()
         }),
         dissatisfaction_reasons: DISSATISFACTION_REASONS.to_vec(),
-        channels: CHANNELS.to_vec(),
+        evaluation_comment_max_chars: MAX_COMMENT_CHARS,
         evaluation_targets: TARGETS.to_vec(),
-        evaluation_default_after_days: DEFAULT_AFTER_DAYS,
         default_at_risk_days: DEFAULT_AT_RISK_DAYS,
         settings: SETTINGS.to_vec(),
         password_rule_zh: crate::domain::clerk::password_rule_zh(),
@@ -143,8 +129,8 @@ mod tests {
             &v.person_id_types,
             &v.outcomes,
             &v.roles,
-            &v.levels,
             &v.evaluation_statuses,
+            &v.evaluation_channels,
             &v.deadline_kinds,
             &v.urgencies,
             &v.day_units,

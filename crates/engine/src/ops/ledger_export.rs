@@ -19,7 +19,7 @@ use crate::domain::calendar::DayUnit;
 use crate::domain::case::PersonIdType;
 use crate::domain::catalog::Catalog;
 use crate::domain::clerk::Clerk;
-use crate::domain::evaluation::{Level, status_zh};
+use crate::domain::evaluation::{Channel, status_zh};
 use crate::domain::ids;
 use crate::domain::ledger::{
     LedgerCounts, LedgerProgress, LedgerTerms, Period, SAVING_ZH, SHEETS, Scope, check_file_name,
@@ -105,8 +105,9 @@ const EVALUATION_COLUMNS: &[Column] = &[
     col("办件编号", 22.0),
     col("事项名称", 28.0),
     col("承办人员", 10.0),
-    col("评价渠道", 12.0),
-    col("评价状态", 12.0),
+    col("评价渠道", 16.0),
+    col("评价屏或表号", 14.0),
+    col("评价状态", 16.0),
     col("评价等级", 10.0),
     col("不满意原因", 30.0),
     col("评价意见", 30.0),
@@ -450,33 +451,44 @@ impl Engine {
     /// cases the 好差评 statistics of the same period count.
     fn evaluation_sheet(&self, p: Period, only: Option<i64>) -> Result<Table> {
         let mut stmt = self.conn.prepare(
-            "SELECT c.case_no, c.item_name, h.name, e.channel, e.status, e.level, e.reasons,
+            "SELECT c.case_no, c.item_name, h.name, e.channel, e.legacy_channel,
+                    coalesce(e.paper_serial, e.answered_on, e.screen), e.status, e.level_zh, e.reasons,
                     e.comment, e.requested_at, e.answered_at
              FROM evaluations e JOIN cases c ON c.id = e.case_id JOIN clerks h ON h.id = c.handler
              WHERE c.received_on BETWEEN ?1 AND ?2 AND (?3 IS NULL OR c.handler = ?3)
-             ORDER BY e.requested_at, e.id",
+             ORDER BY coalesce(e.requested_at, e.answered_at), e.id",
         )?;
         let mut rows = Vec::new();
         let mut q = stmt.query(params![p.from, p.to, only])?;
         while let Some(r) = q.next()? {
-            let level = r
-                .get::<_, Option<String>>(5)?
+            // The channel the answer truly came from; an old record keeps the
+            // channel it named, marked as the clerk's entry.
+            let channel = r
+                .get::<_, Option<String>>(3)?
                 .as_deref()
-                .map(Level::parse)
-                .transpose()?;
-            let reasons: Vec<String> = serde_json::from_str(&r.get::<_, String>(6)?)?;
-            let comment: String = r.get(7)?;
+                .and_then(Channel::parse);
+            let legacy: Option<String> = r.get(4)?;
+            let channel_zh = match (channel, legacy) {
+                (Some(Channel::ClerkLegacy), Some(l)) => {
+                    Some(format!("{}：{l}", Channel::ClerkLegacy.label_zh()))
+                }
+                (Some(c), _) => Some(c.label_zh().to_owned()),
+                (None, _) => None,
+            };
+            let reasons: Vec<String> = serde_json::from_str(&r.get::<_, String>(8)?)?;
+            let comment: String = r.get(9)?;
             rows.push(vec![
                 Cell::Text(r.get(0)?),
                 Cell::Text(r.get(1)?),
                 Cell::Text(r.get(2)?),
-                Cell::Text(r.get(3)?),
-                Cell::from(status_zh(&r.get::<_, String>(4)?)),
-                Cell::from(level.map(Level::label_zh)),
+                Cell::from(channel_zh),
+                Cell::from(r.get::<_, Option<String>>(5)?),
+                Cell::from(status_zh(&r.get::<_, String>(6)?)),
+                Cell::from(r.get::<_, Option<String>>(7)?),
                 Cell::from((!reasons.is_empty()).then(|| reasons.join("、"))),
                 Cell::from((!comment.is_empty()).then_some(comment)),
-                stamp(r.get(8)?),
-                stamp(r.get(9)?),
+                stamp(r.get(10)?),
+                stamp(r.get(11)?),
             ]);
         }
         Ok(Table {
