@@ -8,4 +8,10 @@ cd "$(dirname "$0")/../county/console"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund || npm install --no-audit --no-fund --no-save
 fi
+# Nothing to do when the build is newer than every source (the binary
+# would otherwise be recompiled for identical assets).
+if [ -f dist/index.html ] && [ -z "$(find src index.html package.json package-lock.json vite.config.ts tsconfig.json -newer dist/index.html -print -quit)" ]; then
+  echo "console UI up to date"
+  exit 0
+fi
 npm run build

@@ -276,7 +276,7 @@ async fn login<S: Storage>(
     };
     if let Some(until_ms) = rules::locked_until(failures.as_ref(), now) {
         st.storage
-            .audit(audit(action::LOGIN_FAILED, "locked"))
+            .audit(audit(action::LOGIN_FAILED, "锁定期间尝试登录"))
             .await?;
         return Err(Refusal::Locked { until_ms }.into());
     }
@@ -293,7 +293,7 @@ async fn login<S: Storage>(
         let next = rules::after_failure(failures.as_ref(), now);
         st.storage.put_login_failures(&login, next).await?;
         st.storage
-            .audit(audit(action::LOGIN_FAILED, "wrong name or password"))
+            .audit(audit(action::LOGIN_FAILED, "登录名或密码错误"))
             .await?;
         if let Some(until_ms) = rules::locked_until(Some(&next), now) {
             st.storage.audit(audit(action::LOCKED, "")).await?;
