@@ -345,7 +345,12 @@ fn bad_input_is_a_chinese_sentence_naming_the_field_and_nothing_changes() {
         ),
         (with("name", json!("  ")), "name", "姓名不能为空"),
         (with("role", json!("boss")), "role", "角色无效"),
-        (json!({"login":"x"}), "body", "提交的内容格式不正确"),
+        (
+            json!({"login":"xyz","name":"某"}),
+            "role",
+            "“角色”缺失或格式不正确",
+        ),
+        (with("name", json!(7)), "name", "“姓名”缺失或格式不正确"),
         (with("login", json!("Admin")), "login", "已被使用"),
     ] {
         let a = adm.change("POST", "staff", body.clone());
@@ -374,6 +379,12 @@ fn bad_input_is_a_chinese_sentence_naming_the_field_and_nothing_changes() {
                 .contains("县级管理员")
         );
     }
+    let a = adm.change("PATCH", &format!("staff/{id}"), json!({"disabled": "yes"}));
+    assert_eq!(
+        (a.status, a.body["field"].as_str()),
+        (422, Some("disabled"))
+    );
+    assert!(a.body["message_zh"].as_str().unwrap().contains("停用"));
     let a = adm.change("PATCH", &format!("staff/{id}"), json!({"password": "短"}));
     assert_eq!(
         (a.status, a.body["field"].as_str()),

@@ -222,22 +222,20 @@ async fn me<S: Storage>(
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
-    serde_json::from_slice(body).map_err(|e| {
-        // serde names the field it stumbled on; the sentence names it too.
-        let msg = e.to_string();
-        let field = msg
-            .split('`')
-            .nth(1)
-            .filter(|f| f.len() <= 32)
-            .unwrap_or("");
-        Refusal::invalid(
-            "body",
-            if field.is_empty() {
-                "提交的内容格式不正确".to_owned()
-            } else {
-                format!("提交的内容格式不正确（字段 {field}）")
-            },
-        )
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let missing = e.inner().to_string();
+        // A missing field is not in the path: serde names it in `backticks`.
+        let name = if path == "." {
+            missing.split('`').nth(1).unwrap_or("").to_owned()
+        } else {
+            path
+        };
+        match rules::field_label(&name) {
+            Some((field, label)) => Refusal::invalid(field, format!("“{label}”缺失或格式不正确")),
+            None => Refusal::invalid("body", "提交的内容格式不正确"),
+        }
     })
 }
 

@@ -189,6 +189,20 @@ pub fn check_name(name: &str) -> Result<String, Refusal> {
     Ok(n.to_owned())
 }
 
+/// The fields of the console's forms with their Chinese labels (a refused
+/// body names the field by these).
+pub fn field_label(name: &str) -> Option<(&'static str, &'static str)> {
+    [
+        ("login", "登录名"),
+        ("name", "姓名"),
+        ("role", "角色"),
+        ("password", "密码"),
+        ("disabled", "停用"),
+    ]
+    .into_iter()
+    .find(|(f, _)| *f == name)
+}
+
 pub fn check_role(role: &str) -> Result<Role, Refusal> {
     Role::parse(role.trim()).ok_or_else(|| {
         let names: Vec<&str> = ALL_ROLES.iter().map(|r| r.as_str()).collect();
