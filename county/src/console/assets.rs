@@ -51,3 +51,21 @@ pub fn serve(path: &str) -> Response {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_page_is_served_built_or_not_and_unknown_files_are_404() {
+        let page = serve("");
+        assert_eq!(page.status(), StatusCode::OK);
+        let ct = page.headers().get(header::CONTENT_TYPE).unwrap();
+        assert!(ct.to_str().unwrap().starts_with("text/html"));
+        assert_eq!(
+            serve("assets/no-such-file.js").status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(serve("../Cargo.toml").status(), StatusCode::NOT_FOUND);
+    }
+}
