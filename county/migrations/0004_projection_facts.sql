@@ -61,6 +61,11 @@ CREATE TABLE station_facts (
     last_seq          bigint NOT NULL
 );
 
+-- Any authenticated request of a device (not only an upload) is contact:
+-- a station with nothing to upload is still heard from (at most once a
+-- minute recorded, see pg/devices.rs claim_nonce).
+ALTER TABLE devices ADD COLUMN last_contact_at timestamptz;
+
 -- Existing case rows lack the new facts: project every log again.
 DELETE FROM cases;
 DELETE FROM quarantine;

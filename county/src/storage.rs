@@ -301,7 +301,7 @@ pub struct StationFigures {
     pub station_name: Option<String>,
     pub at_risk_days: Option<i64>,
     pub catalog_version: Option<String>,
-    /// Last upload of any of its devices (RFC 3339), `None` if never.
+    /// Last authenticated request or upload of any of its devices, `None` if never.
     pub last_contact: Option<String>,
     pub last_contact_ms: Option<i64>,
     pub devices: i64,

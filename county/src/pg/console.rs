@@ -312,8 +312,8 @@ impl Console for PgStorage {
         for r in client
             .query(
                 "SELECT station_code, count(*), count(*) FILTER (WHERE revoked_at IS NOT NULL),
-                        to_char(max(last_upload_at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),
-                        (extract(epoch FROM max(last_upload_at)) * 1000)::int8,
+                        to_char(max(greatest(last_contact_at, last_upload_at)) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),
+                        (extract(epoch FROM max(greatest(last_contact_at, last_upload_at))) * 1000)::int8,
                         sum(head_seq - projected_seq)::int8
                  FROM devices GROUP BY station_code",
                 &[],
