@@ -249,6 +249,14 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
         overdue_seen > 0,
         "the campaign has overdue cases to compare"
     );
+    assert_eq!(
+        raw_sql::query_i64(
+            &db,
+            "SELECT count(*) FROM devices WHERE last_contact_at IS NOT NULL"
+        ),
+        2,
+        "every authenticated request is contact"
+    );
     assert!(o.county.month.dissatisfied > 0 && o.county.month.defaulted > 0);
 
     let incremental = snapshot(&db);
