@@ -17,6 +17,7 @@ fi
 want+=(libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 if [ "${1:-}" = "--test" ]; then
   want+=(webkit2gtk-driver xvfb xauth imagemagick)   # the real app end to end (npm: test-desktop.sh)
+  want+=(chromium chromium-driver)                  # the county console end to end (scripts/test-console.sh)
 fi
 
 missing=()

@@ -87,6 +87,8 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         state.anonymous.clone(),
         Duration::from_millis(state.config.request_timeout_ms.max(1)),
     );
+    let console = crate::console::api::router(state.clone());
+    let guard_console = guard.clone();
     Router::new()
         .route(paths::ENROL, post(enrol::<S>))
         .route(paths::UPLOAD, post(upload::<S>))
@@ -103,6 +105,12 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         // (404, 405, 413, 408, 429) included.
         .layer(middleware::from_fn_with_state(keys, sign_answer))
         .with_state(state)
+        // The console is its own surface: browser answers, not signed ones;
+        // the same per-address budget and timeout (failed log-ins count).
+        .merge(console.layer(middleware::from_fn_with_state(
+            guard_console,
+            guard_anonymous,
+        )))
 }
 
 /// What anyone may do without a device key is limited per address:

@@ -280,3 +280,84 @@ mod tests {
         );
     }
 }
+
+/// A console request refused, or failed in storage: its status and a JSON
+/// body `{code, field, message, message_zh}` (the sentence names the field).
+#[derive(Debug, thiserror::Error)]
+pub enum ConsoleError {
+    #[error(transparent)]
+    Refused(#[from] crate::console::rules::Refusal),
+    #[error("internal error")]
+    Internal(#[from] StorageError),
+}
+
+impl From<crate::console::accounts::AccountError> for ConsoleError {
+    fn from(e: crate::console::accounts::AccountError) -> Self {
+        match e {
+            crate::console::accounts::AccountError::Refused(r) => ConsoleError::Refused(r),
+            crate::console::accounts::AccountError::Storage(s) => ConsoleError::Internal(s),
+        }
+    }
+}
+
+impl ConsoleError {
+    pub fn status(&self) -> StatusCode {
+        use crate::console::rules::Refusal::*;
+        match self {
+            ConsoleError::Refused(r) => match r {
+                Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                BadCredentials | NotLoggedIn => StatusCode::UNAUTHORIZED,
+                Locked { .. } => StatusCode::LOCKED,
+                Forbidden(_) | Csrf => StatusCode::FORBIDDEN,
+                NotFound(_) => StatusCode::NOT_FOUND,
+            },
+            ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn body(&self) -> serde_json::Value {
+        use crate::console::rules::Refusal::*;
+        let (code, field, zh) = match self {
+            ConsoleError::Refused(r) => (
+                match r {
+                    Invalid { .. } => "invalid",
+                    BadCredentials => "bad_credentials",
+                    Locked { .. } => "locked",
+                    NotLoggedIn => "not_logged_in",
+                    Forbidden(_) => "forbidden",
+                    Csrf => "csrf",
+                    NotFound(_) => "not_found",
+                },
+                match r {
+                    Invalid { field, .. } => Some(*field),
+                    _ => None,
+                },
+                r.message_zh(),
+            ),
+            ConsoleError::Internal(_) => ("internal", None, "服务器内部错误，请稍后重试".into()),
+        };
+        serde_json::json!({
+            "code": code,
+            "field": field,
+            "message": self.to_string(),
+            "message_zh": zh,
+        })
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        if let ConsoleError::Internal(e) = &self {
+            eprintln!("yichuang-county: console internal error: {e}");
+        }
+        let anonymous = matches!(
+            self,
+            ConsoleError::Refused(crate::console::rules::Refusal::BadCredentials)
+        );
+        let mut r = (self.status(), Json(self.body())).into_response();
+        if anonymous {
+            r.extensions_mut().insert(Anonymous);
+        }
+        r
+    }
+}

@@ -11,6 +11,7 @@
 pub mod adminlog;
 pub mod api;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod keys;
 pub mod limits;

@@ -5,8 +5,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use yichuang_county::adminlog::Act;
+use yichuang_county::console::accounts::{self, Actor, NewStaff};
 use yichuang_county::protocol::enrolment::code_hash;
-use yichuang_county::storage::{Admin, Devices, EventLog, Projections, Releases};
+use yichuang_county::storage::{
+    Admin, Console, Devices, EventLog, NewAudit, Projections, Releases,
+};
 use yichuang_county::{Config, keys, pg, prepare, serve};
 
 #[derive(Parser)]
@@ -77,6 +80,48 @@ enum Command {
     Quarantine,
     /// Print the 否定备案 register (cases whose latest state is rejected).
     Rejections,
+    /// Drop every projection and project all stored events again from the
+    /// start (the result equals the incremental projection).
+    Reproject,
+    /// County staff accounts of the console.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Add an account (the first administrator, say). The password is read
+    /// from the terminal (twice, not echoed) or one line of standard input.
+    Add {
+        /// admin | reviewer | approval_office | leader | complaints
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// List the accounts.
+    List,
+}
+
+/// The password from the terminal (asked twice) or from standard input.
+fn read_password() -> Result<String, Box<dyn std::error::Error>> {
+    use std::io::IsTerminal;
+    if std::io::stdin().is_terminal() {
+        let a = rpassword::prompt_password("密码（至少 10 个字符）：")?;
+        let b = rpassword::prompt_password("再次输入密码：")?;
+        if a != b {
+            return Err("the two passwords differ".into());
+        }
+        Ok(a)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
 }
 
 fn main() -> ExitCode {
@@ -308,6 +353,56 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             }
             println!("{} cases in the 否定备案 register", rows.len());
         }
+        Command::Reproject => {
+            let quarantined = state.storage.reproject().await?;
+            let detail = format!("quarantined={quarantined}");
+            state
+                .storage
+                .audit(NewAudit {
+                    staff_id: None,
+                    login: "(command line)",
+                    action: yichuang_county::console::rules::action::REPROJECTED,
+                    detail: &detail,
+                    address: "local",
+                })
+                .await?;
+            println!(
+                "projections rebuilt from the stored events; {quarantined} events quarantined"
+            );
+        }
+        Command::Staff { command } => match command {
+            StaffCommand::Add { role, login, name } => {
+                let password = read_password()?;
+                let input = NewStaff {
+                    login,
+                    name,
+                    role,
+                    password,
+                };
+                match accounts::add_staff(&state.storage, &Actor::command_line(), &input).await {
+                    Ok(v) => println!("added {} ({}, {})", v.login, v.name, v.role_zh),
+                    Err(accounts::AccountError::Refused(r)) => {
+                        eprintln!("yichuang-county: {}", r.message_zh());
+                        return Ok(ExitCode::from(2));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            StaffCommand::List => {
+                let rows = state.storage.list_staff().await?;
+                for s in &rows {
+                    println!(
+                        "{}\t{}\t{}\t{}\tcreated {}",
+                        s.login,
+                        s.name,
+                        s.role,
+                        if s.disabled { "DISABLED" } else { "active" },
+                        s.created_at
+                    );
+                }
+                println!("{} accounts", rows.len());
+            }
+        },
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -155,6 +155,9 @@ pub trait Projections: Clone + Send + Sync + 'static {
         &self,
         device_id: &str,
     ) -> impl Future<Output = Result<Vec<QuarantineNotice>, StorageError>> + Send;
+    /// Drop every projection and project all stored events again from
+    /// seq 1 (the `reproject` command); returns how many were quarantined.
+    fn reproject(&self) -> impl Future<Output = Result<usize, StorageError>> + Send;
     /// Catch up every device (after a crash between commit and projection);
     /// returns how many events were quarantined.
     fn project_all(&self) -> impl Future<Output = Result<usize, StorageError>> + Send;
@@ -188,9 +191,9 @@ pub trait Releases: Clone + Send + Sync + 'static {
 }
 
 /// Everything the server needs; implemented for any type that has them all.
-pub trait Storage: Devices + EventLog + Projections + Releases + Admin {}
+pub trait Storage: Devices + EventLog + Projections + Releases + Admin + Console {}
 
-impl<T: Devices + EventLog + Projections + Releases + Admin> Storage for T {}
+impl<T: Devices + EventLog + Projections + Releases + Admin + Console> Storage for T {}
 
 /// A device as the administrator lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,4 +240,168 @@ pub trait Admin: Clone + Send + Sync + 'static {
         device_id: &str,
         at_ms: i64,
     ) -> impl Future<Output = Result<Option<(String, String)>, StorageError>> + Send;
+}
+
+/// A county staff account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRecord {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: String,
+}
+
+/// A live session's stored half (hashes only) and its staff member.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub staff: StaffRecord,
+    pub csrf_hash: String,
+    pub created_ms: i64,
+    pub last_seen_ms: i64,
+}
+
+/// One line of the county audit log, to append.
+#[derive(Debug, Clone, Copy)]
+pub struct NewAudit<'a> {
+    pub staff_id: Option<i64>,
+    pub login: &'a str,
+    pub action: &'a str,
+    pub detail: &'a str,
+    pub address: &'a str,
+}
+
+/// One line of the county audit log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: String,
+    pub staff_id: Option<i64>,
+    pub login: String,
+    pub action: String,
+    pub detail: String,
+    pub address: String,
+}
+
+/// A change of a staff account (what is `None` stays).
+#[derive(Debug, Clone, Default)]
+pub struct StaffChange {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// Per station, what the 总览 is computed from (`console::overview` decides).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationFigures {
+    pub station_code: String,
+    pub station_name: Option<String>,
+    pub at_risk_days: Option<i64>,
+    pub catalog_version: Option<String>,
+    /// Last authenticated request or upload of any of its devices, `None` if never.
+    pub last_contact: Option<String>,
+    pub last_contact_ms: Option<i64>,
+    pub devices: i64,
+    pub revoked_devices: i64,
+    /// Stored events not yet projected.
+    pub backlog: i64,
+    pub quarantined: i64,
+    pub today: PeriodCounts,
+    pub month: PeriodCounts,
+    /// The earliest running deadline of the open cases (the county's
+    /// share of the deadline board): (date, how many cases).
+    pub open_deadlines: Vec<(chrono::NaiveDate, i64)>,
+}
+
+/// Counts over cases received in a period (the station's rule for 好差评).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PeriodCounts {
+    pub cases: i64,
+    pub rejections: i64,
+    pub requested: i64,
+    pub answered: i64,
+    pub defaulted: i64,
+    pub satisfied: i64,
+    pub basically_satisfied: i64,
+    pub dissatisfied: i64,
+}
+
+/// Staff accounts, sessions, the audit log and the console's reads.
+pub trait Console: Clone + Send + Sync + 'static {
+    /// Adds an account with its audit line, in one transaction; `None` if
+    /// the login name is taken.
+    fn add_staff(
+        &self,
+        login: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<Option<i64>, StorageError>> + Send;
+    fn find_staff(
+        &self,
+        login: &str,
+    ) -> impl Future<Output = Result<Option<StaffRecord>, StorageError>> + Send;
+    fn staff_by_id(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<StaffRecord>, StorageError>> + Send;
+    fn list_staff(&self) -> impl Future<Output = Result<Vec<StaffRecord>, StorageError>> + Send;
+    /// Changes an account with its audit line; a disabled account or a new
+    /// password ends its sessions. `false` if there is no such account.
+    fn change_staff(
+        &self,
+        id: i64,
+        change: &StaffChange,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    fn login_failures(
+        &self,
+        login: &str,
+    ) -> impl Future<Output = Result<Option<crate::console::rules::Failures>, StorageError>> + Send;
+    fn put_login_failures(
+        &self,
+        login: &str,
+        f: crate::console::rules::Failures,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    fn clear_login_failures(
+        &self,
+        login: &str,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    fn create_session(
+        &self,
+        token_hash: &str,
+        csrf_hash: &str,
+        staff_id: i64,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    fn session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<SessionRecord>, StorageError>> + Send;
+    fn touch_session(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    fn end_session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    fn audit(&self, entry: NewAudit<'_>) -> impl Future<Output = Result<(), StorageError>> + Send;
+    /// Newest first; and the total count.
+    fn audit_log(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> impl Future<Output = Result<(Vec<AuditRow>, i64), StorageError>> + Send;
+    /// The overview's inputs, per station, for `today` and its month.
+    fn station_figures(
+        &self,
+        today: chrono::NaiveDate,
+        month_start: chrono::NaiveDate,
+    ) -> impl Future<Output = Result<Vec<StationFigures>, StorageError>> + Send;
 }

@@ -235,7 +235,7 @@ async fn set_log_aside(
     )
     .await
     .db()?;
-    for table in ["cases", "quarantine"] {
+    for table in super::PROJECTION_TABLES {
         tx.execute(&format!("DELETE FROM {table} WHERE log_id = $1"), &[&old])
             .await
             .db()?;

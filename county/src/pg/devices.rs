@@ -27,13 +27,24 @@ impl Devices for PgStorage {
 
     async fn claim_nonce(&self, device_id: &str, nonce: &str) -> Result<bool, StorageError> {
         let client = self.pool.get().await.db()?;
-        let n = client
-            .execute(
-                "INSERT INTO nonces (device_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        // The claim and the device's last contact in one statement; the
+        // contact is written at most once a minute per device.
+        let n: i64 = client
+            .query_one(
+                "WITH claimed AS (
+                    INSERT INTO nonces (device_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
+                 ), contact AS (
+                    UPDATE devices SET last_contact_at = now()
+                    WHERE device_id = $1 AND EXISTS (SELECT 1 FROM claimed)
+                      AND (last_contact_at IS NULL OR last_contact_at < now() - interval '1 minute')
+                    RETURNING 1
+                 )
+                 SELECT count(*) FROM claimed",
                 &[&device_id, &nonce],
             )
             .await
-            .db()?;
+            .db()?
+            .get(0);
         Ok(n == 1)
     }
 

@@ -10,6 +10,7 @@
 //! locked `FOR UPDATE`, answering only after COMMIT.
 
 mod admin;
+mod console;
 mod devices;
 mod events;
 mod projections;
@@ -51,6 +52,21 @@ impl<T, E: std::error::Error + Send + Sync + 'static> OrBackend<T> for Result<T,
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("../../migrations/0001_init.sql")),
     (2, include_str!("../../migrations/0002_refusal_counts.sql")),
+    (3, include_str!("../../migrations/0003_console_staff.sql")),
+    (
+        4,
+        include_str!("../../migrations/0004_projection_facts.sql"),
+    ),
+];
+
+/// Every table computed from the stored events: dropped for a device whose
+/// log is set aside, and for all by `reproject`.
+pub const PROJECTION_TABLES: [&str; 5] = [
+    "cases",
+    "quarantine",
+    "filings",
+    "evaluations",
+    "station_facts",
 ];
 
 /// A pool to `database_url`. A database on another host is reached over
@@ -245,6 +261,14 @@ pub const SERVER_ROLE_GRANTS: &[&str] = &[
     "GRANT UPDATE (log_id) ON events TO {role}",
     "GRANT SELECT, INSERT, DELETE ON nonces TO {role}",
     "GRANT SELECT, INSERT, DELETE ON quarantine TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON filings, evaluations, station_facts TO {role}",
+    // The console: staff rows are added and changed (never deleted: the
+    // audit names them); sessions and failure counts come and go; the
+    // audit log is appended only (and its triggers refuse the rest anyway).
+    "GRANT SELECT, INSERT, UPDATE ON staff TO {role}",
+    "GRANT USAGE ON SEQUENCE staff_id_seq, staff_audit_id_seq TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON staff_sessions, staff_login_failures TO {role}",
+    "GRANT SELECT, INSERT ON staff_audit TO {role}",
     // Releases are signed by a key the server does not hold: it may serve
     // and (from the administration log) restore them.
     "GRANT SELECT, INSERT ON releases TO {role}",

@@ -3,7 +3,9 @@
 
 use yichuang_wire::QuarantineNotice;
 
-use crate::protocol::projection::{self, REJECTED, StoredEvent};
+use crate::protocol::projection::{
+    self, CaseRow, EvaluationRow, FilingRow, REJECTED, StationFacts, StoredEvent,
+};
 use crate::storage::{Projections, QuarantinedEvent, RejectedCase, StorageError};
 
 use super::{OrBackend, PgStorage};
@@ -67,34 +69,11 @@ impl Projections for PgStorage {
                 .await
                 .db()?;
             }
-            if !p.cases.is_empty() {
-                let c = &p.cases;
-                let no: Vec<&str> = c.iter().map(|r| r.case_no.as_str()).collect();
-                let state: Vec<&str> = c.iter().map(|r| r.state.as_str()).collect();
-                let item: Vec<Option<&str>> = c.iter().map(|r| r.item_code.as_deref()).collect();
-                let actor: Vec<Option<&str>> = c.iter().map(|r| r.actor.as_deref()).collect();
-                let kind: Vec<&str> = c.iter().map(|r| r.last_kind.as_str()).collect();
-                let seq: Vec<i64> = c.iter().map(|r| r.last_seq as i64).collect();
-                let eid: Vec<&str> = c.iter().map(|r| r.last_event_id.as_str()).collect();
-                let time: Vec<&str> = c.iter().map(|r| r.last_device_time.as_str()).collect();
-                // A re-run (after a crash) never moves a case back to an older event.
-                tx.execute(
-                    "INSERT INTO cases (log_id, station_code, case_no, state, item_code, actor, last_kind, last_seq, last_event_id, last_device_time)
-                     SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[], $9::text[], $10::text[])
-                     ON CONFLICT (log_id, case_no) DO UPDATE SET
-                        state = EXCLUDED.state,
-                        item_code = coalesce(EXCLUDED.item_code, cases.item_code),
-                        actor = EXCLUDED.actor,
-                        last_kind = EXCLUDED.last_kind,
-                        last_seq = EXCLUDED.last_seq,
-                        last_event_id = EXCLUDED.last_event_id,
-                        last_device_time = EXCLUDED.last_device_time,
-                        updated_at = now()
-                     WHERE cases.last_seq < EXCLUDED.last_seq",
-                    &[&log_id, &station, &no, &state, &item, &actor, &kind, &seq, &eid, &time],
-                )
-                .await
-                .db()?;
+            write_cases(&tx, &log_id, &station, &p.cases).await?;
+            write_filings(&tx, &log_id, &station, &p.filings).await?;
+            write_evaluations(&tx, &log_id, &station, &p.evaluations).await?;
+            if let Some(last) = p.last_seq {
+                write_station_facts(&tx, &log_id, &station, &p.station, last).await?;
             }
             let last = p.last_seq.map_or(from, |s| s as i64);
             tx.execute(
@@ -106,6 +85,28 @@ impl Projections for PgStorage {
             tx.commit().await.db()?;
             notices.extend(p.quarantined);
         }
+    }
+
+    async fn reproject(&self) -> Result<usize, StorageError> {
+        {
+            let mut client = self.pool.get().await.db()?;
+            let tx = client.transaction().await.db()?;
+            // Uploads keep appending meanwhile; their projection waits on
+            // the device rows locked here, then finds projected_seq at 0.
+            tx.execute("SELECT device_id FROM devices FOR UPDATE", &[])
+                .await
+                .db()?;
+            for table in super::PROJECTION_TABLES {
+                tx.execute(&format!("DELETE FROM {table}"), &[])
+                    .await
+                    .db()?;
+            }
+            tx.execute("UPDATE devices SET projected_seq = 0", &[])
+                .await
+                .db()?;
+            tx.commit().await.db()?;
+        }
+        self.project_all().await
     }
 
     async fn project_all(&self) -> Result<usize, StorageError> {
@@ -175,4 +176,197 @@ impl Projections for PgStorage {
             })
             .collect())
     }
+}
+
+type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+/// Case rows: a re-run (after a crash) never moves a case back to an
+/// older event; facts an event does not mention keep their stored value.
+async fn write_cases(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    c: &[CaseRow],
+) -> Result<(), StorageError> {
+    if c.is_empty() {
+        return Ok(());
+    }
+    let no: Vec<&str> = c.iter().map(|r| r.case_no.as_str()).collect();
+    let state: Vec<&str> = c.iter().map(|r| r.state.as_str()).collect();
+    let item: Vec<Option<&str>> = c.iter().map(|r| r.item_code.as_deref()).collect();
+    let actor: Vec<Option<&str>> = c.iter().map(|r| r.actor.as_deref()).collect();
+    let kind: Vec<&str> = c.iter().map(|r| r.last_kind.as_str()).collect();
+    let seq: Vec<i64> = c.iter().map(|r| r.last_seq as i64).collect();
+    let eid: Vec<&str> = c.iter().map(|r| r.last_event_id.as_str()).collect();
+    let time: Vec<&str> = c.iter().map(|r| r.last_device_time.as_str()).collect();
+    let f = |g: fn(&CaseRow) -> Option<chrono::NaiveDate>| -> Vec<Option<chrono::NaiveDate>> {
+        c.iter().map(g).collect()
+    };
+    let t = |g: fn(&CaseRow) -> Option<&str>| -> Vec<Option<&str>> { c.iter().map(g).collect() };
+    let received = f(|r| r.facts.received_on);
+    let accepted = f(|r| r.facts.accepted_on);
+    let promised = f(|r| r.facts.promised_due);
+    let statutory = f(|r| r.facts.statutory_due);
+    let supplement = f(|r| r.facts.supplement_due);
+    let closed = f(|r| r.facts.closed_on);
+    let registered_at = t(|r| r.facts.registered_at.as_deref());
+    let first = t(|r| r.facts.first_contact.as_deref());
+    let handler = t(|r| r.facts.handler.as_deref());
+    let catalog = t(|r| r.facts.catalog_version.as_deref());
+    tx.execute(
+        "INSERT INTO cases (log_id, station_code, case_no, state, item_code, actor, last_kind, last_seq,
+                last_event_id, last_device_time, received_on, accepted_on, promised_due, statutory_due,
+                supplement_due, closed_on, registered_at, first_contact, handler, catalog_version)
+         SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[],
+                $9::text[], $10::text[], $11::date[], $12::date[], $13::date[], $14::date[], $15::date[],
+                $16::date[], $17::text[], $18::text[], $19::text[], $20::text[])
+         ON CONFLICT (log_id, case_no) DO UPDATE SET
+            state = EXCLUDED.state,
+            item_code = coalesce(EXCLUDED.item_code, cases.item_code),
+            actor = EXCLUDED.actor,
+            last_kind = EXCLUDED.last_kind,
+            last_seq = EXCLUDED.last_seq,
+            last_event_id = EXCLUDED.last_event_id,
+            last_device_time = EXCLUDED.last_device_time,
+            received_on = coalesce(EXCLUDED.received_on, cases.received_on),
+            accepted_on = coalesce(EXCLUDED.accepted_on, cases.accepted_on),
+            promised_due = coalesce(EXCLUDED.promised_due, cases.promised_due),
+            statutory_due = coalesce(EXCLUDED.statutory_due, cases.statutory_due),
+            supplement_due = coalesce(EXCLUDED.supplement_due, cases.supplement_due),
+            closed_on = coalesce(EXCLUDED.closed_on, cases.closed_on),
+            registered_at = coalesce(EXCLUDED.registered_at, cases.registered_at),
+            first_contact = coalesce(EXCLUDED.first_contact, cases.first_contact),
+            handler = coalesce(EXCLUDED.handler, cases.handler),
+            catalog_version = coalesce(EXCLUDED.catalog_version, cases.catalog_version),
+            updated_at = now()
+         WHERE cases.last_seq < EXCLUDED.last_seq",
+        &[
+            &log_id, &station, &no, &state, &item, &actor, &kind, &seq, &eid, &time, &received,
+            &accepted, &promised, &statutory, &supplement, &closed, &registered_at, &first,
+            &handler, &catalog,
+        ],
+    )
+    .await
+    .db()?;
+    Ok(())
+}
+
+async fn write_filings(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    rows: &[FilingRow],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let seq: Vec<i64> = rows.iter().map(|r| r.seq as i64).collect();
+    let no: Vec<&str> = rows.iter().map(|r| r.case_no.as_str()).collect();
+    let kind: Vec<&str> = rows.iter().map(|r| r.kind.as_str()).collect();
+    let t =
+        |g: fn(&FilingRow) -> Option<&str>| -> Vec<Option<&str>> { rows.iter().map(g).collect() };
+    let reason = t(|r| r.reason.as_deref());
+    let basis = t(|r| r.legal_basis.as_deref());
+    let proposed = t(|r| r.proposed_by.as_deref());
+    let approved = t(|r| r.approved_by.as_deref());
+    let decided: Vec<Option<chrono::NaiveDate>> = rows.iter().map(|r| r.decided_on).collect();
+    let time: Vec<&str> = rows.iter().map(|r| r.device_time.as_str()).collect();
+    tx.execute(
+        "INSERT INTO filings (log_id, station_code, seq, case_no, kind, reason, legal_basis, proposed_by,
+                approved_by, decided_on, device_time)
+         SELECT $1, $2, * FROM UNNEST($3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::date[], $11::text[])
+         ON CONFLICT DO NOTHING",
+        &[
+            &log_id, &station, &seq, &no, &kind, &reason, &basis, &proposed, &approved, &decided,
+            &time,
+        ],
+    )
+    .await
+    .db()?;
+    Ok(())
+}
+
+async fn write_evaluations(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    rows: &[EvaluationRow],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let no: Vec<&str> = rows.iter().map(|r| r.case_no.as_str()).collect();
+    let status: Vec<&str> = rows.iter().map(|r| r.status.as_str()).collect();
+    let t = |g: fn(&EvaluationRow) -> Option<&str>| -> Vec<Option<&str>> {
+        rows.iter().map(g).collect()
+    };
+    let channel = t(|r| r.channel.as_deref());
+    let level = t(|r| r.level.as_deref());
+    let reasons = t(|r| r.reasons.as_deref());
+    let comment = t(|r| r.comment.as_deref());
+    let requested = t(|r| r.requested_at.as_deref());
+    let answered = t(|r| r.answered_at.as_deref());
+    let seq: Vec<i64> = rows.iter().map(|r| r.last_seq as i64).collect();
+    tx.execute(
+        "INSERT INTO evaluations (log_id, station_code, case_no, status, channel, level, reasons, comment,
+                requested_at, answered_at, last_seq)
+         SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::int8[])
+         ON CONFLICT (log_id, case_no) DO UPDATE SET
+            status = EXCLUDED.status,
+            channel = coalesce(EXCLUDED.channel, evaluations.channel),
+            level = coalesce(EXCLUDED.level, evaluations.level),
+            reasons = coalesce(EXCLUDED.reasons, evaluations.reasons),
+            comment = coalesce(EXCLUDED.comment, evaluations.comment),
+            requested_at = coalesce(EXCLUDED.requested_at, evaluations.requested_at),
+            answered_at = coalesce(EXCLUDED.answered_at, evaluations.answered_at),
+            last_seq = EXCLUDED.last_seq
+         WHERE evaluations.last_seq < EXCLUDED.last_seq",
+        &[
+            &log_id, &station, &no, &status, &channel, &level, &reasons, &comment, &requested,
+            &answered, &seq,
+        ],
+    )
+    .await
+    .db()?;
+    Ok(())
+}
+
+async fn write_station_facts(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    f: &StationFacts,
+    last_seq: u64,
+) -> Result<(), StorageError> {
+    let at_risk = f.at_risk_days.and_then(|d| i32::try_from(d).ok());
+    tx.execute(
+        "INSERT INTO station_facts (log_id, station_code, station_name, at_risk_days, catalog_version,
+                templates_version, calendar_version, last_device_time, last_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+         ON CONFLICT (log_id) DO UPDATE SET
+            station_name = coalesce(EXCLUDED.station_name, station_facts.station_name),
+            at_risk_days = coalesce(EXCLUDED.at_risk_days, station_facts.at_risk_days),
+            catalog_version = coalesce(EXCLUDED.catalog_version, station_facts.catalog_version),
+            templates_version = coalesce(EXCLUDED.templates_version, station_facts.templates_version),
+            calendar_version = coalesce(EXCLUDED.calendar_version, station_facts.calendar_version),
+            last_device_time = coalesce(EXCLUDED.last_device_time, station_facts.last_device_time),
+            last_seq = EXCLUDED.last_seq
+         WHERE station_facts.last_seq < EXCLUDED.last_seq",
+        &[
+            &log_id,
+            &station,
+            &f.station_name,
+            &at_risk,
+            &f.catalog_version,
+            &f.templates_version,
+            &f.calendar_version,
+            &f.last_device_time,
+            &(last_seq as i64),
+        ],
+    )
+    .await
+    .db()?;
+    Ok(())
 }

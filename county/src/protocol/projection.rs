@@ -21,16 +21,22 @@ pub struct CaseUpdate {
 }
 
 /// Business validation of one stored event: `Err(reason)` quarantines it;
-/// `Ok(None)` is a valid event that projects to nothing.
+/// `Ok(None)` is a valid event that projects to no case row.
 pub fn validate(kind: &str, payload: &[u8]) -> Result<Option<CaseUpdate>, String> {
+    check(kind, payload).map(|(_, u)| u)
+}
+
+type Object = serde_json::Map<String, serde_json::Value>;
+
+fn check(kind: &str, payload: &[u8]) -> Result<(Object, Option<CaseUpdate>), String> {
     let text = std::str::from_utf8(payload).map_err(|e| format!("payload is not UTF-8: {e}"))?;
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| format!("payload is not valid JSON: {e}"))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| "payload is not a JSON object".to_owned())?;
+    let serde_json::Value::Object(obj) = value else {
+        return Err("payload is not a JSON object".to_owned());
+    };
     if !kind.starts_with("case.") {
-        return Ok(None);
+        return Ok((obj, None));
     }
     let field = |name: &str| -> Result<String, String> {
         match obj.get(name) {
@@ -40,12 +46,29 @@ pub fn validate(kind: &str, payload: &[u8]) -> Result<Option<CaseUpdate>, String
         }
     };
     let opt = |name: &str| obj.get(name).and_then(|v| v.as_str()).map(str::to_owned);
-    Ok(Some(CaseUpdate {
+    let u = CaseUpdate {
         case_no: field("case_no")?,
         state: field("state")?,
         item_code: opt("item_code"),
         actor: opt("actor"),
-    }))
+    };
+    Ok((obj, Some(u)))
+}
+
+/// A string field, if present and a string.
+fn text(obj: &Object, name: &str) -> Option<String> {
+    obj.get(name)
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.trim().is_empty())
+        .map(str::to_owned)
+}
+
+/// A date field (`YYYY-MM-DD`), if present and well-formed. A malformed one
+/// is left out rather than quarantined: the case row itself is still right.
+fn date(obj: &Object, name: &str) -> Option<chrono::NaiveDate> {
+    obj.get(name)
+        .and_then(|v| v.as_str())
+        .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
 }
 
 /// A stored event as projection reads it.
@@ -69,7 +92,202 @@ pub struct CaseRow {
     pub last_seq: u64,
     pub last_event_id: String,
     pub last_device_time: String,
+    pub facts: CaseFacts,
 }
+
+/// What a case's events say beyond its latest state; a later event that
+/// does not mention a fact keeps the earlier value (the backend merges the
+/// same way, so chunked and whole projections agree).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFacts {
+    pub received_on: Option<chrono::NaiveDate>,
+    /// Device time of `case.registered`.
+    pub registered_at: Option<String>,
+    /// 首问: the clerk who registered it; 首办: the handler.
+    pub first_contact: Option<String>,
+    pub handler: Option<String>,
+    pub catalog_version: Option<String>,
+    pub accepted_on: Option<chrono::NaiveDate>,
+    pub promised_due: Option<chrono::NaiveDate>,
+    pub statutory_due: Option<chrono::NaiveDate>,
+    pub supplement_due: Option<chrono::NaiveDate>,
+    /// The day it left the open states (decision, completion, withdrawal…).
+    pub closed_on: Option<chrono::NaiveDate>,
+}
+
+impl CaseFacts {
+    fn merge(&mut self, later: CaseFacts) {
+        fn keep<T>(old: &mut Option<T>, new: Option<T>) {
+            if new.is_some() {
+                *old = new;
+            }
+        }
+        keep(&mut self.received_on, later.received_on);
+        keep(&mut self.registered_at, later.registered_at);
+        keep(&mut self.first_contact, later.first_contact);
+        keep(&mut self.handler, later.handler);
+        keep(&mut self.catalog_version, later.catalog_version);
+        keep(&mut self.accepted_on, later.accepted_on);
+        keep(&mut self.promised_due, later.promised_due);
+        keep(&mut self.statutory_due, later.statutory_due);
+        keep(&mut self.supplement_due, later.supplement_due);
+        keep(&mut self.closed_on, later.closed_on);
+    }
+}
+
+fn case_facts(kind: &str, obj: &Object, device_time: &str) -> CaseFacts {
+    let registered = kind == "case.registered";
+    CaseFacts {
+        received_on: date(obj, "received_on"),
+        registered_at: registered.then(|| device_time.to_owned()),
+        first_contact: if registered { text(obj, "actor") } else { None },
+        handler: text(obj, "handler"),
+        catalog_version: text(obj, "catalog_version"),
+        accepted_on: date(obj, "accepted_on"),
+        promised_due: date(obj, "promised_due"),
+        statutory_due: date(obj, "statutory_due"),
+        supplement_due: date(obj, "supplement_due").or_else(|| date(obj, "supply_due")),
+        closed_on: date(obj, "completed_on").or_else(|| date(obj, "decided_on")),
+    }
+}
+
+/// The 否定备案 kinds: a refusal to accept (不予受理, approved by a leader)
+/// and a refusal of the application (不予许可); both are filed.
+pub const FILING_EVENTS: [(&str, &str); 2] = [
+    ("case.approve_rejection", "not_accepted"),
+    ("case.deny", "denied"),
+];
+
+/// One 否定备案 filing, as its event records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingRow {
+    pub seq: u64,
+    pub case_no: String,
+    /// `not_accepted` or `denied`.
+    pub kind: String,
+    pub reason: Option<String>,
+    pub legal_basis: Option<String>,
+    pub proposed_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub device_time: String,
+}
+
+/// A case's 好差评, merged from `evaluation.*` events.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvaluationRow {
+    pub case_no: String,
+    pub status: String,
+    pub channel: Option<String>,
+    pub level: Option<String>,
+    /// The reasons as JSON text (a list of the fixed reasons).
+    pub reasons: Option<String>,
+    pub comment: Option<String>,
+    pub requested_at: Option<String>,
+    pub answered_at: Option<String>,
+    pub last_seq: u64,
+}
+
+impl EvaluationRow {
+    fn merge(&mut self, later: EvaluationRow) {
+        fn keep<T>(old: &mut Option<T>, new: Option<T>) {
+            if new.is_some() {
+                *old = new;
+            }
+        }
+        self.status = later.status;
+        self.last_seq = later.last_seq;
+        keep(&mut self.channel, later.channel);
+        keep(&mut self.level, later.level);
+        keep(&mut self.reasons, later.reasons);
+        keep(&mut self.comment, later.comment);
+        keep(&mut self.requested_at, later.requested_at);
+        keep(&mut self.answered_at, later.answered_at);
+    }
+}
+
+fn evaluation(kind: &str, obj: &Object, seq: u64, device_time: &str) -> Option<EvaluationRow> {
+    let status = match kind {
+        "evaluation.requested" => "requested",
+        "evaluation.answered" => "answered",
+        "evaluation.defaulted" => "defaulted",
+        _ => return None,
+    };
+    Some(EvaluationRow {
+        case_no: text(obj, "case_no")?,
+        status: status.to_owned(),
+        channel: text(obj, "channel"),
+        level: text(obj, "level"),
+        reasons: obj
+            .get("reasons")
+            .filter(|v| v.is_array())
+            .map(|v| v.to_string()),
+        comment: text(obj, "comment"),
+        requested_at: (status == "requested").then(|| device_time.to_owned()),
+        answered_at: (status == "answered").then(|| device_time.to_owned()),
+        last_seq: seq,
+    })
+}
+
+/// What the station's own events say about it: its name, the at-risk
+/// setting its deadline board uses, the reference data it runs on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationFacts {
+    pub station_name: Option<String>,
+    pub at_risk_days: Option<i64>,
+    pub catalog_version: Option<String>,
+    pub templates_version: Option<String>,
+    pub calendar_version: Option<String>,
+    pub last_device_time: Option<String>,
+}
+
+impl StationFacts {
+    fn absorb(&mut self, kind: &str, obj: &Object, device_time: &str) {
+        self.last_device_time = Some(device_time.to_owned());
+        match kind {
+            "station.initialised" => {
+                if let Some(n) = text(obj, "station_name") {
+                    self.station_name = Some(n);
+                }
+            }
+            "settings.changed" if text(obj, "key").as_deref() == Some(AT_RISK_SETTING) => {
+                if let Some(v) = text(obj, "value").and_then(|v| v.trim().parse::<i64>().ok()) {
+                    self.at_risk_days = Some(v);
+                }
+            }
+            "catalog.activated" => self.catalog_version = text(obj, "version"),
+            "templates.activated" => self.templates_version = text(obj, "version"),
+            "release.applied" => {
+                let v = text(obj, "version");
+                match text(obj, "kind").as_deref() {
+                    Some("catalog") => self.catalog_version = v,
+                    Some("templates") => self.templates_version = v,
+                    Some("calendar") => self.calendar_version = v,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `later` over `self`, field by field.
+    pub fn merge(&mut self, later: &StationFacts) {
+        fn keep<T: Clone>(old: &mut Option<T>, new: &Option<T>) {
+            if new.is_some() {
+                old.clone_from(new);
+            }
+        }
+        keep(&mut self.station_name, &later.station_name);
+        keep(&mut self.at_risk_days, &later.at_risk_days);
+        keep(&mut self.catalog_version, &later.catalog_version);
+        keep(&mut self.templates_version, &later.templates_version);
+        keep(&mut self.calendar_version, &later.calendar_version);
+        keep(&mut self.last_device_time, &later.last_device_time);
+    }
+}
+
+/// The station setting that says how near a deadline is "at risk".
+pub const AT_RISK_SETTING: &str = "deadline.at_risk_days";
 
 /// What one run over consecutive stored events produces.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -79,6 +297,11 @@ pub struct Projection {
     pub cases: Vec<CaseRow>,
     /// Events refused by validation, in seq order.
     pub quarantined: Vec<QuarantineNotice>,
+    /// 否定备案 filings, in seq order.
+    pub filings: Vec<FilingRow>,
+    /// The merged evaluation of each case the events touch, by case number.
+    pub evaluations: Vec<EvaluationRow>,
+    pub station: StationFacts,
     /// The last seq looked at (`None` if there were no events).
     pub last_seq: Option<u64>,
 }
@@ -86,27 +309,58 @@ pub struct Projection {
 /// Validate and project events given in seq order.
 pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Projection {
     let mut cases: BTreeMap<String, CaseRow> = BTreeMap::new();
+    let mut evaluations: BTreeMap<String, EvaluationRow> = BTreeMap::new();
     let mut out = Projection::default();
     for e in events {
         out.last_seq = Some(e.seq);
-        match validate(e.kind, e.payload) {
-            Ok(Some(u)) => {
-                // Later events of the same case replace earlier ones.
-                cases.insert(
-                    u.case_no.clone(),
-                    CaseRow {
-                        case_no: u.case_no,
-                        state: u.state,
-                        item_code: u.item_code,
-                        actor: u.actor,
-                        last_kind: e.kind.to_owned(),
-                        last_seq: e.seq,
-                        last_event_id: e.event_id.to_owned(),
-                        last_device_time: e.device_time.to_owned(),
-                    },
-                );
+        match check(e.kind, e.payload) {
+            Ok((obj, update)) => {
+                out.station.absorb(e.kind, &obj, e.device_time);
+                if let Some(u) = update {
+                    let facts = case_facts(e.kind, &obj, e.device_time);
+                    if let Some((_, filed)) = FILING_EVENTS.iter().find(|(k, _)| *k == e.kind) {
+                        out.filings.push(FilingRow {
+                            seq: e.seq,
+                            case_no: u.case_no.clone(),
+                            kind: (*filed).to_owned(),
+                            reason: text(&obj, "reason"),
+                            legal_basis: text(&obj, "legal_basis"),
+                            proposed_by: text(&obj, "proposed_by").or_else(|| u.actor.clone()),
+                            approved_by: text(&obj, "approved_by"),
+                            decided_on: facts.closed_on,
+                            device_time: e.device_time.to_owned(),
+                        });
+                    }
+                    // Later events of the same case replace earlier ones;
+                    // facts they do not mention are kept.
+                    let mut merged = cases
+                        .remove(&u.case_no)
+                        .map(|c| c.facts)
+                        .unwrap_or_default();
+                    merged.merge(facts);
+                    cases.insert(
+                        u.case_no.clone(),
+                        CaseRow {
+                            case_no: u.case_no,
+                            state: u.state,
+                            item_code: u.item_code,
+                            actor: u.actor,
+                            last_kind: e.kind.to_owned(),
+                            last_seq: e.seq,
+                            last_event_id: e.event_id.to_owned(),
+                            last_device_time: e.device_time.to_owned(),
+                            facts: merged,
+                        },
+                    );
+                } else if let Some(ev) = evaluation(e.kind, &obj, e.seq, e.device_time) {
+                    match evaluations.get_mut(&ev.case_no) {
+                        Some(old) => old.merge(ev),
+                        None => {
+                            evaluations.insert(ev.case_no.clone(), ev);
+                        }
+                    }
+                }
             }
-            Ok(None) => {}
             Err(reason) => out.quarantined.push(QuarantineNotice {
                 seq: e.seq,
                 kind: e.kind.to_owned(),
@@ -114,6 +368,7 @@ pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Project
             }),
         }
     }
+    out.evaluations = evaluations.into_values().collect();
     out.cases = cases.into_values().collect();
     out
 }
@@ -198,5 +453,79 @@ mod tests {
         );
         assert_eq!(p.cases[1].state, REJECTED, "B is in the 否定备案 register");
         assert_eq!(project([]), Projection::default());
+    }
+
+    #[test]
+    fn facts_filings_evaluations_and_station_settings_are_projected() {
+        let p = project([
+            ev(
+                1,
+                "station.initialised",
+                r#"{"station_code":"S","station_name":"城关镇"}"#,
+            ),
+            ev(
+                2,
+                "case.registered",
+                r#"{"case_no":"C","state":"registered","actor":"2001","handler":"2002","received_on":"2026-11-23","catalog_version":"v1"}"#,
+            ),
+            ev(
+                3,
+                "case.accept",
+                r#"{"case_no":"C","state":"accepted","actor":"2001","accepted_on":"2026-11-23","promised_due":"2026-12-01","statutory_due":"bad"}"#,
+            ),
+            ev(
+                4,
+                "case.approve_rejection",
+                r#"{"case_no":"D","state":"rejected","reason":"r","legal_basis":"b","proposed_by":"2001","approved_by":"1001","decided_on":"2026-11-24"}"#,
+            ),
+            ev(
+                5,
+                "evaluation.requested",
+                r#"{"case_no":"C","channel":"二维码"}"#,
+            ),
+            ev(
+                6,
+                "evaluation.answered",
+                r#"{"case_no":"C","level":"dissatisfied","reasons":["其他"],"comment":"慢"}"#,
+            ),
+            ev(
+                7,
+                "settings.changed",
+                r#"{"key":"deadline.at_risk_days","value":"3"}"#,
+            ),
+            ev(8, "evaluation.defaulted", "{}"),
+        ]);
+        let c = &p.cases[0].facts;
+        assert_eq!(c.first_contact.as_deref(), Some("2001"));
+        assert_eq!(c.handler.as_deref(), Some("2002"), "kept from registration");
+        assert_eq!(
+            c.received_on.map(|d| d.to_string()).as_deref(),
+            Some("2026-11-23")
+        );
+        assert_eq!(
+            c.promised_due.map(|d| d.to_string()).as_deref(),
+            Some("2026-12-01")
+        );
+        assert_eq!(c.statutory_due, None, "a malformed date is left out");
+        assert_eq!(p.filings.len(), 1);
+        let f = &p.filings[0];
+        assert_eq!(
+            (f.kind.as_str(), f.approved_by.as_deref()),
+            ("not_accepted", Some("1001"))
+        );
+        assert_eq!(
+            p.evaluations.len(),
+            1,
+            "a defaulted event without a case is nothing"
+        );
+        let e = &p.evaluations[0];
+        assert_eq!(
+            (e.status.as_str(), e.channel.as_deref(), e.level.as_deref()),
+            ("answered", Some("二维码"), Some("dissatisfied"))
+        );
+        assert_eq!(e.reasons.as_deref(), Some(r#"["其他"]"#));
+        assert_eq!(p.station.at_risk_days, Some(3));
+        assert_eq!(p.station.station_name.as_deref(), Some("城关镇"));
+        assert!(p.quarantined.is_empty());
     }
 }

@@ -1,0 +1,50 @@
+// The console API (/console/api, same origin). The session is the
+// HttpOnly cookie; a change carries the session's CSRF token in a header.
+// The server decides everything; this file only carries requests.
+
+export interface Me {
+  login: string
+  name: string
+  role: string
+  role_zh: string
+  capabilities: string[]
+  csrf_token: string
+  roles: { value: string; label_zh: string }[]
+  idle_minutes: number
+}
+
+export class ApiError extends Error {
+  constructor(public status: number, public code: string, public field: string | null, message: string) {
+    super(message)
+  }
+}
+
+let csrf = ''
+
+export function setCsrf(token: string): void {
+  csrf = token
+}
+
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (method !== 'GET') headers['X-CSRF-Token'] = csrf
+  const res = await fetch(`/console/api/${path}`, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  let data: any = null
+  try { data = text ? JSON.parse(text) : null } catch { data = null }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.code ?? 'error', data?.field ?? null,
+      data?.message_zh ?? `服务器返回错误（${res.status}）`)
+  }
+  return data as T
+}
+
+export function percent(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`
+}

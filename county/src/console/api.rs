@@ -1,0 +1,487 @@
+//! `/console/api/...`: JSON for the console UI, authenticated by the
+//! session cookie. Every handler names the [`Capability`] it needs; a
+//! request without a live session gets 401 and nothing else; a request
+//! that changes anything must carry the session's CSRF token in
+//! [`CSRF_HEADER`]. The station protocol's signed answers are not used
+//! here (this router is merged outside the signing layer).
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, patch};
+use serde::{Deserialize, Serialize};
+
+use super::accounts::{self, Actor, ChangeStaff, NewStaff, StaffView};
+use super::auth;
+use super::calendar::Calendar;
+use super::overview::{self, Overview};
+use super::rules::{
+    self, CSRF_HEADER, Capability, Refusal, Role, action, cleared_cookie, session_cookie,
+    token_from_cookie,
+};
+use crate::api::AppState;
+use crate::error::ConsoleError;
+use crate::now_ms;
+use crate::storage::{AuditRow, NewAudit, Storage};
+
+pub fn router<S: Storage>(state: AppState<S>) -> Router {
+    Router::new()
+        .route(
+            "/console",
+            get(|| async { Redirect::permanent("/console/") }),
+        )
+        .route("/console/", get(|| async { super::assets::serve("") }))
+        .route(
+            "/console/{*path}",
+            get(|Path(p): Path<String>| async move { super::assets::serve(&p) }),
+        )
+        .route(
+            "/console/api/session",
+            get(me::<S>).post(login::<S>).delete(logout::<S>),
+        )
+        .route(
+            "/console/api/staff",
+            get(list_staff::<S>).post(add_staff::<S>),
+        )
+        .route("/console/api/staff/{id}", patch(change_staff::<S>))
+        .route("/console/api/audit", get(audit_log::<S>))
+        .route("/console/api/overview", get(overview_page::<S>))
+        // Unknown API paths: 401 to strangers, 404 to staff.
+        .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+/// What a browser needs told: no framing, no sniffing, no referrer, scripts
+/// and everything else from this server only.
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut r = next.run(req).await;
+    let h = r.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        ),
+        ("x-frame-options", "DENY"),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    r
+}
+
+/// A live session's staff member, for a handler.
+struct Staff {
+    id: i64,
+    login: String,
+    name: String,
+    role: Role,
+    token: String,
+    address: String,
+}
+
+impl Staff {
+    fn actor(&self) -> Actor {
+        Actor {
+            staff_id: Some(self.id),
+            login: self.login.clone(),
+            address: self.address.clone(),
+        }
+    }
+}
+
+/// The connection's peer address, for the audit log (only the socket's: a
+/// forwarded-for header is the client's claim).
+struct Peer(String);
+
+impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Peer {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &St,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Peer(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+/// The session check: cookie → live session → enabled staff → (for a
+/// change) the CSRF header → the role's permission. Each step refuses.
+async fn staff<S: Storage>(
+    st: &AppState<S>,
+    h: &HeaderMap,
+    peer: &Peer,
+    cap: Option<Capability>,
+    changes: bool,
+) -> Result<Staff, ConsoleError> {
+    let token = h
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(token_from_cookie)
+        .ok_or(Refusal::NotLoggedIn)?
+        .to_owned();
+    let token_hash = auth::sha256_hex(&token);
+    let s = st
+        .storage
+        .session(&token_hash)
+        .await?
+        .ok_or(Refusal::NotLoggedIn)?;
+    let now = now_ms();
+    if !rules::session_alive(s.created_ms, s.last_seen_ms, now) {
+        st.storage.end_session(&token_hash).await?;
+        return Err(Refusal::NotLoggedIn.into());
+    }
+    let role = Role::parse(&s.staff.role).ok_or(Refusal::NotLoggedIn)?;
+    if s.staff.disabled {
+        return Err(Refusal::NotLoggedIn.into());
+    }
+    if changes {
+        let sent = h
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(auth::sha256_hex)
+            .unwrap_or_default();
+        if !rules::same_digest(&sent, &s.csrf_hash) {
+            return Err(Refusal::Csrf.into());
+        }
+    }
+    if let Some(cap) = cap {
+        rules::require(role, cap)?;
+    }
+    st.storage.touch_session(&token_hash, now).await?;
+    Ok(Staff {
+        id: s.staff.id,
+        login: s.staff.login,
+        name: s.staff.name,
+        role,
+        token,
+        address: peer.0.clone(),
+    })
+}
+
+#[derive(Serialize)]
+struct Me {
+    login: String,
+    name: String,
+    role: &'static str,
+    role_zh: &'static str,
+    capabilities: Vec<Capability>,
+    csrf_token: String,
+    /// Every role with its label, for the 账号 page's choices.
+    roles: Vec<RoleChoice>,
+    idle_minutes: i64,
+}
+
+#[derive(Serialize)]
+struct RoleChoice {
+    value: &'static str,
+    label_zh: &'static str,
+}
+
+fn me_of(s: &Staff) -> Me {
+    Me {
+        login: s.login.clone(),
+        name: s.name.clone(),
+        role: s.role.as_str(),
+        role_zh: s.role.label_zh(),
+        capabilities: rules::capabilities(s.role),
+        csrf_token: auth::csrf_token(&s.token),
+        roles: rules::ALL_ROLES
+            .iter()
+            .map(|r| RoleChoice {
+                value: r.as_str(),
+                label_zh: r.label_zh(),
+            })
+            .collect(),
+        idle_minutes: rules::IDLE_MS / 60_000,
+    }
+}
+
+async fn me<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<Me>, ConsoleError> {
+    let s = staff(&st, &h, &peer, None, false).await?;
+    Ok(Json(me_of(&s)))
+}
+
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let missing = e.inner().to_string();
+        // A missing field is not in the path: serde names it in `backticks`.
+        let name = if path == "." {
+            missing.split('`').nth(1).unwrap_or("").to_owned()
+        } else {
+            path
+        };
+        match rules::field_label(&name) {
+            Some((field, label)) => Refusal::invalid(field, format!("“{label}”缺失或格式不正确")),
+            None => Refusal::invalid("body", "提交的内容格式不正确"),
+        }
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: String,
+    password: String,
+}
+
+async fn login<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    body: Bytes,
+) -> Result<Response, ConsoleError> {
+    let form: LoginForm = json_body(&body)?;
+    let login: String = rules::normalise_login(&form.login)
+        .chars()
+        .take(64)
+        .collect();
+    if login.is_empty() {
+        return Err(Refusal::invalid("login", "请输入登录名").into());
+    }
+    if form.password.is_empty() {
+        return Err(Refusal::invalid("password", "请输入密码").into());
+    }
+    let addr = peer.0.clone();
+    let now = now_ms();
+    let failures = st.storage.login_failures(&login).await?;
+    let staff = st.storage.find_staff(&login).await?;
+    let audit = |action: &'static str, detail: &'static str| NewAudit {
+        staff_id: staff.as_ref().map(|s| s.id),
+        login: &login,
+        action,
+        detail,
+        address: &addr,
+    };
+    if let Some(until_ms) = rules::locked_until(failures.as_ref(), now) {
+        st.storage
+            .audit(audit(action::LOGIN_FAILED, "锁定期间尝试登录"))
+            .await?;
+        return Err(Refusal::Locked { until_ms }.into());
+    }
+    // The same work whether the name exists, is disabled, or not.
+    let usable = staff.as_ref().filter(|s| !s.disabled);
+    let hash = usable.map_or_else(
+        || auth::decoy_hash().to_owned(),
+        |s| s.password_hash.clone(),
+    );
+    let password = form.password;
+    let ok =
+        auth::blocking(move || auth::verify_password(&hash, &password)).await? && usable.is_some();
+    let Some(s) = usable.filter(|_| ok) else {
+        let next = rules::after_failure(failures.as_ref(), now);
+        st.storage.put_login_failures(&login, next).await?;
+        st.storage
+            .audit(audit(action::LOGIN_FAILED, "登录名或密码错误"))
+            .await?;
+        if let Some(until_ms) = rules::locked_until(Some(&next), now) {
+            st.storage.audit(audit(action::LOCKED, "")).await?;
+            return Err(Refusal::Locked { until_ms }.into());
+        }
+        return Err(Refusal::BadCredentials.into());
+    };
+    let role = Role::parse(&s.role).ok_or(Refusal::BadCredentials)?;
+    st.storage.clear_login_failures(&login).await?;
+    let token = auth::new_token()?;
+    st.storage
+        .create_session(
+            &auth::sha256_hex(&token),
+            &auth::sha256_hex(&auth::csrf_token(&token)),
+            s.id,
+            now,
+        )
+        .await?;
+    st.storage.audit(audit(action::LOGIN, "")).await?;
+    let who = Staff {
+        id: s.id,
+        login: s.login.clone(),
+        name: s.name.clone(),
+        role,
+        token: token.clone(),
+        address: addr.clone(),
+    };
+    let mut r = Json(me_of(&who)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&session_cookie(&token)) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn logout<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let s = staff(&st, &h, &peer, None, true).await?;
+    st.storage.end_session(&auth::sha256_hex(&s.token)).await?;
+    st.storage
+        .audit(NewAudit {
+            staff_id: Some(s.id),
+            login: &s.login,
+            action: action::LOGOUT,
+            detail: "",
+            address: &s.address,
+        })
+        .await?;
+    let mut r = Json(serde_json::json!({"ok": true})).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cleared_cookie()) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(r)
+}
+
+async fn list_staff<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<Vec<StaffView>>, ConsoleError> {
+    staff(&st, &h, &peer, Some(Capability::ManageStaff), false).await?;
+    let list = st.storage.list_staff().await?;
+    Ok(Json(list.iter().map(StaffView::from).collect()))
+}
+
+async fn add_staff<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+    body: Bytes,
+) -> Result<Json<StaffView>, ConsoleError> {
+    let s = staff(&st, &h, &peer, Some(Capability::ManageStaff), true).await?;
+    let input: NewStaff = json_body(&body)?;
+    Ok(Json(
+        accounts::add_staff(&st.storage, &s.actor(), &input).await?,
+    ))
+}
+
+async fn change_staff<S: Storage>(
+    State(st): State<AppState<S>>,
+    Path(id): Path<String>,
+    peer: Peer,
+    h: HeaderMap,
+    body: Bytes,
+) -> Result<Json<StaffView>, ConsoleError> {
+    let s = staff(&st, &h, &peer, Some(Capability::ManageStaff), true).await?;
+    let id: i64 = id.parse().map_err(|_| Refusal::NotFound("staff"))?;
+    let input: ChangeStaff = json_body(&body)?;
+    Ok(Json(
+        accounts::change_staff(&st.storage, &s.actor(), id, &input).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+struct Paging {
+    page: Option<String>,
+    size: Option<String>,
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    rows: Vec<AuditLine>,
+    total: i64,
+    page: i64,
+    size: i64,
+}
+
+#[derive(Serialize)]
+struct AuditLine {
+    #[serde(flatten)]
+    row: AuditRow,
+    action_zh: &'static str,
+}
+
+fn number(
+    field: &'static str,
+    label: &str,
+    v: Option<&str>,
+    default: i64,
+    max: i64,
+) -> Result<i64, Refusal> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(default),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=max).contains(n))
+            .ok_or_else(|| Refusal::invalid(field, format!("{label}应为 1 至 {max} 之间的整数"))),
+    }
+}
+
+async fn audit_log<S: Storage>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<Paging>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<AuditPage>, ConsoleError> {
+    staff(&st, &h, &peer, Some(Capability::ViewAudit), false).await?;
+    let page = number("page", "页码", q.page.as_deref(), 1, 1_000_000)?;
+    let size = number("size", "每页条数", q.size.as_deref(), 50, 200)?;
+    let (rows, total) = st.storage.audit_log(size, (page - 1) * size).await?;
+    Ok(Json(AuditPage {
+        rows: rows
+            .into_iter()
+            .map(|row| AuditLine {
+                action_zh: action::label_zh(&row.action),
+                row,
+            })
+            .collect(),
+        total,
+        page,
+        size,
+    }))
+}
+
+#[derive(Deserialize)]
+struct OverviewQuery {
+    date: Option<String>,
+}
+
+async fn overview_page<S: Storage>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<OverviewQuery>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<Overview>, ConsoleError> {
+    staff(&st, &h, &peer, Some(Capability::ViewOverview), false).await?;
+    let now = now_ms();
+    let date = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => overview::china_date(now),
+        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map_err(|_| Refusal::invalid("date", "日期应为 年-月-日 格式，例如 2026-11-23"))?,
+    };
+    let start = overview::month_start(date);
+    let figures = st.storage.station_figures(date, start).await?;
+    Ok(Json(overview::overview(
+        date,
+        now,
+        Calendar::bundled(),
+        &figures,
+    )))
+}
+
+async fn unknown<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    staff(&st, &h, &peer, None, false).await?;
+    Err(Refusal::NotFound("page").into())
+}

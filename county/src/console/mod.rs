@@ -1,0 +1,21 @@
+//! The county oversight console (docs/design/county-console.md): staff
+//! accounts and sessions, the audit log, the 总览, and the web UI the
+//! county binary serves under `/console`.
+//!
+//! - [`rules`] — who may do what, password, lockout and session rules,
+//!   the refusals (pure).
+//! - [`overview`], [`calendar`] — the 总览's figures from the projections' counts (pure).
+//! - [`auth`] — argon2 hashing, random tokens, their digests.
+//! - [`accounts`] — adding and changing staff (validation, hashing,
+//!   storage and the audit line together), shared by the HTTP API and the
+//!   `staff add` command.
+//! - [`api`] — the `/console/api` routes and the session check;
+//!   [`assets`] — the built UI embedded in the binary.
+
+pub mod accounts;
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod calendar;
+pub mod overview;
+pub mod rules;
