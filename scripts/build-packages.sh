@@ -26,6 +26,8 @@ out=$(cd "$out" && pwd)
 
 if [ "$only" != desktop ]; then
   command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
+  # The console's UI is embedded in the server binary: built first.
+  bash scripts/build-console.sh
   # cargo-deb maps the asset path target/release/ to the profile's directory.
   cargo deb -p yichuang-county --profile "$([ $profile = debug ] && echo dev || echo release)" -o "$out/"
 fi

@@ -107,6 +107,8 @@ county_test() {
     sleep 0.1
   done
   check "GET /healthz answers ok" test "$ok" = ok
+  curl -fsS "http://127.0.0.1:$cport/console/" >"$work/console.html" || fail "GET /console/"
+  check "the console's UI is in the binary" bash -c "grep -q '县级监管控制台' '$work/console.html' && ! grep -q '尚未构建' '$work/console.html'"
 
   # A real station enrols and syncs through the installed server; the admin
   # commands run as the service's user with the shipped config.

@@ -11,6 +11,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo test --workspace --all-targets
 # The desktop app: Vitest, UI build, tauri::test, WebDriver end to end under Xvfb.
 ./scripts/test-desktop.sh
+# The county console in a real browser (Debian's Chromium) on a real county
+# with real stations synced into it.
+./scripts/test-console.sh
 # The .deb packages: built, installed with apt, started (county: its unit's
 # command line, /healthz, a station synced; desktop: under Xvfb to its first screen).
 ./scripts/test-packages.sh
