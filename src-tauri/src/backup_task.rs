@@ -3,8 +3,8 @@
 //! the interval, the wait after a failure are the engine's) and makes it,
 //! reporting progress and the outcome to the window.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Serialize;

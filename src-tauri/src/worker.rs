@@ -11,7 +11,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(name: &'static str, run: impl FnOnce() + Send + 'static) -> std::io::Result<Worker> {
+    pub fn spawn(
+        name: &'static str,
+        run: impl FnOnce() + Send + 'static,
+    ) -> std::io::Result<Worker> {
         let thread = std::thread::Builder::new().name(name.into()).spawn(run)?;
         Ok(Worker {
             name,
