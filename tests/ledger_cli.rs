@@ -3,28 +3,12 @@
 //! own statistics give them, a bad period one Chinese line and no file.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 use yichuang_testkit::read_xlsx;
 
-fn run(db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_yichuang"))
-        .arg("--db")
-        .arg(db)
-        .args(args)
-        .env("YICHUANG_NOW", "2026-11-23T09:30:00+08:00")
-        .env_remove("YICHUANG_PASSWORD")
-        .env_remove("YICHUANG_STATION_PASSPHRASE")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("run yichuang")
-}
-
-fn ok(o: Output) -> Value {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    serde_json::from_slice(&o.stdout).expect("json")
-}
+mod common;
+use common::{ok, run};
 
 fn export(db: &Path, out: &Path) -> Value {
     let out = out.to_str().expect("utf-8 path");

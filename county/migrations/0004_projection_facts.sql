@@ -40,6 +40,9 @@ CREATE TABLE evaluations (
     status       text NOT NULL,
     channel      text,
     level        text,
+    -- Whether the level counted as good on the station's scale (the
+    -- station's event says; a county-published five-level scale included).
+    good         boolean,
     reasons      text,
     comment      text,
     requested_at text,

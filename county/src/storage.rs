@@ -321,9 +321,17 @@ pub struct StationFigures {
 pub struct PeriodCounts {
     pub cases: i64,
     pub rejections: i64,
+    /// Cases with a request or a paper form.
+    pub evaluated: i64,
+    /// Requests made by the serving clerk.
     pub requested: i64,
+    /// The applicant's answers (screen and paper).
     pub answered: i64,
     pub defaulted: i64,
+    /// Left by the clerk's password (counted with the defaults).
+    pub unanswered: i64,
+    /// Answers at a level that counted as good on the station's scale.
+    pub good: i64,
     pub satisfied: i64,
     pub basically_satisfied: i64,
     pub dissatisfied: i64,

@@ -16,7 +16,7 @@ use yichuang_county::console::overview::{self, StationOverview};
 use yichuang_county::storage::Console;
 use yichuang_engine::deadline::{DeadlineKind, Urgency};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
-use yichuang_engine::evaluation::Level;
+use yichuang_engine::evaluation::PaperForm;
 use yichuang_engine::{ApplicantInput, Clerk, Clock, Engine, NewCase, PersonIdType, Role};
 
 struct Station {
@@ -70,21 +70,44 @@ fn day(s: &mut Station, at: &str, cases: u64, seed: u64) {
         .collect();
     for (i, c) in new.iter().enumerate() {
         if i % 5 == 4 {
-            continue; // not asked: lowers the evaluation rate
+            // Not asked: lowers the evaluation rate, unless a paper form
+            // (流动测评) comes in, entered by the leader who did not serve.
+            if i % 10 == 9 {
+                let form = PaperForm {
+                    serial: format!("{}-{seed}-{i}", s.code),
+                    level: "satisfied".into(),
+                    reasons: vec![],
+                    comment: String::new(),
+                };
+                s.e.enter_paper_evaluation(&s.leader, c, &form)
+                    .expect("paper");
+            }
+            continue;
         }
-        s.e.request_evaluation(&s.clerk, c, "窗口评价器")
+        // One screen per request: a screen shows one waiting request.
+        let screen = format!("评价器-{seed}-{i}");
+        s.e.request_evaluation(&s.clerk, c, &screen)
             .expect("request");
+        let answer = |level: &str, reasons: &[String], comment: &str| {
+            s.e.answer_on_screen(&screen, c, level, reasons, comment)
+                .expect("answer")
+        };
         match i % 4 {
-            0 => s.e.answer_evaluation(c, Level::Satisfied, &[], "").unwrap(),
+            0 => {
+                answer("satisfied", &[], "");
+            }
             1 => {
-                s.e.answer_evaluation(c, Level::Dissatisfied, &["服务态度欠佳".into()], "久等")
-                    .unwrap()
+                answer("dissatisfied", &["服务态度欠佳".into()], "久等");
             }
             2 => {
-                s.e.answer_evaluation(c, Level::BasicallySatisfied, &[], "")
-                    .unwrap()
+                answer("basically_satisfied", &[], "");
             }
-            _ => {} // left open: defaulted after 7 days
+            _ if i % 8 == 7 => {
+                // The clerk leaves the screen by password: 未作答.
+                s.e.leave_unanswered(&screen, c, &s.clerk.staff_no, DEMO_PASSWORD)
+                    .expect("unanswered");
+            }
+            _ => {} // left open: 默认 once its time has passed
         }
     }
     let c =
@@ -111,7 +134,7 @@ fn day(s: &mut Station, at: &str, cases: u64, seed: u64) {
     .expect("propose");
     s.e.approve_rejection(&c.case_no, "1001", DEMO_PASSWORD)
         .expect("approve");
-    s.e.default_expired_evaluations(7).expect("defaults");
+    s.e.default_expired_evaluations().expect("defaults");
     let client = s.e.sync_client().expect("client");
     let run = s.e.sync_now(&client).expect("sync");
     assert_eq!(run.quarantined, 0, "{}: the engine's events pass", s.code);
@@ -258,6 +281,14 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
         "every authenticated request is contact"
     );
     assert!(o.county.month.dissatisfied > 0 && o.county.month.defaulted > 0);
+    // The mixed set is really mixed: 未作答 by password, and paper forms
+    // that answered no request (evaluated beyond the requests).
+    assert!(o.county.month.unanswered > 0, "{:?}", o.county.month);
+    assert!(
+        o.county.month.evaluated > o.county.month.requested,
+        "{:?}",
+        o.county.month
+    );
 
     let incremental = snapshot(&db);
     assert!(

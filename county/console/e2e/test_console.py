@@ -93,17 +93,26 @@ class Station:
             self.run("login", "2001", day=day)
             # The demo's 4th case waits for the leader: approved (否定备案).
             self.run("case", "approve-rejection", f"{self.code}-{ymd}-0004", "--leader", "1001", day=day)
+        # The clerk asks (one screen per request: a screen shows one waiting
+        # request); the applicant's answer comes on a paper form (流动测评),
+        # which the leader enters — the CLI has no answer command, and the
+        # serving clerk may not enter paper for their own case.
+        answers = []
         for n, c in enumerate(cases):
             if n % 5 == 4:
                 continue
             # A case the station will not have rated (it says why) is skipped.
-            if self.run("eval", "request", c, day=day, check=False) == "":
+            if self.run("eval", "request", c, "--screen", f"评价器-{n}", day=day, check=False) == "":
                 continue
             level = ["satisfied", "dissatisfied", "basically_satisfied", None][n % 4]
-            if level == "dissatisfied":
-                self.run("eval", "answer", c, "--level", level, "--reason", "服务态度欠佳", day=day)
-            elif level:
-                self.run("eval", "answer", c, "--level", level, day=day)
+            if level:
+                answers.append((n, c, level))
+        self.run("login", "1001", day=day)
+        for n, c, level in answers:
+            reasons = ["--reason", "服务态度欠佳"] if level == "dissatisfied" else []
+            self.run("eval", "paper", c, "--serial", f"{self.code}-{ymd}-{n}", "--level", level,
+                     *reasons, day=day)
+        self.run("login", "2001", day=day)
         self.run("eval", "expire", day=day)
         self.run("sync", "now", day=day)
 

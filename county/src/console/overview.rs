@@ -56,17 +56,20 @@ pub const TARGETS: [(&str, &str, &str, f64); 2] = [
 pub struct PeriodFigures {
     pub cases: i64,
     pub rejections: i64,
+    pub evaluated: i64,
     pub requested: i64,
     pub answered: i64,
     pub defaulted: i64,
+    pub unanswered: i64,
+    pub good: i64,
     pub satisfied: i64,
     pub basically_satisfied: i64,
     pub dissatisfied: i64,
-    /// requests / cases.
+    /// evaluated / cases (the station's rule: a request or a paper form).
     pub evaluation_rate: Option<f64>,
-    /// defaulted / requests.
+    /// (defaulted + unanswered) / requests.
     pub default_rate: Option<f64>,
-    /// (satisfied + basically satisfied) / answered.
+    /// good / answered, "good" as the station's scale said.
     pub good_rate: Option<f64>,
     pub targets: Vec<TargetCheck>,
 }
@@ -77,9 +80,9 @@ fn ratio(a: i64, b: i64) -> Option<f64> {
 
 impl PeriodFigures {
     pub fn from_counts(c: &PeriodCounts) -> PeriodFigures {
-        let evaluation_rate = ratio(c.requested, c.cases);
-        let default_rate = ratio(c.defaulted, c.requested);
-        let good_rate = ratio(c.satisfied + c.basically_satisfied, c.answered);
+        let evaluation_rate = ratio(c.evaluated, c.cases);
+        let default_rate = ratio(c.defaulted + c.unanswered, c.requested);
+        let good_rate = ratio(c.good, c.answered);
         let targets = TARGETS
             .iter()
             .map(|&(figure, label_zh, bound, value)| {
@@ -106,9 +109,12 @@ impl PeriodFigures {
         PeriodFigures {
             cases: c.cases,
             rejections: c.rejections,
+            evaluated: c.evaluated,
             requested: c.requested,
             answered: c.answered,
             defaulted: c.defaulted,
+            unanswered: c.unanswered,
+            good: c.good,
             satisfied: c.satisfied,
             basically_satisfied: c.basically_satisfied,
             dissatisfied: c.dissatisfied,
@@ -265,9 +271,12 @@ mod tests {
             last_contact_ms: Some(now - 1000),
             month: PeriodCounts {
                 cases: 20,
+                evaluated: 19,
                 requested: 19,
                 answered: 15,
-                defaulted: 4,
+                defaulted: 3,
+                unanswered: 1,
+                good: 14,
                 satisfied: 12,
                 basically_satisfied: 2,
                 dissatisfied: 1,

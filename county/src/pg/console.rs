@@ -368,12 +368,15 @@ impl Console for PgStorage {
         for r in client
             .query(
                 "SELECT c.station_code, c.received_on = $1,
-                        count(*), count(e.case_no),
+                        count(*), count(e.requested_at),
                         count(*) FILTER (WHERE e.status = 'answered'),
                         count(*) FILTER (WHERE e.status = 'defaulted'),
-                        count(*) FILTER (WHERE e.level = 'satisfied'),
-                        count(*) FILTER (WHERE e.level = 'basically_satisfied'),
-                        count(*) FILTER (WHERE e.level = 'dissatisfied')
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'satisfied'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'basically_satisfied'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'dissatisfied'),
+                        count(e.case_no),
+                        count(*) FILTER (WHERE e.status = 'unanswered'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.good)
                  FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
                  WHERE c.received_on BETWEEN $2 AND $1
                  GROUP BY 1, 2",
@@ -393,6 +396,9 @@ impl Console for PgStorage {
                 satisfied: r.get(6),
                 basically_satisfied: r.get(7),
                 dissatisfied: r.get(8),
+                evaluated: r.get(9),
+                unanswered: r.get(10),
+                good: r.get(11),
                 rejections: 0,
             };
             add(&mut f.month, &p);
@@ -443,6 +449,9 @@ fn add(a: &mut PeriodCounts, b: &PeriodCounts) {
     a.requested += b.requested;
     a.answered += b.answered;
     a.defaulted += b.defaulted;
+    a.evaluated += b.evaluated;
+    a.unanswered += b.unanswered;
+    a.good += b.good;
     a.satisfied += b.satisfied;
     a.basically_satisfied += b.basically_satisfied;
     a.dissatisfied += b.dissatisfied;

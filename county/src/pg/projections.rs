@@ -307,16 +307,18 @@ async fn write_evaluations(
     let comment = t(|r| r.comment.as_deref());
     let requested = t(|r| r.requested_at.as_deref());
     let answered = t(|r| r.answered_at.as_deref());
+    let good: Vec<Option<bool>> = rows.iter().map(|r| r.good).collect();
     let seq: Vec<i64> = rows.iter().map(|r| r.last_seq as i64).collect();
     tx.execute(
         "INSERT INTO evaluations (log_id, station_code, case_no, status, channel, level, reasons, comment,
-                requested_at, answered_at, last_seq)
+                requested_at, answered_at, last_seq, good)
          SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::int8[])
+                $9::text[], $10::text[], $11::int8[], $12::bool[])
          ON CONFLICT (log_id, case_no) DO UPDATE SET
             status = EXCLUDED.status,
             channel = coalesce(EXCLUDED.channel, evaluations.channel),
             level = coalesce(EXCLUDED.level, evaluations.level),
+            good = coalesce(EXCLUDED.good, evaluations.good),
             reasons = coalesce(EXCLUDED.reasons, evaluations.reasons),
             comment = coalesce(EXCLUDED.comment, evaluations.comment),
             requested_at = coalesce(EXCLUDED.requested_at, evaluations.requested_at),
@@ -325,7 +327,7 @@ async fn write_evaluations(
          WHERE evaluations.last_seq < EXCLUDED.last_seq",
         &[
             &log_id, &station, &no, &status, &channel, &level, &reasons, &comment, &requested,
-            &answered, &seq,
+            &answered, &seq, &good,
         ],
     )
     .await

@@ -180,6 +180,8 @@ pub struct EvaluationRow {
     pub status: String,
     pub channel: Option<String>,
     pub level: Option<String>,
+    /// Whether the answer's level counted as good on the station's scale.
+    pub good: Option<bool>,
     /// The reasons as JSON text (a list of the fixed reasons).
     pub reasons: Option<String>,
     pub comment: Option<String>,
@@ -199,6 +201,7 @@ impl EvaluationRow {
         self.last_seq = later.last_seq;
         keep(&mut self.channel, later.channel);
         keep(&mut self.level, later.level);
+        keep(&mut self.good, later.good);
         keep(&mut self.reasons, later.reasons);
         keep(&mut self.comment, later.comment);
         keep(&mut self.requested_at, later.requested_at);
@@ -209,8 +212,12 @@ impl EvaluationRow {
 fn evaluation(kind: &str, obj: &Object, seq: u64, device_time: &str) -> Option<EvaluationRow> {
     let status = match kind {
         "evaluation.requested" => "requested",
-        "evaluation.answered" => "answered",
+        // The applicant's screen, or a paper form (流动测评) entered by staff
+        // who did not serve the case: both are the applicant's answer.
+        "evaluation.answered" | "evaluation.paper_entered" => "answered",
         "evaluation.defaulted" => "defaulted",
+        // Left by the clerk's password: counted with the defaults.
+        "evaluation.unanswered" => "unanswered",
         _ => return None,
     };
     Some(EvaluationRow {
@@ -218,6 +225,7 @@ fn evaluation(kind: &str, obj: &Object, seq: u64, device_time: &str) -> Option<E
         status: status.to_owned(),
         channel: text(obj, "channel"),
         level: text(obj, "level"),
+        good: obj.get("good").and_then(|v| v.as_bool()),
         reasons: obj
             .get("reasons")
             .filter(|v| v.is_array())
