@@ -337,6 +337,22 @@ pub struct PeriodCounts {
     pub dissatisfied: i64,
 }
 
+impl std::ops::AddAssign<&PeriodCounts> for PeriodCounts {
+    fn add_assign(&mut self, b: &PeriodCounts) {
+        self.cases += b.cases;
+        self.rejections += b.rejections;
+        self.evaluated += b.evaluated;
+        self.requested += b.requested;
+        self.answered += b.answered;
+        self.defaulted += b.defaulted;
+        self.unanswered += b.unanswered;
+        self.good += b.good;
+        self.satisfied += b.satisfied;
+        self.basically_satisfied += b.basically_satisfied;
+        self.dissatisfied += b.dissatisfied;
+    }
+}
+
 /// Staff accounts, sessions, the audit log and the console's reads.
 pub trait Console: Clone + Send + Sync + 'static {
     /// Adds an account with its audit line, in one transaction; `None` if

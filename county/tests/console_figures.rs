@@ -72,7 +72,7 @@ fn day(s: &mut Station, at: &str, cases: u64, seed: u64) {
         if i % 5 == 4 {
             // Not asked: lowers the evaluation rate, unless a paper form
             // (流动测评) comes in, entered by the leader who did not serve.
-            if i % 10 == 9 {
+            if seed != 2 {
                 let form = PaperForm {
                     serial: format!("{}-{seed}-{i}", s.code),
                     level: "satisfied".into(),
@@ -102,8 +102,8 @@ fn day(s: &mut Station, at: &str, cases: u64, seed: u64) {
             2 => {
                 answer("basically_satisfied", &[], "");
             }
-            _ if i % 8 == 7 => {
-                // The clerk leaves the screen by password: 未作答.
+            _ if seed == 2 => {
+                // The second day the clerk leaves the screen by password: 未作答.
                 s.e.leave_unanswered(&screen, c, &s.clerk.staff_no, DEMO_PASSWORD)
                     .expect("unanswered");
             }

@@ -210,8 +210,8 @@ pub fn overview(
         }
         overdue_all += overdue;
         at_risk_all += at_risk;
-        add(&mut today, &f.today);
-        add(&mut month, &f.month);
+        today += &f.today;
+        month += &f.month;
         stations.push(StationOverview {
             station_code: f.station_code.clone(),
             station_name: f.station_name.clone(),
@@ -242,17 +242,6 @@ pub fn overview(
         },
         stations,
     }
-}
-
-fn add(a: &mut PeriodCounts, b: &PeriodCounts) {
-    a.cases += b.cases;
-    a.rejections += b.rejections;
-    a.requested += b.requested;
-    a.answered += b.answered;
-    a.defaulted += b.defaulted;
-    a.satisfied += b.satisfied;
-    a.basically_satisfied += b.basically_satisfied;
-    a.dissatisfied += b.dissatisfied;
 }
 
 #[cfg(test)]

@@ -401,9 +401,9 @@ impl Console for PgStorage {
                 good: r.get(11),
                 rejections: 0,
             };
-            add(&mut f.month, &p);
+            f.month += &p;
             if r.get::<_, bool>(1) {
-                add(&mut f.today, &p);
+                f.today += &p;
             }
         }
         for r in client
@@ -442,17 +442,4 @@ impl Console for PgStorage {
         }
         Ok(by.into_values().collect())
     }
-}
-
-fn add(a: &mut PeriodCounts, b: &PeriodCounts) {
-    a.cases += b.cases;
-    a.requested += b.requested;
-    a.answered += b.answered;
-    a.defaulted += b.defaulted;
-    a.evaluated += b.evaluated;
-    a.unanswered += b.unanswered;
-    a.good += b.good;
-    a.satisfied += b.satisfied;
-    a.basically_satisfied += b.basically_satisfied;
-    a.dissatisfied += b.dissatisfied;
 }
