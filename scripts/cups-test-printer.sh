@@ -88,7 +88,20 @@ export CUPS_SERVER="127.0.0.1:$port"
 for _ in $(seq 100); do lpstat -r >/dev/null 2>&1 && break; sleep 0.1; done
 lpstat -r >/dev/null 2>&1 || { echo "cupsd did not start:" >&2; cat "$dir/log/cupsd.out" "$dir/log/error_log" >&2 2>/dev/null; exit 1; }
 # Raw queues: the bytes the app sends are the bytes the backend gets.
-lpadmin -p counter -E -v "keep:$spool" -m raw 2>/dev/null
-lpadmin -p broken -E -v "broken:/" -m raw 2>/dev/null
-lpadmin -d counter
+# lpadmin warns that raw queues are deprecated (kept quiet); a scheduler that
+# answers lpstat may still refuse an admin request for a moment after start
+# (seen once in CI, with nothing said): try a few times, then show why.
+admin() {
+  local out
+  for _ in $(seq 20); do
+    if out=$(lpadmin "$@" 2>&1); then return 0; fi
+    sleep 0.25
+  done
+  echo "lpadmin $* failed: $out" >&2
+  cat "$dir/log/cupsd.out" "$dir/log/error_log" >&2 2>/dev/null || true
+  return 1
+}
+admin -p counter -E -v "keep:$spool" -m raw
+admin -p broken -E -v "broken:/" -m raw
+admin -d counter
 echo "$CUPS_SERVER"
