@@ -317,7 +317,7 @@ pub struct StationFigures {
 }
 
 /// Counts over cases received in a period (the station's rule for 好差评).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct PeriodCounts {
     pub cases: i64,
     pub rejections: i64,
@@ -428,4 +428,55 @@ pub trait Console: Clone + Send + Sync + 'static {
         today: chrono::NaiveDate,
         month_start: chrono::NaiveDate,
     ) -> impl Future<Output = Result<Vec<StationFigures>, StorageError>> + Send;
+    /// The 好差评 pages' inputs over the cases received `from`..=`to`; at
+    /// most `bad_limit` bad answers, newest first.
+    fn evaluation_facts(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        bad_limit: i64,
+    ) -> impl Future<Output = Result<EvaluationFacts, StorageError>> + Send;
+}
+
+/// Cases received in a period, counted by everything the 好差评 figures
+/// split them by (one row per combination, with how many cases).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvaluationCount {
+    pub station_code: String,
+    /// 首办's staff number.
+    pub handler: Option<String>,
+    pub item_code: Option<String>,
+    /// None: the case has no evaluation record.
+    pub status: Option<String>,
+    pub channel: Option<String>,
+    pub level: Option<String>,
+    pub good: Option<bool>,
+    /// The serving clerk asked for it (a paper form alone was not asked).
+    pub requested: bool,
+    pub cases: i64,
+}
+
+/// An answer at a level that was not good, with what the applicant said.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct BadAnswer {
+    pub station_code: String,
+    pub case_no: String,
+    pub handler: Option<String>,
+    pub item_code: Option<String>,
+    pub channel: Option<String>,
+    pub level: Option<String>,
+    /// The fixed reasons chosen (stored as a JSON list).
+    pub reasons: Vec<String>,
+    pub comment: Option<String>,
+    pub answered_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EvaluationFacts {
+    pub counts: Vec<EvaluationCount>,
+    /// Each station's name as its newest log says.
+    pub station_names: std::collections::BTreeMap<String, String>,
+    pub bad: Vec<BadAnswer>,
+    /// All bad answers of the period (`bad` holds the newest of them).
+    pub bad_total: i64,
 }

@@ -141,6 +141,7 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("PATCH", "staff/1", Some(json!({"disabled": true}))),
         ("GET", "audit", None),
         ("GET", "overview", None),
+        ("GET", "evaluations", None),
         ("GET", "no-such-page", None),
         ("POST", "no-such-page", Some(json!({}))),
     ]
@@ -224,14 +225,15 @@ fn each_role_sees_and_does_only_its_part() {
         let me = b.get("session").body;
         assert_eq!(me["role"], r);
         let may_overview = r != "complaints";
-        assert_eq!(
-            me["capabilities"],
-            if may_overview {
-                json!(["view_overview"])
-            } else {
-                json!([])
-            }
-        );
+        let may_evaluations = r != "approval_office";
+        let caps: Vec<&str> = [
+            (may_overview, "view_overview"),
+            (may_evaluations, "view_evaluations"),
+        ]
+        .into_iter()
+        .filter_map(|(may, c)| may.then_some(c))
+        .collect();
+        assert_eq!(me["capabilities"], json!(caps), "{r}");
         let expect = |a: &Answer, allowed: bool, what: &str| {
             assert_eq!(
                 a.status,
@@ -245,6 +247,7 @@ fn each_role_sees_and_does_only_its_part() {
             }
         };
         expect(&b.get("overview"), may_overview, "overview");
+        expect(&b.get("evaluations"), may_evaluations, "好差评");
         expect(&b.get("staff"), false, "staff list");
         expect(&b.get("audit"), false, "audit log");
         let before = counts(&db);
@@ -271,6 +274,10 @@ fn each_role_sees_and_does_only_its_part() {
     assert_eq!(adm.get("staff").body.as_array().map(Vec::len), Some(5));
     assert_eq!(adm.get("audit").status, 200);
     assert_eq!(adm.get("overview").status, 200);
+    assert_eq!(adm.get("evaluations").status, 200);
+    let bad = adm.get("evaluations?month=2026-13");
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert_eq!(bad.body["field"], "month");
 }
 
 #[test]

@@ -11,12 +11,13 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 use common::raw_sql;
-use yichuang_county::console::calendar::Calendar;
+use yichuang_county::console::evaluations;
 use yichuang_county::console::overview::{self, StationOverview};
 use yichuang_county::storage::Console;
+use yichuang_engine::calendar::Calendar;
 use yichuang_engine::deadline::{DeadlineKind, Urgency};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
-use yichuang_engine::evaluation::PaperForm;
+use yichuang_engine::evaluation::{PaperForm, Scale};
 use yichuang_engine::{ApplicantInput, Clerk, Clock, Engine, NewCase, PersonIdType, Role};
 
 struct Station {
@@ -205,7 +206,7 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
     let o = overview::overview(
         date,
         yichuang_county::now_ms(),
-        Calendar::bundled(),
+        &Calendar::bundled().expect("bundled calendar"),
         &figures,
     );
     assert_eq!(o.stations.len(), 2);
@@ -225,34 +226,29 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
                 .expect("stats")
                 .total;
         for (county, own, what) in [(&c.month, &month, "month"), (&c.today, &today, "today")] {
-            assert_eq!(county.cases, own.cases, "{} {what} cases", s.code);
-            assert_eq!(county.requested, own.requested, "{} {what}", s.code);
-            assert_eq!(county.answered, own.answered, "{} {what}", s.code);
-            assert_eq!(county.defaulted, own.defaulted, "{} {what}", s.code);
+            assert_eq!(county.counts.cases, own.cases, "{} {what} cases", s.code);
+            assert_eq!(county.counts.requested, own.requested, "{} {what}", s.code);
+            assert_eq!(county.counts.answered, own.answered, "{} {what}", s.code);
+            assert_eq!(county.counts.defaulted, own.defaulted, "{} {what}", s.code);
             assert_eq!(
-                county.evaluation_rate, own.evaluation_rate,
+                county.rates.evaluation_rate, own.evaluation_rate,
                 "{} {what}",
                 s.code
             );
-            assert_eq!(county.default_rate, own.default_rate, "{} {what}", s.code);
-            assert_eq!(county.good_rate, own.good_rate, "{} {what}", s.code);
-            for t in &own.targets {
-                let mine = county.targets.iter().find(|x| x.figure == t.target.figure);
-                assert_eq!(
-                    mine.and_then(|m| m.met),
-                    t.met,
-                    "{} {what} {}",
-                    s.code,
-                    t.target.figure
-                );
-            }
+            assert_eq!(
+                county.rates.default_rate, own.default_rate,
+                "{} {what}",
+                s.code
+            );
+            assert_eq!(county.rates.good_rate, own.good_rate, "{} {what}", s.code);
+            assert_eq!(county.rates.targets, own.targets, "{} {what}", s.code);
         }
         let filed =
             s.e.rejection_filings(&s.leader, 1000)
                 .expect("register")
                 .len() as i64;
-        assert_eq!(c.month.rejections, filed, "{} 否定备案", s.code);
-        assert_eq!(c.today.rejections, 1, "{} one filed today", s.code);
+        assert_eq!(c.month.counts.rejections, filed, "{} 否定备案", s.code);
+        assert_eq!(c.today.counts.rejections, 1, "{} one filed today", s.code);
         let (overdue, at_risk) = board(s);
         assert_eq!(
             (c.overdue, c.at_risk),
@@ -272,6 +268,53 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
         overdue_seen > 0,
         "the campaign has overdue cases to compare"
     );
+
+    // 好差评: the county's month per station and per clerk (rates, targets,
+    // levels, the channel mix) equals each station's own statistics.
+    let end = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    let facts = srv
+        .block_on(srv.state.storage.evaluation_facts(start, end, 1000))
+        .expect("evaluation facts");
+    let page = evaluations::page(start, end, Scale::three_level(), &Default::default(), facts);
+    let mut bad = 0;
+    for s in &stations {
+        let own = s.e.evaluation_stats(&s.leader, start, date).expect("stats");
+        let g = page
+            .stations
+            .iter()
+            .find(|g| g.key == s.code)
+            .expect("station ranked");
+        assert_eq!(g.counts, own.total, "{} 好差评", s.code);
+        assert!(!own.by_clerk.is_empty());
+        for c in &own.by_clerk {
+            let mine = page
+                .clerks
+                .iter()
+                .find(|g| g.station_code.as_deref() == Some(s.code) && g.key == c.key)
+                .expect("clerk");
+            assert_eq!(mine.counts, c.counts, "{} clerk {}", s.code, c.key);
+        }
+        bad += own
+            .total
+            .levels
+            .iter()
+            .filter(|l| l.good == Some(false))
+            .map(|l| l.count)
+            .sum::<i64>();
+    }
+    assert_eq!(page.bad_total, bad);
+    assert_eq!(page.bad.len() as i64, bad);
+    assert!(
+        page.bad
+            .iter()
+            .all(|b| b.answer.reasons == ["服务态度欠佳"]),
+        "{:?}",
+        page.bad[0]
+    );
+    assert_eq!(
+        page.stations.iter().map(|g| g.rank).collect::<Vec<_>>(),
+        [1, 2]
+    );
     assert_eq!(
         raw_sql::query_i64(
             &db,
@@ -280,12 +323,12 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
         2,
         "every authenticated request is contact"
     );
-    assert!(o.county.month.dissatisfied > 0 && o.county.month.defaulted > 0);
+    assert!(o.county.month.counts.dissatisfied > 0 && o.county.month.counts.defaulted > 0);
     // The mixed set is really mixed: 未作答 by password, and paper forms
     // that answered no request (evaluated beyond the requests).
-    assert!(o.county.month.unanswered > 0, "{:?}", o.county.month);
+    assert!(o.county.month.counts.unanswered > 0, "{:?}", o.county.month);
     assert!(
-        o.county.month.evaluated > o.county.month.requested,
+        o.county.month.counts.evaluated > o.county.month.counts.requested,
         "{:?}",
         o.county.month
     );

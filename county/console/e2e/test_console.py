@@ -14,6 +14,7 @@ enrolled and synced). Started by scripts/test-console.sh, which sets:
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -268,6 +269,39 @@ def main():
         assert d.find_element(By.CSS_SELECTOR, '[data-test="overview-chart"] canvas')
         log("the overview equals the stations' own figures")
 
+        # 好差评: the month's ranking, each clerk's rates and channel mix, and
+        # the bad answers with their reasons, as the stations count them.
+        d.get(CONSOLE + f"#/evaluations?month={TODAY[:7]}")
+        d.refresh()
+        wait(d, '[data-test="ev-stations"] .el-table__row')
+        wait(d, '[data-test="ev-mix-chart"] canvas')
+        ranked = []
+        for row in d.find_elements(By.CSS_SELECTOR, '[data-test="ev-stations"] .el-table__body tr.el-table__row'):
+            cells = row.find_elements(By.CSS_SELECTOR, "td")
+            code = re.search(r"（(\w+)）", cells[1].text).group(1)
+            ranked.append(code)
+            got = {k: row.find_element(By.CSS_SELECTOR, f'[data-test="ev-{k}"]').text.strip()
+                   for k in ["evaluation-rate", "default-rate", "good-rate"]}
+            for k, v in got.items():
+                assert v == own[code][k], f"好差评 {code} {k}: console {v}, station {own[code][k]}"
+        assert sorted(ranked) == sorted(own), ranked
+        for row in d.find_elements(By.CSS_SELECTOR, '[data-test="ev-clerks"] .el-table__body tr.el-table__row'):
+            cells = row.find_elements(By.CSS_SELECTOR, "td")
+            code = re.search(r"（(\w+)）", cells[1].text).group(1)
+            clerk = cells[2].text.strip()
+            staff_no = clerk.removeprefix("工号 ").strip()
+            mine = next(g for g in own[code]["_month"]["by_clerk"] if g["key"] == staff_no)
+            mix = row.find_element(By.CSS_SELECTOR, '[data-test="ev-clerk-mix"]').text
+            for src in mine["sources"]:
+                label = re.sub(r"（.*）", "", src["label_zh"])
+                assert (f"{label} {src['count']}" in mix) == (src["count"] > 0), (code, staff_no, mix, src)
+            assert cells[4].text.strip() == pct(mine["evaluation_rate"]), (code, staff_no, cells[4].text)
+        bad = sum(f["_month"]["levels"][-1]["count"] for f in own.values())
+        assert d.find_element(By.CSS_SELECTOR, '[data-test="ev-county-bad"]').text == str(bad)
+        wait_text(d, '[data-test="ev-bad"]', "服务态度欠佳")
+        shot(d, "evaluations")
+        log("好差评: ranking, clerks' channel mix and bad answers equal the stations' own")
+
         # 账号: a bad password is refused naming the field; a good one is added.
         d.find_element(By.CSS_SELECTOR, '[data-test="nav-staff"]').click()
         wait(d, '[data-test="staff-table"]')
@@ -300,7 +334,7 @@ def main():
         login(d, "zhao.review", "审查窗口口令2026")
         wait(d, '[data-test="who"]')
         navs = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".nav a")]
-        assert navs == ["总览"], navs
+        assert navs == ["总览", "好差评"], navs
         shot(d, "reviewer-pages")
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
         wait(d, inp("login-name"))

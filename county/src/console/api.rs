@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use super::accounts::{self, Actor, ChangeStaff, NewStaff, StaffView};
 use super::auth;
-use super::calendar::Calendar;
+use super::evaluations::{self, EvaluationsPage};
 use super::overview::{self, Overview};
 use super::rules::{
     self, CSRF_HEADER, Capability, Refusal, Role, action, cleared_cookie, session_cookie,
@@ -27,6 +27,9 @@ use crate::api::AppState;
 use crate::error::ConsoleError;
 use crate::now_ms;
 use crate::storage::{AuditRow, NewAudit, Storage};
+use yichuang_domain::calendar::{Calendar, release_years};
+use yichuang_domain::catalog::Catalog;
+use yichuang_domain::evaluation::Scale;
 
 pub fn router<S: Storage>(state: AppState<S>) -> Router {
     Router::new()
@@ -50,6 +53,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/console/api/staff/{id}", patch(change_staff::<S>))
         .route("/console/api/audit", get(audit_log::<S>))
         .route("/console/api/overview", get(overview_page::<S>))
+        .route("/console/api/evaluations", get(evaluations_page::<S>))
         // Unknown API paths: 401 to strangers, 404 to staff.
         .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
         .layer(middleware::from_fn(security_headers))
@@ -469,12 +473,103 @@ async fn overview_page<S: Storage>(
     };
     let start = overview::month_start(date);
     let figures = st.storage.station_figures(date, start).await?;
-    Ok(Json(overview::overview(
-        date,
-        now,
-        Calendar::bundled(),
-        &figures,
-    )))
+    let cal = county_calendar(&st.storage).await?;
+    Ok(Json(overview::overview(date, now, &cal, &figures)))
+}
+
+#[derive(Deserialize)]
+struct MonthQuery {
+    month: Option<String>,
+}
+
+async fn evaluations_page<S: Storage>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<MonthQuery>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<EvaluationsPage>, ConsoleError> {
+    staff(&st, &h, &peer, Some(Capability::ViewEvaluations), false).await?;
+    let month = match q.month.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(m) => m.to_owned(),
+        None => overview::china_date(now_ms()).format("%Y-%m").to_string(),
+    };
+    let (from, to) = evaluations::month_bounds(&month)
+        .ok_or_else(|| Refusal::invalid("month", "月份应为 年-月 格式，例如 2026-11"))?;
+    let facts = st
+        .storage
+        .evaluation_facts(from, to, evaluations::BAD_LIMIT)
+        .await?;
+    let catalog = county_catalog(&st.storage).await?;
+    let scale = catalog
+        .as_ref()
+        .map_or_else(Scale::three_level, Catalog::evaluation_scale);
+    let item_names = catalog
+        .iter()
+        .flat_map(|c| c.items.iter())
+        .map(|i| (i.code.clone(), i.name.clone()))
+        .collect();
+    Ok(Json(evaluations::page(from, to, scale, &item_names, facts)))
+}
+
+/// The county's newest published catalog, if any (the scale in force and
+/// the items' names). One that does not parse was refused at publication;
+/// here it is logged and left out.
+async fn county_catalog<S: Storage>(storage: &S) -> Result<Option<Catalog>, ConsoleError> {
+    let latest = storage.latest_releases().await?;
+    let Some(m) = latest.iter().find(|m| m.kind == "catalog") else {
+        return Ok(None);
+    };
+    let Some(bytes) = storage.release_content("catalog", &m.version).await? else {
+        return Ok(None);
+    };
+    let file = format!("county release catalog {}", m.version);
+    let parsed = std::str::from_utf8(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Catalog::parse_new(t, &file).map_err(|e| e.to_string()));
+    match parsed {
+        Ok(c) => Ok(Some(c)),
+        Err(e) => {
+            eprintln!("yichuang-county: {file}: {e}");
+            Ok(None)
+        }
+    }
+}
+
+/// The working days the county's stations count by: the years the program
+/// carries, under the county's newest published calendar (what the stations
+/// have applied, or will with their next sync). A release that does not
+/// parse was refused at publication; here it is logged and skipped.
+async fn county_calendar<S: Storage>(storage: &S) -> Result<Calendar, ConsoleError> {
+    static BUNDLED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
+    let mut cal = BUNDLED
+        .get_or_init(|| {
+            Calendar::bundled().unwrap_or_else(|e| {
+                eprintln!("yichuang-county: bundled calendar unreadable: {e}");
+                Calendar::default()
+            })
+        })
+        .clone();
+    let latest = storage.latest_releases().await?;
+    let Some(m) = latest.iter().find(|m| m.kind == "calendar") else {
+        return Ok(cal);
+    };
+    let Some(bytes) = storage.release_content("calendar", &m.version).await? else {
+        return Ok(cal);
+    };
+    let years = std::str::from_utf8(&bytes)
+        .map_err(|e| e.to_string())
+        .and_then(|t| release_years(t).map_err(|e| e.to_string()));
+    match years {
+        Ok(years) => {
+            for (_, doc) in years {
+                if let Err(e) = cal.add_year_json(&doc) {
+                    eprintln!("yichuang-county: calendar release {}: {e}", m.version);
+                }
+            }
+        }
+        Err(e) => eprintln!("yichuang-county: calendar release {}: {e}", m.version),
+    }
+    Ok(cal)
 }
 
 async fn unknown<S: Storage>(

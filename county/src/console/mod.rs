@@ -4,7 +4,9 @@
 //!
 //! - [`rules`] — who may do what, password, lockout and session rules,
 //!   the refusals (pure).
-//! - [`overview`], [`calendar`] — the 总览's figures from the projections' counts (pure).
+//! - [`overview`] — the 总览's figures from the projections' counts, by the
+//!   engine's rules (pure).
+//! - [`evaluations`] — the 好差评 pages' figures, by the engine's rules (pure).
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
 //!   storage and the audit line together), shared by the HTTP API and the
@@ -16,6 +18,6 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
-pub mod calendar;
+pub mod evaluations;
 pub mod overview;
 pub mod rules;

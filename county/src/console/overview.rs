@@ -1,22 +1,19 @@
 //! 总览: the county's figures per station and county-wide, today and this
 //! month, from the projections' counts ([`StationFigures`]). Pure: the
 //! storage counts, this module decides what is overdue, at risk, silent,
-//! and how each rate stands against its target.
-//!
-//! The rules restated here are the station's (the county cannot link the
-//! engine): 好差评 rates over the cases received in the period, with the
-//! targets evaluation rate ≥ 90 % and default rate ≤ 15 %
-//! (`crates/engine/src/domain/evaluation.rs` `TARGETS`); a deadline is
-//! overdue before its day and at risk from its day until it is more than
-//! the station's `deadline.at_risk_days` working days away (default 2,
-//! `domain/deadline.rs`); which deadlines run in which state
-//! (`deadlines_in`). The acceptance-review deadline of a case still being
-//! registered is not in its events, so the county cannot count it.
+//! and how each rate stands against its target — by the engine's own
+//! rules, linked, not restated: the 好差评 rates and targets
+//! (`evaluation::rates`), the working-day calendar and a deadline's
+//! urgency (`deadline::Urgency::classify`, with the station's
+//! `deadline.at_risk_days`). The acceptance-review deadline of a case
+//! still being registered is not in its events, so the county cannot count it.
 
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
+use yichuang_domain::calendar::Calendar;
+use yichuang_domain::deadline::{DEFAULT_AT_RISK_DAYS, Urgency};
+use yichuang_domain::evaluation::{RateBasis, Rates, rates};
 
-use super::calendar::Calendar;
 use crate::storage::{PeriodCounts, StationFigures};
 
 /// States in which the promised and statutory limits run.
@@ -29,99 +26,31 @@ pub const DEADLINE_STATES: [&str; 4] = [
 /// States in which the 容缺 supplement deadline runs as well.
 pub const SUPPLEMENT_STATES: [&str; 1] = ["accepted_with_commitment"];
 
-/// The station's default of `deadline.at_risk_days`.
-pub const DEFAULT_AT_RISK_DAYS: i64 = 2;
-
 /// A station is "not heard from" after this long without an upload.
 pub const SILENT_AFTER_MS: i64 = 24 * 3_600_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct TargetCheck {
-    pub figure: &'static str,
-    pub label_zh: &'static str,
-    /// `at_least` or `at_most`.
-    pub bound: &'static str,
-    pub value: f64,
-    /// `None` while there is nothing to measure.
-    pub met: Option<bool>,
-}
-
-/// The 好差评 targets (the station's `TARGETS`).
-pub const TARGETS: [(&str, &str, &str, f64); 2] = [
-    ("evaluation_rate", "评价率", "at_least", 0.9),
-    ("default_rate", "默认评价率", "at_most", 0.15),
-];
-
+/// A period's counts with the rates the engine takes from them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PeriodFigures {
-    pub cases: i64,
-    pub rejections: i64,
-    pub evaluated: i64,
-    pub requested: i64,
-    pub answered: i64,
-    pub defaulted: i64,
-    pub unanswered: i64,
-    pub good: i64,
-    pub satisfied: i64,
-    pub basically_satisfied: i64,
-    pub dissatisfied: i64,
-    /// evaluated / cases (the station's rule: a request or a paper form).
-    pub evaluation_rate: Option<f64>,
-    /// (defaulted + unanswered) / requests.
-    pub default_rate: Option<f64>,
-    /// good / answered, "good" as the station's scale said.
-    pub good_rate: Option<f64>,
-    pub targets: Vec<TargetCheck>,
-}
-
-fn ratio(a: i64, b: i64) -> Option<f64> {
-    (b > 0).then(|| a as f64 / b as f64)
+    #[serde(flatten)]
+    pub counts: PeriodCounts,
+    #[serde(flatten)]
+    pub rates: Rates,
 }
 
 impl PeriodFigures {
     pub fn from_counts(c: &PeriodCounts) -> PeriodFigures {
-        let evaluation_rate = ratio(c.evaluated, c.cases);
-        let default_rate = ratio(c.defaulted + c.unanswered, c.requested);
-        let good_rate = ratio(c.good, c.answered);
-        let targets = TARGETS
-            .iter()
-            .map(|&(figure, label_zh, bound, value)| {
-                let rate = if figure == "evaluation_rate" {
-                    evaluation_rate
-                } else {
-                    default_rate
-                };
-                TargetCheck {
-                    figure,
-                    label_zh,
-                    bound,
-                    value,
-                    met: rate.map(|r| {
-                        if bound == "at_least" {
-                            r >= value
-                        } else {
-                            r <= value
-                        }
-                    }),
-                }
-            })
-            .collect();
         PeriodFigures {
-            cases: c.cases,
-            rejections: c.rejections,
-            evaluated: c.evaluated,
-            requested: c.requested,
-            answered: c.answered,
-            defaulted: c.defaulted,
-            unanswered: c.unanswered,
-            good: c.good,
-            satisfied: c.satisfied,
-            basically_satisfied: c.basically_satisfied,
-            dissatisfied: c.dissatisfied,
-            evaluation_rate,
-            default_rate,
-            good_rate,
-            targets,
+            counts: *c,
+            rates: rates(&RateBasis {
+                cases: c.cases,
+                evaluated: c.evaluated,
+                requested: c.requested,
+                answered: c.answered,
+                defaulted: c.defaulted,
+                unanswered: c.unanswered,
+                good: c.good,
+            }),
         }
     }
 }
@@ -189,19 +118,15 @@ pub fn overview(
     let mut silent_stations = Vec::new();
     for f in figures {
         let at_risk_days = f.at_risk_days.unwrap_or(DEFAULT_AT_RISK_DAYS).max(0);
-        let cutoff = cal.last_within_working_days(date, at_risk_days);
-        let overdue: i64 = f
-            .open_deadlines
-            .iter()
-            .filter(|(d, _)| *d < date)
-            .map(|(_, n)| n)
-            .sum();
-        let at_risk: i64 = f
-            .open_deadlines
-            .iter()
-            .filter(|(d, _)| *d >= date && *d <= cutoff)
-            .map(|(_, n)| n)
-            .sum();
+        let (mut overdue, mut at_risk) = (0, 0);
+        for &(due, n) in &f.open_deadlines {
+            let left = cal.working_days_between(date, due).0;
+            match Urgency::classify(due, date, left, at_risk_days) {
+                Urgency::Overdue => overdue += n,
+                Urgency::DueToday | Urgency::AtRisk => at_risk += n,
+                Urgency::OnTrack => {}
+            }
+        }
         let silent = f
             .last_contact_ms
             .is_none_or(|t| now_ms - t > SILENT_AFTER_MS);
@@ -285,20 +210,21 @@ mod tests {
             open_deadlines: vec![(d("2026-11-26"), 1)],
             ..Default::default()
         };
-        let o = overview(d("2026-11-23"), now, Calendar::bundled(), &[f, silent]);
+        let cal = Calendar::bundled().unwrap();
+        let o = overview(d("2026-11-23"), now, &cal, &[f, silent]);
         let s1 = &o.stations[0];
         assert_eq!((s1.overdue, s1.at_risk), (2, 4));
-        assert_eq!(s1.month.evaluation_rate, Some(0.95));
-        assert_eq!(s1.month.targets[0].met, Some(true));
-        assert!((s1.month.default_rate.unwrap() - 4.0 / 19.0).abs() < 1e-9);
-        assert_eq!(s1.month.targets[1].met, Some(false), "21 % > 15 %");
-        assert_eq!(s1.today.evaluation_rate, None);
-        assert_eq!(s1.today.targets[0].met, None, "nothing to measure");
+        assert_eq!(s1.month.rates.evaluation_rate, Some(0.95));
+        assert_eq!(s1.month.rates.targets[0].met, Some(true));
+        assert!((s1.month.rates.default_rate.unwrap() - 4.0 / 19.0).abs() < 1e-9);
+        assert_eq!(s1.month.rates.targets[1].met, Some(false), "21 % > 15 %");
+        assert_eq!(s1.today.rates.evaluation_rate, None);
+        assert_eq!(s1.today.rates.targets[0].met, None, "nothing to measure");
         assert!(!s1.silent);
         assert_eq!(o.stations[1].at_risk, 1, "its own at-risk setting");
         assert_eq!(o.county.silent_stations, ["S2"]);
         assert_eq!((o.county.overdue, o.county.at_risk), (2, 5));
-        assert_eq!(o.county.month.rejections, 2);
+        assert_eq!(o.county.month.counts.rejections, 2);
         assert_eq!(o.month_start, d("2026-11-01"));
         assert_eq!(
             china_date(1_795_449_600_000 - 8 * 3_600_000),

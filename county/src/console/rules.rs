@@ -65,10 +65,13 @@ pub enum Capability {
     ManageStaff,
     /// 审计日志.
     ViewAudit,
+    /// 好差评: figures by station, clerk and item, the ranking, every bad answer.
+    ViewEvaluations,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 3] = [
+pub const ALL_CAPABILITIES: [Capability; 4] = [
     Capability::ViewOverview,
+    Capability::ViewEvaluations,
     Capability::ManageStaff,
     Capability::ViewAudit,
 ];
@@ -80,6 +83,12 @@ pub fn may(role: Role, cap: Capability) -> bool {
         ViewOverview => matches!(
             role,
             Role::Admin | Role::Reviewer | Role::ApprovalOffice | Role::Leader
+        ),
+        // The complaint desk answers for the bad ratings; the 行政审批室
+        // chases deadlines, not ratings.
+        ViewEvaluations => matches!(
+            role,
+            Role::Admin | Role::Reviewer | Role::Leader | Role::Complaints
         ),
         ManageStaff | ViewAudit => role == Role::Admin,
     }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use crate::console::overview::{DEADLINE_STATES, SUPPLEMENT_STATES};
 use crate::console::rules::Failures;
 use crate::storage::{
-    AuditRow, Console, NewAudit, PeriodCounts, SessionRecord, StaffChange, StaffRecord,
-    StationFigures, StorageError,
+    AuditRow, BadAnswer, Console, EvaluationCount, EvaluationFacts, NewAudit, PeriodCounts,
+    SessionRecord, StaffChange, StaffRecord, StationFigures, StorageError,
 };
 
 use super::{OrBackend, PgStorage};
@@ -441,5 +441,83 @@ impl Console for PgStorage {
             }
         }
         Ok(by.into_values().collect())
+    }
+
+    async fn evaluation_facts(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+        bad_limit: i64,
+    ) -> Result<EvaluationFacts, StorageError> {
+        let client = self.pool.get().await.db()?;
+        let mut facts = EvaluationFacts::default();
+        for r in client
+            .query(
+                "SELECT c.station_code, c.handler, c.item_code, e.status, e.channel, e.level, e.good,
+                        e.requested_at IS NOT NULL, count(*)
+                 FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
+                 WHERE c.received_on BETWEEN $1 AND $2
+                 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
+                &[&from, &to],
+            )
+            .await
+            .db()?
+        {
+            facts.counts.push(EvaluationCount {
+                station_code: r.get(0),
+                handler: r.get(1),
+                item_code: r.get(2),
+                status: r.get(3),
+                channel: r.get(4),
+                level: r.get(5),
+                good: r.get(6),
+                requested: r.get(7),
+                cases: r.get(8),
+            });
+        }
+        for r in client
+            .query(
+                "SELECT DISTINCT ON (station_code) station_code, station_name
+                 FROM station_facts WHERE station_name IS NOT NULL
+                 ORDER BY station_code, last_device_time DESC NULLS LAST",
+                &[],
+            )
+            .await
+            .db()?
+        {
+            facts.station_names.insert(r.get(0), r.get(1));
+        }
+        for r in client
+            .query(
+                "SELECT c.station_code, c.case_no, c.handler, c.item_code, e.channel, e.level,
+                        e.reasons, e.comment, e.answered_at, count(*) OVER ()
+                 FROM evaluations e JOIN cases c ON c.log_id = e.log_id AND c.case_no = e.case_no
+                 WHERE c.received_on BETWEEN $1 AND $2 AND e.status = 'answered' AND e.good = false
+                 ORDER BY e.answered_at DESC NULLS LAST, c.station_code, c.case_no
+                 LIMIT $3",
+                &[&from, &to, &bad_limit],
+            )
+            .await
+            .db()?
+        {
+            let reasons: Option<String> = r.get(6);
+            facts.bad_total = r.get(9);
+            facts.bad.push(BadAnswer {
+                station_code: r.get(0),
+                case_no: r.get(1),
+                handler: r.get(2),
+                item_code: r.get(3),
+                channel: r.get(4),
+                level: r.get(5),
+                // Written by the projection from the event's list; anything
+                // else is shown as one reason rather than lost.
+                reasons: reasons
+                    .map(|t| serde_json::from_str::<Vec<String>>(&t).unwrap_or_else(|_| vec![t]))
+                    .unwrap_or_default(),
+                comment: r.get(7),
+                answered_at: r.get(8),
+            });
+        }
+        Ok(facts)
     }
 }

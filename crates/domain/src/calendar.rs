@@ -11,9 +11,9 @@ use crate::error::{Error, Result};
 
 /// The years shipped with the program.
 pub const BUNDLED_YEARS: [(i32, &str); 3] = [
-    (2024, include_str!("../../../../assets/calendar/2024.json")),
-    (2025, include_str!("../../../../assets/calendar/2025.json")),
-    (2026, include_str!("../../../../assets/calendar/2026.json")),
+    (2024, include_str!("../../../assets/calendar/2024.json")),
+    (2025, include_str!("../../../assets/calendar/2025.json")),
+    (2026, include_str!("../../../assets/calendar/2026.json")),
 ];
 
 /// Upper bound on a deadline length; keeps a typo from looping for years.
@@ -102,6 +102,22 @@ pub fn parse_year(text: &str) -> Result<(i32, HashMap<NaiveDate, DayOverride>)> 
         return Err(Error::Calendar(format!("implausible year {}", file.year)));
     }
     Ok((file.year, days))
+}
+
+/// The year documents of a county calendar release: one holiday-cn year
+/// document, or `{"years": [doc, doc, …]}`; each checked, with its year.
+pub fn release_years(text: &str) -> Result<Vec<(i32, String)>> {
+    let v: serde_json::Value = serde_json::from_str(text)?;
+    let docs: Vec<String> = match v.get("years").and_then(|y| y.as_array()) {
+        Some(list) => list.iter().map(|d| d.to_string()).collect(),
+        None => vec![text.to_owned()],
+    };
+    let mut years = Vec::with_capacity(docs.len());
+    for d in docs {
+        let (year, _) = parse_year(&d)?;
+        years.push((year, d));
+    }
+    Ok(years)
 }
 
 impl Calendar {

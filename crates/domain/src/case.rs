@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::catalog::{Handling, LapseConsequence};
-use crate::domain::evaluation::CaseEvaluation;
-use crate::domain::ids;
-use crate::domain::lifecycle::{ActionChoice, CaseState};
-use crate::domain::notice::NoticeChoice;
+use crate::catalog::{Handling, LapseConsequence};
 use crate::error::{Error, Result};
+use crate::evaluation::CaseEvaluation;
+use crate::ids;
+use crate::lifecycle::{ActionChoice, CaseState};
+use crate::notice::NoticeChoice;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -264,10 +264,12 @@ pub struct CaseView {
     pub evaluation: Option<CaseEvaluation>,
     /// `applicant_id_no` is masked (the window's default view).
     pub id_masked: bool,
+    /// The station database's row id (the engine's; never serialized).
     #[serde(skip)]
-    pub(crate) id: i64,
+    pub id: i64,
+    /// The seq of the case's latest event (the engine's; never serialized).
     #[serde(skip)]
-    pub(crate) last_event_seq: i64,
+    pub last_event_seq: i64,
 }
 
 impl CaseView {
@@ -348,7 +350,8 @@ pub fn outcomes_for(materials: &[CaseMaterial]) -> Vec<Outcome> {
     out
 }
 
-pub(crate) fn text(field: &str, v: &str, max: usize, zh: &str) -> Result<String> {
+/// A trimmed text field of at most `max` characters, or a refusal naming it.
+pub fn text(field: &str, v: &str, max: usize, zh: &str) -> Result<String> {
     let v = v.trim();
     if v.is_empty() || v.chars().count() > max {
         return Err(Error::invalid(
@@ -367,7 +370,8 @@ pub(crate) fn text(field: &str, v: &str, max: usize, zh: &str) -> Result<String>
     Ok(v.to_owned())
 }
 
-pub(crate) struct ValidApplicant {
+/// An applicant as checked, ready to store.
+pub struct ValidApplicant {
     pub kind: &'static str,
     pub name: String,
     pub id_type: String,
@@ -375,7 +379,7 @@ pub(crate) struct ValidApplicant {
     pub phone: String,
 }
 
-pub(crate) fn validate_applicant(a: &ApplicantInput, today: NaiveDate) -> Result<ValidApplicant> {
+pub fn validate_applicant(a: &ApplicantInput, today: NaiveDate) -> Result<ValidApplicant> {
     match a {
         ApplicantInput::Person {
             name,

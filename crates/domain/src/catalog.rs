@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::domain::calendar::{DayUnit, MAX_WORKING_DAYS};
-use crate::domain::evaluation::Scale;
+use crate::calendar::{DayUnit, MAX_WORKING_DAYS};
 use crate::error::{Error, Result};
+use crate::evaluation::Scale;
 
-pub const BUNDLED_CATALOG: &str = include_str!("../../../../assets/catalog/catalog.json");
+pub const BUNDLED_CATALOG: &str = include_str!("../../../assets/catalog/catalog.json");
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]

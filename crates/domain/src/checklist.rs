@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::domain::case::{CaseMaterial, CaseView, MaterialStatus};
-use crate::domain::catalog::{Handling, LapseConsequence, ServiceItem, SupplementRule};
-use crate::domain::lifecycle::Action;
+use crate::case::{CaseMaterial, CaseView, MaterialStatus};
+use crate::catalog::{Handling, LapseConsequence, ServiceItem, SupplementRule};
 use crate::error::{Error, Result};
+use crate::lifecycle::Action;
 
 /// The checklist of `item` after `changes` on `base` (a new case: none): every
 /// material named must be the item's; a promise only where it replaces proof
@@ -224,7 +224,7 @@ pub fn check_supplement_overdue(c: &CaseView, today: NaiveDate) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::{BUNDLED_CATALOG, Catalog};
+    use crate::catalog::{BUNDLED_CATALOG, Catalog};
 
     fn item(code: &str) -> ServiceItem {
         Catalog::parse(BUNDLED_CATALOG, "catalog.json")

@@ -4,11 +4,11 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::calendar::{CalDate, Calendar, DayUnit};
-use crate::domain::case::CaseView;
-use crate::domain::catalog::{ServiceItem, SupplementRule};
-use crate::domain::lifecycle::CaseState;
+use crate::calendar::{CalDate, Calendar, DayUnit};
+use crate::case::CaseView;
+use crate::catalog::{ServiceItem, SupplementRule};
 use crate::error::Result;
+use crate::lifecycle::CaseState;
 
 /// The last day of the acceptance review of a case of `item` received on
 /// `received_on`: within it the applicant is told at once everything missing.

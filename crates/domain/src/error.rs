@@ -1,12 +1,14 @@
 //! Typed engine errors. `Display` is English (for logs); [`Error::user_message`]
 //! is the Chinese sentence shown to clerks.
 
-use crate::domain::lifecycle::{Action, CaseState, UnknownName};
+use crate::lifecycle::{Action, CaseState, UnknownName};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The station database (the engine's store) failed.
+    #[cfg(feature = "sqlite")]
     #[error("database: {0}")]
     Db(#[from] rusqlite::Error),
     #[error("file {path}: {source}")]
@@ -146,6 +148,7 @@ impl Error {
     /// One sentence in Chinese for the person at the counter.
     pub fn user_message(&self) -> String {
         match self {
+            #[cfg(feature = "sqlite")]
             Error::Db(e) => format!("数据库操作失败，数据未改动（{e}）"),
             Error::Io { path, source } => format!("无法读写文件“{path}”：{source}"),
             Error::Invalid { zh, .. }

@@ -574,6 +574,65 @@ fn ratio(a: i64, b: i64) -> Option<f64> {
     (b > 0).then(|| a as f64 / b as f64)
 }
 
+/// The counts the rates are taken from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RateBasis {
+    pub cases: i64,
+    /// Cases with a request or a paper form.
+    pub evaluated: i64,
+    pub requested: i64,
+    pub answered: i64,
+    pub defaulted: i64,
+    pub unanswered: i64,
+    pub good: i64,
+}
+
+/// A group's three rates, each with a target against it. One rule for the
+/// station's statistics and the county's console (which links this crate
+/// for it), so the two never disagree about a window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rates {
+    /// evaluated / cases (target ≥ 90 %).
+    pub evaluation_rate: Option<f64>,
+    /// (defaulted + unanswered) / requested (target ≤ 15 %).
+    pub default_rate: Option<f64>,
+    /// good / answered.
+    pub good_rate: Option<f64>,
+    /// Each rate with a target, met or missed.
+    pub targets: Vec<TargetCheck>,
+}
+
+/// The rates of a group from its counts.
+pub fn rates(b: &RateBasis) -> Rates {
+    let evaluation_rate = ratio(b.evaluated, b.cases);
+    // Leaving by password is never better for a window than waiting for the
+    // timeout: both count as not answered.
+    let default_rate = ratio(b.defaulted + b.unanswered, b.requested);
+    let good_rate = ratio(b.good, b.answered);
+    let targets = TARGETS
+        .iter()
+        .map(|t| {
+            let rate = match t.figure {
+                "evaluation_rate" => evaluation_rate,
+                "default_rate" => default_rate,
+                _ => good_rate,
+            };
+            TargetCheck {
+                target: *t,
+                text_zh: t.text_zh(),
+                rate,
+                met: t.met(rate),
+            }
+        })
+        .collect();
+    Rates {
+        evaluation_rate,
+        default_rate,
+        good_rate,
+        targets,
+    }
+}
+
 /// The level counts of `rows` in the scale's order, then the levels given
 /// under an earlier scale (a code it no longer has, or the same code counted
 /// the other way), so an answer keeps the classification it was given.
@@ -631,7 +690,16 @@ pub fn counts(scale: &Scale, rows: &[&StatRow]) -> EvaluationCounts {
         count,
         share: ratio(count, closed),
     };
-    let mut c = EvaluationCounts {
+    let r = rates(&RateBasis {
+        cases,
+        evaluated,
+        requested,
+        answered,
+        defaulted,
+        unanswered,
+        good,
+    });
+    EvaluationCounts {
         cases,
         evaluated,
         requested,
@@ -660,30 +728,45 @@ pub fn counts(scale: &Scale, rows: &[&StatRow]) -> EvaluationCounts {
             share("unanswered", Status::Unanswered.label_zh(), unanswered),
             share("clerk_legacy", Channel::ClerkLegacy.label_zh(), legacy),
         ],
-        evaluation_rate: ratio(evaluated, cases),
-        // Leaving by password is never better for a window than waiting for
-        // the timeout: both count as not answered.
-        default_rate: ratio(defaulted + unanswered, requested),
-        good_rate: ratio(good, answered),
-        targets: Vec::new(),
-    };
-    c.targets = TARGETS
+        evaluation_rate: r.evaluation_rate,
+        default_rate: r.default_rate,
+        good_rate: r.good_rate,
+        targets: r.targets,
+    }
+}
+
+/// The order of a 好差评 ranking (月度排名): more targets met first, then
+/// the higher good rate, the higher evaluation rate, the lower default rate,
+/// more cases; a rate with nothing to measure ranks below any figure. The
+/// rules rank windows by 好差评 without a formula; this order puts the two
+/// published targets first and is the one place that says so.
+pub fn ranking_order(a: &EvaluationCounts, b: &EvaluationCounts) -> std::cmp::Ordering {
+    let met = |c: &EvaluationCounts| c.targets.iter().filter(|t| t.met == Some(true)).count();
+    let high = |r: Option<f64>| r.unwrap_or(-1.0);
+    let low = |r: Option<f64>| r.unwrap_or(f64::INFINITY);
+    met(b)
+        .cmp(&met(a))
+        .then(high(b.good_rate).total_cmp(&high(a.good_rate)))
+        .then(high(b.evaluation_rate).total_cmp(&high(a.evaluation_rate)))
+        .then(low(a.default_rate).total_cmp(&low(b.default_rate)))
+        .then(b.cases.cmp(&a.cases))
+}
+
+/// A group's closed evaluations needed before one source can stand out.
+pub const SINGLE_SOURCE_MIN: i64 = 5;
+
+/// The one source all of a group's closed evaluations came from, when it is
+/// not the applicant screen and there are at least [`SINGLE_SOURCE_MIN`] of
+/// them: a clerk whose ratings are all paper forms, all 默认 or all 未作答
+/// stands out (R8). Every rating from the screen is what the rules ask for.
+pub fn single_source(c: &EvaluationCounts) -> Option<&SourceShare> {
+    let closed: i64 = c.sources.iter().map(|s| s.count).sum();
+    if closed < SINGLE_SOURCE_MIN {
+        return None;
+    }
+    c.sources
         .iter()
-        .map(|t| {
-            let rate = match t.figure {
-                "evaluation_rate" => c.evaluation_rate,
-                "default_rate" => c.default_rate,
-                _ => c.good_rate,
-            };
-            TargetCheck {
-                target: *t,
-                text_zh: t.text_zh(),
-                rate,
-                met: t.met(rate),
-            }
-        })
-        .collect();
-    c
+        .find(|s| s.count == closed && s.source != "applicant_screen")
 }
 
 /// Groups by `key` (key, name), most cases first, then by key.
@@ -879,5 +962,46 @@ mod tests {
         let mut s = Scale::three_level();
         s.levels.truncate(1);
         assert!(s.check().is_err());
+    }
+
+    #[test]
+    fn ranking_puts_targets_first_and_one_source_stands_out() {
+        use Channel::*;
+        use Status::*;
+        let scale = Scale::three_level();
+        let of = |rows: &[StatRow]| counts(&scale, &rows.iter().collect::<Vec<_>>());
+        // A: 10 cases, all requested and answered on the screen, 8 good: both targets met.
+        let mut a: Vec<StatRow> = (0..8)
+            .map(|_| row(Some(Answered), Some(ApplicantScreen), Some("satisfied")))
+            .collect();
+        a.extend((0..2).map(|_| row(Some(Answered), Some(ApplicantScreen), Some("dissatisfied"))));
+        // B: every answer good, but 3 of 10 defaulted: the default target missed.
+        let mut b: Vec<StatRow> = (0..7)
+            .map(|_| row(Some(Answered), Some(ApplicantScreen), Some("satisfied")))
+            .collect();
+        b.extend((0..3).map(|_| row(Some(Defaulted), None, None)));
+        // C: six paper forms only, all good.
+        let c: Vec<StatRow> = (0..6)
+            .map(|_| row(Some(Answered), Some(Paper), Some("satisfied")))
+            .collect();
+        // D: nothing evaluated at all.
+        let d = vec![row(None, None, None); 4];
+        let (a, b, c, d) = (of(&a), of(&b), of(&c), of(&d));
+        let mut all = [&d, &b, &c, &a];
+        all.sort_by(|x, y| ranking_order(x, y));
+        // A meets both targets; B and C one each, with the same good and
+        // evaluation rates, and a measured default rate ranks above none; D last.
+        assert_eq!(
+            all.map(|g| (g.cases, g.defaulted)),
+            [(10, 0), (10, 3), (6, 0), (4, 0)]
+        );
+        assert!(
+            single_source(&a).is_none(),
+            "all from the screen is the rule"
+        );
+        assert_eq!(single_source(&c).map(|s| s.source), Some("paper"));
+        assert!(single_source(&b).is_none(), "two sources");
+        let few = of(&[row(Some(Answered), Some(Paper), Some("satisfied"))]);
+        assert!(single_source(&few).is_none(), "too few to stand out");
     }
 }

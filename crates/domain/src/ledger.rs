@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::domain::clerk::Role;
+use crate::clerk::Role;
 use crate::error::{Error, Result};
 
 /// The workbook's sheets, in order.
@@ -88,7 +88,7 @@ pub struct LedgerTerms {
 
 /// The terms of a role's export: capability `export_station_ledger` covers
 /// the whole station, `ledger_full_ids` leaves ID numbers unmasked
-/// ([`crate::domain::clerk::CAPABILITIES`]); everyone else exports the cases
+/// ([`crate::clerk::CAPABILITIES`]); everyone else exports the cases
 /// they handle, masked.
 pub fn terms_for(role: Role) -> LedgerTerms {
     let scope = if role.may("export_station_ledger") {

@@ -1,7 +1,14 @@
-//! The pure domain: every rule of the counter that can be stated without a
-//! database. No module here names `Engine`, the store or SQLite (a test in
-//! `tests/architecture.rs` keeps it so); store-backed operations in `ops`
-//! import these, never the other way round.
+//! yichuang-domain: every rule of the counter that can be stated without a
+//! database — the lifecycle, the catalog and its periods, the calendar,
+//! deadlines, 好差评, notices and their fields, ids, settings. The station
+//! engine (`yichuang-engine`) re-exports it as its `domain` and runs it over
+//! SQLite; the county server links it for the same figures (its console
+//! never restates a rule). Nothing here can name the engine, its store or
+//! SQLite: this crate does not depend on them (only [`error`] wraps a
+//! SQLite error, behind the `sqlite` feature the engine turns on).
+
+pub mod error;
+pub use error::{Error, Result};
 
 pub mod calendar;
 pub mod case;

@@ -5,8 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::domain::lifecycle::CaseState;
 use crate::error::{Error, Result};
+use crate::lifecycle::CaseState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -192,7 +192,7 @@ pub fn printable_in(state: CaseState, promised: bool) -> Vec<NoticeKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::lifecycle::ALL_STATES;
+    use crate::lifecycle::ALL_STATES;
 
     #[test]
     fn which_notice_in_which_state() {

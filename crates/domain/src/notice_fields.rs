@@ -10,13 +10,13 @@
 use chrono::NaiveDate;
 use serde_json::{Map, Value, json};
 
-use crate::domain::case::{CaseView, MaterialStatus, as_sentence};
-use crate::domain::catalog::{Catalog, LapseConsequence, RemedyRoute, ServiceItem, cite_all};
-use crate::domain::clerk::Clerk;
-use crate::domain::notice::NoticeKind;
-use crate::domain::station::StationInfo;
-use crate::domain::template::{TemplateSet, fill};
+use crate::case::{CaseView, MaterialStatus, as_sentence};
+use crate::catalog::{Catalog, LapseConsequence, RemedyRoute, ServiceItem, cite_all};
+use crate::clerk::Clerk;
 use crate::error::{Error, Result};
+use crate::notice::NoticeKind;
+use crate::station::StationInfo;
+use crate::template::{TemplateSet, fill};
 
 /// The issuing office and the bodies a notice names (station settings).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -277,7 +277,7 @@ pub fn notice_fields(input: &NoticeInput<'_>) -> Result<Value> {
             f["show_approval"] = json!(input.issuer.approval_note && input.approver.is_some());
         }
         NoticeKind::PromiseNotice => {
-            let promised: Vec<&crate::domain::case::CaseMaterial> = c
+            let promised: Vec<&crate::case::CaseMaterial> = c
                 .materials
                 .iter()
                 .filter(|m| m.status == MaterialStatus::Promised)

@@ -4,10 +4,10 @@
 
 use serde::Serialize;
 
-use crate::domain::clerk::{Clerk, Role};
-use crate::domain::deadline::DEFAULT_AT_RISK_DAYS;
-use crate::domain::station::StationInfo;
+use crate::clerk::{Clerk, Role};
+use crate::deadline::DEFAULT_AT_RISK_DAYS;
 use crate::error::{Error, Result};
+use crate::station::StationInfo;
 
 /// What a setting's value is, and so how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -8,11 +8,11 @@ use serde::Deserialize;
 use serde_json::Value;
 use yichuang_pdf::{Block, Document};
 
-use crate::domain::catalog::{ALL_ROUTES, RemedyRoute};
-use crate::domain::notice::{ALL_KINDS, NoticeKind, ORIGINAL_KINDS};
+use crate::catalog::{ALL_ROUTES, RemedyRoute};
 use crate::error::{Error, Result};
+use crate::notice::{ALL_KINDS, NoticeKind, ORIGINAL_KINDS};
 
-pub const BUNDLED_TEMPLATES: &str = include_str!("../../../../assets/templates/notices.json");
+pub const BUNDLED_TEMPLATES: &str = include_str!("../../../assets/templates/notices.json");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

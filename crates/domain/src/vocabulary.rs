@@ -4,16 +4,16 @@
 
 use serde::Serialize;
 
-use crate::domain::calendar::DayUnit;
-use crate::domain::case::{MaterialStatus, Outcome, PersonIdType};
-use crate::domain::clerk::Role;
-use crate::domain::deadline::{ALL_DEADLINE_KINDS, ALL_URGENCIES, DEFAULT_AT_RISK_DAYS};
-use crate::domain::evaluation::{
+use crate::calendar::DayUnit;
+use crate::case::{MaterialStatus, Outcome, PersonIdType};
+use crate::clerk::Role;
+use crate::deadline::{ALL_DEADLINE_KINDS, ALL_URGENCIES, DEFAULT_AT_RISK_DAYS};
+use crate::evaluation::{
     ALL_CHANNELS, ALL_STATUSES, DISSATISFACTION_REASONS, MAX_COMMENT_CHARS, TARGETS, Target,
 };
-use crate::domain::lifecycle::ALL_STATES;
-use crate::domain::notice::ALL_KINDS;
-use crate::domain::settings::{SETTINGS, SettingDef};
+use crate::lifecycle::ALL_STATES;
+use crate::notice::ALL_KINDS;
+use crate::settings::{SETTINGS, SettingDef};
 
 /// One value of an enumeration as it travels (`snake_case`) and its label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -111,7 +111,7 @@ pub fn vocabulary() -> Vocabulary {
         evaluation_targets: TARGETS.to_vec(),
         default_at_risk_days: DEFAULT_AT_RISK_DAYS,
         settings: SETTINGS.to_vec(),
-        password_rule_zh: crate::domain::clerk::password_rule_zh(),
+        password_rule_zh: crate::clerk::password_rule_zh(),
     }
 }
 

@@ -46,12 +46,21 @@ impl Clock {
     /// program that let anyone at the PC set the time would let them
     /// back-date events and notices.
     pub fn from_env() -> Result<Clock> {
-        match std::env::var(NOW_ENV) {
-            Ok(s) if !s.trim().is_empty() => {
+        Clock::from_override(std::env::var(NOW_ENV).ok().as_deref())
+    }
+
+    /// The clock an override names (the desktop's `--now`, which wins over
+    /// `YICHUANG_NOW`, or the variable), under the same rule: honoured only
+    /// by test builds, ignored with a line in the log otherwise.
+    pub fn from_override(value: Option<&str>) -> Result<Clock> {
+        match value.map(str::trim) {
+            Some(s) if !s.is_empty() => {
                 if cfg!(feature = "clock-override") {
-                    Clock::parse(s.trim())
+                    Clock::parse(s)
                 } else {
-                    eprintln!("yichuang: {NOW_ENV} ignored: this build keeps the system clock");
+                    eprintln!(
+                        "yichuang: clock override ignored: this build keeps the system clock"
+                    );
                     Ok(Clock::system())
                 }
             }

@@ -1,16 +1,18 @@
 //! yichuang (一窗): the station case engine. Every rule of the counter lives
 //! here, so it is testable without a window; see ARCHITECTURE.md for the map.
 //!
-//! `domain` holds the rules that need no database; `ops` the operations over
-//! the station database (one `impl Engine` block per concern); `engine` and
-//! `store` the database itself and its single write path.
+//! `domain` holds the rules that need no database (the `yichuang-domain`
+//! crate, re-exported here, which the county server links as well); `ops`
+//! the operations over the station database (one `impl Engine` block per
+//! concern); `engine` and `store` the database itself and its single write path.
+
+pub use yichuang_domain as domain;
+pub use yichuang_domain::error;
 
 pub mod at_rest;
 pub mod clock;
 pub mod demo;
-pub mod domain;
 pub mod engine;
-pub mod error;
 pub mod ops;
 pub mod store;
 pub mod xlsx;

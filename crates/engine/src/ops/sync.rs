@@ -600,20 +600,7 @@ impl ReleaseSink for Engine {
         }
         let parsed = match m.kind.as_str() {
             "catalog" => Parsed::Catalog(Catalog::parse_new(text, &file)?),
-            "calendar" => {
-                // One holiday-cn year document, or {"years": [doc, doc, …]}.
-                let v: serde_json::Value = serde_json::from_str(text)?;
-                let docs: Vec<String> = match v.get("years").and_then(|y| y.as_array()) {
-                    Some(list) => list.iter().map(|d| d.to_string()).collect(),
-                    None => vec![text.to_owned()],
-                };
-                let mut years = Vec::new();
-                for d in docs {
-                    let (year, _) = crate::domain::calendar::parse_year(&d)?;
-                    years.push((year, d));
-                }
-                Parsed::Calendar(years)
-            }
+            "calendar" => Parsed::Calendar(crate::domain::calendar::release_years(text)?),
             "templates" => {
                 let set = TemplateSet::parse(text)?;
                 set.require_every_kind()?;
