@@ -314,6 +314,59 @@ return problems;
 HEADER = ["#current-clerk", "#lock-now", "#change-password", "#switch-clerk", "#logout", "#sync-badge"]
 
 
+def open_case_of(d, name):
+    """F3: the case of applicant `name` (the only one of that name), opened."""
+    key(d, Keys.F3)
+    type_into(d, "#case-search", name)
+    d.find_element(By.CSS_SELECTOR, "#case-search").send_keys(Keys.ENTER)
+    WebDriverWait(d, 20).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#worklist-hint"))
+    WebDriverWait(d, 20).until(EC.element_to_be_clickable(
+        (By.CSS_SELECTOR, ".el-table__body tr td"))).click()
+    wait(d, "#case-state")
+
+
+APPLICANT_LAYOUT_JS = r"""
+// The applicant screen: every part inside the window (scrolled into view in
+// the middle, which alone scrolls) and clear of the fixed header and footer.
+const W = window.innerWidth, H = window.innerHeight, problems = [];
+const head = document.querySelector('#applicant-who').getBoundingClientRect();
+const foot = document.querySelector('.applicant-staff').getBoundingClientRect();
+if (head.top < 0 || head.bottom > H) problems.push('三亮明 header not in sight');
+if (foot.bottom > H + 0.5 || foot.top < 0) problems.push('staff exit not in sight');
+for (const sel of arguments[0]) {
+  for (const el of document.querySelectorAll(sel)) {
+    el.scrollIntoView({ block: 'nearest' });
+    const r = el.getBoundingClientRect();
+    const where = `${sel} ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}x${Math.round(r.height)}`;
+    if (r.left < -0.5 || r.right > W + 0.5) problems.push(`${where}: outside the window's width ${W}`);
+    if (!el.closest('.applicant-staff, #applicant-who') && (r.top < head.bottom - 0.5 || r.bottom > foot.top + 0.5))
+      problems.push(`${where}: under the header or the footer (${Math.round(head.bottom)}–${Math.round(foot.top)})`);
+  }
+}
+return problems;
+"""
+
+
+def applicant_layout(d, width, height):
+    """The applicant screen at a customer monitor's size, the 不满意 form open:
+    nothing cut off or covered; one screenshot."""
+    global WINDOW
+    d.set_window_rect(x=0, y=0, width=width, height=height)
+    WebDriverWait(d, 10).until(lambda d: d.execute_script("return window.innerWidth") == width)
+    problems = d.execute_script(APPLICANT_LAYOUT_JS, [
+        "#applicant-who", ".applicant-level", ".applicant-reason", "#applicant-comment",
+        "#applicant-submit", "#applicant-left", "#applicant-leave-open"])
+    d.execute_script("document.querySelector('#applicant-levels').scrollIntoView({block: 'nearest'})")
+    w, h = WINDOW
+    WINDOW = (width, height)
+    try:
+        shot(d, f"applicant-screen-{width}x{height}")
+    finally:
+        WINDOW = (w, h)
+    assert not problems, f"applicant screen {width}x{height}: cut off:\n  " + "\n  ".join(problems)
+    log(f"applicant screen {width}x{height}: nothing cut off")
+
+
 def layout_ok(d, size, view, must, scroll_to=None, nav=True):
     """Checks the view as it is now (LAYOUT_JS) and takes its screenshot,
     `layout-WxH-VIEW.png`; `scroll_to` is scrolled into view for the picture."""
@@ -665,6 +718,38 @@ def main():
             "the clerk's window can change the answer"
         shot(d, "evaluation-recorded")
         close_dialogs(d)
+
+        # 5b. The applicant mode on one screen is left only by an answer, the
+        #     timeout or the serving clerk's password; by password the request
+        #     is 未作答, even with a level picked and not submitted. Its layout
+        #     on an 800×600 customer monitor: nothing cut off or covered.
+        open_case_of(d, "周测试")
+        click(d, "#evaluate")
+        click(d, "#eval-request")
+        wait_text(d, "#eval-status", "待评价")
+        applicant = WebDriverWait(d, 30).until(
+            lambda d: next((h for h in d.window_handles if h != main), None))
+        d.switch_to.window(applicant)
+        wait(d, '#applicant-screen[data-state="asking"]')
+        click(d, '[data-level="dissatisfied"]')
+        wait(d, "#applicant-reasons")
+        applicant_layout(d, 800, 600)
+        close_window_as_wm("办事人评价")
+        key(d, Keys.ESCAPE)
+        type_into(d, "#applicant-password", "not-the-password")
+        click(d, "#applicant-leave-submit")
+        wait(d, "#applicant-error")
+        assert d.find_element(By.CSS_SELECTOR, "#applicant-screen").get_attribute("data-state") == "asking", \
+            "a wrong password left the applicant screen"
+        shot(d, "applicant-screen-wrong-password")
+        type_into(d, "#applicant-password", "demo1234")
+        click(d, "#applicant-leave-submit")
+        wait_text(d, "#applicant-done", "未作答")
+        d.switch_to.window(main)
+        wait_text(d, "#eval-status", "未作答")
+        assert not d.find_elements(By.CSS_SELECTOR, "#eval-result"), "an answer recorded on leaving"
+        shot(d, "evaluation-left-unanswered")
+        close_dialogs(d)
         # The statistics are the leaders' (a clerk's window has no such entry).
         assert not d.find_elements(By.CSS_SELECTOR, "#nav-evaluations"), "a clerk sees the statistics"
         click(d, "#switch-clerk")
@@ -717,6 +802,30 @@ def main():
         click(d, "#confirm-rejection")
         wait_text(d, "#case-state", "待审批")
         layout_check(d, [(1024, 768), (1366, 768), (1024, 640)], "孙测试", forward_no)
+
+        # 9. A request nobody answers: the app closes with it waiting (its
+        #    timeout is the station's default, 5 minutes); started again ten
+        #    minutes later, the request is 默认, which counts in the default rate.
+        click(d, "#switch-clerk")
+        log_in(d, "2001", "张窗口")
+        open_case_of(d, "钱测试")
+        click(d, "#evaluate")
+        click(d, "#eval-request")
+        wait_text(d, "#eval-status", "待评价")
+        shot(d, "evaluation-waiting-at-close")
+    finally:
+        d.quit()
+    d = start_app(["--db", DB, "--demo", "--now", "2026-11-23T09:40:00+08:00"])
+    try:
+        wait(d, 'body[data-ready="1"]', timeout=60, visible=False)
+        log_in(d, "2001", "张窗口")
+        open_case_of(d, "钱测试")
+        click(d, "#evaluate")
+        wait_text(d, "#eval-status", "默认")
+        assert not d.find_elements(By.CSS_SELECTOR, "#eval-request, #eval-result, [data-level]"), \
+            "a defaulted request can be asked again or answered"
+        assert len(d.window_handles) == 1, "the applicant screen shows a request that timed out"
+        shot(d, "evaluation-defaulted")
         print("e2e: all steps passed")
     finally:
         d.quit()

@@ -930,13 +930,19 @@ async fn request_evaluation<R: Runtime>(
     Ok(ev)
 }
 
-/// The evaluation of a case, for the clerk's status view (read only).
+/// The evaluation of a case, for the clerk's status view (read only: it
+/// cannot answer). Requests past their time become 默认 first, as on the
+/// applicant screen: a screen closed with the app (or never shown) must not
+/// leave a request waiting for ever.
 #[tauri::command]
 async fn case_evaluation(
     state: State<'_, AppState>,
     case_no: String,
 ) -> Res<Option<CaseEvaluation>> {
-    as_clerk(&state, |e, _| e.case_evaluation(&case_no))
+    as_clerk(&state, |e, _| {
+        e.default_expired_evaluations()?;
+        e.case_evaluation(&case_no)
+    })
 }
 
 /// A paper form (流动测评) entered by the logged-in clerk; the engine refuses

@@ -301,7 +301,7 @@ pub fn run() {
     let opts = startup::Options::from_env_and_args(std::env::args().skip(1));
     let opened = opts
         .db_path()
-        .and_then(|db| Ok((startup::open_engine(&opts)?, db, Clock::from_env()?)));
+        .and_then(|db| Ok((startup::open_engine(&opts)?, db, opts.clock()?)));
     let state = match opened {
         Ok((opening, db, clock)) => AppState::from_opening(opening, db, clock, opts.demo),
         Err(e) => {

@@ -14,6 +14,9 @@ pub const DEMO_ENV: &str = "YICHUANG_DEMO";
 pub struct Options {
     pub db: Option<PathBuf>,
     pub demo: bool,
+    /// `--now TIME`: the clock of a test build (as `YICHUANG_NOW`, which it
+    /// wins over); a production build ignores it (`Clock::from_override`).
+    pub now: Option<String>,
 }
 
 impl Options {
@@ -24,6 +27,7 @@ impl Options {
                 .filter(|v| !v.is_empty())
                 .map(PathBuf::from),
             demo: std::env::var(DEMO_ENV).is_ok_and(|v| v == "1"),
+            now: std::env::var(yichuang_engine::clock::NOW_ENV).ok(),
         };
         o.apply_args(args);
         o
@@ -40,8 +44,17 @@ impl Options {
                 }
             } else if let Some(p) = a.strip_prefix("--db=") {
                 self.db = Some(PathBuf::from(p));
+            } else if a == "--now" {
+                self.now = it.next();
+            } else if let Some(t) = a.strip_prefix("--now=") {
+                self.now = Some(t.to_owned());
             }
         }
+    }
+
+    /// The clock this start runs on (see `now`).
+    pub fn clock(&self) -> Result<Clock> {
+        Clock::from_override(self.now.as_deref())
     }
 
     /// The database file: explicit, else the per-OS data dir (the demo station
@@ -92,7 +105,7 @@ pub fn open_engine(opts: &Options) -> Result<Opening> {
             source,
         })?;
     }
-    let clock = Clock::from_env()?;
+    let clock = opts.clock()?;
     if opts.demo {
         let mut engine = Engine::open(&path)?.with_clock(clock);
         if engine.station().is_err() {
@@ -133,5 +146,7 @@ mod tests {
         assert!(o.demo);
         o.apply_args(["--db=y.sqlite3".to_string()]);
         assert_eq!(o.db, Some(PathBuf::from("y.sqlite3")));
+        o.apply_args(["--now".into(), "2026-11-23T11:00:00+08:00".into()]);
+        assert_eq!(o.now.as_deref(), Some("2026-11-23T11:00:00+08:00"));
     }
 }
