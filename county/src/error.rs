@@ -289,6 +289,8 @@ pub enum ConsoleError {
     Refused(#[from] crate::console::rules::Refusal),
     #[error("internal error")]
     Internal(#[from] StorageError),
+    #[error("export failed: {0}")]
+    Export(#[from] rust_xlsxwriter::XlsxError),
 }
 
 impl From<crate::console::accounts::AccountError> for ConsoleError {
@@ -311,7 +313,9 @@ impl ConsoleError {
                 Forbidden(_) | Csrf => StatusCode::FORBIDDEN,
                 NotFound(_) => StatusCode::NOT_FOUND,
             },
-            ConsoleError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ConsoleError::Internal(_) | ConsoleError::Export(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
@@ -335,6 +339,7 @@ impl ConsoleError {
                 r.message_zh(),
             ),
             ConsoleError::Internal(_) => ("internal", None, "服务器内部错误，请稍后重试".into()),
+            ConsoleError::Export(_) => ("internal", None, "表格导出失败，请稍后重试".into()),
         };
         serde_json::json!({
             "code": code,
@@ -347,8 +352,10 @@ impl ConsoleError {
 
 impl IntoResponse for ConsoleError {
     fn into_response(self) -> Response {
-        if let ConsoleError::Internal(e) = &self {
-            eprintln!("yichuang-county: console internal error: {e}");
+        match &self {
+            ConsoleError::Internal(e) => eprintln!("yichuang-county: console internal error: {e}"),
+            ConsoleError::Export(e) => eprintln!("yichuang-county: console export failed: {e}"),
+            ConsoleError::Refused(_) => {}
         }
         let anonymous = matches!(
             self,

@@ -48,3 +48,26 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 export function percent(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`
 }
+
+// A table's .xlsx from the server (`<page>/export?...`), saved by the
+// browser under the server's file name.
+export async function download(path: string): Promise<string> {
+  const res = await fetch(`/console/api/${path}`, { credentials: 'same-origin' })
+  if (!res.ok) {
+    let msg = `服务器返回错误（${res.status}）`
+    try { msg = (await res.json())?.message_zh ?? msg } catch { /* not JSON */ }
+    throw new ApiError(res.status, 'error', null, msg)
+  }
+  const cd = res.headers.get('content-disposition') ?? ''
+  const m = /filename\*=UTF-8''([^;]+)/i.exec(cd)
+  const name = m ? decodeURIComponent(m[1]) : 'export.xlsx'
+  const url = URL.createObjectURL(await res.blob())
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return name
+}

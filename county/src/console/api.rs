@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::accounts::{self, Actor, ChangeStaff, NewStaff, StaffView};
 use super::auth;
 use super::evaluations::{self, EvaluationsPage};
+use super::export::{self, Sheet};
 use super::overview::{self, Overview};
 use super::rules::{
     self, CSRF_HEADER, Capability, Refusal, Role, action, cleared_cookie, session_cookie,
@@ -53,7 +54,12 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route("/console/api/staff/{id}", patch(change_staff::<S>))
         .route("/console/api/audit", get(audit_log::<S>))
         .route("/console/api/overview", get(overview_page::<S>))
+        .route("/console/api/overview/export", get(overview_export::<S>))
         .route("/console/api/evaluations", get(evaluations_page::<S>))
+        .route(
+            "/console/api/evaluations/export",
+            get(evaluations_export::<S>),
+        )
         // Unknown API paths: 401 to strangers, 404 to staff.
         .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
         .layer(middleware::from_fn(security_headers))
@@ -83,17 +89,17 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 /// A live session's staff member, for a handler.
-struct Staff {
-    id: i64,
-    login: String,
-    name: String,
-    role: Role,
+pub(super) struct Staff {
+    pub(super) id: i64,
+    pub(super) login: String,
+    pub(super) name: String,
+    pub(super) role: Role,
     token: String,
-    address: String,
+    pub(super) address: String,
 }
 
 impl Staff {
-    fn actor(&self) -> Actor {
+    pub(super) fn actor(&self) -> Actor {
         Actor {
             staff_id: Some(self.id),
             login: self.login.clone(),
@@ -104,7 +110,7 @@ impl Staff {
 
 /// The connection's peer address, for the audit log (only the socket's: a
 /// forwarded-for header is the client's claim).
-struct Peer(String);
+pub(super) struct Peer(pub(super) String);
 
 impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Peer {
     type Rejection = std::convert::Infallible;
@@ -125,7 +131,7 @@ impl<St: Send + Sync> axum::extract::FromRequestParts<St> for Peer {
 
 /// The session check: cookie → live session → enabled staff → (for a
 /// change) the CSRF header → the role's permission. Each step refuses.
-async fn staff<S: Storage>(
+pub(super) async fn staff<S: Storage>(
     st: &AppState<S>,
     h: &HeaderMap,
     peer: &Peer,
@@ -225,7 +231,7 @@ async fn me<S: Storage>(
     Ok(Json(me_of(&s)))
 }
 
-fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
+pub(super) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Refusal> {
     let mut de = serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -412,7 +418,7 @@ struct AuditLine {
     action_zh: &'static str,
 }
 
-fn number(
+pub(super) fn number(
     field: &'static str,
     label: &str,
     v: Option<&str>,
@@ -465,6 +471,30 @@ async fn overview_page<S: Storage>(
     h: HeaderMap,
 ) -> Result<Json<Overview>, ConsoleError> {
     staff(&st, &h, &peer, Some(Capability::ViewOverview), false).await?;
+    Ok(Json(overview_of(&st, &q).await?))
+}
+
+async fn overview_export<S: Storage>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<OverviewQuery>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let who = staff(&st, &h, &peer, Some(Capability::ViewOverview), false).await?;
+    let o = overview_of(&st, &q).await?;
+    xlsx(
+        &st,
+        &who,
+        &format!("总览-{}", o.date),
+        &overview::sheets(&o),
+    )
+    .await
+}
+
+async fn overview_of<S: Storage>(
+    st: &AppState<S>,
+    q: &OverviewQuery,
+) -> Result<Overview, ConsoleError> {
     let now = now_ms();
     let date = match q.date.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => overview::china_date(now),
@@ -474,7 +504,7 @@ async fn overview_page<S: Storage>(
     let start = overview::month_start(date);
     let figures = st.storage.station_figures(date, start).await?;
     let cal = county_calendar(&st.storage).await?;
-    Ok(Json(overview::overview(date, now, &cal, &figures)))
+    Ok(overview::overview(date, now, &cal, &figures))
 }
 
 #[derive(Deserialize)]
@@ -489,6 +519,25 @@ async fn evaluations_page<S: Storage>(
     h: HeaderMap,
 ) -> Result<Json<EvaluationsPage>, ConsoleError> {
     staff(&st, &h, &peer, Some(Capability::ViewEvaluations), false).await?;
+    Ok(Json(evaluations_of(&st, &q).await?))
+}
+
+async fn evaluations_export<S: Storage>(
+    State(st): State<AppState<S>>,
+    Query(q): Query<MonthQuery>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let who = staff(&st, &h, &peer, Some(Capability::ViewEvaluations), false).await?;
+    let p = evaluations_of(&st, &q).await?;
+    let stem = format!("好差评-{}", p.from.format("%Y-%m"));
+    xlsx(&st, &who, &stem, &evaluations::sheets(&p)).await
+}
+
+async fn evaluations_of<S: Storage>(
+    st: &AppState<S>,
+    q: &MonthQuery,
+) -> Result<EvaluationsPage, ConsoleError> {
     let month = match q.month.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(m) => m.to_owned(),
         None => overview::china_date(now_ms()).format("%Y-%m").to_string(),
@@ -508,7 +557,7 @@ async fn evaluations_page<S: Storage>(
         .flat_map(|c| c.items.iter())
         .map(|i| (i.code.clone(), i.name.clone()))
         .collect();
-    Ok(Json(evaluations::page(from, to, scale, &item_names, facts)))
+    Ok(evaluations::page(from, to, scale, &item_names, facts))
 }
 
 /// The county's newest published catalog, if any (the scale in force and
@@ -571,6 +620,49 @@ async fn county_calendar<S: Storage>(storage: &S) -> Result<Calendar, ConsoleErr
     }
     Ok(cal)
 }
+
+/// A table's workbook as a download, the export recorded in the audit
+/// log (who took which table of personal or official data, and when).
+pub(super) async fn xlsx<S: Storage>(
+    st: &AppState<S>,
+    who: &Staff,
+    file_stem: &str,
+    sheets: &[Sheet],
+) -> Result<Response, ConsoleError> {
+    let bytes = export::workbook(sheets)?;
+    st.storage
+        .audit(NewAudit {
+            staff_id: Some(who.id),
+            login: &who.login,
+            action: action::EXPORTED,
+            detail: file_stem,
+            address: &who.address,
+        })
+        .await?;
+    let name = format!("{file_stem}.xlsx");
+    // RFC 6266: an ASCII fallback and the UTF-8 name percent-encoded.
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"export.xlsx\"; filename*=UTF-8''{encoded}");
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(XLSX_TYPE));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+pub(super) const XLSX_TYPE: &str =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 async fn unknown<S: Storage>(
     State(st): State<AppState<S>>,

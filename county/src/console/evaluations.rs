@@ -12,6 +12,7 @@ use yichuang_domain::evaluation::{
     Channel, EvaluationCounts, Scale, StatRow, Status, counts, ranking_order, single_source,
 };
 
+use super::export::{Cell, Sheet};
 use crate::storage::{BadAnswer, EvaluationCount, EvaluationFacts};
 
 /// At most this many bad answers are listed (the total is always given).
@@ -62,6 +63,105 @@ pub struct BadLine {
 
 /// A group's (station, key, name).
 type GroupKey = (Option<String>, String, String);
+
+/// The page's tables for `.xlsx`: the ranking, the clerks, the items and
+/// the bad answers, with the figures the page shows.
+pub fn sheets(p: &EvaluationsPage) -> Vec<Sheet> {
+    let level_titles: Vec<String> = p.county.levels.iter().map(|l| l.label_zh.clone()).collect();
+    let group_sheet = |name: &str, first: &str, groups: &[Group]| {
+        let cols: Vec<(&str, f64)> = vec![
+            ("名次", 6.0),
+            ("站点", 18.0),
+            (first, 18.0),
+            ("办件", 7.0),
+            ("参评", 7.0),
+            ("评价率", 8.0),
+            ("默认评价率", 10.0),
+            ("好评率", 8.0),
+            ("评价器", 7.0),
+            ("纸质", 7.0),
+            ("默认", 7.0),
+            ("未作答", 7.0),
+            ("来源单一", 14.0),
+        ];
+        let mut s = Sheet::new(name, &cols);
+        // One column per level of the scale in force (its labels vary).
+        for t in &level_titles {
+            s.column(t.clone(), 9.0);
+        }
+        for g in groups {
+            let station = match (&g.station_code, &g.station_name) {
+                (Some(c), Some(n)) => format!("{n}（{c}）"),
+                (Some(c), None) => c.clone(),
+                _ => String::new(),
+            };
+            let mut row: Vec<Cell> = vec![
+                (g.rank as i64).into(),
+                station.into(),
+                format!("{}（{}）", g.name, g.key).into(),
+                g.counts.cases.into(),
+                g.counts.evaluated.into(),
+                Cell::Rate(g.counts.evaluation_rate),
+                Cell::Rate(g.counts.default_rate),
+                Cell::Rate(g.counts.good_rate),
+                g.counts.screen.into(),
+                g.counts.paper.into(),
+                g.counts.defaulted.into(),
+                g.counts.unanswered.into(),
+                g.single_source_zh.into(),
+            ];
+            for t in &level_titles {
+                let n = g
+                    .counts
+                    .levels
+                    .iter()
+                    .find(|l| &l.label_zh == t)
+                    .map_or(0, |l| l.count);
+                row.push(n.into());
+            }
+            s.row(row);
+        }
+        s
+    };
+    let mut bad = Sheet::new(
+        "不满意评价",
+        &[
+            ("站点", 18.0),
+            ("办件编号", 22.0),
+            ("事项", 18.0),
+            ("首办", 8.0),
+            ("评价等级", 10.0),
+            ("渠道", 10.0),
+            ("原因", 30.0),
+            ("意见", 30.0),
+            ("评价时间", 22.0),
+        ],
+    );
+    for b in &p.bad {
+        let a = &b.answer;
+        bad.row(vec![
+            b.station_name
+                .clone()
+                .unwrap_or_else(|| a.station_code.clone())
+                .into(),
+            a.case_no.as_str().into(),
+            b.item_name.clone().or_else(|| a.item_code.clone()).into(),
+            a.handler.clone().into(),
+            b.level_zh.clone().into(),
+            b.channel_zh.into(),
+            a.reasons.join("；").into(),
+            a.comment.clone().into(),
+            a.answered_at.clone().into(),
+        ]);
+    }
+    let month = p.from.format("%Y-%m");
+    vec![
+        group_sheet(&format!("{month} 站点排名"), "站点", &p.stations),
+        group_sheet(&format!("{month} 窗口人员"), "人员（工号）", &p.clerks),
+        group_sheet(&format!("{month} 事项"), "事项（编码）", &p.items),
+        bad,
+    ]
+}
 
 /// The first and last day of the month `month` (`YYYY-MM`).
 pub fn month_bounds(month: &str) -> Option<(NaiveDate, NaiveDate)> {

@@ -7,6 +7,7 @@
 //! - [`overview`] — the 总览's figures from the projections' counts, by the
 //!   engine's rules (pure).
 //! - [`evaluations`] — the 好差评 pages' figures, by the engine's rules (pure).
+//! - [`export`] — any page's tables as an `.xlsx` workbook.
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
 //!   storage and the audit line together), shared by the HTTP API and the
@@ -19,5 +20,6 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod evaluations;
+pub mod export;
 pub mod overview;
 pub mod rules;

@@ -14,6 +14,7 @@ use yichuang_domain::calendar::Calendar;
 use yichuang_domain::deadline::{DEFAULT_AT_RISK_DAYS, Urgency};
 use yichuang_domain::evaluation::{RateBasis, Rates, rates};
 
+use super::export::{Cell, Sheet};
 use crate::storage::{PeriodCounts, StationFigures};
 
 /// States in which the promised and statutory limits run.
@@ -93,6 +94,63 @@ pub struct CountyOverview {
     pub at_risk: i64,
     pub stations: usize,
     pub silent_stations: Vec<String>,
+}
+
+/// The 总览's tables for `.xlsx`: each station's row as the page shows it.
+pub fn sheets(o: &Overview) -> Vec<Sheet> {
+    let mut s = Sheet::new(
+        format!("总览 {}", o.date),
+        &[
+            ("站点代码", 10.0),
+            ("站点名称", 18.0),
+            ("今日办件", 9.0),
+            ("本月办件", 9.0),
+            ("超期", 7.0),
+            ("临期", 7.0),
+            ("本月否定备案", 12.0),
+            ("本月评价率", 10.0),
+            ("本月默认评价率", 14.0),
+            ("本月好评率", 10.0),
+            ("最近联系", 22.0),
+            ("失联", 6.0),
+            ("待投影", 8.0),
+            ("隔离", 7.0),
+            ("事项清单版本", 12.0),
+        ],
+    );
+    for st in &o.stations {
+        s.row(vec![
+            st.station_code.as_str().into(),
+            st.station_name.clone().into(),
+            st.today.counts.cases.into(),
+            st.month.counts.cases.into(),
+            st.overdue.into(),
+            st.at_risk.into(),
+            st.month.counts.rejections.into(),
+            Cell::Rate(st.month.rates.evaluation_rate),
+            Cell::Rate(st.month.rates.default_rate),
+            Cell::Rate(st.month.rates.good_rate),
+            st.last_contact.clone().into(),
+            (if st.silent { "是" } else { "否" }).into(),
+            st.backlog.into(),
+            st.quarantined.into(),
+            st.catalog_version.clone().into(),
+        ]);
+    }
+    let c = &o.county;
+    s.row(vec![
+        "全县".into(),
+        format!("{} 个站点", c.stations).into(),
+        c.today.counts.cases.into(),
+        c.month.counts.cases.into(),
+        c.overdue.into(),
+        c.at_risk.into(),
+        c.month.counts.rejections.into(),
+        Cell::Rate(c.month.rates.evaluation_rate),
+        Cell::Rate(c.month.rates.default_rate),
+        Cell::Rate(c.month.rates.good_rate),
+    ]);
+    vec![s]
 }
 
 pub fn month_start(d: NaiveDate) -> NaiveDate {

@@ -341,6 +341,7 @@ pub mod action {
     pub const STAFF_CHANGED: &str = "staff_changed";
     pub const PASSWORD_SET: &str = "password_set";
     pub const REPROJECTED: &str = "reprojected";
+    pub const EXPORTED: &str = "exported";
 
     pub fn label_zh(a: &str) -> &'static str {
         match a {
@@ -352,6 +353,7 @@ pub mod action {
             STAFF_CHANGED => "修改账号",
             PASSWORD_SET => "设置密码",
             REPROJECTED => "重建投影",
+            EXPORTED => "导出表格",
             _ => "其他",
         }
     }
