@@ -94,6 +94,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .route(paths::UPLOAD, post(upload::<S>))
         .route(paths::HEAD, get(head::<S>))
         .route(paths::RELEASES, get(releases::<S>))
+        .route(paths::SUPERVISION, get(supervision::<S>))
         .route(paths::KEYS, get(rotations::<S>))
         .route("/v1/releases/{kind}/{version}", get(snapshot::<S>))
         .route("/healthz", get(|| async { "ok" }))
@@ -409,6 +410,33 @@ async fn releases<S: Storage>(
     authenticate(&st, &method, &uri, &h, &body).await?;
     Ok(Json(ReleaseList {
         releases: st.storage.latest_releases().await?,
+        server_time_ms: now_ms(),
+    }))
+}
+
+/// The asking station's cases under 挂牌督办 (every open flag; one no
+/// longer listed was lifted). A revoked device learns nothing.
+async fn supervision<S: Storage>(
+    State(st): State<AppState<S>>,
+    method: Method,
+    uri: Uri,
+    h: HeaderMap,
+    body: Bytes,
+) -> Result<Json<yichuang_wire::SupervisionList>, ApiError> {
+    let device = authenticate(&st, &method, &uri, &h, &body).await?;
+    let flags = st
+        .storage
+        .open_flags(Some(&device.station_code))
+        .await?
+        .into_iter()
+        .map(|f| yichuang_wire::SupervisionFlag {
+            case_no: f.case_no,
+            note: f.note,
+            flagged_at_ms: f.flagged_at_ms,
+        })
+        .collect();
+    Ok(Json(yichuang_wire::SupervisionList {
+        flags,
         server_time_ms: now_ms(),
     }))
 }

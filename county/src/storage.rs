@@ -191,9 +191,12 @@ pub trait Releases: Clone + Send + Sync + 'static {
 }
 
 /// Everything the server needs; implemented for any type that has them all.
-pub trait Storage: Devices + EventLog + Projections + Releases + Admin + Console {}
+pub trait Storage:
+    Devices + EventLog + Projections + Releases + Admin + Console + Oversight
+{
+}
 
-impl<T: Devices + EventLog + Projections + Releases + Admin + Console> Storage for T {}
+impl<T: Devices + EventLog + Projections + Releases + Admin + Console + Oversight> Storage for T {}
 
 /// A device as the administrator lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -479,4 +482,193 @@ pub struct EvaluationFacts {
     pub bad: Vec<BadAnswer>,
     /// All bad answers of the period (`bad` holds the newest of them).
     pub bad_total: i64,
+}
+
+/// The oversight pages' records: the 否定备案 register with its reviews
+/// and notices, the cases whose deadlines run close, and the 挂牌督办 flags.
+pub trait Oversight: Clone + Send + Sync + 'static {
+    /// The filings decided in the query's period (newest first, paged), with
+    /// what the page shows beside them.
+    fn filings(
+        &self,
+        q: &FilingQuery,
+    ) -> impl Future<Output = Result<FilingFacts, StorageError>> + Send;
+    /// Records a review of the filing `(log_id, seq)` with its audit line, in
+    /// one transaction; `false` if there is no such filing.
+    fn review_filing(
+        &self,
+        review: &NewReview<'_>,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// Open cases whose earliest running deadline falls before `cutoff`, and
+    /// every case with an open flag.
+    fn deadline_cases(
+        &self,
+        cutoff: chrono::NaiveDate,
+    ) -> impl Future<Output = Result<DeadlineFacts, StorageError>> + Send;
+    /// The open flags of one station (all stations: `None`).
+    fn open_flags(
+        &self,
+        station: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<FlagRecord>, StorageError>> + Send;
+    /// Flags a case with its audit line, in one transaction.
+    fn flag_case(
+        &self,
+        flag: &NewFlag<'_>,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<FlagOutcome, StorageError>> + Send;
+    /// Lifts an open flag with its audit line; `false` if it is not open.
+    fn lift_flag(
+        &self,
+        id: i64,
+        staff_id: i64,
+        note: &str,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilingQuery {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub station: Option<String>,
+    /// `compliant`, `doubtful`, `unreviewed`, or any.
+    pub verdict: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+    /// At most this many withdrawals and terminations are listed.
+    pub closings_limit: i64,
+}
+
+/// A 否定备案 filing (or a withdrawal/termination) with its case's facts.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FilingRecord {
+    pub log_id: String,
+    pub seq: i64,
+    pub station_code: String,
+    pub case_no: String,
+    pub kind: String,
+    pub reason: Option<String>,
+    pub legal_basis: Option<String>,
+    pub proposed_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub decided_on: Option<chrono::NaiveDate>,
+    pub device_time: String,
+    pub item_code: Option<String>,
+    pub handler: Option<String>,
+    pub applicant_masked: Option<String>,
+    pub applicant_id_masked: Option<String>,
+    /// The latest review, if any, and how many there were.
+    pub review: Option<ReviewRecord>,
+    pub reviews: i64,
+    pub notices: Vec<NoticeRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReviewRecord {
+    pub verdict: String,
+    pub comment: String,
+    pub reviewer_login: String,
+    pub reviewer_name: String,
+    pub reviewed_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NoticeRecord {
+    pub doc_no: String,
+    pub kind: Option<String>,
+    pub issued_by: Option<String>,
+    pub issued_at: Option<String>,
+    pub template_version: Option<String>,
+    pub pdf_sha256: Option<String>,
+    pub prints: i64,
+    pub reprints: i64,
+    pub voided_at: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+/// How many cases a clerk ended each way in the period (refusals,
+/// withdrawals, terminations), by the kind of the closing event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosingCount {
+    pub station_code: String,
+    pub actor: Option<String>,
+    pub kind: String,
+    pub count: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilingFacts {
+    /// The page of filings asked for.
+    pub filings: Vec<FilingRecord>,
+    /// Filings matching the query (all pages).
+    pub total: i64,
+    /// Per station: (verdict or None for unreviewed, count) over the period.
+    pub verdicts: Vec<(String, Option<String>, i64)>,
+    pub per_clerk: Vec<ClosingCount>,
+    /// Withdrawals and terminations of the period, newest first.
+    pub closings: Vec<FilingRecord>,
+    pub closings_total: i64,
+    pub station_names: std::collections::BTreeMap<String, String>,
+}
+
+pub struct NewReview<'a> {
+    pub log_id: &'a str,
+    pub seq: i64,
+    pub verdict: &'a str,
+    pub comment: &'a str,
+    pub staff_id: i64,
+}
+
+/// An open case as the 时限督办 page reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCase {
+    pub station_code: String,
+    pub case_no: String,
+    pub state: String,
+    pub item_code: Option<String>,
+    pub handler: Option<String>,
+    pub applicant_masked: Option<String>,
+    pub received_on: Option<chrono::NaiveDate>,
+    pub promised_due: Option<chrono::NaiveDate>,
+    pub statutory_due: Option<chrono::NaiveDate>,
+    pub supplement_due: Option<chrono::NaiveDate>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeadlineFacts {
+    pub cases: Vec<OpenCase>,
+    /// Each station's `deadline.at_risk_days`, where its events set it.
+    pub at_risk_days: std::collections::BTreeMap<String, i64>,
+    pub station_names: std::collections::BTreeMap<String, String>,
+}
+
+/// A 挂牌督办 flag with whether its station has reported receiving it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlagRecord {
+    pub id: i64,
+    pub station_code: String,
+    pub case_no: String,
+    pub note: String,
+    pub flagged_by: String,
+    pub flagged_at: String,
+    pub flagged_at_ms: i64,
+    /// The station's time of receipt (its `supervision.received` event).
+    pub received_at: Option<String>,
+}
+
+pub struct NewFlag<'a> {
+    pub station_code: &'a str,
+    pub case_no: &'a str,
+    pub note: &'a str,
+    pub staff_id: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlagOutcome {
+    Flagged(i64),
+    /// The county has no such case of that station.
+    NoSuchCase,
+    /// The case already has an open flag.
+    AlreadyFlagged,
 }

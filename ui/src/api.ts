@@ -137,6 +137,8 @@ export interface DeadlineRow {
   due: string; provisional: boolean; working_days_left: number; urgency: string; urgency_zh: string
   /** The recorded consequence of a lapsed acceptance review (视为受理 …). */
   note_zh: string | null
+  /** 挂牌督办: the county's request, when the county flagged the case. */
+  supervision_note: string | null
   /** The period's unit (the item's) and the days left in it. */
   unit: string; unit_zh: string; days_left: number
 }

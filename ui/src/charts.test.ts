@@ -107,7 +107,7 @@ describe('好差评 charts', () => {
 function row(case_no: string, urgency: string, kind: string, kind_zh: string, provisional = false): DeadlineRow {
   return {
     case_no, item_name: '职工参保登记', applicant: '赵测试', state: 'accepted', kind, kind_zh,
-    due: '2027-01-08', provisional, working_days_left: 0, urgency, urgency_zh: '', unit: 'working_days', unit_zh: '个工作日', days_left: 0, note_zh: null,
+    due: '2027-01-08', provisional, working_days_left: 0, urgency, urgency_zh: '', unit: 'working_days', unit_zh: '个工作日', days_left: 0, note_zh: null, supervision_note: null,
   }
 }
 const rows: DeadlineRow[] = [

@@ -60,6 +60,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
             "/console/api/evaluations/export",
             get(evaluations_export::<S>),
         )
+        .merge(super::oversight::routes())
         // Unknown API paths: 401 to strangers, 404 to staff.
         .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
         .layer(middleware::from_fn(security_headers))
@@ -552,18 +553,30 @@ async fn evaluations_of<S: Storage>(
     let scale = catalog
         .as_ref()
         .map_or_else(Scale::three_level, Catalog::evaluation_scale);
-    let item_names = catalog
+    Ok(evaluations::page(
+        from,
+        to,
+        scale,
+        &item_names(catalog.as_ref()),
+        facts,
+    ))
+}
+
+/// Each item's name by code, from the county's catalog.
+pub(super) fn item_names(catalog: Option<&Catalog>) -> std::collections::BTreeMap<String, String> {
+    catalog
         .iter()
         .flat_map(|c| c.items.iter())
         .map(|i| (i.code.clone(), i.name.clone()))
-        .collect();
-    Ok(evaluations::page(from, to, scale, &item_names, facts))
+        .collect()
 }
 
 /// The county's newest published catalog, if any (the scale in force and
 /// the items' names). One that does not parse was refused at publication;
 /// here it is logged and left out.
-async fn county_catalog<S: Storage>(storage: &S) -> Result<Option<Catalog>, ConsoleError> {
+pub(super) async fn county_catalog<S: Storage>(
+    storage: &S,
+) -> Result<Option<Catalog>, ConsoleError> {
     let latest = storage.latest_releases().await?;
     let Some(m) = latest.iter().find(|m| m.kind == "catalog") else {
         return Ok(None);
@@ -588,7 +601,7 @@ async fn county_catalog<S: Storage>(storage: &S) -> Result<Option<Catalog>, Cons
 /// carries, under the county's newest published calendar (what the stations
 /// have applied, or will with their next sync). A release that does not
 /// parse was refused at publication; here it is logged and skipped.
-async fn county_calendar<S: Storage>(storage: &S) -> Result<Calendar, ConsoleError> {
+pub(super) async fn county_calendar<S: Storage>(storage: &S) -> Result<Calendar, ConsoleError> {
     static BUNDLED: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
     let mut cal = BUNDLED
         .get_or_init(|| {

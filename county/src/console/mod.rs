@@ -7,6 +7,9 @@
 //! - [`overview`] — the 总览's figures from the projections' counts, by the
 //!   engine's rules (pure).
 //! - [`evaluations`] — the 好差评 pages' figures, by the engine's rules (pure).
+//! - [`filings`] — 否定备案审查: the register, findings, 通报, closings (pure).
+//! - [`supervision`] — 时限督办 and 挂牌督办 (pure).
+//! - `oversight` — their routes.
 //! - [`export`] — any page's tables as an `.xlsx` workbook.
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
@@ -21,5 +24,8 @@ pub mod assets;
 pub mod auth;
 pub mod evaluations;
 pub mod export;
+pub mod filings;
+mod oversight;
 pub mod overview;
 pub mod rules;
+pub mod supervision;

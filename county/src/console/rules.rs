@@ -67,11 +67,23 @@ pub enum Capability {
     ViewAudit,
     /// 好差评: figures by station, clerk and item, the ranking, every bad answer.
     ViewEvaluations,
+    /// 否定备案审查: the register, its notices, the findings, the 通报 figures.
+    ViewFilings,
+    /// Marking a filing 合规 or 存疑 (营商环境/督查 only).
+    ReviewFilings,
+    /// 时限督办: overdue and at-risk cases across stations, the flags.
+    ViewDeadlines,
+    /// Raising and lifting 挂牌督办 flags (行政审批室 only).
+    SuperviseCases,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 4] = [
+pub const ALL_CAPABILITIES: [Capability; 8] = [
     Capability::ViewOverview,
     Capability::ViewEvaluations,
+    Capability::ViewFilings,
+    Capability::ReviewFilings,
+    Capability::ViewDeadlines,
+    Capability::SuperviseCases,
     Capability::ManageStaff,
     Capability::ViewAudit,
 ];
@@ -91,6 +103,15 @@ pub fn may(role: Role, cap: Capability) -> bool {
             Role::Admin | Role::Reviewer | Role::Leader | Role::Complaints
         ),
         ManageStaff | ViewAudit => role == Role::Admin,
+        ViewFilings => matches!(role, Role::Admin | Role::Reviewer | Role::Leader),
+        // The reviewer checks the stations' refusals; nobody else marks them.
+        ReviewFilings => role == Role::Reviewer,
+        ViewDeadlines => matches!(
+            role,
+            Role::Admin | Role::Reviewer | Role::ApprovalOffice | Role::Leader
+        ),
+        // 挂牌督办 is the 行政审批室's act.
+        SuperviseCases => role == Role::ApprovalOffice,
     }
 }
 
@@ -342,6 +363,9 @@ pub mod action {
     pub const PASSWORD_SET: &str = "password_set";
     pub const REPROJECTED: &str = "reprojected";
     pub const EXPORTED: &str = "exported";
+    pub const FILING_REVIEWED: &str = "filing_reviewed";
+    pub const CASE_FLAGGED: &str = "case_flagged";
+    pub const FLAG_LIFTED: &str = "flag_lifted";
 
     pub fn label_zh(a: &str) -> &'static str {
         match a {
@@ -354,6 +378,9 @@ pub mod action {
             PASSWORD_SET => "设置密码",
             REPROJECTED => "重建投影",
             EXPORTED => "导出表格",
+            FILING_REVIEWED => "否定备案审查",
+            CASE_FLAGGED => "挂牌督办",
+            FLAG_LIFTED => "撤销督办",
             _ => "其他",
         }
     }

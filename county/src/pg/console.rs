@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::console::overview::{DEADLINE_STATES, SUPPLEMENT_STATES};
 use crate::console::rules::Failures;
+use crate::protocol::projection::FILING_KINDS;
 use crate::storage::{
     AuditRow, BadAnswer, Console, EvaluationCount, EvaluationFacts, NewAudit, PeriodCounts,
     SessionRecord, StaffChange, StaffRecord, StationFigures, StorageError,
@@ -27,7 +28,7 @@ fn staff_row(r: &tokio_postgres::Row) -> StaffRecord {
     }
 }
 
-async fn insert_audit(
+pub(super) async fn insert_audit(
     c: &impl tokio_postgres::GenericClient,
     a: NewAudit<'_>,
 ) -> Result<(), StorageError> {
@@ -409,8 +410,8 @@ impl Console for PgStorage {
         for r in client
             .query(
                 "SELECT station_code, count(*) FILTER (WHERE decided_on = $1), count(*)
-                 FROM filings WHERE decided_on BETWEEN $2 AND $1 GROUP BY 1",
-                &[&today, &month_start],
+                 FROM filings WHERE decided_on BETWEEN $2 AND $1 AND kind = ANY($3) GROUP BY 1",
+                &[&today, &month_start, &FILING_KINDS.as_slice()],
             )
             .await
             .db()?

@@ -13,6 +13,7 @@ mod admin;
 mod console;
 mod devices;
 mod events;
+mod oversight;
 mod projections;
 mod releases;
 
@@ -57,16 +58,22 @@ const MIGRATIONS: &[(i32, &str)] = &[
         4,
         include_str!("../../migrations/0004_projection_facts.sql"),
     ),
+    (
+        7,
+        include_str!("../../migrations/0007_review_supervision_notices.sql"),
+    ),
 ];
 
 /// Every table computed from the stored events: dropped for a device whose
 /// log is set aside, and for all by `reproject`.
-pub const PROJECTION_TABLES: [&str; 5] = [
+pub const PROJECTION_TABLES: [&str; 7] = [
     "cases",
     "quarantine",
     "filings",
     "evaluations",
     "station_facts",
+    "notices",
+    "supervision_receipts",
 ];
 
 /// A pool to `database_url`. A database on another host is reached over
@@ -261,7 +268,12 @@ pub const SERVER_ROLE_GRANTS: &[&str] = &[
     "GRANT UPDATE (log_id) ON events TO {role}",
     "GRANT SELECT, INSERT, DELETE ON nonces TO {role}",
     "GRANT SELECT, INSERT, DELETE ON quarantine TO {role}",
-    "GRANT SELECT, INSERT, UPDATE, DELETE ON filings, evaluations, station_facts TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON filings, evaluations, station_facts, notices, supervision_receipts TO {role}",
+    // Reviews are appended only (triggers refuse the rest); flags are
+    // raised and lifted, never deleted.
+    "GRANT SELECT, INSERT ON filing_reviews TO {role}",
+    "GRANT SELECT, INSERT, UPDATE ON supervision TO {role}",
+    "GRANT USAGE ON SEQUENCE filing_reviews_id_seq, supervision_id_seq TO {role}",
     // The console: staff rows are added and changed (never deleted: the
     // audit names them); sessions and failure counts come and go; the
     // audit log is appended only (and its triggers refuse the rest anyway).

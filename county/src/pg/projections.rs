@@ -4,7 +4,8 @@
 use yichuang_wire::QuarantineNotice;
 
 use crate::protocol::projection::{
-    self, CaseRow, EvaluationRow, FilingRow, REJECTED, StationFacts, StoredEvent,
+    self, CaseRow, EvaluationRow, FilingRow, NoticeRow, REJECTED, StationFacts, StoredEvent,
+    SupervisionReceipt,
 };
 use crate::storage::{Projections, QuarantinedEvent, RejectedCase, StorageError};
 
@@ -72,6 +73,8 @@ impl Projections for PgStorage {
             write_cases(&tx, &log_id, &station, &p.cases).await?;
             write_filings(&tx, &log_id, &station, &p.filings).await?;
             write_evaluations(&tx, &log_id, &station, &p.evaluations).await?;
+            write_notices(&tx, &log_id, &station, &p.notices).await?;
+            write_supervision(&tx, &log_id, &station, &p.supervision).await?;
             if let Some(last) = p.last_seq {
                 write_station_facts(&tx, &log_id, &station, &p.station, last).await?;
             }
@@ -213,13 +216,18 @@ async fn write_cases(
     let first = t(|r| r.facts.first_contact.as_deref());
     let handler = t(|r| r.facts.handler.as_deref());
     let catalog = t(|r| r.facts.catalog_version.as_deref());
+    let onetime = f(|r| r.facts.onetime_due);
+    let applicant = t(|r| r.facts.applicant_masked.as_deref());
+    let applicant_id = t(|r| r.facts.applicant_id_masked.as_deref());
     tx.execute(
         "INSERT INTO cases (log_id, station_code, case_no, state, item_code, actor, last_kind, last_seq,
                 last_event_id, last_device_time, received_on, accepted_on, promised_due, statutory_due,
-                supplement_due, closed_on, registered_at, first_contact, handler, catalog_version)
+                supplement_due, closed_on, registered_at, first_contact, handler, catalog_version,
+                onetime_due, applicant_masked, applicant_id_masked)
          SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::int8[],
                 $9::text[], $10::text[], $11::date[], $12::date[], $13::date[], $14::date[], $15::date[],
-                $16::date[], $17::text[], $18::text[], $19::text[], $20::text[])
+                $16::date[], $17::text[], $18::text[], $19::text[], $20::text[], $21::date[], $22::text[],
+                $23::text[])
          ON CONFLICT (log_id, case_no) DO UPDATE SET
             state = EXCLUDED.state,
             item_code = coalesce(EXCLUDED.item_code, cases.item_code),
@@ -238,12 +246,15 @@ async fn write_cases(
             first_contact = coalesce(EXCLUDED.first_contact, cases.first_contact),
             handler = coalesce(EXCLUDED.handler, cases.handler),
             catalog_version = coalesce(EXCLUDED.catalog_version, cases.catalog_version),
+            onetime_due = coalesce(EXCLUDED.onetime_due, cases.onetime_due),
+            applicant_masked = coalesce(EXCLUDED.applicant_masked, cases.applicant_masked),
+            applicant_id_masked = coalesce(EXCLUDED.applicant_id_masked, cases.applicant_id_masked),
             updated_at = now()
          WHERE cases.last_seq < EXCLUDED.last_seq",
         &[
             &log_id, &station, &no, &state, &item, &actor, &kind, &seq, &eid, &time, &received,
             &accepted, &promised, &statutory, &supplement, &closed, &registered_at, &first,
-            &handler, &catalog,
+            &handler, &catalog, &onetime, &applicant, &applicant_id,
         ],
     )
     .await
@@ -284,6 +295,81 @@ async fn write_filings(
     )
     .await
     .db()?;
+    Ok(())
+}
+
+/// Notice rows: the counts add to the stored ones (each chunk is projected
+/// once, in the transaction that moves `projected_seq`); facts a chunk does
+/// not mention keep their stored value.
+async fn write_notices(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    rows: &[NoticeRow],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let no: Vec<&str> = rows.iter().map(|r| r.doc_no.as_str()).collect();
+    let t =
+        |g: fn(&NoticeRow) -> Option<&str>| -> Vec<Option<&str>> { rows.iter().map(g).collect() };
+    let case = t(|r| r.case_no.as_deref());
+    let kind = t(|r| r.kind.as_deref());
+    let by = t(|r| r.issued_by.as_deref());
+    let at = t(|r| r.issued_at.as_deref());
+    let tv = t(|r| r.template_version.as_deref());
+    let sha = t(|r| r.pdf_sha256.as_deref());
+    let voided_at = t(|r| r.voided_at.as_deref());
+    let voided_by = t(|r| r.voided_by.as_deref());
+    let reason = t(|r| r.void_reason.as_deref());
+    let prints: Vec<i32> = rows.iter().map(|r| r.prints as i32).collect();
+    let reprints: Vec<i32> = rows.iter().map(|r| r.reprints as i32).collect();
+    tx.execute(
+        "INSERT INTO notices (log_id, station_code, doc_no, case_no, kind, issued_by, issued_at,
+                template_version, pdf_sha256, voided_at, voided_by, void_reason, prints, reprints)
+         SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int4[], $14::int4[])
+         ON CONFLICT (log_id, doc_no) DO UPDATE SET
+            case_no = coalesce(EXCLUDED.case_no, notices.case_no),
+            kind = coalesce(EXCLUDED.kind, notices.kind),
+            issued_by = coalesce(EXCLUDED.issued_by, notices.issued_by),
+            issued_at = coalesce(EXCLUDED.issued_at, notices.issued_at),
+            template_version = coalesce(EXCLUDED.template_version, notices.template_version),
+            pdf_sha256 = coalesce(EXCLUDED.pdf_sha256, notices.pdf_sha256),
+            voided_at = coalesce(EXCLUDED.voided_at, notices.voided_at),
+            voided_by = coalesce(EXCLUDED.voided_by, notices.voided_by),
+            void_reason = coalesce(EXCLUDED.void_reason, notices.void_reason),
+            prints = notices.prints + EXCLUDED.prints,
+            reprints = notices.reprints + EXCLUDED.reprints",
+        &[
+            &log_id, &station, &no, &case, &kind, &by, &at, &tv, &sha, &voided_at, &voided_by,
+            &reason, &prints, &reprints,
+        ],
+    )
+    .await
+    .db()?;
+    Ok(())
+}
+
+/// Receipts in seq order: a flag received, then perhaps lifted.
+async fn write_supervision(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    rows: &[SupervisionReceipt],
+) -> Result<(), StorageError> {
+    for r in rows {
+        tx.execute(
+            "INSERT INTO supervision_receipts (log_id, station_code, case_no, flagged_at_ms, received_at, lifted_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (log_id, case_no, flagged_at_ms) DO UPDATE SET
+                received_at = coalesce(supervision_receipts.received_at, EXCLUDED.received_at),
+                lifted_at = coalesce(EXCLUDED.lifted_at, supervision_receipts.lifted_at)",
+            &[&log_id, &station, &r.case_no, &r.flagged_at_ms, &r.received_at, &r.lifted_at],
+        )
+        .await
+        .db()?;
+    }
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use yichuang_domain::ids::{mask_id, mask_name};
 use yichuang_wire::QuarantineNotice;
 
 /// The case state that puts a case in the 否定备案 register. The migration's
@@ -113,6 +114,13 @@ pub struct CaseFacts {
     pub supplement_due: Option<chrono::NaiveDate>,
     /// The day it left the open states (decision, completion, withdrawal…).
     pub closed_on: Option<chrono::NaiveDate>,
+    /// The day by which the station must accept, send the 一次性告知 or
+    /// refuse (the acceptance review), as the registration computed it.
+    pub onetime_due: Option<chrono::NaiveDate>,
+    /// The applicant's name and ID number, masked as the window masks them:
+    /// the county's staff see who without seeing the whole number.
+    pub applicant_masked: Option<String>,
+    pub applicant_id_masked: Option<String>,
 }
 
 impl CaseFacts {
@@ -132,11 +140,18 @@ impl CaseFacts {
         keep(&mut self.statutory_due, later.statutory_due);
         keep(&mut self.supplement_due, later.supplement_due);
         keep(&mut self.closed_on, later.closed_on);
+        keep(&mut self.onetime_due, later.onetime_due);
+        keep(&mut self.applicant_masked, later.applicant_masked);
+        keep(&mut self.applicant_id_masked, later.applicant_id_masked);
     }
 }
 
 fn case_facts(kind: &str, obj: &Object, device_time: &str) -> CaseFacts {
     let registered = kind == "case.registered";
+    let applicant = obj
+        .get("applicant")
+        .and_then(|a| a.as_object())
+        .filter(|_| registered);
     CaseFacts {
         received_on: date(obj, "received_on"),
         registered_at: registered.then(|| device_time.to_owned()),
@@ -148,6 +163,13 @@ fn case_facts(kind: &str, obj: &Object, device_time: &str) -> CaseFacts {
         statutory_due: date(obj, "statutory_due"),
         supplement_due: date(obj, "supplement_due").or_else(|| date(obj, "supply_due")),
         closed_on: date(obj, "completed_on").or_else(|| date(obj, "decided_on")),
+        onetime_due: date(obj, "onetime_notice_due"),
+        applicant_masked: applicant
+            .and_then(|a| text(a, "name"))
+            .map(|n| mask_name(&n)),
+        applicant_id_masked: applicant
+            .and_then(|a| text(a, "id_no"))
+            .map(|i| mask_id(&i)),
     }
 }
 
@@ -158,7 +180,18 @@ pub const FILING_EVENTS: [(&str, &str); 2] = [
     ("case.deny", "denied"),
 ];
 
-/// One 否定备案 filing, as its event records it.
+/// The `kind`s of [`FILING_EVENTS`]: what the register and its counts read.
+pub const FILING_KINDS: [&str; 2] = ["not_accepted", "denied"];
+
+/// Cases ended without a decision, listed beside the refusals (a
+/// withdrawal is where an unfiled refusal would hide): in the same table,
+/// under their own kinds, never counted as filings.
+pub const CLOSING_EVENTS: [(&str, &str); 2] = [
+    ("case.withdraw", "withdrawn"),
+    ("case.terminate", "terminated"),
+];
+
+/// One 否定备案 filing (or a closing, by its kind), as its event records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FilingRow {
     pub seq: u64,
@@ -237,6 +270,103 @@ fn evaluation(kind: &str, obj: &Object, seq: u64, device_time: &str) -> Option<E
     })
 }
 
+/// A notice (文书) as its `notice.*` events record it: issued, printed
+/// (first print and 补打), voided. Counts add up over chunks, so any
+/// chunking of a log gives the same row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeRow {
+    pub doc_no: String,
+    pub case_no: Option<String>,
+    pub kind: Option<String>,
+    pub issued_by: Option<String>,
+    pub issued_at: Option<String>,
+    pub template_version: Option<String>,
+    pub pdf_sha256: Option<String>,
+    pub prints: i64,
+    pub reprints: i64,
+    pub voided_at: Option<String>,
+    pub voided_by: Option<String>,
+    pub void_reason: Option<String>,
+}
+
+impl NoticeRow {
+    fn merge(&mut self, later: NoticeRow) {
+        fn keep<T>(old: &mut Option<T>, new: Option<T>) {
+            if new.is_some() {
+                *old = new;
+            }
+        }
+        keep(&mut self.case_no, later.case_no);
+        keep(&mut self.kind, later.kind);
+        keep(&mut self.issued_by, later.issued_by);
+        keep(&mut self.issued_at, later.issued_at);
+        keep(&mut self.template_version, later.template_version);
+        keep(&mut self.pdf_sha256, later.pdf_sha256);
+        keep(&mut self.voided_at, later.voided_at);
+        keep(&mut self.voided_by, later.voided_by);
+        keep(&mut self.void_reason, later.void_reason);
+        self.prints += later.prints;
+        self.reprints += later.reprints;
+    }
+}
+
+fn notice(kind: &str, obj: &Object, device_time: &str) -> Option<NoticeRow> {
+    let doc_no = text(obj, "doc_no")?;
+    let mut n = NoticeRow {
+        doc_no,
+        case_no: text(obj, "case_no"),
+        ..NoticeRow::default()
+    };
+    match kind {
+        "notice.issued" => {
+            n.kind = text(obj, "kind");
+            n.issued_by = text(obj, "actor");
+            n.issued_at = Some(device_time.to_owned());
+            n.template_version = text(obj, "template_version");
+            n.pdf_sha256 = text(obj, "pdf_sha256");
+        }
+        "notice.printed" => {
+            n.pdf_sha256 = text(obj, "pdf_sha256");
+            if obj.get("reprint").and_then(|v| v.as_bool()) == Some(true) {
+                n.reprints = 1;
+            } else {
+                n.prints = 1;
+            }
+        }
+        "notice.voided" => {
+            n.voided_at = Some(device_time.to_owned());
+            n.voided_by = text(obj, "actor");
+            n.void_reason = text(obj, "reason");
+        }
+        _ => return None,
+    }
+    Some(n)
+}
+
+/// A 挂牌督办 flag as the station reports it received (and later lifted):
+/// the county's proof that the flag travelled down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupervisionReceipt {
+    pub case_no: String,
+    pub flagged_at_ms: i64,
+    pub received_at: Option<String>,
+    pub lifted_at: Option<String>,
+}
+
+fn supervision_receipt(kind: &str, obj: &Object, device_time: &str) -> Option<SupervisionReceipt> {
+    let lifted = match kind {
+        "supervision.received" => false,
+        "supervision.lifted" => true,
+        _ => return None,
+    };
+    Some(SupervisionReceipt {
+        case_no: text(obj, "case_no")?,
+        flagged_at_ms: obj.get("flagged_at_ms")?.as_i64()?,
+        received_at: (!lifted).then(|| device_time.to_owned()),
+        lifted_at: lifted.then(|| device_time.to_owned()),
+    })
+}
+
 /// What the station's own events say about it: its name, the at-risk
 /// setting its deadline board uses, the reference data it runs on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -309,6 +439,10 @@ pub struct Projection {
     pub filings: Vec<FilingRow>,
     /// The merged evaluation of each case the events touch, by case number.
     pub evaluations: Vec<EvaluationRow>,
+    /// The merged row of each notice the events touch, by number.
+    pub notices: Vec<NoticeRow>,
+    /// Flags received or lifted, in seq order.
+    pub supervision: Vec<SupervisionReceipt>,
     pub station: StationFacts,
     /// The last seq looked at (`None` if there were no events).
     pub last_seq: Option<u64>,
@@ -318,6 +452,7 @@ pub struct Projection {
 pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Projection {
     let mut cases: BTreeMap<String, CaseRow> = BTreeMap::new();
     let mut evaluations: BTreeMap<String, EvaluationRow> = BTreeMap::new();
+    let mut notices: BTreeMap<String, NoticeRow> = BTreeMap::new();
     let mut out = Projection::default();
     for e in events {
         out.last_seq = Some(e.seq);
@@ -326,7 +461,11 @@ pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Project
                 out.station.absorb(e.kind, &obj, e.device_time);
                 if let Some(u) = update {
                     let facts = case_facts(e.kind, &obj, e.device_time);
-                    if let Some((_, filed)) = FILING_EVENTS.iter().find(|(k, _)| *k == e.kind) {
+                    if let Some((_, filed)) = FILING_EVENTS
+                        .iter()
+                        .chain(CLOSING_EVENTS.iter())
+                        .find(|(k, _)| *k == e.kind)
+                    {
                         out.filings.push(FilingRow {
                             seq: e.seq,
                             case_no: u.case_no.clone(),
@@ -367,6 +506,15 @@ pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Project
                             evaluations.insert(ev.case_no.clone(), ev);
                         }
                     }
+                } else if let Some(n) = notice(e.kind, &obj, e.device_time) {
+                    match notices.get_mut(&n.doc_no) {
+                        Some(old) => old.merge(n),
+                        None => {
+                            notices.insert(n.doc_no.clone(), n);
+                        }
+                    }
+                } else if let Some(r) = supervision_receipt(e.kind, &obj, e.device_time) {
+                    out.supervision.push(r);
                 }
             }
             Err(reason) => out.quarantined.push(QuarantineNotice {
@@ -377,6 +525,7 @@ pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Project
         }
     }
     out.evaluations = evaluations.into_values().collect();
+    out.notices = notices.into_values().collect();
     out.cases = cases.into_values().collect();
     out
 }

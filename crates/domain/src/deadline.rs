@@ -140,6 +140,8 @@ pub struct DeadlineRow {
     pub urgency_zh: &'static str,
     /// The recorded consequence of a lapsed acceptance review (视为受理 …).
     pub note_zh: Option<&'static str>,
+    /// 挂牌督办: the county's request, when the case is flagged.
+    pub supervision_note: Option<String>,
 }
 pub const ALL_URGENCIES: [Urgency; 4] = [
     Urgency::Overdue,

@@ -87,6 +87,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0013_applicant_rating.sql"),
         backfill: None,
     },
+    Migration {
+        name: "supervision",
+        sql: include_str!("migrations/0014_supervision.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

@@ -41,9 +41,10 @@ pub use schedule::{BackoffPolicy, Scheduler, Trigger};
 pub use yichuang_wire as wire;
 use yichuang_wire::{
     EnrolRequest, EnrolResponse, ErrorBody, HeadResponse, KeysResponse, MAX_ANSWER_BYTES,
-    MAX_BATCH_BYTES, MAX_BATCH_EVENTS, PROTOCOL_VERSION, ReleaseList, RequestBinding, UploadAck,
-    answer_headers, canonical_answer, canonical_request, codes, county_fingerprint, digest_hex,
-    follow_rotations, headers, parse_enrolment_code, paths, verify_signature,
+    MAX_BATCH_BYTES, MAX_BATCH_EVENTS, PROTOCOL_VERSION, ReleaseList, RequestBinding,
+    SupervisionList, UploadAck, answer_headers, canonical_answer, canonical_request, codes,
+    county_fingerprint, digest_hex, follow_rotations, headers, parse_enrolment_code, paths,
+    verify_signature,
 };
 pub use yichuang_wire::{Event, GENESIS_HASH, QuarantineNotice, ReleaseManifest};
 
@@ -1045,6 +1046,17 @@ impl Client {
                 }
                 _ => return Err(failure(&a)),
             }
+        }
+    }
+
+    /// The station's cases under 挂牌督办, every open flag; `None` from a
+    /// county that predates them (404).
+    pub fn fetch_supervision(&self) -> Result<Option<SupervisionList>, SyncError> {
+        let a = self.signed("GET", paths::SUPERVISION, b"")?;
+        match a.status {
+            200 => Ok(Some(json(&a)?)),
+            404 => Ok(None),
+            _ => Err(failure(&a)),
         }
     }
 

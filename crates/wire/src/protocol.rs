@@ -67,6 +67,8 @@ pub mod paths {
     pub const UPLOAD: &str = "/v1/events";
     pub const HEAD: &str = "/v1/head";
     pub const RELEASES: &str = "/v1/releases";
+    /// `GET`: the station's cases under 挂牌督办 (`SupervisionList`).
+    pub const SUPERVISION: &str = "/v1/supervision";
     /// `GET`: the rotations of the county's keys (`KeysResponse`).
     pub const KEYS: &str = "/v1/keys";
     /// `GET {RELEASES}/{kind}/{version}` returns the snapshot bytes.
@@ -188,6 +190,24 @@ impl ReleaseManifest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseList {
     pub releases: Vec<ReleaseManifest>,
+    pub server_time_ms: i64,
+}
+
+/// One case of the asking station flagged for 挂牌督办 by the county.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionFlag {
+    pub case_no: String,
+    /// What the county asks of the station (督办要求).
+    pub note: String,
+    /// When the county flagged it: with the case number, the flag's identity.
+    pub flagged_at_ms: i64,
+}
+
+/// `GET /v1/supervision`: every open flag of the asking device's station;
+/// a flag no longer listed has been lifted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupervisionList {
+    pub flags: Vec<SupervisionFlag>,
     pub server_time_ms: i64,
 }
 

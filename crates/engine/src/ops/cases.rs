@@ -218,6 +218,7 @@ impl Engine {
                               "id_type": applicant.id_type, "id_no": applicant.id_no},
                 "agent": agent.as_ref().map(|(n, i)| json!({"name": n, "id_no": i, "guardian": guardian})),
                 "materials": materials_json(&materials),
+                "onetime_notice_due": onetime_due.date,
             });
             let seq = w.event("case.registered", &payload)?;
             w.execute(

@@ -15,6 +15,11 @@ impl Engine {
     /// a deadline this many working days away or fewer is "at risk".
     pub fn deadlines(&self, at_risk_days: i64) -> Result<Vec<DeadlineRow>> {
         let today = self.clock.today();
+        let flags: std::collections::BTreeMap<String, String> = self
+            .supervision_flags()?
+            .into_iter()
+            .map(|f| (f.case_no, f.note))
+            .collect();
         let mut stmt = self.conn.prepare(
             "SELECT case_no, item_name, applicant_name, state, onetime_notice_due, supplement_due,
                     promised_due, promised_provisional, statutory_due, statutory_provisional,
@@ -59,8 +64,10 @@ impl Engine {
                     DayUnit::CalendarDays => (date - today).num_days(),
                 };
                 let urgency = Urgency::classify(date, today, left, at_risk_days);
+                let case_no: String = r.get(0)?;
                 rows.push(DeadlineRow {
-                    case_no: r.get(0)?,
+                    supervision_note: flags.get(&case_no).cloned(),
+                    case_no,
                     item_name: r.get(1)?,
                     applicant: ids::mask_name(&r.get::<_, String>(2)?),
                     state,
@@ -80,7 +87,8 @@ impl Engine {
                 });
             }
         }
-        rows.sort_by_key(|r| (r.urgency, r.due));
+        // Flagged cases first at equal urgency: the county is waiting on them.
+        rows.sort_by_key(|r| (r.urgency, r.supervision_note.is_none(), r.due));
         Ok(rows)
     }
 }

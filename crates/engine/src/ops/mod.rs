@@ -18,4 +18,5 @@ pub mod restore;
 pub mod search;
 pub mod settings;
 pub mod setup;
+pub mod supervision;
 pub mod sync;

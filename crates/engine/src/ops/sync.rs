@@ -284,10 +284,23 @@ impl Engine {
     fn sync_with(&mut self, client: &Client) -> Result<SyncRun> {
         // A restored log is compared with the county's before anything moves.
         self.settle_restore(client)?;
-        let report: SyncReport = client.sync_once(&*self).map_err(sync_error)?;
+        let mut report: SyncReport = client.sync_once(&*self).map_err(sync_error)?;
         let applied = client.fetch_releases(&*self).map_err(sync_error)?;
         if applied.iter().any(|m| m.kind == "calendar") {
             self.reload_calendar()?;
+        }
+        // 挂牌督办: a change is recorded as events, sent at once so the
+        // county sees the flag arrive with this run.
+        if self.restore_status()?.is_none()
+            && let Some(list) = client.fetch_supervision().map_err(sync_error)?
+            && self.apply_supervision(&list)?
+        {
+            let more = client.sync_once(&*self).map_err(sync_error)?;
+            report.sent += more.sent;
+            report.stored += more.stored;
+            report.batches += more.batches;
+            report.acked_seq = more.acked_seq;
+            report.quarantined.extend(more.quarantined);
         }
         Ok(SyncRun {
             sent: report.sent,
