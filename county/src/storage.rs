@@ -500,6 +500,10 @@ pub trait Oversight: Clone + Send + Sync + 'static {
         review: &NewReview<'_>,
         audit: NewAudit<'_>,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// Each station's `deadline.at_risk_days`, where its events set it.
+    fn at_risk_settings(
+        &self,
+    ) -> impl Future<Output = Result<std::collections::BTreeMap<String, i64>, StorageError>> + Send;
     /// Open cases whose earliest running deadline falls before `cutoff`, and
     /// every case with an open flag.
     fn deadline_cases(

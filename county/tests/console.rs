@@ -10,122 +10,10 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
+use common::browser::{ADMIN_PASSWORD, Answer, Browser, admin, first_admin};
 use common::{pg, raw_sql};
 use serde_json::{Value, json};
 use yichuang_county::RunningServer;
-use yichuang_county::console::accounts::{Actor, NewStaff, add_staff};
-
-const ADMIN_PASSWORD: &str = "县级管理员口令2026";
-
-/// A browser as the console sees it: a cookie jar of one cookie, and the
-/// CSRF token the page would have from `/session`.
-struct Browser {
-    agent: ureq::Agent,
-    base: String,
-    cookie: Option<String>,
-    csrf: String,
-}
-
-struct Answer {
-    status: u16,
-    body: Value,
-    set_cookie: Option<String>,
-}
-
-impl Browser {
-    fn new(srv: &RunningServer) -> Browser {
-        Browser {
-            agent: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .build()
-                .new_agent(),
-            base: srv.url(),
-            cookie: None,
-            csrf: String::new(),
-        }
-    }
-
-    fn send(&self, method: &str, path: &str, body: Option<&str>, csrf: Option<&str>) -> Answer {
-        let mut b = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}/console/api/{path}", self.base));
-        if let Some(c) = &self.cookie {
-            b = b.header("Cookie", format!("yc_console={c}"));
-        }
-        if let Some(t) = csrf {
-            b = b.header("X-CSRF-Token", t);
-        }
-        if body.is_some() {
-            b = b.header("Content-Type", "application/json");
-        }
-        let req = b
-            .body(body.unwrap_or("").as_bytes().to_vec())
-            .expect("request");
-        let mut r = self.agent.run(req).expect("answer");
-        let set_cookie = r
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let text = r.body_mut().read_to_string().unwrap_or_default();
-        Answer {
-            status: r.status().as_u16(),
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-            set_cookie,
-        }
-    }
-
-    fn get(&self, path: &str) -> Answer {
-        self.send("GET", path, None, None)
-    }
-
-    /// A change, with the session's CSRF token.
-    fn change(&self, method: &str, path: &str, body: Value) -> Answer {
-        self.send(method, path, Some(&body.to_string()), Some(&self.csrf))
-    }
-
-    fn login(&mut self, login: &str, password: &str) -> Answer {
-        let a = self.send(
-            "POST",
-            "session",
-            Some(&json!({"login": login, "password": password}).to_string()),
-            None,
-        );
-        if a.status == 200 {
-            let c = a.set_cookie.as_deref().expect("a session cookie");
-            let token = c
-                .split(';')
-                .next()
-                .and_then(|kv| kv.split_once('='))
-                .map(|(_, v)| v.to_owned())
-                .expect("token");
-            self.cookie = Some(token);
-            self.csrf = a.body["csrf_token"].as_str().expect("csrf").to_owned();
-        }
-        a
-    }
-}
-
-fn first_admin(srv: &RunningServer) {
-    srv.block_on(add_staff(
-        &srv.state.storage,
-        &Actor::command_line(),
-        &NewStaff {
-            login: "admin".into(),
-            name: "县管理员".into(),
-            role: "admin".into(),
-            password: ADMIN_PASSWORD.into(),
-        },
-    ))
-    .expect("first administrator");
-}
-
-fn admin(srv: &RunningServer) -> Browser {
-    let mut b = Browser::new(srv);
-    let a = b.login("admin", ADMIN_PASSWORD);
-    assert_eq!(a.status, 200, "{}", a.body);
-    b
-}
 
 /// Every console API route, as (method, path, body).
 fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
@@ -141,7 +29,24 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ("PATCH", "staff/1", Some(json!({"disabled": true}))),
         ("GET", "audit", None),
         ("GET", "overview", None),
+        ("GET", "overview/export", None),
         ("GET", "evaluations", None),
+        ("GET", "evaluations/export", None),
+        ("GET", "filings", None),
+        ("GET", "filings/export", None),
+        (
+            "POST",
+            "filings/review",
+            Some(json!({"log_id":"L","seq":1,"verdict":"compliant"})),
+        ),
+        ("GET", "supervision", None),
+        ("GET", "supervision/export", None),
+        (
+            "POST",
+            "supervision",
+            Some(json!({"case_no":"XZ02-20261123-0001","note":"请办结"})),
+        ),
+        ("POST", "supervision/1/lift", Some(json!({}))),
         ("GET", "no-such-page", None),
         ("POST", "no-such-page", Some(json!({}))),
     ]
@@ -226,9 +131,17 @@ fn each_role_sees_and_does_only_its_part() {
         assert_eq!(me["role"], r);
         let may_overview = r != "complaints";
         let may_evaluations = r != "approval_office";
+        let may_filings = matches!(r, "reviewer" | "leader");
+        let may_review = r == "reviewer";
+        let may_deadlines = r != "complaints";
+        let may_supervise = r == "approval_office";
         let caps: Vec<&str> = [
             (may_overview, "view_overview"),
             (may_evaluations, "view_evaluations"),
+            (may_filings, "view_filings"),
+            (may_review, "review_filings"),
+            (may_deadlines, "view_deadlines"),
+            (may_supervise, "supervise_cases"),
         ]
         .into_iter()
         .filter_map(|(may, c)| may.then_some(c))
@@ -248,6 +161,37 @@ fn each_role_sees_and_does_only_its_part() {
         };
         expect(&b.get("overview"), may_overview, "overview");
         expect(&b.get("evaluations"), may_evaluations, "好差评");
+        expect(&b.get("filings"), may_filings, "否定备案");
+        expect(&b.get("supervision"), may_deadlines, "时限督办");
+        // A permitted role gets past the role check to the input check
+        // (422: no such filing / case); the others are refused first.
+        let refused_or_invalid = |a: &Answer, allowed: bool, what: &str| {
+            let want = if allowed { [404, 422] } else { [403, 403] };
+            assert!(
+                want.contains(&a.status),
+                "{r} {what}: {} {}",
+                a.status,
+                a.body
+            );
+        };
+        refused_or_invalid(
+            &b.change(
+                "POST",
+                "filings/review",
+                json!({"log_id":"none","seq":1,"verdict":"compliant"}),
+            ),
+            may_review,
+            "review",
+        );
+        refused_or_invalid(
+            &b.change(
+                "POST",
+                "supervision",
+                json!({"case_no":"XZ02-20261123-0001","note":"请办结"}),
+            ),
+            may_supervise,
+            "flag",
+        );
         expect(&b.get("staff"), false, "staff list");
         expect(&b.get("audit"), false, "audit log");
         let before = counts(&db);

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
+use common::browser::{Browser, admin, first_admin};
 use common::raw_sql;
+use serde_json::json;
 use yichuang_county::console::evaluations;
 use yichuang_county::console::overview::{self, StationOverview};
 use yichuang_county::storage::Console;
@@ -18,6 +20,7 @@ use yichuang_engine::calendar::Calendar;
 use yichuang_engine::deadline::{DeadlineKind, Urgency};
 use yichuang_engine::demo::{DEMO_PASSWORD, seed_synthetic};
 use yichuang_engine::evaluation::{PaperForm, Scale};
+use yichuang_engine::notice::NoticeKind;
 use yichuang_engine::{ApplicantInput, Clerk, Clock, Engine, NewCase, PersonIdType, Role};
 
 struct Station {
@@ -173,6 +176,8 @@ fn snapshot(db: &str) -> Vec<String> {
         ("filings", "", "log_id, seq"),
         ("evaluations", "", "log_id, case_no"),
         ("station_facts", "", "log_id"),
+        ("notices", "", "log_id, doc_no"),
+        ("supervision_receipts", "", "log_id, case_no, flagged_at_ms"),
     ] {
         let rows = raw_sql::query_strings(
             db,
@@ -363,6 +368,377 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
             &db,
             "SELECT count(*) FROM staff_audit WHERE action = 'reprojected'"
         ),
+        1
+    );
+}
+
+fn reproject(db: &str) {
+    let (answer, release) = common::key_files();
+    let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+        .arg("reproject")
+        .env("YICHUANG_COUNTY_DATABASE_URL", db)
+        .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
+        .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
+        .env("YICHUANG_COUNTY_ADMIN_LOG", common::admin_log(db))
+        .output()
+        .expect("reproject");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn staff(srv: &yichuang_county::RunningServer, adm: &Browser, login: &str, role: &str) -> Browser {
+    let password = "督查窗口口令2026";
+    let a = adm.change(
+        "POST",
+        "staff",
+        json!({"login": login, "name": format!("{role} 同志"), "role": role, "password": password}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let mut b = Browser::new(srv);
+    assert_eq!(b.login(login, password).status, 200);
+    b
+}
+
+fn workbook(bytes: &[u8]) -> serde_json::Value {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("export.xlsx");
+    std::fs::write(&path, bytes).expect("write");
+    yichuang_testkit::read_xlsx(&path)
+}
+
+/// The cells of a read-back sheet as text (numbers as integers).
+fn cells(sheet: &serde_json::Value) -> Vec<Vec<String>> {
+    sheet["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            r.as_array()
+                .expect("row")
+                .iter()
+                .map(|c| match &c["v"] {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Number(n) => {
+                        n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f}"))
+                    }
+                    _ => String::new(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_review_a_flag_that_reaches_the_station_and_exports_read_back() {
+    let (srv, db) = common::server("yc_console_oversight");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut s = station(dir.path(), "XZ02", &srv);
+    day(&mut s, "2026-11-02T09:30:00+08:00", 6, 1);
+    // A withdrawal by the clerk, and a notice issued, then voided.
+    let w =
+        s.e.register_case(
+            &s.clerk,
+            &NewCase::simple(
+                "RS-SY-001",
+                ApplicantInput::Person {
+                    name: "钱测试".into(),
+                    id_type: PersonIdType::ResidentId,
+                    id_no: "11010519491231002X".into(),
+                    phone: String::new(),
+                },
+                Default::default(),
+            ),
+        )
+        .expect("case");
+    s.e.withdraw(&s.clerk, &w.case_no, "申请人主动撤回申请")
+        .expect("withdraw");
+    day(&mut s, "2026-11-23T09:30:00+08:00", 4, 3);
+    let rejected: Vec<String> =
+        s.e.rejection_filings(&s.leader, 100)
+            .expect("filings")
+            .into_iter()
+            .map(|f| f.case_no)
+            .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    let notice =
+        s.e.issue_notice(&s.clerk, &rejected[0], NoticeKind::RejectionNotice)
+            .expect("notice");
+    s.e.void_notice(&s.clerk, &notice.doc_no, "文书日期填写有误")
+        .expect("void");
+    let again =
+        s.e.issue_notice(&s.clerk, &rejected[0], NoticeKind::RejectionNotice)
+            .expect("notice again");
+    s.e.sync_now(&s.e.sync_client().expect("client"))
+        .expect("sync");
+
+    first_admin(&srv);
+    let adm = admin(&srv);
+    let reviewer = staff(&srv, &adm, "zhao.review", "reviewer");
+    let office = staff(&srv, &adm, "qian.office", "approval_office");
+
+    // 否定备案审查: the register equals the station's own, with the notices.
+    let page = reviewer.get("filings?month=2026-11");
+    assert_eq!(page.status, 200, "{}", page.body);
+    let rows = page.body["rows"].as_array().expect("rows");
+    let mut seen: Vec<String> = rows
+        .iter()
+        .map(|r| r["case_no"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    seen.sort();
+    let mut own = rejected.clone();
+    own.sort();
+    assert_eq!(seen, own, "the county's register is the station's");
+    let first = rows
+        .iter()
+        .find(|r| r["case_no"] == rejected[0].as_str())
+        .expect("filing");
+    assert_eq!(first["kind_zh"], "不予受理");
+    assert_eq!(first["approved_by"], "1001");
+    assert_eq!(first["applicant_masked"], "赵*试", "{first}");
+    assert!(
+        first["legal_basis"]
+            .as_str()
+            .unwrap_or("")
+            .contains("行政许可法")
+    );
+    let notices = first["notices_zh"].as_array().expect("notices");
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    let voided = notices
+        .iter()
+        .find(|n| n["doc_no"] == notice.doc_no.as_str())
+        .expect("the voided notice");
+    assert_eq!(voided["voided"], true);
+    assert_eq!(voided["void_reason"], "文书日期填写有误");
+    assert!(
+        notices
+            .iter()
+            .any(|n| n["doc_no"] == again.doc_no.as_str() && n["voided"] == false)
+    );
+    // The withdrawal beside them, per clerk.
+    assert_eq!(page.body["closings_total"], 1);
+    assert_eq!(page.body["closings"][0]["case_no"], w.case_no.as_str());
+    assert_eq!(page.body["closings"][0]["reason"], "申请人主动撤回申请");
+    let clerk = page.body["clerks"]
+        .as_array()
+        .expect("clerks")
+        .iter()
+        .find(|c| c["clerk"] == "2001")
+        .expect("clerk 2001")
+        .clone();
+    assert_eq!(
+        (clerk["not_accepted"].as_i64(), clerk["withdrawn"].as_i64()),
+        (Some(2), Some(1))
+    );
+
+    // A review: bad input refused naming the field, nothing stored.
+    let (log_id, seq) = (first["log_id"].clone(), first["seq"].clone());
+    let reviews = || raw_sql::query_i64(&db, "SELECT count(*) FROM filing_reviews");
+    for (body, field) in [
+        (
+            json!({"log_id": log_id, "seq": seq, "verdict": "ok"}),
+            "verdict",
+        ),
+        (
+            json!({"log_id": log_id, "seq": seq, "verdict": "doubtful", "comment": " "}),
+            "comment",
+        ),
+        (json!({"log_id": log_id, "verdict": "compliant"}), "seq"),
+    ] {
+        let a = reviewer.change("POST", "filings/review", body);
+        assert_eq!(a.status, 422, "{}", a.body);
+        assert_eq!(a.body["field"], field, "{}", a.body);
+    }
+    let a = reviewer.change(
+        "POST",
+        "filings/review",
+        json!({"log_id": log_id, "seq": 999_999, "verdict": "compliant"}),
+    );
+    assert_eq!(a.status, 404, "{}", a.body);
+    assert_eq!(reviews(), 0);
+    let a = office.change(
+        "POST",
+        "filings/review",
+        json!({"log_id": log_id, "seq": seq, "verdict": "compliant"}),
+    );
+    assert_eq!(a.status, 403, "only the reviewer reviews");
+    let a = reviewer.change(
+        "POST",
+        "filings/review",
+        json!({"log_id": log_id, "seq": seq, "verdict": "doubtful", "comment": "理由与依据不对应"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(reviews(), 1);
+    let bulletin = reviewer.get("filings?month=2026-11&verdict=doubtful");
+    assert_eq!(bulletin.body["total"], 1, "{}", bulletin.body);
+    assert_eq!(bulletin.body["rows"][0]["verdict_zh"], "存疑");
+    assert_eq!(
+        bulletin.body["rows"][0]["review"]["comment"],
+        "理由与依据不对应"
+    );
+    assert_eq!(bulletin.body["stations"][0]["doubtful"], 1);
+    assert_eq!(bulletin.body["stations"][0]["unreviewed"], 1);
+    assert!(
+        raw_sql::query_i64(
+            &db,
+            "SELECT count(*) FROM staff_audit WHERE action = 'filing_reviewed'"
+        ) == 1
+    );
+
+    // The register exported and read back by openpyxl.
+    let x = reviewer.get("filings/export?month=2026-11");
+    assert_eq!(x.status, 200);
+    let book = workbook(&x.bytes);
+    let sheets = book.as_array().expect("sheets");
+    assert_eq!(sheets.len(), 4);
+    let register = cells(&sheets[0]);
+    assert_eq!(register[0][1], "办件编号");
+    assert_eq!(register.len(), 3, "header and two filings");
+    assert!(
+        register
+            .iter()
+            .any(|r| r[1] == rejected[0] && r[12] == "存疑")
+    );
+    assert_eq!(sheets[0]["freeze"], "A2");
+    let closings = cells(&sheets[3]);
+    assert!(closings.iter().any(|r| r[1] == w.case_no && r[2] == "撤回"));
+
+    // 时限督办: the overdue cases are the station's own.
+    let (overdue, _) = board(&s);
+    assert!(overdue > 0, "the scenario has overdue cases");
+    let sup = office.get("supervision?date=2026-11-23&show=overdue&size=200");
+    assert_eq!(sup.status, 200, "{}", sup.body);
+    assert_eq!(sup.body["overdue"].as_i64(), Some(overdue), "{}", sup.body);
+    let case_no = sup.body["rows"][0]["case_no"]
+        .as_str()
+        .expect("an overdue case")
+        .to_owned();
+    for (body, field) in [
+        (json!({"case_no": "XZ02-1-1", "note": "请办结"}), "case_no"),
+        (
+            json!({"case_no": "XZ02-20261123-9999", "note": "请办结"}),
+            "case_no",
+        ),
+        (json!({"case_no": case_no, "note": ""}), "note"),
+        (
+            json!({"case_no": case_no, "note": "第一行\n第二行"}),
+            "note",
+        ),
+    ] {
+        let a = office.change("POST", "supervision", body);
+        assert_eq!(a.status, 422, "{}", a.body);
+        assert_eq!(a.body["field"], field, "{}", a.body);
+    }
+    assert_eq!(
+        raw_sql::query_i64(&db, "SELECT count(*) FROM supervision"),
+        0
+    );
+    let note = "超期未办结，请于两个工作日内办结并报告";
+    let a = office.change(
+        "POST",
+        "supervision",
+        json!({"case_no": case_no, "note": note}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    let a = office.change(
+        "POST",
+        "supervision",
+        json!({"case_no": case_no, "note": note}),
+    );
+    assert_eq!(a.status, 422, "flagged once: {}", a.body);
+    let flagged = office.get("supervision?date=2026-11-23&show=flagged");
+    assert_eq!(flagged.body["flagged"], 1);
+    assert!(flagged.body["rows"][0]["flag"]["received_at"].is_null());
+
+    // The next sync takes the flag to the station's board, and its receipt back.
+    let run =
+        s.e.sync_now(&s.e.sync_client().expect("client"))
+            .expect("sync");
+    assert!(run.stored > 0, "the receipt went up in the same run");
+    let days = s.e.at_risk_days().expect("setting");
+    let board_rows = s.e.deadlines(days).expect("board");
+    assert!(
+        board_rows
+            .iter()
+            .filter(|r| r.case_no == case_no)
+            .all(|r| r.supervision_note.as_deref() == Some(note)),
+    );
+    assert!(board_rows.iter().any(|r| r.case_no == case_no));
+    assert!(
+        board_rows
+            .iter()
+            .filter(|r| r.case_no != case_no)
+            .all(|r| r.supervision_note.is_none())
+    );
+    let flagged = office.get("supervision?date=2026-11-23&show=flagged");
+    let f = &flagged.body["rows"][0]["flag"];
+    assert!(f["received_at"].is_string(), "{f}");
+    // A sync with nothing new changes nothing on the station.
+    let acked = s.e.sync_status().expect("status").acked_seq;
+    let run =
+        s.e.sync_now(&s.e.sync_client().expect("client"))
+            .expect("sync");
+    assert_eq!(
+        (run.sent, s.e.sync_status().expect("status").acked_seq),
+        (0, acked)
+    );
+
+    // Exported and read back.
+    let x = office.get("supervision/export?date=2026-11-23");
+    assert_eq!(x.status, 200);
+    let rows = cells(&workbook(&x.bytes)[0]);
+    assert!(
+        rows.iter().any(|r| r[1] == case_no && r[10] == note),
+        "{rows:?}"
+    );
+
+    // Lifted: the next sync clears it on the station.
+    let id = f["id"].as_i64().expect("id");
+    assert_eq!(
+        reviewer
+            .change("POST", &format!("supervision/{id}/lift"), json!({}))
+            .status,
+        403
+    );
+    let a = office.change(
+        "POST",
+        &format!("supervision/{id}/lift"),
+        json!({"note": "已办结"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(
+        office
+            .change("POST", &format!("supervision/{id}/lift"), json!({}))
+            .status,
+        404
+    );
+    s.e.sync_now(&s.e.sync_client().expect("client"))
+        .expect("sync");
+    assert!(s.e.supervision_flags().expect("flags").is_empty());
+    assert!(
+        s.e.deadlines(days)
+            .expect("board")
+            .iter()
+            .all(|r| r.supervision_note.is_none())
+    );
+    assert_eq!(
+        raw_sql::query_i64(
+            &db,
+            "SELECT count(*) FROM supervision_receipts WHERE lifted_at IS NOT NULL"
+        ),
+        1
+    );
+
+    // The new projections rebuild to the same rows.
+    let incremental = snapshot(&db);
+    reproject(&db);
+    assert_eq!(snapshot(&db), incremental);
+    // County records survive a re-projection.
+    assert_eq!(reviews(), 1);
+    assert_eq!(
+        reviewer.get("filings?month=2026-11&verdict=doubtful").body["total"],
         1
     );
 }

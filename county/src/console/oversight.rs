@@ -206,11 +206,7 @@ async fn supervision_of<S: Storage>(
     let size = number("size", "每页条数", q.size.as_deref(), 50, 200)?;
     let cal = county_calendar(&st.storage).await?;
     // The at-risk settings first: they decide how far ahead to read.
-    let settings = st
-        .storage
-        .deadline_cases(chrono::NaiveDate::MIN)
-        .await?
-        .at_risk_days;
+    let settings = st.storage.at_risk_settings().await?;
     let cutoff = supervision::cutoff(&cal, today, &settings);
     let facts = st.storage.deadline_cases(cutoff).await?;
     let flags = st.storage.open_flags(None).await?;

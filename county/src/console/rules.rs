@@ -228,6 +228,12 @@ pub fn field_label(name: &str) -> Option<(&'static str, &'static str)> {
         ("role", "角色"),
         ("password", "密码"),
         ("disabled", "停用"),
+        ("log_id", "备案所在日志"),
+        ("seq", "备案序号"),
+        ("verdict", "审查结论"),
+        ("comment", "审查意见"),
+        ("case_no", "办件编号"),
+        ("note", "督办说明"),
     ]
     .into_iter()
     .find(|(f, _)| *f == name)

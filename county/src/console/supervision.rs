@@ -330,3 +330,96 @@ pub fn sheets(p: &SupervisionPage) -> Vec<Sheet> {
     }
     vec![s]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(no: &str, state: &str, promised: &str) -> OpenCase {
+        OpenCase {
+            station_code: "XZ02".into(),
+            case_no: no.into(),
+            state: state.into(),
+            item_code: Some("gs".into()),
+            handler: Some("2001".into()),
+            applicant_masked: Some("赵*试".into()),
+            received_on: NaiveDate::from_ymd_opt(2026, 11, 2),
+            promised_due: NaiveDate::parse_from_str(promised, "%Y-%m-%d").ok(),
+            statutory_due: NaiveDate::from_ymd_opt(2026, 12, 30),
+            supplement_due: None,
+        }
+    }
+
+    #[test]
+    fn case_numbers_name_their_station() {
+        assert_eq!(station_of_case("XZ02-20261123-0001"), Ok("XZ02"));
+        for bad in [
+            "XZ02-1-1",
+            "-20261123-0001",
+            "XZ-02-20261123-0001",
+            "XZ02-2026112-0001",
+            "",
+        ] {
+            assert!(station_of_case(bad).is_err(), "{bad}");
+        }
+        assert!(check_note("note", "", true).is_err());
+        assert!(check_note("note", "", false).is_ok());
+        assert!(check_note("note", "一\n二", true).is_err());
+        assert!(check_note("note", &"字".repeat(NOTE_MAX + 1), true).is_err());
+    }
+
+    #[test]
+    fn urgent_and_flagged_cases_are_listed_most_urgent_first() {
+        let cal = Calendar::bundled().expect("calendar");
+        let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let facts = DeadlineFacts {
+            cases: vec![
+                case("XZ02-20261102-0001", "accepted", "2026-11-20"),
+                case("XZ02-20261102-0002", "in_progress", "2026-11-24"),
+                case("XZ02-20261102-0003", "accepted", "2026-12-20"),
+                case("XZ02-20261102-0004", "accepted", "2026-12-21"),
+                case("XZ02-20261102-0005", "accepted", "2026-11-23"),
+            ],
+            at_risk_days: BTreeMap::new(),
+            station_names: BTreeMap::new(),
+        };
+        let flag = FlagRecord {
+            id: 1,
+            station_code: "XZ02".into(),
+            case_no: "XZ02-20261102-0004".into(),
+            note: "请办结".into(),
+            flagged_by: "钱".into(),
+            flagged_at: "t".into(),
+            flagged_at_ms: 1,
+            received_at: None,
+        };
+        let p = page(
+            today,
+            &cal,
+            facts,
+            vec![flag],
+            &BTreeMap::new(),
+            &Filters::default(),
+            1,
+            50,
+        );
+        let order: Vec<&str> = p.rows.iter().map(|r| &r.case_no[14..]).collect();
+        // Overdue, due today, at risk, then the flagged case on track; the
+        // unflagged case on track is not listed.
+        assert_eq!(order, ["0001", "0005", "0002", "0004"]);
+        assert_eq!((p.overdue, p.due_today, p.at_risk, p.flagged), (1, 1, 1, 1));
+        assert_eq!(p.rows[0].kind, Some(DeadlineKind::Promised));
+        let only = Filters {
+            station: None,
+            show: Some("flagged".into()),
+        };
+        let facts = DeadlineFacts {
+            cases: vec![case("XZ02-20261102-0001", "accepted", "2026-11-20")],
+            ..Default::default()
+        };
+        let p = page(today, &cal, facts, vec![], &BTreeMap::new(), &only, 1, 50);
+        assert_eq!((p.total, p.overdue), (0, 1));
+        assert!(cutoff(&cal, today, &BTreeMap::new()) > today);
+        assert!(check_show(Some("everything")).is_err());
+    }
+}

@@ -198,6 +198,25 @@ impl Oversight for PgStorage {
         Ok(true)
     }
 
+    async fn at_risk_settings(&self) -> Result<BTreeMap<String, i64>, StorageError> {
+        let client = self.pool.get().await.db()?;
+        let mut at_risk_days = BTreeMap::new();
+        for r in client
+            .query(
+                "SELECT DISTINCT ON (station_code) station_code, at_risk_days
+                 FROM station_facts ORDER BY station_code, last_device_time DESC NULLS LAST",
+                &[],
+            )
+            .await
+            .db()?
+        {
+            if let Some(d) = r.get::<_, Option<i32>>(1) {
+                at_risk_days.insert(r.get(0), i64::from(d));
+            }
+        }
+        Ok(at_risk_days)
+    }
+
     async fn deadline_cases(
         &self,
         cutoff: chrono::NaiveDate,
@@ -235,20 +254,7 @@ impl Oversight for PgStorage {
                 supplement_due: r.get(9),
             })
             .collect();
-        let mut at_risk_days = BTreeMap::new();
-        for r in client
-            .query(
-                "SELECT DISTINCT ON (station_code) station_code, at_risk_days
-                 FROM station_facts ORDER BY station_code, last_device_time DESC NULLS LAST",
-                &[],
-            )
-            .await
-            .db()?
-        {
-            if let Some(d) = r.get::<_, Option<i32>>(1) {
-                at_risk_days.insert(r.get(0), i64::from(d));
-            }
-        }
+        let at_risk_days = self.at_risk_settings().await?;
         Ok(DeadlineFacts {
             cases,
             at_risk_days,

@@ -685,4 +685,74 @@ mod tests {
         assert_eq!(p.station.station_name.as_deref(), Some("城关镇"));
         assert!(p.quarantined.is_empty());
     }
+
+    #[test]
+    fn notices_closings_and_flag_receipts_add_up_over_any_chunking() {
+        let events = [
+            ev(
+                1,
+                "case.registered",
+                r#"{"case_no":"C","state":"registered","actor":"2001","onetime_notice_due":"2026-11-25",
+                    "applicant":{"name":"赵测试","id_no":"11010519491231002X"}}"#,
+            ),
+            ev(
+                2,
+                "notice.issued",
+                r#"{"case_no":"C","doc_no":"N1","kind":"rejection_notice","actor":"2001","pdf_sha256":"aa"}"#,
+            ),
+            ev(
+                3,
+                "notice.printed",
+                r#"{"case_no":"C","doc_no":"N1","reprint":false}"#,
+            ),
+            ev(
+                4,
+                "notice.printed",
+                r#"{"case_no":"C","doc_no":"N1","reprint":true}"#,
+            ),
+            ev(
+                5,
+                "notice.voided",
+                r#"{"case_no":"C","doc_no":"N1","reason":"有误","actor":"1001"}"#,
+            ),
+            ev(
+                6,
+                "case.withdraw",
+                r#"{"case_no":"C","state":"withdrawn","actor":"2001","reason":"主动撤回","completed_on":"2026-11-23"}"#,
+            ),
+            ev(
+                7,
+                "supervision.received",
+                r#"{"case_no":"C","flagged_at_ms":17,"note":"请办结"}"#,
+            ),
+            ev(
+                8,
+                "supervision.lifted",
+                r#"{"case_no":"C","flagged_at_ms":17}"#,
+            ),
+        ];
+        let whole = project(events);
+        assert_eq!(whole.notices.len(), 1);
+        let n = &whole.notices[0];
+        assert_eq!((n.prints, n.reprints), (1, 1));
+        assert_eq!(n.void_reason.as_deref(), Some("有误"));
+        assert_eq!(n.pdf_sha256.as_deref(), Some("aa"));
+        let f = &whole.filings[0];
+        assert_eq!(
+            (f.kind.as_str(), f.reason.as_deref()),
+            ("withdrawn", Some("主动撤回"))
+        );
+        assert_eq!(f.proposed_by.as_deref(), Some("2001"));
+        let c = &whole.cases[0].facts;
+        assert_eq!(c.applicant_masked.as_deref(), Some("赵*试"));
+        assert_eq!(c.applicant_id_masked.as_deref(), Some("110105********002X"));
+        assert_eq!(c.onetime_due, chrono::NaiveDate::from_ymd_opt(2026, 11, 25));
+        assert_eq!(whole.supervision.len(), 2);
+        assert!(whole.supervision[1].lifted_at.is_some());
+        // In two chunks the notice's counts add to the same row.
+        let (a, b) = (project(events[..3].to_vec()), project(events[3..].to_vec()));
+        let mut merged = a.notices[0].clone();
+        merged.merge(b.notices[0].clone());
+        assert_eq!(&merged, n);
+    }
 }
