@@ -443,7 +443,7 @@ pub fn deadlines(e: &Engine, at_risk_days: Option<i64>, json: bool) -> Result<()
         rows.iter()
             .map(|r| {
                 format!(
-                    "{}\t{:?}\t{}\t{}{}\t剩余{}{}\t{}{}",
+                    "{}\t{:?}\t{}\t{}{}\t剩余{}{}\t{}{}{}",
                     r.case_no,
                     r.urgency,
                     r.kind_zh,
@@ -452,7 +452,11 @@ pub fn deadlines(e: &Engine, at_risk_days: Option<i64>, json: bool) -> Result<()
                     r.days_left,
                     r.unit_zh,
                     r.item_name,
-                    r.note_zh.map(|n| format!("\t{n}")).unwrap_or_default()
+                    r.note_zh.map(|n| format!("\t{n}")).unwrap_or_default(),
+                    r.supervision_note
+                        .as_ref()
+                        .map(|n| format!("\t挂牌督办：{n}"))
+                        .unwrap_or_default()
                 )
             })
             .collect::<Vec<_>>()

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+import steps_oversight
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
@@ -61,8 +62,8 @@ def station(db, *args, day, check=True, env=None):
     return json.loads(r.stdout) if r.stdout.strip().startswith(("{", "[")) else r.stdout
 
 
-def county(*args):
-    r = subprocess.run([*COUNTY, *args], capture_output=True, text=True, timeout=120)
+def county(*args, stdin=None):
+    r = subprocess.run([*COUNTY, *args], capture_output=True, text=True, timeout=120, input=stdin)
     if r.returncode != 0:
         raise SystemExit(f"yichuang-county {' '.join(args)} failed: {r.stderr.strip()}")
     return r.stdout.strip()
@@ -328,16 +329,19 @@ def main():
             assert words in text, words
         shot(d, "audit-log")
 
-        # The new reviewer sees the overview only; log out ends the session.
+        # The new reviewer sees the figures and the register, reviews a
+        # filing; log out ends the session.
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
         wait(d, inp("login-name"))
         login(d, "zhao.review", "审查窗口口令2026")
         wait(d, '[data-test="who"]')
         navs = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".nav a")]
-        assert navs == ["总览", "好差评"], navs
+        assert navs == ["总览", "否定备案审查", "时限督办", "好差评"], navs
         shot(d, "reviewer-pages")
+        steps_oversight.review_a_filing(d, own)
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
         wait(d, inp("login-name"))
+        steps_oversight.flag_a_case(d, stations, own)
         log("console end to end: OK")
     finally:
         d.quit()
