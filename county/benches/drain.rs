@@ -28,18 +28,63 @@ fn best_and_median(mut rates: Vec<f64>) -> (f64, f64) {
 }
 
 fn backlog(log_id: &str, n: usize) -> MemOutbox {
-    // A realistic backlog: case events with ~250-byte payloads.
+    // A realistic backlog, the events a counter day writes, each projected
+    // in full: a case registered (applicant, materials), accepted (its
+    // dates), its notice issued (every printed field) and printed, its
+    // 好差评 asked and answered. Payloads of 250–900 bytes.
     let ob = MemOutbox::new(log_id);
     for i in 0..n {
-        ob.append(
-            "case.accepted",
-            &format!(
-                r#"{{"case_no":"2026-{:06}","state":"accepted","item_code":"ITEM-{:03}","actor":"clerk-{}","applicant":"张三","id_masked":"110101********1234","note":"窗口受理，材料齐全"}}"#,
-                i % 3000,
-                i % 120,
-                i % 7
+        let c = i / 6;
+        let case_no = format!("S01-20261123-{c:06}");
+        let (kind, payload) = match i % 6 {
+            0 => (
+                "case.registered",
+                format!(
+                    r#"{{"case_no":"{case_no}","state":"registered","item_code":"RS-SY-{:03}","catalog_version":"2026.1.2","actor":"200{}","handler":"200{}","received_on":"2026-11-23","onetime_notice_due":"2026-11-30","applicant":{{"kind":"person","name":"张三丰","id_type":"resident_id","id_no":"11010519491231002X"}},"agent":null,"materials":[{{"code":"M1","name":"居民身份证","status":"submitted"}},{{"code":"M2","name":"劳动合同或工资发放记录","status":"submitted"}},{{"code":"M3","name":"医疗诊断证明","status":"missing"}}]}}"#,
+                    c % 12,
+                    c % 7,
+                    c % 7
+                ),
             ),
-        );
+            1 => (
+                "case.accept",
+                format!(
+                    r#"{{"case_no":"{case_no}","state":"accepted","from":"registered","item_code":"RS-SY-{:03}","actor":"200{}","accepted_on":"2026-11-23","promised_due":"2026-12-14","statutory_due":"2027-01-20"}}"#,
+                    c % 12,
+                    c % 7
+                ),
+            ),
+            2 => (
+                "notice.issued",
+                format!(
+                    r#"{{"case_no":"{case_no}","kind":"acceptance_notice","doc_no":"示人社受字〔2026〕第{c}号","actor":"200{}","template_version":"2026.1.2","pdf_sha256":"{}","fields":{{"applicant_name":"张三丰","item_name":"工伤认定申请","received_on":"2026年11月23日","promised_due":"2026年12月14日","statutory_due":"2027年1月20日","issuer":"示范县人力资源和社会保障局","contact":"0000-0000000","basis":"《工伤保险条例》第二十条"}}}}"#,
+                    c % 7,
+                    "ab".repeat(32)
+                ),
+            ),
+            3 => (
+                "notice.printed",
+                format!(
+                    r#"{{"doc_no":"示人社受字〔2026〕第{c}号","case_no":"{case_no}","n":1,"reprint":false,"pdf_sha256":"{}","actor":"200{}"}}"#,
+                    "ab".repeat(32),
+                    c % 7
+                ),
+            ),
+            4 => (
+                "evaluation.requested",
+                format!(
+                    r#"{{"case_no":"{case_no}","channel":"applicant_screen","screen":"评价器-1","actor":"200{}"}}"#,
+                    c % 7
+                ),
+            ),
+            _ => (
+                "evaluation.answered",
+                format!(
+                    r#"{{"case_no":"{case_no}","channel":"applicant_screen","level":"satisfied","good":true,"reasons":[],"comment":"办事效率高"}}"#
+                ),
+            ),
+        };
+        ob.append(kind, &payload);
     }
     ob
 }

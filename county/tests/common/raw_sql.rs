@@ -24,6 +24,16 @@ pub fn execute(url: &str, sql: &str) -> u64 {
     })
 }
 
+/// Several statements in one go (a bench's fixture).
+pub fn batch(url: &str, sql: &str) {
+    block_on(async {
+        let c = connect(url).await;
+        c.batch_execute(sql)
+            .await
+            .unwrap_or_else(|e| panic!("fixture: {e}"))
+    })
+}
+
 pub fn query_strings(url: &str, sql: &str) -> Vec<Vec<Option<String>>> {
     block_on(async {
         let c = connect(url).await;
