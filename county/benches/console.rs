@@ -104,7 +104,11 @@ fn main() {
     let cases: i64 = std::env::var("YICHUANG_BENCH_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if cfg!(debug_assertions) { 9_000 } else { 1_000_000 });
+        .unwrap_or(if cfg!(debug_assertions) {
+            9_000
+        } else {
+            1_000_000
+        });
     let (srv, db) = common::server("yc_bench_console");
     fill(&db, cases);
     first_admin(&srv);
@@ -113,9 +117,15 @@ fn main() {
         ("总览", "overview?date=2026-11-23"),
         ("好差评", "evaluations?month=2026-11"),
         ("否定备案审查", "filings?month=2026-11"),
-        ("否定备案审查（通报：存疑）", "filings?month=2026-11&verdict=doubtful"),
+        (
+            "否定备案审查（通报：存疑）",
+            "filings?month=2026-11&verdict=doubtful",
+        ),
         ("时限督办", "supervision?date=2026-11-23"),
-        ("时限督办（挂牌督办）", "supervision?date=2026-11-23&show=flagged"),
+        (
+            "时限督办（挂牌督办）",
+            "supervision?date=2026-11-23&show=flagged",
+        ),
         ("审计日志", "audit"),
     ];
     let mut worst: f64 = 0.0;

@@ -8,6 +8,9 @@ ALTER TABLE cases
     ADD COLUMN applicant_masked    text,
     ADD COLUMN applicant_id_masked text;
 
+-- The software each station runs (its `station.software` events).
+ALTER TABLE station_facts ADD COLUMN app_version text;
+
 CREATE TABLE notices (
     log_id           text NOT NULL,
     station_code     text NOT NULL,
@@ -26,6 +29,21 @@ CREATE TABLE notices (
     PRIMARY KEY (log_id, doc_no)
 );
 CREATE INDEX notices_by_case ON notices (station_code, case_no);
+
+-- Every case event: the cases' histories.
+CREATE TABLE case_events (
+    log_id       text NOT NULL,
+    seq          bigint NOT NULL,
+    station_code text NOT NULL,
+    case_no      text NOT NULL,
+    action       text NOT NULL,
+    state        text NOT NULL,
+    actor        text,
+    reason       text,
+    device_time  text NOT NULL,
+    PRIMARY KEY (log_id, seq)
+);
+CREATE INDEX case_events_by_case ON case_events (station_code, case_no, seq);
 
 -- A flag as the station says it received it (and lifted it).
 CREATE TABLE supervision_receipts (

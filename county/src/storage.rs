@@ -304,6 +304,8 @@ pub struct StationFigures {
     pub station_name: Option<String>,
     pub at_risk_days: Option<i64>,
     pub catalog_version: Option<String>,
+    /// The program version the station last reported.
+    pub app_version: Option<String>,
     /// Last authenticated request or upload of any of its devices, `None` if never.
     pub last_contact: Option<String>,
     pub last_contact_ms: Option<i64>,
@@ -500,6 +502,13 @@ pub trait Oversight: Clone + Send + Sync + 'static {
         review: &NewReview<'_>,
         audit: NewAudit<'_>,
     ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// One case with its history, notices, 好差评 and flag (its station's
+    /// newest log's, if two logs hold the number).
+    fn case_detail(
+        &self,
+        station: &str,
+        case_no: &str,
+    ) -> impl Future<Output = Result<Option<CaseDetail>, StorageError>> + Send;
     /// Each station's `deadline.at_risk_days`, where its events set it.
     fn at_risk_settings(
         &self,
@@ -675,4 +684,50 @@ pub enum FlagOutcome {
     NoSuchCase,
     /// The case already has an open flag.
     AlreadyFlagged,
+}
+
+/// A case as the county holds it (applicant masked), with its history.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CaseDetail {
+    pub station_code: String,
+    pub log_id: String,
+    pub case_no: String,
+    pub state: String,
+    pub item_code: Option<String>,
+    pub first_contact: Option<String>,
+    pub handler: Option<String>,
+    pub applicant_masked: Option<String>,
+    pub applicant_id_masked: Option<String>,
+    pub received_on: Option<chrono::NaiveDate>,
+    pub onetime_due: Option<chrono::NaiveDate>,
+    pub accepted_on: Option<chrono::NaiveDate>,
+    pub promised_due: Option<chrono::NaiveDate>,
+    pub statutory_due: Option<chrono::NaiveDate>,
+    pub supplement_due: Option<chrono::NaiveDate>,
+    pub closed_on: Option<chrono::NaiveDate>,
+    pub catalog_version: Option<String>,
+    pub history: Vec<HistoryStep>,
+    pub notices: Vec<NoticeRecord>,
+    /// status, channel, level, reasons (JSON list), comment.
+    pub evaluation: Option<EvaluationRecord>,
+    pub flag: Option<FlagRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct HistoryStep {
+    pub seq: i64,
+    pub action: String,
+    pub state: String,
+    pub actor: Option<String>,
+    pub reason: Option<String>,
+    pub device_time: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct EvaluationRecord {
+    pub status: String,
+    pub channel: Option<String>,
+    pub level: Option<String>,
+    pub reasons: Vec<String>,
+    pub comment: Option<String>,
 }

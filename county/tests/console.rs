@@ -28,6 +28,8 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
         ),
         ("PATCH", "staff/1", Some(json!({"disabled": true}))),
         ("GET", "audit", None),
+        ("GET", "audit/export", None),
+        ("GET", "staff/export", None),
         ("GET", "overview", None),
         ("GET", "overview/export", None),
         ("GET", "evaluations", None),
@@ -47,6 +49,7 @@ fn every_route() -> Vec<(&'static str, &'static str, Option<Value>)> {
             Some(json!({"case_no":"XZ02-20261123-0001","note":"请办结"})),
         ),
         ("POST", "supervision/1/lift", Some(json!({}))),
+        ("GET", "cases/XZ02-20261123-0001", None),
         ("GET", "no-such-page", None),
         ("POST", "no-such-page", Some(json!({}))),
     ]
@@ -142,6 +145,7 @@ fn each_role_sees_and_does_only_its_part() {
             (may_review, "review_filings"),
             (may_deadlines, "view_deadlines"),
             (may_supervise, "supervise_cases"),
+            (true, "view_cases"),
         ]
         .into_iter()
         .filter_map(|(may, c)| may.then_some(c))
@@ -163,6 +167,12 @@ fn each_role_sees_and_does_only_its_part() {
         expect(&b.get("evaluations"), may_evaluations, "好差评");
         expect(&b.get("filings"), may_filings, "否定备案");
         expect(&b.get("supervision"), may_deadlines, "时限督办");
+        let a = b.get("cases/XZ02-20261123-0001");
+        assert_eq!(
+            a.status, 404,
+            "{r}: every role may look a case up; none here: {}",
+            a.body
+        );
         // A permitted role gets past the role check to the input check
         // (422: no such filing / case); the others are refused first.
         let refused_or_invalid = |a: &Answer, allowed: bool, what: &str| {
@@ -193,6 +203,8 @@ fn each_role_sees_and_does_only_its_part() {
             "flag",
         );
         expect(&b.get("staff"), false, "staff list");
+        expect(&b.get("staff/export"), false, "staff export");
+        expect(&b.get("audit/export"), false, "audit export");
         expect(&b.get("audit"), false, "audit log");
         let before = counts(&db);
         expect(

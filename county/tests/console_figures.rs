@@ -178,6 +178,7 @@ fn snapshot(db: &str) -> Vec<String> {
         ("station_facts", "", "log_id"),
         ("notices", "", "log_id, doc_no"),
         ("supervision_receipts", "", "log_id, case_no, flagged_at_ms"),
+        ("case_events", "", "log_id, seq"),
     ] {
         let rows = raw_sql::query_strings(
             db,
@@ -532,6 +533,28 @@ fn a_review_a_flag_that_reaches_the_station_and_exports_read_back() {
         (clerk["not_accepted"].as_i64(), clerk["withdrawn"].as_i64()),
         (Some(2), Some(1))
     );
+
+    // 办件详情: the withdrawn case's history, applicant masked.
+    let c = reviewer.get(&format!("cases/{}", w.case_no));
+    assert_eq!(c.status, 200, "{}", c.body);
+    let steps: Vec<&str> = c.body["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .map(|s| s["action_zh"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(steps, ["登记", "撤回申请"], "{}", c.body);
+    assert_eq!(c.body["steps"][1]["reason"], "申请人主动撤回申请");
+    assert_eq!(c.body["applicant_masked"], "钱*试");
+    assert_eq!(c.body["state_zh"], "已撤回", "{}", c.body["state_zh"]);
+    assert!(
+        c.body["item_name"].is_string(),
+        "the bundled catalog names the item"
+    );
+    let c = reviewer.get(&format!("cases/{}", rejected[0]));
+    assert_eq!(c.body["notices_zh"].as_array().map(Vec::len), Some(2));
+    assert_eq!(reviewer.get("cases/XZ02-20261123-9999").status, 404);
+    assert_eq!(reviewer.get("cases/not-a-number").status, 422);
 
     // A review: bad input refused naming the field, nothing stored.
     let (log_id, seq) = (first["log_id"].clone(), first["seq"].clone());

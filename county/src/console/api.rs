@@ -53,6 +53,8 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         )
         .route("/console/api/staff/{id}", patch(change_staff::<S>))
         .route("/console/api/audit", get(audit_log::<S>))
+        .route("/console/api/audit/export", get(audit_export::<S>))
+        .route("/console/api/staff/export", get(staff_export::<S>))
         .route("/console/api/overview", get(overview_page::<S>))
         .route("/console/api/overview/export", get(overview_export::<S>))
         .route("/console/api/evaluations", get(evaluations_page::<S>))
@@ -460,6 +462,69 @@ async fn audit_log<S: Storage>(
     }))
 }
 
+/// The newest audit lines an export holds at most.
+const AUDIT_EXPORT_ROWS: i64 = 100_000;
+
+async fn audit_export<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let who = staff(&st, &h, &peer, Some(Capability::ViewAudit), false).await?;
+    let (rows, _) = st.storage.audit_log(AUDIT_EXPORT_ROWS, 0).await?;
+    let mut s = Sheet::new(
+        "审计日志",
+        &[
+            ("序号", 8.0),
+            ("时间", 20.0),
+            ("账号", 16.0),
+            ("操作", 12.0),
+            ("内容", 40.0),
+            ("地址", 16.0),
+        ],
+    );
+    for r in &rows {
+        s.row(vec![
+            r.id.into(),
+            r.at.as_str().into(),
+            r.login.as_str().into(),
+            action::label_zh(&r.action).into(),
+            r.detail.as_str().into(),
+            r.address.as_str().into(),
+        ]);
+    }
+    xlsx(&st, &who, "审计日志", &[s]).await
+}
+
+async fn staff_export<S: Storage>(
+    State(st): State<AppState<S>>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Response, ConsoleError> {
+    let who = staff(&st, &h, &peer, Some(Capability::ManageStaff), false).await?;
+    let list = st.storage.list_staff().await?;
+    let mut s = Sheet::new(
+        "账号",
+        &[
+            ("登录名", 16.0),
+            ("姓名", 12.0),
+            ("角色", 16.0),
+            ("状态", 8.0),
+            ("创建时间", 20.0),
+        ],
+    );
+    for v in list.iter().map(StaffView::from) {
+        s.row(vec![
+            v.login.as_str().into(),
+            v.name.as_str().into(),
+            v.role_zh.into(),
+            (if v.disabled { "停用" } else { "启用" }).into(),
+            v.created_at.as_str().into(),
+        ]);
+    }
+    xlsx(&st, &who, "账号", &[s]).await
+}
+
 #[derive(Deserialize)]
 struct OverviewQuery {
     date: Option<String>,
@@ -571,18 +636,29 @@ pub(super) fn item_names(catalog: Option<&Catalog>) -> std::collections::BTreeMa
         .collect()
 }
 
-/// The county's newest published catalog, if any (the scale in force and
-/// the items' names). One that does not parse was refused at publication;
-/// here it is logged and left out.
+/// The catalog the county's stations run: the newest published one, else
+/// the one the program carries (what an unpublished county's stations use).
+/// A release that does not parse was refused at publication; here it is
+/// logged and the bundled catalog used.
 pub(super) async fn county_catalog<S: Storage>(
     storage: &S,
 ) -> Result<Option<Catalog>, ConsoleError> {
+    static BUNDLED: std::sync::OnceLock<Option<Catalog>> = std::sync::OnceLock::new();
+    let bundled = || {
+        BUNDLED
+            .get_or_init(|| {
+                Catalog::parse(yichuang_domain::catalog::BUNDLED_CATALOG, "bundled catalog")
+                    .map_err(|e| eprintln!("yichuang-county: bundled catalog unreadable: {e}"))
+                    .ok()
+            })
+            .clone()
+    };
     let latest = storage.latest_releases().await?;
     let Some(m) = latest.iter().find(|m| m.kind == "catalog") else {
-        return Ok(None);
+        return Ok(bundled());
     };
     let Some(bytes) = storage.release_content("catalog", &m.version).await? else {
-        return Ok(None);
+        return Ok(bundled());
     };
     let file = format!("county release catalog {}", m.version);
     let parsed = std::str::from_utf8(&bytes)
@@ -592,7 +668,7 @@ pub(super) async fn county_catalog<S: Storage>(
         Ok(c) => Ok(Some(c)),
         Err(e) => {
             eprintln!("yichuang-county: {file}: {e}");
-            Ok(None)
+            Ok(bundled())
         }
     }
 }

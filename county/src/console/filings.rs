@@ -137,7 +137,7 @@ pub struct ClerkClosings {
     pub terminated: i64,
 }
 
-fn notice_line(n: &NoticeRecord) -> NoticeLine {
+pub(super) fn notice_line(n: &NoticeRecord) -> NoticeLine {
     let title = n
         .kind
         .as_deref()

@@ -7,6 +7,7 @@
 //! - [`overview`] — the 总览's figures from the projections' counts, by the
 //!   engine's rules (pure).
 //! - [`evaluations`] — the 好差评 pages' figures, by the engine's rules (pure).
+//! - [`cases`] — 办件详情: one case's facts and history (pure).
 //! - [`filings`] — 否定备案审查: the register, findings, 通报, closings (pure).
 //! - [`supervision`] — 时限督办 and 挂牌督办 (pure).
 //! - `oversight` — their routes.
@@ -22,6 +23,7 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod cases;
 pub mod evaluations;
 pub mod export;
 pub mod filings;

@@ -37,6 +37,7 @@ pub(super) fn routes<S: Storage>() -> Router<AppState<S>> {
             get(supervision_export::<S>),
         )
         .route("/console/api/supervision/{id}/lift", post(lift::<S>))
+        .route("/console/api/cases/{case_no}", get(case_page::<S>))
 }
 
 #[derive(Deserialize)]
@@ -221,7 +222,7 @@ async fn supervision_of<S: Storage>(
         &cal,
         facts,
         flags,
-        &item_names(catalog.as_ref()),
+        catalog.as_ref(),
         &filters,
         page,
         size,
@@ -341,4 +342,22 @@ async fn lift<S: Storage>(
         return Err(Refusal::NotFound("flag").into());
     }
     Ok(Json(serde_json::json!({"ok": true})))
+}
+
+async fn case_page<S: Storage>(
+    State(st): State<AppState<S>>,
+    Path(case_no): Path<String>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<super::cases::CaseView>, ConsoleError> {
+    staff(&st, &h, &peer, Some(Capability::ViewCases), false).await?;
+    let case_no = case_no.trim();
+    let station = supervision::station_of_case(case_no)?;
+    let detail = st
+        .storage
+        .case_detail(station, case_no)
+        .await?
+        .ok_or(Refusal::NotFound("case"))?;
+    let catalog = county_catalog(&st.storage).await?;
+    Ok(Json(super::cases::view(detail, catalog.as_ref())))
 }

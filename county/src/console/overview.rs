@@ -76,6 +76,7 @@ pub struct StationOverview {
     pub backlog: i64,
     pub quarantined: i64,
     pub catalog_version: Option<String>,
+    pub app_version: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,6 +117,7 @@ pub fn sheets(o: &Overview) -> Vec<Sheet> {
             ("待投影", 8.0),
             ("隔离", 7.0),
             ("事项清单版本", 12.0),
+            ("软件版本", 10.0),
         ],
     );
     for st in &o.stations {
@@ -135,6 +137,7 @@ pub fn sheets(o: &Overview) -> Vec<Sheet> {
             st.backlog.into(),
             st.quarantined.into(),
             st.catalog_version.clone().into(),
+            st.app_version.clone().into(),
         ]);
     }
     let c = &o.county;
@@ -210,6 +213,7 @@ pub fn overview(
             backlog: f.backlog,
             quarantined: f.quarantined,
             catalog_version: f.catalog_version.clone(),
+            app_version: f.app_version.clone(),
         });
     }
     Overview {

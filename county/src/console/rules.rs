@@ -75,15 +75,18 @@ pub enum Capability {
     ViewDeadlines,
     /// Raising and lifting 挂牌督办 flags (行政审批室 only).
     SuperviseCases,
+    /// 办件详情: one case's history, notices and 好差评 (applicant masked).
+    ViewCases,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 8] = [
+pub const ALL_CAPABILITIES: [Capability; 9] = [
     Capability::ViewOverview,
     Capability::ViewEvaluations,
     Capability::ViewFilings,
     Capability::ReviewFilings,
     Capability::ViewDeadlines,
     Capability::SuperviseCases,
+    Capability::ViewCases,
     Capability::ManageStaff,
     Capability::ViewAudit,
 ];
@@ -112,6 +115,9 @@ pub fn may(role: Role, cap: Capability) -> bool {
         ),
         // 挂牌督办 is the 行政审批室's act.
         SuperviseCases => role == Role::ApprovalOffice,
+        // Every office that follows cases up; the complaint desk answers
+        // for them.
+        ViewCases => true,
     }
 }
 

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use yichuang_domain::calendar::Calendar;
+use yichuang_domain::calendar::{Calendar, DayUnit};
+use yichuang_domain::catalog::Catalog;
 use yichuang_domain::deadline::{
     CaseDates, DEFAULT_AT_RISK_DAYS, DeadlineKind, Urgency, deadlines_in,
 };
@@ -95,6 +96,9 @@ pub struct DeadlineLine {
     pub kind_zh: Option<&'static str>,
     pub due: Option<NaiveDate>,
     pub working_days_left: Option<i64>,
+    /// The unit the item counts this deadline in, and the days left in it.
+    pub unit_zh: Option<&'static str>,
+    pub days_left: Option<i64>,
     pub urgency: Option<Urgency>,
     pub urgency_zh: Option<&'static str>,
     pub flag: Option<FlagRecord>,
@@ -145,7 +149,7 @@ pub fn page(
     cal: &Calendar,
     facts: DeadlineFacts,
     flags: Vec<FlagRecord>,
-    items: &BTreeMap<String, String>,
+    catalog: Option<&Catalog>,
     filters: &Filters,
     page: usize,
     size: usize,
@@ -163,7 +167,12 @@ pub fn page(
             .unwrap_or(DEFAULT_AT_RISK_DAYS)
             .max(0);
         let flag = flag_of.remove(&(c.station_code.clone(), c.case_no.clone()));
+        let item = c
+            .item_code
+            .as_deref()
+            .and_then(|i| catalog.and_then(|k| k.item(i)));
         let earliest = earliest_deadline(&c, cal, today, at_risk);
+        let unit = earliest.map(|e| item.map_or(DayUnit::WorkingDays, |i| e.0.unit(i)));
         let urgent = earliest
             .as_ref()
             .is_some_and(|(_, _, _, u)| *u != Urgency::OnTrack);
@@ -173,7 +182,12 @@ pub fn page(
         let state = CaseState::parse(&c.state).ok();
         lines.push(DeadlineLine {
             station_name: facts.station_names.get(&c.station_code).cloned(),
-            item_name: c.item_code.as_ref().and_then(|i| items.get(i).cloned()),
+            item_name: item.map(|i| i.name.clone()),
+            unit_zh: unit.map(DayUnit::label_zh),
+            days_left: earliest.zip(unit).map(|(e, u)| match u {
+                DayUnit::WorkingDays => e.2,
+                DayUnit::CalendarDays => (e.1 - today).num_days(),
+            }),
             state_zh: state.map_or("其他", CaseState::label_zh),
             kind: earliest.map(|e| e.0),
             kind_zh: earliest.map(|e| e.0.label_zh()),
@@ -208,6 +222,8 @@ pub fn page(
             kind_zh: None,
             due: None,
             working_days_left: None,
+            unit_zh: None,
+            days_left: None,
             urgency: None,
             urgency_zh: None,
             flag: Some(f),
@@ -301,7 +317,7 @@ pub fn sheets(p: &SupervisionPage) -> Vec<Sheet> {
             ("状态", 12.0),
             ("时限", 12.0),
             ("到期日", 11.0),
-            ("剩余工作日", 10.0),
+            ("剩余", 10.0),
             ("预警", 8.0),
             ("挂牌督办", 30.0),
             ("督办时间", 20.0),
@@ -321,7 +337,9 @@ pub fn sheets(p: &SupervisionPage) -> Vec<Sheet> {
             l.state_zh.into(),
             l.kind_zh.into(),
             l.due.into(),
-            l.working_days_left.map_or(Cell::Empty, Cell::Int),
+            l.days_left
+                .zip(l.unit_zh)
+                .map_or(Cell::Empty, |(n, u)| Cell::Text(format!("{n}{u}"))),
             l.urgency_zh.into(),
             l.flag.as_ref().map(|f| f.note.clone()).into(),
             l.flag.as_ref().map(|f| f.flagged_at.clone()).into(),
@@ -417,7 +435,7 @@ mod tests {
             cases: vec![case("XZ02-20261102-0001", "accepted", "2026-11-20")],
             ..Default::default()
         };
-        let p = page(today, &cal, facts, vec![], &BTreeMap::new(), &only, 1, 50);
+        let p = page(today, &cal, facts, vec![], None, &only, 1, 50);
         assert_eq!((p.total, p.overdue), (0, 1));
         assert!(cutoff(&cal, today, &BTreeMap::new()) > today);
         assert!(check_show(Some("everything")).is_err());

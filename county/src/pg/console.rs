@@ -339,7 +339,8 @@ impl Console for PgStorage {
         // The facts of the station's newest log (a re-enrolled device's).
         for r in client
             .query(
-                "SELECT DISTINCT ON (station_code) station_code, station_name, at_risk_days, catalog_version
+                "SELECT DISTINCT ON (station_code) station_code, station_name, at_risk_days, catalog_version,
+                        app_version
                  FROM station_facts ORDER BY station_code, last_device_time DESC NULLS LAST",
                 &[],
             )
@@ -350,6 +351,7 @@ impl Console for PgStorage {
                 f.station_name = r.get(1);
                 f.at_risk_days = r.get::<_, Option<i32>>(2).map(i64::from);
                 f.catalog_version = r.get(3);
+                f.app_version = r.get(4);
             }
         }
         for r in client

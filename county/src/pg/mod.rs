@@ -66,7 +66,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
 
 /// Every table computed from the stored events: dropped for a device whose
 /// log is set aside, and for all by `reproject`.
-pub const PROJECTION_TABLES: [&str; 7] = [
+pub const PROJECTION_TABLES: [&str; 8] = [
     "cases",
     "quarantine",
     "filings",
@@ -74,6 +74,7 @@ pub const PROJECTION_TABLES: [&str; 7] = [
     "station_facts",
     "notices",
     "supervision_receipts",
+    "case_events",
 ];
 
 /// A pool to `database_url`. A database on another host is reached over
@@ -268,7 +269,7 @@ pub const SERVER_ROLE_GRANTS: &[&str] = &[
     "GRANT UPDATE (log_id) ON events TO {role}",
     "GRANT SELECT, INSERT, DELETE ON nonces TO {role}",
     "GRANT SELECT, INSERT, DELETE ON quarantine TO {role}",
-    "GRANT SELECT, INSERT, UPDATE, DELETE ON filings, evaluations, station_facts, notices, supervision_receipts TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON filings, evaluations, station_facts, notices, supervision_receipts, case_events TO {role}",
     // Reviews are appended only (triggers refuse the rest); flags are
     // raised and lifted, never deleted.
     "GRANT SELECT, INSERT ON filing_reviews TO {role}",

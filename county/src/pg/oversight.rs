@@ -8,8 +8,9 @@ use tokio_postgres::Row;
 
 use crate::protocol::projection::{CLOSING_EVENTS, FILING_KINDS};
 use crate::storage::{
-    ClosingCount, DeadlineFacts, FilingFacts, FilingQuery, FilingRecord, FlagOutcome, FlagRecord,
-    NewAudit, NewFlag, NewReview, NoticeRecord, OpenCase, Oversight, ReviewRecord, StorageError,
+    CaseDetail, ClosingCount, DeadlineFacts, EvaluationRecord, FilingFacts, FilingQuery,
+    FilingRecord, FlagOutcome, FlagRecord, HistoryStep, NewAudit, NewFlag, NewReview, NoticeRecord,
+    OpenCase, Oversight, ReviewRecord, StorageError,
 };
 
 use super::console::insert_audit;
@@ -198,6 +199,98 @@ impl Oversight for PgStorage {
         Ok(true)
     }
 
+    async fn case_detail(
+        &self,
+        station: &str,
+        case_no: &str,
+    ) -> Result<Option<CaseDetail>, StorageError> {
+        let client = self.pool.get().await.db()?;
+        let Some(r) = client
+            .query_opt(
+                "SELECT log_id, state, item_code, first_contact, handler, applicant_masked,
+                        applicant_id_masked, received_on, onetime_due, accepted_on, promised_due,
+                        statutory_due, supplement_due, closed_on, catalog_version
+                 FROM cases WHERE station_code = $1 AND case_no = $2
+                 ORDER BY last_device_time DESC LIMIT 1",
+                &[&station, &case_no],
+            )
+            .await
+            .db()?
+        else {
+            return Ok(None);
+        };
+        let log_id: String = r.get(0);
+        let history = client
+            .query(
+                "SELECT seq, action, state, actor, reason, device_time FROM case_events
+                 WHERE log_id = $1 AND case_no = $2 ORDER BY seq",
+                &[&log_id, &case_no],
+            )
+            .await
+            .db()?
+            .iter()
+            .map(|h| HistoryStep {
+                seq: h.get(0),
+                action: h.get(1),
+                state: h.get(2),
+                actor: h.get(3),
+                reason: h.get(4),
+                device_time: h.get(5),
+            })
+            .collect();
+        let notices = notices_of(&client, &[(log_id.as_str(), case_no)])
+            .await?
+            .into_values()
+            .next()
+            .unwrap_or_default();
+        let evaluation = client
+            .query_opt(
+                "SELECT status, channel, level, reasons, comment FROM evaluations
+                 WHERE log_id = $1 AND case_no = $2",
+                &[&log_id, &case_no],
+            )
+            .await
+            .db()?
+            .map(|e| EvaluationRecord {
+                status: e.get(0),
+                channel: e.get(1),
+                level: e.get(2),
+                reasons: e
+                    .get::<_, Option<String>>(3)
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default(),
+                comment: e.get(4),
+            });
+        let flag = self
+            .open_flags(Some(station))
+            .await?
+            .into_iter()
+            .find(|f| f.case_no == case_no);
+        Ok(Some(CaseDetail {
+            station_code: station.to_owned(),
+            log_id,
+            case_no: case_no.to_owned(),
+            state: r.get(1),
+            item_code: r.get(2),
+            first_contact: r.get(3),
+            handler: r.get(4),
+            applicant_masked: r.get(5),
+            applicant_id_masked: r.get(6),
+            received_on: r.get(7),
+            onetime_due: r.get(8),
+            accepted_on: r.get(9),
+            promised_due: r.get(10),
+            statutory_due: r.get(11),
+            supplement_due: r.get(12),
+            closed_on: r.get(13),
+            catalog_version: r.get(14),
+            history,
+            notices,
+            evaluation,
+            flag,
+        }))
+    }
+
     async fn at_risk_settings(&self) -> Result<BTreeMap<String, i64>, StorageError> {
         let client = self.pool.get().await.db()?;
         let mut at_risk_days = BTreeMap::new();
@@ -367,11 +460,30 @@ async fn attach_notices(
     client: &deadpool_postgres::Client,
     filings: &mut [FilingRecord],
 ) -> Result<(), StorageError> {
-    if filings.is_empty() {
-        return Ok(());
+    let keys: Vec<(&str, &str)> = filings
+        .iter()
+        .map(|f| (f.log_id.as_str(), f.case_no.as_str()))
+        .collect();
+    let mut by = notices_of(client, &keys).await?;
+    for f in filings {
+        if let Some(n) = by.remove(&(f.log_id.clone(), f.case_no.clone())) {
+            f.notices = n;
+        }
     }
-    let logs: Vec<&str> = filings.iter().map(|f| f.log_id.as_str()).collect();
-    let cases: Vec<&str> = filings.iter().map(|f| f.case_no.as_str()).collect();
+    Ok(())
+}
+
+/// The notices of each (log, case), oldest first.
+async fn notices_of(
+    client: &deadpool_postgres::Client,
+    keys: &[(&str, &str)],
+) -> Result<BTreeMap<(String, String), Vec<NoticeRecord>>, StorageError> {
+    let mut by: BTreeMap<(String, String), Vec<NoticeRecord>> = BTreeMap::new();
+    if keys.is_empty() {
+        return Ok(by);
+    }
+    let logs: Vec<&str> = keys.iter().map(|k| k.0).collect();
+    let cases: Vec<&str> = keys.iter().map(|k| k.1).collect();
     let rows = client
         .query(
             "SELECT n.log_id, n.case_no, n.doc_no, n.kind, n.issued_by, n.issued_at, n.template_version,
@@ -383,7 +495,6 @@ async fn attach_notices(
         )
         .await
         .db()?;
-    let mut by: BTreeMap<(String, String), Vec<NoticeRecord>> = BTreeMap::new();
     for r in &rows {
         by.entry((r.get(0), r.get(1)))
             .or_default()
@@ -400,12 +511,7 @@ async fn attach_notices(
                 void_reason: r.get(11),
             });
     }
-    for f in filings {
-        if let Some(n) = by.get(&(f.log_id.clone(), f.case_no.clone())) {
-            f.notices = n.clone();
-        }
-    }
-    Ok(())
+    Ok(by)
 }
 
 /// Each station's name as its newest log says.

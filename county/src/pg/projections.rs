@@ -4,8 +4,8 @@
 use yichuang_wire::QuarantineNotice;
 
 use crate::protocol::projection::{
-    self, CaseRow, EvaluationRow, FilingRow, NoticeRow, REJECTED, StationFacts, StoredEvent,
-    SupervisionReceipt,
+    self, CaseEvent, CaseRow, EvaluationRow, FilingRow, NoticeRow, REJECTED, StationFacts,
+    StoredEvent, SupervisionReceipt,
 };
 use crate::storage::{Projections, QuarantinedEvent, RejectedCase, StorageError};
 
@@ -75,6 +75,7 @@ impl Projections for PgStorage {
             write_evaluations(&tx, &log_id, &station, &p.evaluations).await?;
             write_notices(&tx, &log_id, &station, &p.notices).await?;
             write_supervision(&tx, &log_id, &station, &p.supervision).await?;
+            write_case_events(&tx, &log_id, &station, &p.case_events).await?;
             if let Some(last) = p.last_seq {
                 write_station_facts(&tx, &log_id, &station, &p.station, last).await?;
             }
@@ -351,6 +352,34 @@ async fn write_notices(
     Ok(())
 }
 
+async fn write_case_events(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    rows: &[CaseEvent],
+) -> Result<(), StorageError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let seq: Vec<i64> = rows.iter().map(|r| r.seq as i64).collect();
+    let no: Vec<&str> = rows.iter().map(|r| r.case_no.as_str()).collect();
+    let action: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+    let state: Vec<&str> = rows.iter().map(|r| r.state.as_str()).collect();
+    let actor: Vec<Option<&str>> = rows.iter().map(|r| r.actor.as_deref()).collect();
+    let reason: Vec<Option<&str>> = rows.iter().map(|r| r.reason.as_deref()).collect();
+    let time: Vec<&str> = rows.iter().map(|r| r.device_time.as_str()).collect();
+    tx.execute(
+        "INSERT INTO case_events (log_id, station_code, seq, case_no, action, state, actor, reason, device_time)
+         SELECT $1, $2, * FROM UNNEST($3::int8[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[])
+         ON CONFLICT DO NOTHING",
+        &[&log_id, &station, &seq, &no, &action, &state, &actor, &reason, &time],
+    )
+    .await
+    .db()?;
+    Ok(())
+}
+
 /// Receipts in seq order: a flag received, then perhaps lifted.
 async fn write_supervision(
     tx: &Tx<'_>,
@@ -431,14 +460,15 @@ async fn write_station_facts(
     let at_risk = f.at_risk_days.and_then(|d| i32::try_from(d).ok());
     tx.execute(
         "INSERT INTO station_facts (log_id, station_code, station_name, at_risk_days, catalog_version,
-                templates_version, calendar_version, last_device_time, last_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                templates_version, calendar_version, last_device_time, last_seq, app_version)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (log_id) DO UPDATE SET
             station_name = coalesce(EXCLUDED.station_name, station_facts.station_name),
             at_risk_days = coalesce(EXCLUDED.at_risk_days, station_facts.at_risk_days),
             catalog_version = coalesce(EXCLUDED.catalog_version, station_facts.catalog_version),
             templates_version = coalesce(EXCLUDED.templates_version, station_facts.templates_version),
             calendar_version = coalesce(EXCLUDED.calendar_version, station_facts.calendar_version),
+            app_version = coalesce(EXCLUDED.app_version, station_facts.app_version),
             last_device_time = coalesce(EXCLUDED.last_device_time, station_facts.last_device_time),
             last_seq = EXCLUDED.last_seq
          WHERE station_facts.last_seq < EXCLUDED.last_seq",
@@ -452,6 +482,7 @@ async fn write_station_facts(
             &f.calendar_version,
             &f.last_device_time,
             &(last_seq as i64),
+            &f.app_version,
         ],
     )
     .await

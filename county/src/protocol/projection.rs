@@ -343,6 +343,20 @@ fn notice(kind: &str, obj: &Object, device_time: &str) -> Option<NoticeRow> {
     Some(n)
 }
 
+/// One step of a case's history: every valid `case.*` event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseEvent {
+    pub seq: u64,
+    pub case_no: String,
+    /// The action (`accept`, `withdraw`, …; `registered` for the first).
+    pub action: String,
+    pub state: String,
+    pub actor: Option<String>,
+    /// The reason a refusal, withdrawal or termination gives.
+    pub reason: Option<String>,
+    pub device_time: String,
+}
+
 /// A 挂牌督办 flag as the station reports it received (and later lifted):
 /// the county's proof that the flag travelled down.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,6 +390,8 @@ pub struct StationFacts {
     pub catalog_version: Option<String>,
     pub templates_version: Option<String>,
     pub calendar_version: Option<String>,
+    /// The station's program version (its `station.software` events).
+    pub app_version: Option<String>,
     pub last_device_time: Option<String>,
 }
 
@@ -394,6 +410,7 @@ impl StationFacts {
                 }
             }
             "catalog.activated" => self.catalog_version = text(obj, "version"),
+            "station.software" => self.app_version = text(obj, "version"),
             "templates.activated" => self.templates_version = text(obj, "version"),
             "release.applied" => {
                 let v = text(obj, "version");
@@ -420,6 +437,7 @@ impl StationFacts {
         keep(&mut self.catalog_version, &later.catalog_version);
         keep(&mut self.templates_version, &later.templates_version);
         keep(&mut self.calendar_version, &later.calendar_version);
+        keep(&mut self.app_version, &later.app_version);
         keep(&mut self.last_device_time, &later.last_device_time);
     }
 }
@@ -443,6 +461,8 @@ pub struct Projection {
     pub notices: Vec<NoticeRow>,
     /// Flags received or lifted, in seq order.
     pub supervision: Vec<SupervisionReceipt>,
+    /// Every case event, in seq order (the cases' histories).
+    pub case_events: Vec<CaseEvent>,
     pub station: StationFacts,
     /// The last seq looked at (`None` if there were no events).
     pub last_seq: Option<u64>,
@@ -461,6 +481,15 @@ pub fn project<'a>(events: impl IntoIterator<Item = StoredEvent<'a>>) -> Project
                 out.station.absorb(e.kind, &obj, e.device_time);
                 if let Some(u) = update {
                     let facts = case_facts(e.kind, &obj, e.device_time);
+                    out.case_events.push(CaseEvent {
+                        seq: e.seq,
+                        case_no: u.case_no.clone(),
+                        action: e.kind.trim_start_matches("case.").to_owned(),
+                        state: u.state.clone(),
+                        actor: u.actor.clone(),
+                        reason: text(&obj, "reason"),
+                        device_time: e.device_time.to_owned(),
+                    });
                     if let Some((_, filed)) = FILING_EVENTS
                         .iter()
                         .chain(CLOSING_EVENTS.iter())
@@ -748,6 +777,13 @@ mod tests {
         assert_eq!(c.applicant_id_masked.as_deref(), Some("110105********002X"));
         assert_eq!(c.onetime_due, chrono::NaiveDate::from_ymd_opt(2026, 11, 25));
         assert_eq!(whole.supervision.len(), 2);
+        let steps: Vec<&str> = whole
+            .case_events
+            .iter()
+            .map(|c| c.action.as_str())
+            .collect();
+        assert_eq!(steps, ["registered", "withdraw"]);
+        assert_eq!(whole.case_events[1].reason.as_deref(), Some("主动撤回"));
         assert!(whole.supervision[1].lifted_at.is_some());
         // In two chunks the notice's counts add to the same row.
         let (a, b) = (project(events[..3].to_vec()), project(events[3..].to_vec()));

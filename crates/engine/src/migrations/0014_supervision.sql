@@ -7,3 +7,10 @@ CREATE TABLE supervision (
     flagged_at_ms INTEGER NOT NULL,
     received_at   TEXT NOT NULL
 );
+
+-- The software version this station last reported (a `station.software`
+-- event when it changes), so the county's station health shows it.
+CREATE TABLE software_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version TEXT NOT NULL
+);

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use yichuang_sync::wire::SupervisionList;
@@ -88,6 +88,36 @@ impl Engine {
             Ok(())
         })?;
         Ok(true)
+    }
+
+    /// Records this program's version as a `station.software` event when it
+    /// differs from the one last recorded (a new install or an upgrade), so
+    /// the county's station health shows what each station runs.
+    pub(crate) fn record_software_version(&self) -> Result<()> {
+        let version = env!("CARGO_PKG_VERSION");
+        let held: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT version FROM software_version WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if held.as_deref() == Some(version) {
+            return Ok(());
+        }
+        self.write(|w| {
+            w.execute(
+                "INSERT INTO software_version (id, version) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+                [version],
+            )?;
+            w.event(
+                "station.software",
+                &json!({"version": version, "previous": held}),
+            )?;
+            Ok(())
+        })
     }
 
     /// The station's cases under 挂牌督办, by case number.

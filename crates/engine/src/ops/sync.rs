@@ -284,6 +284,9 @@ impl Engine {
     fn sync_with(&mut self, client: &Client) -> Result<SyncRun> {
         // A restored log is compared with the county's before anything moves.
         self.settle_restore(client)?;
+        if self.restore_status()?.is_none() {
+            self.record_software_version()?;
+        }
         let mut report: SyncReport = client.sync_once(&*self).map_err(sync_error)?;
         let applied = client.fetch_releases(&*self).map_err(sync_error)?;
         if applied.iter().any(|m| m.kind == "calendar") {
