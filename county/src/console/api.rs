@@ -60,6 +60,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
             "/console/api/evaluations/export",
             get(evaluations_export::<S>),
         )
+        .merge(super::releases_api::routes())
         // Unknown API paths: 401 to strangers, 404 to staff.
         .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
         .layer(middleware::from_fn(security_headers))

@@ -7,6 +7,9 @@
 //! - [`overview`] — the 总览's figures from the projections' counts, by the
 //!   engine's rules (pure).
 //! - [`evaluations`] — the 好差评 pages' figures, by the engine's rules (pure).
+//! - [`releases`] — 发布: a release file's check (the stations' own) and
+//!   its difference from the newest release (pure); `releases_api` its
+//!   routes and the publishing shared with `yichuang-county publish`.
 //! - [`export`] — any page's tables as an `.xlsx` workbook.
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
@@ -22,4 +25,7 @@ pub mod auth;
 pub mod evaluations;
 pub mod export;
 pub mod overview;
+pub mod releases;
+mod releases_api;
+pub use releases_api::{PublishError, publish_checked};
 pub mod rules;

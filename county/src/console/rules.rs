@@ -67,13 +67,19 @@ pub enum Capability {
     ViewAudit,
     /// 好差评: figures by station, clerk and item, the ranking, every bad answer.
     ViewEvaluations,
+    /// 发布: the published releases, staged uploads, stations' versions.
+    ViewReleases,
+    /// 发布: upload, check and publish a catalog, calendar or templates file.
+    PublishReleases,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 4] = [
+pub const ALL_CAPABILITIES: [Capability; 6] = [
     Capability::ViewOverview,
     Capability::ViewEvaluations,
     Capability::ManageStaff,
     Capability::ViewAudit,
+    Capability::ViewReleases,
+    Capability::PublishReleases,
 ];
 
 /// The permission table: the one place that says who may do what.
@@ -90,7 +96,10 @@ pub fn may(role: Role, cap: Capability) -> bool {
             role,
             Role::Admin | Role::Reviewer | Role::Leader | Role::Complaints
         ),
-        ManageStaff | ViewAudit => role == Role::Admin,
+        // Leaders read which version each station runs; only the
+        // administrator changes what the stations receive.
+        ViewReleases => matches!(role, Role::Admin | Role::Leader),
+        ManageStaff | ViewAudit | PublishReleases => role == Role::Admin,
     }
 }
 
@@ -342,6 +351,8 @@ pub mod action {
     pub const PASSWORD_SET: &str = "password_set";
     pub const REPROJECTED: &str = "reprojected";
     pub const EXPORTED: &str = "exported";
+    pub const RELEASE_UPLOADED: &str = "release_uploaded";
+    pub const RELEASE_PUBLISHED: &str = "release_published";
 
     pub fn label_zh(a: &str) -> &'static str {
         match a {
@@ -354,6 +365,8 @@ pub mod action {
             PASSWORD_SET => "设置密码",
             REPROJECTED => "重建投影",
             EXPORTED => "导出表格",
+            RELEASE_UPLOADED => "上传发布文件",
+            RELEASE_PUBLISHED => "发布数据",
             _ => "其他",
         }
     }
@@ -385,6 +398,19 @@ mod tests {
             assert!(may(r, Capability::ViewOverview), "{r:?}");
         }
         assert!(!may(Role::Complaints, Capability::ViewOverview));
+        assert!(may(Role::Admin, Capability::PublishReleases));
+        assert!(may(Role::Leader, Capability::ViewReleases));
+        for r in [Role::Reviewer, Role::ApprovalOffice, Role::Complaints] {
+            assert!(!may(r, Capability::ViewReleases), "{r:?}");
+        }
+        for r in [
+            Role::Reviewer,
+            Role::ApprovalOffice,
+            Role::Leader,
+            Role::Complaints,
+        ] {
+            assert!(!may(r, Capability::PublishReleases), "{r:?}");
+        }
         assert_eq!(
             require(Role::Leader, Capability::ManageStaff),
             Err(Refusal::Forbidden(Capability::ManageStaff))
