@@ -58,8 +58,13 @@ pub enum Content {
 /// Parses `bytes` as a release of `kind` exactly as a station's release
 /// apply does (crates/engine/src/ops/sync.rs `apply`), plus what the
 /// station's store would refuse later: a catalog or template version
-/// number the newest release already used for other content.
-pub fn check(kind: &str, bytes: &[u8], newest: Option<&Content>) -> Result<Content, Problem> {
+/// number the newest release (`newest`: parsed, and its bytes) or the
+/// bundled file already used for other content.
+pub fn check(
+    kind: &str,
+    bytes: &[u8],
+    newest: Option<(&Content, &[u8])>,
+) -> Result<Content, Problem> {
     let Some(kind_zh) = kind_zh(kind) else {
         return Err(Problem::new(
             format!("unknown release kind {kind}"),
@@ -82,30 +87,35 @@ pub fn check(kind: &str, bytes: &[u8], newest: Option<&Content>) -> Result<Conte
         )
     })?;
     let content = parse(kind, text).map_err(|e| Problem::domain(&e))?;
-    match (&content, newest) {
-        (Content::Catalog(c), Some(Content::Catalog(old))) if c.version == old.version => {
-            if c != old {
+    // A station stores each catalog and template version once and refuses
+    // the same version number with another text (crates/engine/src/engine.rs
+    // `store_catalog`, `store_templates`): the newest release and the
+    // version the program bundles are what stations may already hold.
+    let version = |c: &Content| match c {
+        Content::Catalog(c) => Some(c.version.clone()),
+        Content::Templates(t) => Some(t.version.clone()),
+        Content::Calendar(_) => None,
+    };
+    if let Some(v) = version(&content) {
+        let bundled = match kind {
+            "catalog" => yichuang_domain::catalog::BUNDLED_CATALOG,
+            _ => yichuang_domain::template::BUNDLED_TEMPLATES,
+        };
+        let bundled = parse(kind, bundled).ok().map(|c| (c, bundled.as_bytes()));
+        let held = newest
+            .map(|(c, b)| (version(c), b))
+            .into_iter()
+            .chain(bundled.iter().map(|(c, b)| (version(c), *b)));
+        for (held_version, held_bytes) in held {
+            if held_version.as_deref() == Some(v.as_str()) && held_bytes != bytes {
                 return Err(Problem::new(
-                    format!("catalog version {} already published", c.version),
+                    format!("{kind} version {v} already used for other content"),
                     format!(
-                        "事项清单版本号“{}”已用于当前发布的清单，内容有变化时请使用新的版本号",
-                        c.version
+                        "{kind_zh}版本号“{v}”已用于内容不同的{kind_zh}，各站点会拒收；请使用新的版本号"
                     ),
                 ));
             }
         }
-        (Content::Templates(t), Some(Content::Templates(old))) if t.version == old.version => {
-            if format!("{t:?}") != format!("{old:?}") {
-                return Err(Problem::new(
-                    format!("templates version {} already published", t.version),
-                    format!(
-                        "文书模板版本号“{}”已用于当前发布的模板，内容有变化时请使用新的版本号",
-                        t.version
-                    ),
-                ));
-            }
-        }
-        _ => {}
     }
     Ok(content)
 }
@@ -491,7 +501,7 @@ fn calendar_diff(
 mod tests {
     use super::*;
 
-    const CATALOG: &str = include_str!("../../../assets/catalog/catalog.json");
+    const CATALOG: &str = yichuang_domain::catalog::BUNDLED_CATALOG;
     const TEMPLATES: &str = yichuang_domain::template::BUNDLED_TEMPLATES;
 
     fn edited(f: impl FnOnce(&mut serde_json::Value)) -> String {
@@ -545,11 +555,19 @@ mod tests {
 
     #[test]
     fn a_version_already_published_with_other_content_is_refused() {
-        let old = check("catalog", CATALOG.as_bytes(), None).unwrap();
         let same_version = edited(|v| v["items"][0]["promised_days"] = 3.into());
-        let e = check("catalog", same_version.as_bytes(), Some(&old)).unwrap_err();
-        assert!(e.zh.contains("版本号"), "{e:?}");
-        assert!(check("catalog", CATALOG.as_bytes(), Some(&old)).is_ok());
+        let e = check("catalog", same_version.as_bytes(), None).unwrap_err();
+        assert!(e.zh.contains("版本号“2026.1.2”"), "{e:?}");
+        assert!(check("catalog", CATALOG.as_bytes(), None).is_ok());
+        let v2 = edited(|v| v["version"] = "v2".into());
+        let old = check("catalog", v2.as_bytes(), None).unwrap();
+        let v2b = edited(|v| {
+            v["version"] = "v2".into();
+            v["items"][0]["promised_days"] = 3.into();
+        });
+        let held = Some((&old, v2.as_bytes()));
+        assert!(check("catalog", v2b.as_bytes(), held).is_err());
+        assert!(check("catalog", v2.as_bytes(), held).is_ok());
     }
 
     #[test]
@@ -567,7 +585,7 @@ mod tests {
             let items = v["items"].as_array_mut().unwrap();
             items.pop();
         });
-        let new = check("catalog", new.as_bytes(), Some(&old)).unwrap();
+        let new = check("catalog", new.as_bytes(), None).unwrap();
         let d = diff(&new, Some(&old));
         assert!(d.added.is_empty());
         assert_eq!(d.removed.len(), 1);
@@ -595,7 +613,7 @@ mod tests {
         let a = r#"{"year":2030,"days":[{"name":"元旦","date":"2030-01-01","isOffDay":true}]}"#;
         let b = r#"{"years":[{"year":2030,"days":[{"name":"元旦","date":"2030-01-02","isOffDay":true}]},{"year":2031,"days":[{"name":"春节","date":"2031-01-23","isOffDay":true}]}]}"#;
         let old = check("calendar", a.as_bytes(), None).unwrap();
-        let new = check("calendar", b.as_bytes(), Some(&old)).unwrap();
+        let new = check("calendar", b.as_bytes(), None).unwrap();
         let d = diff(&new, Some(&old));
         assert_eq!(
             d.added,
@@ -620,7 +638,7 @@ mod tests {
             .unwrap()
             .clone();
         v["templates"][&first]["title"] = "新标题".into();
-        let new = check("templates", v.to_string().as_bytes(), Some(&old)).unwrap();
+        let new = check("templates", v.to_string().as_bytes(), None).unwrap();
         let d = diff(&new, Some(&old));
         assert_eq!(d.changed.len(), 2, "{d:?}");
         assert_eq!(d.changed[1].key, first);

@@ -52,13 +52,13 @@ pub enum PublishError {
     AdminLog(#[from] crate::adminlog::AdminLogError),
 }
 
-/// The newest published release of `kind`, parsed; a release that no
+/// The newest published release of `kind`, parsed, with its bytes; a release that no
 /// longer parses (published before the check existed) is logged and left
 /// out, so everything compares as new against it.
 async fn newest<S: Storage>(
     storage: &S,
     kind: &str,
-) -> Result<Option<(ReleaseManifest, Content)>, StorageError> {
+) -> Result<Option<(ReleaseManifest, Content, Vec<u8>)>, StorageError> {
     let latest = storage.latest_releases().await?;
     let Some(m) = latest.into_iter().find(|m| m.kind == kind) else {
         return Ok(None);
@@ -70,7 +70,7 @@ async fn newest<S: Storage>(
         .map_err(|e| e.to_string())
         .and_then(|t| releases::parse(kind, t).map_err(|e| e.to_string()));
     match parsed {
-        Ok(c) => Ok(Some((m, c))),
+        Ok(c) => Ok(Some((m, c, bytes))),
         Err(e) => {
             eprintln!("yichuang-county: release {kind} {}: {e}", m.version);
             Ok(None)
@@ -88,7 +88,7 @@ pub async fn publish_checked<S: Storage>(
     bytes: &[u8],
 ) -> Result<ReleaseManifest, PublishError> {
     let old = newest(&st.storage, kind).await?;
-    releases::check(kind, bytes, old.as_ref().map(|(_, c)| c))
+    releases::check(kind, bytes, old.as_ref().map(|(_, c, b)| (c, b.as_slice())))
         .map_err(|p| PublishError::Refused { en: p.en, zh: p.zh })?;
     let key = crate::keys::release_secret(&st.config.release_key_file)?;
     if key.public_key_hex() != st.keys.release_public.hex {
@@ -165,10 +165,13 @@ async fn upload<S: Storage>(
         return Err(Refusal::invalid("file", "文件超过 4 MiB，不能上传").into());
     }
     let old = newest(&st.storage, kind).await?;
-    let checked = releases::check(kind, &body, old.as_ref().map(|(_, c)| c));
-    let against = old.as_ref().map(|(m, _)| m.version.clone());
+    let checked = releases::check(kind, &body, old.as_ref().map(|(_, c, b)| (c, b.as_slice())));
+    let against = old.as_ref().map(|(m, _, _)| m.version.clone());
     let (problem, diff) = match &checked {
-        Ok(c) => (None, Some(releases::diff(c, old.as_ref().map(|(_, c)| c)))),
+        Ok(c) => (
+            None,
+            Some(releases::diff(c, old.as_ref().map(|(_, c, _)| c))),
+        ),
         Err(p) => (Some(p.zh.clone()), None),
     };
     let detail = format!(
