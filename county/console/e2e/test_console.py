@@ -328,6 +328,9 @@ def main():
             assert words in text, words
         shot(d, "audit-log")
 
+        from steps_publish import publish_step
+        publish_step(d, stations)
+
         # The new reviewer sees the overview only; log out ends the session.
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
         wait(d, inp("login-name"))
