@@ -240,12 +240,17 @@ fn a_published_catalog_is_signed_served_and_applied_by_a_real_station() {
     e.enroll(&station_admin, &srv.url(), &code).expect("enrol");
     let client = e.sync_client().expect("client");
 
-    // First release: nothing published before, every item is new.
+    // First release: nothing published before, compared with the catalog
+    // the stations bundle (only its version differs).
     let first = catalog("2026.2", |_| {});
     let a = upload(&adm, "catalog", "catalog.json", &first);
     assert_eq!(a.body["valid"], true, "{}", a.body);
     assert!(a.body["against_version"].is_null());
-    assert_eq!(a.body["diff"]["added"].as_array().map(Vec::len), Some(10));
+    assert_eq!(
+        a.body["diff"]["changed"],
+        serde_json::json!([{"key": "版本", "name": "事项清单", "detail": "版本：2026.1.2 → 2026.2"}])
+    );
+    assert_eq!(a.body["diff"]["added"], serde_json::json!([]));
     let id = a.body["upload"]["id"].as_i64().expect("id");
     let p = adm.post(&format!("releases/uploads/{id}/publish"), b"");
     assert_eq!(p.status, 200, "{}", p.body);

@@ -13,7 +13,9 @@ import time
 
 from selenium.webdriver.common.by import By
 
-from test_console import CONSOLE, TODAY, WORK, log, shot, wait, wait_text
+# test_console.py runs as the script (__main__): its helpers and its
+# screenshot counter are that module's.
+from __main__ import CONSOLE, TODAY, WORK, log, shot, wait, wait_text
 
 CATALOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..",
                        "assets", "catalog", "catalog.json")

@@ -141,6 +141,24 @@ pub fn parse(kind: &str, text: &str) -> yichuang_domain::Result<Content> {
     })
 }
 
+/// What a station runs before the county publishes a kind: the file the
+/// program bundles (the baseline a first release is compared with).
+pub fn bundled(kind: &str) -> Option<Content> {
+    match kind {
+        "catalog" => parse(kind, yichuang_domain::catalog::BUNDLED_CATALOG).ok(),
+        "templates" => parse(kind, yichuang_domain::template::BUNDLED_TEMPLATES).ok(),
+        "calendar" => {
+            let mut years = BTreeMap::new();
+            for (_, text) in yichuang_domain::calendar::BUNDLED_YEARS {
+                let (year, days) = parse_year(text).ok()?;
+                years.insert(year, days);
+            }
+            Some(Content::Calendar(years))
+        }
+        _ => None,
+    }
+}
+
 /// One line of a difference table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Line {
@@ -606,6 +624,10 @@ mod tests {
         // Nothing published yet: every item is new.
         assert_eq!(diff(&new, None).added.len(), 9);
         assert!(diff(&old, Some(&old)).is_empty());
+        // Against what the stations bundle: only the version and the item.
+        let d = diff(&new, bundled("catalog").as_ref());
+        assert_eq!((d.added.len(), d.removed.len(), d.changed.len()), (0, 1, 2));
+        assert!(bundled("templates").is_some() && bundled("calendar").is_some());
     }
 
     #[test]

@@ -118,7 +118,8 @@ struct UploadAnswer {
     upload: UploadRow,
     kind_zh: &'static str,
     valid: bool,
-    /// The newest release compared with (none published yet: `None`).
+    /// The newest release compared with (none published yet: `None`, and
+    /// the file is compared with the one the program bundles).
     against_version: Option<String>,
     diff: Option<Diff>,
     /// Whether this server publishes from the console (else: the CLI).
@@ -168,10 +169,13 @@ async fn upload<S: Storage>(
     let checked = releases::check(kind, &body, old.as_ref().map(|(_, c, b)| (c, b.as_slice())));
     let against = old.as_ref().map(|(m, _, _)| m.version.clone());
     let (problem, diff) = match &checked {
-        Ok(c) => (
-            None,
-            Some(releases::diff(c, old.as_ref().map(|(_, c, _)| c))),
-        ),
+        Ok(c) => {
+            let base = match &old {
+                Some((_, c, _)) => Some(c.clone()),
+                None => releases::bundled(kind),
+            };
+            (None, Some(releases::diff(c, base.as_ref())))
+        }
         Err(p) => (Some(p.zh.clone()), None),
     };
     let detail = format!(
@@ -224,6 +228,10 @@ async fn publish<S: Storage>(
 ) -> Result<Json<ReleaseManifest>, ConsoleError> {
     let who = staff(&st, &h, &peer, Some(Capability::PublishReleases), true).await?;
     let id: i64 = id.parse().map_err(|_| Refusal::NotFound("upload"))?;
+    // One publish at a time, the upload read after the lock: a double
+    // click must not publish one file as two releases.
+    static PUBLISHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _one = PUBLISHING.lock().await;
     let (row, content) = st
         .storage
         .staged_upload(id)
