@@ -110,6 +110,8 @@ def publish_step(d, stations):
     assert "最新" in seen[s.code], seen
     other = stations[1].code
     assert "待更新" in seen[other], seen
+    table = d.find_element(By.CSS_SELECTOR, '[data-test="stations-table"]')
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'})", table)
     shot(d, "release-applied")
 
     sheets = export_rows(d)
