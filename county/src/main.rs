@@ -214,7 +214,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             eprintln!("one-time code for station {station}, valid {ttl} hours");
         }
         Command::Publish { kind, file, staged } => {
-            let (kind, bytes) = match (staged, kind, file) {
+            let (kind, file_name, bytes) = match (staged, kind, file) {
                 (Some(id), _, _) => {
                     let (row, content) = state
                         .storage
@@ -228,18 +228,18 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
                     if let Some(v) = &row.published_version {
                         return Err(format!("staged upload {id} is already release {v}").into());
                     }
-                    (row.kind, content)
+                    (row.kind, row.file_name, content)
                 }
                 (None, Some(kind), Some(file)) => {
                     let bytes = std::fs::read(&file)
                         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-                    (kind, bytes)
+                    (kind, file.display().to_string(), bytes)
                 }
                 _ => return Err("give KIND FILE or --staged ID".into()),
             };
             // The console's 发布 and this command check and sign alike; the
             // release key's secret is read only while publishing.
-            let m = match publish_checked(&state, &kind, &bytes).await {
+            let m = match publish_checked(&state, &kind, &file_name, &bytes).await {
                 Ok(m) => m,
                 Err(PublishError::Refused { en, zh }) => {
                     eprintln!("yichuang-county: not published: {en}\n{zh}");

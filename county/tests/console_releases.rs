@@ -179,7 +179,7 @@ fn bad_input_and_broken_files_are_refused_in_chinese_and_never_published() {
     assert_eq!(a.body["valid"], false);
     let problem = a.body["upload"]["problem_zh"].as_str().expect("problem");
     assert!(
-        problem.contains("事项清单") && problem.contains("RS-SY-001"),
+        problem.contains("事项清单文件“broken.json”") && problem.contains("RS-SY-001"),
         "{problem}"
     );
     assert!(a.body["diff"].is_null());

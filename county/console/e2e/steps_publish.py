@@ -61,7 +61,7 @@ def publish_step(d, stations):
     upload(d, broken)
     wait_text(d, '[data-test="upload-problem"]', "校验未通过")
     text = d.find_element(By.CSS_SELECTOR, '[data-test="upload-problem"]').text
-    assert "事项清单" in text and "RS-SY-001" in text, text
+    assert "事项清单文件“broken-catalog.json”" in text and "RS-SY-001" in text, text
     assert not d.find_elements(By.CSS_SELECTOR, '[data-test="release-publish"]')
     shot(d, "release-broken")
 

@@ -65,6 +65,16 @@ pub fn check(
     bytes: &[u8],
     newest: Option<(&Content, &[u8])>,
 ) -> Result<Content, Problem> {
+    check_file(kind, &format!("county release {kind}"), bytes, newest)
+}
+
+/// [`check`], the problem naming `file` (the uploaded file's name).
+pub fn check_file(
+    kind: &str,
+    file: &str,
+    bytes: &[u8],
+    newest: Option<(&Content, &[u8])>,
+) -> Result<Content, Problem> {
     let Some(kind_zh) = kind_zh(kind) else {
         return Err(Problem::new(
             format!("unknown release kind {kind}"),
@@ -86,7 +96,7 @@ pub fn check(
             format!("{kind_zh}文件不是 UTF-8 编码的文本，不能发布"),
         )
     })?;
-    let content = parse(kind, text).map_err(|e| Problem::domain(&e))?;
+    let content = parse(kind, text, file).map_err(|e| Problem::domain(&e))?;
     // A station stores each catalog and template version once and refuses
     // the same version number with another text (crates/engine/src/engine.rs
     // `store_catalog`, `store_templates`): the newest release and the
@@ -101,7 +111,9 @@ pub fn check(
             "catalog" => yichuang_domain::catalog::BUNDLED_CATALOG,
             _ => yichuang_domain::template::BUNDLED_TEMPLATES,
         };
-        let bundled = parse(kind, bundled).ok().map(|c| (c, bundled.as_bytes()));
+        let bundled = parse(kind, bundled, "bundled")
+            .ok()
+            .map(|c| (c, bundled.as_bytes()));
         let held = newest
             .map(|(c, b)| (version(c), b))
             .into_iter()
@@ -121,10 +133,9 @@ pub fn check(
 }
 
 /// The station's parse of each kind (no other checks).
-pub fn parse(kind: &str, text: &str) -> yichuang_domain::Result<Content> {
-    let file = format!("county release {kind}");
+pub fn parse(kind: &str, text: &str, file: &str) -> yichuang_domain::Result<Content> {
     Ok(match kind {
-        "catalog" => Content::Catalog(Box::new(Catalog::parse_new(text, &file)?)),
+        "catalog" => Content::Catalog(Box::new(Catalog::parse_new(text, file)?)),
         "templates" => {
             let set = TemplateSet::parse(text)?;
             set.require_every_kind()?;
@@ -145,8 +156,13 @@ pub fn parse(kind: &str, text: &str) -> yichuang_domain::Result<Content> {
 /// program bundles (the baseline a first release is compared with).
 pub fn bundled(kind: &str) -> Option<Content> {
     match kind {
-        "catalog" => parse(kind, yichuang_domain::catalog::BUNDLED_CATALOG).ok(),
-        "templates" => parse(kind, yichuang_domain::template::BUNDLED_TEMPLATES).ok(),
+        "catalog" => parse(kind, yichuang_domain::catalog::BUNDLED_CATALOG, "bundled").ok(),
+        "templates" => parse(
+            kind,
+            yichuang_domain::template::BUNDLED_TEMPLATES,
+            "bundled",
+        )
+        .ok(),
         "calendar" => {
             let mut years = BTreeMap::new();
             for (_, text) in yichuang_domain::calendar::BUNDLED_YEARS {

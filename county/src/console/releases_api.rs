@@ -68,7 +68,7 @@ async fn newest<S: Storage>(
     };
     let parsed = std::str::from_utf8(&bytes)
         .map_err(|e| e.to_string())
-        .and_then(|t| releases::parse(kind, t).map_err(|e| e.to_string()));
+        .and_then(|t| releases::parse(kind, t, "newest").map_err(|e| e.to_string()));
     match parsed {
         Ok(c) => Ok(Some((m, c, bytes))),
         Err(e) => {
@@ -85,11 +85,17 @@ async fn newest<S: Storage>(
 pub async fn publish_checked<S: Storage>(
     st: &AppState<S>,
     kind: &str,
+    file_name: &str,
     bytes: &[u8],
 ) -> Result<ReleaseManifest, PublishError> {
     let old = newest(&st.storage, kind).await?;
-    releases::check(kind, bytes, old.as_ref().map(|(_, c, b)| (c, b.as_slice())))
-        .map_err(|p| PublishError::Refused { en: p.en, zh: p.zh })?;
+    releases::check_file(
+        kind,
+        file_name,
+        bytes,
+        old.as_ref().map(|(_, c, b)| (c, b.as_slice())),
+    )
+    .map_err(|p| PublishError::Refused { en: p.en, zh: p.zh })?;
     let key = crate::keys::release_secret(&st.config.release_key_file)?;
     if key.public_key_hex() != st.keys.release_public.hex {
         return Err(PublishError::KeyMismatch);
@@ -166,7 +172,12 @@ async fn upload<S: Storage>(
         return Err(Refusal::invalid("file", "文件超过 4 MiB，不能上传").into());
     }
     let old = newest(&st.storage, kind).await?;
-    let checked = releases::check(kind, &body, old.as_ref().map(|(_, c, b)| (c, b.as_slice())));
+    let checked = releases::check_file(
+        kind,
+        file_name,
+        &body,
+        old.as_ref().map(|(_, c, b)| (c, b.as_slice())),
+    );
     let against = old.as_ref().map(|(m, _, _)| m.version.clone());
     let (problem, diff) = match &checked {
         Ok(c) => {
@@ -252,7 +263,7 @@ async fn publish<S: Storage>(
         )
         .into());
     }
-    let m = match publish_checked(&st, &row.kind, &content).await {
+    let m = match publish_checked(&st, &row.kind, &row.file_name, &content).await {
         Ok(m) => m,
         Err(PublishError::Refused { zh, .. }) => {
             return Err(Refusal::invalid("upload", format!("该文件不能发布：{zh}")).into());
