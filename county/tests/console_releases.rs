@@ -397,3 +397,43 @@ fn with_the_switch_off_the_console_refuses_and_publish_staged_signs() {
     assert!(!ok && err.contains("工作日历"), "{err}");
     assert_eq!(releases(&db), 1);
 }
+
+/// `serve` runs as the restricted server role: staging, publishing and the
+/// page work with exactly the grants `grant-server-role` gives.
+#[test]
+fn the_server_role_stages_and_publishes() {
+    let db = pg::fresh_database("yc_console_rel_role");
+    let role = format!("yc_rel_srv_{}", std::process::id());
+    let cluster = pg::cluster_url();
+    raw_sql::execute(cluster, &format!("DROP ROLE IF EXISTS {role}"));
+    raw_sql::execute(cluster, &format!("CREATE ROLE {role} LOGIN"));
+    let (ok, _, err) = county(&db, &["migrate"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = county(&db, &["grant-server-role", "--role", &role]);
+    assert!(ok, "{err}");
+    let (scheme_host, name) = db.rsplit_once('/').expect("url");
+    let (scheme, host) = scheme_host.split_once("://").expect("scheme");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let as_server = format!("{scheme}://{role}@{host}/{name}");
+    let srv = RunningServer::start(
+        Config {
+            admin_log_file: Some(common::admin_log(&db)),
+            console_publish: true,
+            ..common::config(&as_server)
+        },
+        "127.0.0.1:0".parse().expect("addr"),
+    )
+    .expect("the server starts as the restricted role");
+    let adm = first_admin(&srv);
+    let a = upload(&adm, "catalog", "catalog.json", &catalog("2026.5", |_| {}));
+    assert_eq!(a.status, 200, "{}", a.body);
+    let id = a.body["upload"]["id"].as_i64().expect("id");
+    let p = adm.post(&format!("releases/uploads/{id}/publish"), b"");
+    assert_eq!(p.status, 200, "{}", p.body);
+    let page = adm.get("releases");
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(page.body["uploads"][0]["published_version"], "1");
+    drop(srv);
+    raw_sql::execute(cluster, &format!("DROP OWNED BY {role}"));
+    let _ = raw_sql::try_execute(cluster, &format!("DROP ROLE IF EXISTS {role}"));
+}
