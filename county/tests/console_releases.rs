@@ -206,6 +206,39 @@ fn bad_input_and_broken_files_are_refused_in_chinese_and_never_published() {
     let c = upload(&adm, "calendar", "c.json", b"[1, 2]");
     assert_eq!(c.body["valid"], false, "{}", c.body);
     assert_eq!(releases(&db), 0, "nothing published");
+
+    // Good calendar and templates files: their differences from what the
+    // stations bundle.
+    let year = r#"{"year":2030,"days":[{"name":"元旦","date":"2030-01-01","isOffDay":true}]}"#;
+    let c = upload(&adm, "calendar", "2030.json", year.as_bytes());
+    assert_eq!(c.body["valid"], true, "{}", c.body);
+    assert_eq!(c.body["diff"]["added"][0]["key"], "2030", "{}", c.body);
+    assert!(
+        c.body["diff"]["added"][0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("2030-01-01 元旦放假")),
+        "{}",
+        c.body
+    );
+    let mut tpl: Value =
+        serde_json::from_str(yichuang_engine::template::BUNDLED_TEMPLATES).expect("templates");
+    tpl["version"] = "2026.9".into();
+    let first = tpl["templates"]
+        .as_object()
+        .and_then(|m| m.keys().next().cloned())
+        .expect("a template");
+    tpl["templates"][&first]["title"] = "新的文书标题".into();
+    let t = upload(&adm, "templates", "t.json", tpl.to_string().as_bytes());
+    assert_eq!(t.body["valid"], true, "{}", t.body);
+    let changed = t.body["diff"]["changed"].as_array().expect("changed");
+    assert!(
+        changed.iter().any(|l| l["key"] == first.as_str()
+            && l["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("新的文书标题"))),
+        "{changed:?}"
+    );
+    assert_eq!(releases(&db), 0, "staged, not published");
     let unknown = adm.post("releases/uploads/99999/publish", b"");
     assert_eq!(unknown.status, 404);
     assert_eq!(
@@ -213,7 +246,7 @@ fn bad_input_and_broken_files_are_refused_in_chinese_and_never_published() {
             &db,
             "SELECT count(*) FROM staff_audit WHERE action = 'release_uploaded'"
         ),
-        3
+        5
     );
 }
 
