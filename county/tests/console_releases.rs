@@ -69,6 +69,7 @@ fn anonymous_gets_401_and_each_role_only_its_part() {
         ("GET", "releases/export"),
         ("POST", "releases/uploads?kind=catalog&file_name=a.json"),
         ("POST", "releases/uploads/1/publish"),
+        ("GET", "releases/uploads/1"),
     ] {
         let body: &[u8] = if method == "GET" { b"" } else { b"{}" };
         let a = anon.raw(method, path, body, None);
@@ -94,6 +95,8 @@ fn anonymous_gets_401_and_each_role_only_its_part() {
         );
         let page = b.get("releases");
         assert_eq!(page.status, if may_view { 200 } else { 403 }, "{role}");
+        let one = b.get(&format!("releases/uploads/{id}"));
+        assert_eq!(one.status, if may_view { 200 } else { 403 }, "{role}");
         let export = b.get("releases/export");
         assert_eq!(export.status, if may_view { 200 } else { 403 }, "{role}");
         let (before_u, before_r) = (uploads(&db), releases(&db));
@@ -328,6 +331,11 @@ fn a_published_catalog_is_signed_served_and_applied_by_a_real_station() {
     assert_eq!(page["stations"][0]["catalog_current"], true);
 
     let id = a.body["upload"]["id"].as_i64().expect("id");
+    // Seen again later (as the leader may): the same check and difference.
+    let again = adm.get(&format!("releases/uploads/{id}"));
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["diff"], a.body["diff"]);
+    assert_eq!(adm.get("releases/uploads/999999").status, 404);
     let p = adm.post(&format!("releases/uploads/{id}/publish"), b"");
     assert_eq!(p.status, 200, "{}", p.body);
     assert_eq!(p.body["version"], "2");

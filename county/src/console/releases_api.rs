@@ -28,6 +28,10 @@ pub(super) fn routes<S: Storage>() -> Router<AppState<S>> {
         .route("/console/api/releases/export", get(export_page::<S>))
         .route("/console/api/releases/uploads", post(upload::<S>))
         .route(
+            "/console/api/releases/uploads/{id}",
+            get(upload_detail::<S>),
+        )
+        .route(
             "/console/api/releases/uploads/{id}/publish",
             post(publish::<S>),
         )
@@ -228,6 +232,47 @@ async fn upload<S: Storage>(
         against_version: against,
         diff,
         console_publish: st.config.console_publish,
+    }))
+}
+
+/// A staged upload again: its check as stored, its difference from the
+/// newest release as of now (what publishing it now would change).
+async fn upload_detail<S: Storage>(
+    State(st): State<AppState<S>>,
+    Path(id): Path<String>,
+    peer: Peer,
+    h: HeaderMap,
+) -> Result<Json<UploadAnswer>, ConsoleError> {
+    staff(&st, &h, &peer, Some(Capability::ViewReleases), false).await?;
+    let id: i64 = id.parse().map_err(|_| Refusal::NotFound("upload"))?;
+    let (row, content) = st
+        .storage
+        .staged_upload(id)
+        .await?
+        .ok_or(Refusal::NotFound("upload"))?;
+    let old = newest(&st.storage, &row.kind).await?;
+    let diff = if row.problem_zh.is_some() {
+        None
+    } else {
+        let base = match &old {
+            Some((_, c, _)) => Some(c.clone()),
+            None => releases::bundled(&row.kind),
+        };
+        releases::parse(
+            &row.kind,
+            &String::from_utf8_lossy(&content),
+            &row.file_name,
+        )
+        .ok()
+        .map(|c| releases::diff(&c, base.as_ref()))
+    };
+    Ok(Json(UploadAnswer {
+        kind_zh: kind_zh(&row.kind).unwrap_or_default(),
+        valid: row.problem_zh.is_none(),
+        against_version: old.map(|(m, _, _)| m.version),
+        diff,
+        console_publish: st.config.console_publish,
+        upload: row,
     }))
 }
 
