@@ -63,7 +63,8 @@ export YICHUANG_COUNTY_ANSWER_KEY_FILE="$work/answer.key" YICHUANG_COUNTY_RELEAS
 admin_password="县级管理员口令$$"
 printf '%s\n' "$admin_password" | "$county" staff add --role admin --login admin --name 县管理员 >/dev/null
 cport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-YICHUANG_COUNTY_LISTEN="127.0.0.1:$cport" "$county" serve >"$work/county.log" 2>&1 &
+# 发布 signs from the console (the release key file is beside it here).
+YICHUANG_COUNTY_CONSOLE_PUBLISH=1 YICHUANG_COUNTY_LISTEN="127.0.0.1:$cport" "$county" serve >"$work/county.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
   (exec 3<>"/dev/tcp/127.0.0.1/$cport") 2>/dev/null && break

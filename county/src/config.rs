@@ -44,6 +44,11 @@ pub struct Config {
     /// Refused requests of unknown devices per minute per address before
     /// the address gets 429 without any work done.
     pub strangers_per_minute: u32,
+    /// 发布 in the console signs with the release key: `serve` then reads
+    /// the release key file at the moment of publishing (off by default:
+    /// the secret stays where only `publish` runs, see
+    /// docs/design/county-console.md). Env `YICHUANG_COUNTY_CONSOLE_PUBLISH`.
+    pub console_publish: bool,
 }
 
 impl Default for Config {
@@ -65,6 +70,7 @@ impl Default for Config {
             request_timeout_ms: 30_000,
             enrol_per_minute: 10,
             strangers_per_minute: 30,
+            console_publish: false,
         }
     }
 }
@@ -88,6 +94,7 @@ impl fmt::Debug for Config {
             .field("request_timeout_ms", &self.request_timeout_ms)
             .field("enrol_per_minute", &self.enrol_per_minute)
             .field("strangers_per_minute", &self.strangers_per_minute)
+            .field("console_publish", &self.console_publish)
             .finish()
     }
 }
@@ -166,6 +173,9 @@ impl Config {
             .and_then(|v| v.parse().ok())
         {
             cfg.pool_size = n;
+        }
+        if let Ok(v) = std::env::var("YICHUANG_COUNTY_CONSOLE_PUBLISH") {
+            cfg.console_publish = matches!(v.trim(), "1" | "true" | "yes" | "on");
         }
         if let Ok(v) = std::env::var("YICHUANG_COUNTY_SUITE") {
             cfg.suite = v;

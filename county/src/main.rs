@@ -6,10 +6,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use yichuang_county::adminlog::Act;
 use yichuang_county::console::accounts::{self, Actor, NewStaff};
+use yichuang_county::console::{PublishError, publish_checked};
 use yichuang_county::protocol::enrolment::code_hash;
-use yichuang_county::storage::{
-    Admin, Console, Devices, EventLog, NewAudit, Projections, Releases,
-};
+use yichuang_county::storage::{Admin, Console, Devices, EventLog, NewAudit, Projections, Staging};
 use yichuang_county::{Config, keys, pg, prepare, serve};
 
 #[derive(Parser)]
@@ -48,11 +47,19 @@ enum Command {
         #[arg(long)]
         station: String,
     },
-    /// Publish an immutable signed release of reference data.
+    /// Publish an immutable signed release of reference data, after the
+    /// stations' own check of the file (a file that fails is never
+    /// published).
     Publish {
         /// catalog | calendar | templates
-        kind: String,
-        file: PathBuf,
+        #[arg(required_unless_present = "staged")]
+        kind: Option<String>,
+        #[arg(required_unless_present = "staged")]
+        file: Option<PathBuf>,
+        /// Publish the file staged in the console's 发布 page under this
+        /// number (checked again here) instead of KIND FILE.
+        #[arg(long, conflicts_with_all = ["kind", "file"])]
+        staged: Option<i64>,
     },
     /// Re-verify every device's stored chain; non-zero exit if any is bad.
     VerifyChains,
@@ -206,24 +213,57 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             println!("{}", state.enrolment_code(&secret));
             eprintln!("one-time code for station {station}, valid {ttl} hours");
         }
-        Command::Publish { kind, file } => {
-            let bytes =
-                std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-            // The only command that reads the release key's secret.
-            let key = keys::release_secret(&release_key_file)?;
-            if key.public_key_hex() != state.keys.release_public.hex {
-                return Err("the release key file does not match its .pub file".into());
+        Command::Publish { kind, file, staged } => {
+            let (kind, file_name, bytes) = match (staged, kind, file) {
+                (Some(id), _, _) => {
+                    let (row, content) = state
+                        .storage
+                        .staged_upload(id)
+                        .await?
+                        .ok_or_else(|| format!("no staged upload {id}"))?;
+                    if let Some(p) = &row.problem_zh {
+                        eprintln!("yichuang-county: 上传 #{id} 未通过校验，不能发布：{p}");
+                        return Ok(ExitCode::from(2));
+                    }
+                    if let Some(v) = &row.published_version {
+                        return Err(format!("staged upload {id} is already release {v}").into());
+                    }
+                    (row.kind, row.file_name, content)
+                }
+                (None, Some(kind), Some(file)) => {
+                    let bytes = std::fs::read(&file)
+                        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                    (kind, file.display().to_string(), bytes)
+                }
+                _ => return Err("give KIND FILE or --staged ID".into()),
+            };
+            // The console's 发布 and this command check and sign alike; the
+            // release key's secret is read only while publishing.
+            let m = match publish_checked(&state, &kind, &file_name, &bytes).await {
+                Ok(m) => m,
+                Err(PublishError::Refused { en, zh }) => {
+                    eprintln!("yichuang-county: not published: {en}\n{zh}");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(id) = staged {
+                let detail = format!("{} 第 {} 版（上传 #{id}）", m.kind, m.version);
+                state
+                    .storage
+                    .mark_published(
+                        id,
+                        &m.version,
+                        NewAudit {
+                            staff_id: None,
+                            login: "(command line)",
+                            action: yichuang_county::console::rules::action::RELEASE_PUBLISHED,
+                            detail: &detail,
+                            address: "local",
+                        },
+                    )
+                    .await?;
             }
-            let m = state.storage.publish(&key, &kind, &bytes).await?;
-            state.record(Act::Published {
-                kind: m.kind.clone(),
-                version: m.version.clone(),
-                sha256: m.sha256.clone(),
-                size: m.size,
-                algorithm: m.algorithm.clone(),
-                signature: m.signature.clone(),
-                content_hex: yichuang_wire::to_hex(&bytes),
-            })?;
             println!("{}", serde_json::to_string_pretty(&m)?);
         }
         Command::VerifyChains => {

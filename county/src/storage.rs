@@ -192,11 +192,84 @@ pub trait Releases: Clone + Send + Sync + 'static {
 
 /// Everything the server needs; implemented for any type that has them all.
 pub trait Storage:
-    Devices + EventLog + Projections + Releases + Admin + Console + Oversight
+    Devices + EventLog + Projections + Releases + Admin + Console + Oversight + Staging
 {
 }
 
-impl<T: Devices + EventLog + Projections + Releases + Admin + Console + Oversight> Storage for T {}
+impl<T> Storage for T where
+    T: Devices + EventLog + Projections + Releases + Admin + Console + Oversight + Staging
+{
+}
+
+/// A release file to stage (see `console::releases`).
+#[derive(Debug, Clone, Copy)]
+pub struct NewUpload<'a> {
+    pub kind: &'a str,
+    pub file_name: &'a str,
+    pub content: &'a [u8],
+    pub problem_zh: Option<&'a str>,
+    pub against_version: Option<&'a str>,
+}
+
+/// A staged release file, as listed (content apart).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct UploadRow {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub sha256: String,
+    pub size: i64,
+    pub problem_zh: Option<String>,
+    pub against_version: Option<String>,
+    pub login: String,
+    pub uploaded_at: String,
+    pub published_version: Option<String>,
+    pub published_at: Option<String>,
+}
+
+/// Per station log, the release versions it has applied (`station_facts`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StationVersions {
+    pub log_id: String,
+    pub station_code: String,
+    pub station_name: Option<String>,
+    pub catalog_version: Option<String>,
+    pub templates_version: Option<String>,
+    pub calendar_version: Option<String>,
+    pub last_device_time: Option<String>,
+}
+
+/// Release files staged in the console before they are published.
+pub trait Staging: Clone + Send + Sync + 'static {
+    /// Stores the upload and its audit line in one transaction; its id.
+    fn stage_upload(
+        &self,
+        upload: NewUpload<'_>,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<i64, StorageError>> + Send;
+    fn staged_upload(
+        &self,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<(UploadRow, Vec<u8>)>, StorageError>> + Send;
+    /// Newest first, and how many there are.
+    fn staged_uploads(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> impl Future<Output = Result<(Vec<UploadRow>, i64), StorageError>> + Send;
+    /// Marks a staged upload that passed its check as published as
+    /// `version`, with its audit line, in one transaction; false when it
+    /// was already published or had failed its check.
+    fn mark_published(
+        &self,
+        id: i64,
+        version: &str,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    fn station_versions(
+        &self,
+    ) -> impl Future<Output = Result<Vec<StationVersions>, StorageError>> + Send;
+}
 
 /// A device as the administrator lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -45,7 +45,11 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
     c.sync_once(&ob).unwrap();
 
     let file = std::env::temp_dir().join(format!("yc-cli-catalog-{}.json", std::process::id()));
-    std::fs::write(&file, r#"{"items":[]}"#).unwrap();
+    // Publish refuses what the stations would: a catalog that passes.
+    let mut catalog: serde_json::Value =
+        serde_json::from_str(yichuang_domain::catalog::BUNDLED_CATALOG).unwrap();
+    catalog["version"] = "cli-1".into();
+    std::fs::write(&file, catalog.to_string()).unwrap();
     let (ok, out, err) = county(&db, &["publish", "catalog", file.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("\"version\": \"1\""), "{out}");

@@ -146,6 +146,7 @@ fn each_role_sees_and_does_only_its_part() {
             (may_deadlines, "view_deadlines"),
             (may_supervise, "supervise_cases"),
             (true, "view_cases"),
+            (r == "leader", "view_releases"),
         ]
         .into_iter()
         .filter_map(|(may, c)| may.then_some(c))

@@ -87,7 +87,14 @@ fn a_restored_county_forgets_no_revocation_enrolment_or_release() {
         .sync_once(&b)
         .unwrap();
     let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), b"catalog v1").unwrap();
+    // A catalog that passes the stations' check (publish refuses others).
+    let catalog = |v: &str| {
+        let mut c: serde_json::Value =
+            serde_json::from_str(yichuang_domain::catalog::BUNDLED_CATALOG).unwrap();
+        c["version"] = v.into();
+        c.to_string().into_bytes()
+    };
+    std::fs::write(file.path(), catalog("v1")).unwrap();
     admin(
         &db,
         &db,
@@ -142,8 +149,8 @@ fn a_restored_county_forgets_no_revocation_enrolment_or_release() {
     let sink = MemSink::default();
     let got = cb.fetch_releases(&sink).unwrap();
     assert_eq!(got.len(), 1);
-    assert_eq!(sink.applied.lock().unwrap()[0].1, b"catalog v1");
-    std::fs::write(file.path(), b"catalog v2").unwrap();
+    assert_eq!(sink.applied.lock().unwrap()[0].1, catalog("v1"));
+    std::fs::write(file.path(), catalog("v2")).unwrap();
     let out = admin(
         &restored,
         &db,

@@ -329,6 +329,9 @@ def main():
             assert words in text, words
         shot(d, "audit-log")
 
+        from steps_publish import publish_step
+        publish_step(d, stations)
+
         # The new reviewer sees the figures and the register, reviews a
         # filing; log out ends the session.
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()

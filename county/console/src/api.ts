@@ -45,6 +45,25 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
   return data as T
 }
 
+// A file as the raw body of a change (`releases/uploads?...`), the
+// answer JSON as from `call`.
+export async function send<T>(path: string, body: ArrayBuffer): Promise<T> {
+  const res = await fetch(`/console/api/${path}`, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/octet-stream', 'X-CSRF-Token': csrf },
+    credentials: 'same-origin',
+    body,
+  })
+  const text = await res.text()
+  let data: any = null
+  try { data = text ? JSON.parse(text) : null } catch { data = null }
+  if (!res.ok) {
+    throw new ApiError(res.status, data?.code ?? 'error', data?.field ?? null,
+      data?.message_zh ?? `服务器返回错误（${res.status}）`)
+  }
+  return data as T
+}
+
 export function percent(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : `${(v * 100).toFixed(1)}%`
 }

@@ -63,6 +63,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
             get(evaluations_export::<S>),
         )
         .merge(super::oversight::routes())
+        .merge(super::releases_api::routes())
         // Unknown API paths: 401 to strangers, 404 to staff.
         .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
         .layer(middleware::from_fn(security_headers))

@@ -11,6 +11,9 @@
 //! - [`filings`] — 否定备案审查: the register, findings, 通报, closings (pure).
 //! - [`supervision`] — 时限督办 and 挂牌督办 (pure).
 //! - `oversight` — their routes.
+//! - [`releases`] — 发布: a release file's check (the stations' own) and
+//!   its difference from the newest release (pure); `releases_api` its
+//!   routes and the publishing shared with `yichuang-county publish`.
 //! - [`export`] — any page's tables as an `.xlsx` workbook.
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
@@ -29,5 +32,8 @@ pub mod export;
 pub mod filings;
 mod oversight;
 pub mod overview;
+pub mod releases;
+mod releases_api;
+pub use releases_api::{PublishError, publish_checked};
 pub mod rules;
 pub mod supervision;

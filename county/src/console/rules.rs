@@ -77,9 +77,13 @@ pub enum Capability {
     SuperviseCases,
     /// 办件详情: one case's history, notices and 好差评 (applicant masked).
     ViewCases,
+    /// 发布: the published releases, staged uploads, stations' versions.
+    ViewReleases,
+    /// 发布: upload, check and publish a catalog, calendar or templates file.
+    PublishReleases,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 9] = [
+pub const ALL_CAPABILITIES: [Capability; 11] = [
     Capability::ViewOverview,
     Capability::ViewEvaluations,
     Capability::ViewFilings,
@@ -89,6 +93,8 @@ pub const ALL_CAPABILITIES: [Capability; 9] = [
     Capability::ViewCases,
     Capability::ManageStaff,
     Capability::ViewAudit,
+    Capability::ViewReleases,
+    Capability::PublishReleases,
 ];
 
 /// The permission table: the one place that says who may do what.
@@ -105,7 +111,6 @@ pub fn may(role: Role, cap: Capability) -> bool {
             role,
             Role::Admin | Role::Reviewer | Role::Leader | Role::Complaints
         ),
-        ManageStaff | ViewAudit => role == Role::Admin,
         ViewFilings => matches!(role, Role::Admin | Role::Reviewer | Role::Leader),
         // The reviewer checks the stations' refusals; nobody else marks them.
         ReviewFilings => role == Role::Reviewer,
@@ -118,6 +123,10 @@ pub fn may(role: Role, cap: Capability) -> bool {
         // Every office that follows cases up; the complaint desk answers
         // for them.
         ViewCases => true,
+        // Leaders read which version each station runs; only the
+        // administrator changes what the stations receive.
+        ViewReleases => matches!(role, Role::Admin | Role::Leader),
+        ManageStaff | ViewAudit | PublishReleases => role == Role::Admin,
     }
 }
 
@@ -378,6 +387,8 @@ pub mod action {
     pub const FILING_REVIEWED: &str = "filing_reviewed";
     pub const CASE_FLAGGED: &str = "case_flagged";
     pub const FLAG_LIFTED: &str = "flag_lifted";
+    pub const RELEASE_UPLOADED: &str = "release_uploaded";
+    pub const RELEASE_PUBLISHED: &str = "release_published";
 
     pub fn label_zh(a: &str) -> &'static str {
         match a {
@@ -393,6 +404,8 @@ pub mod action {
             FILING_REVIEWED => "否定备案审查",
             CASE_FLAGGED => "挂牌督办",
             FLAG_LIFTED => "撤销督办",
+            RELEASE_UPLOADED => "上传发布文件",
+            RELEASE_PUBLISHED => "发布数据",
             _ => "其他",
         }
     }
@@ -424,6 +437,19 @@ mod tests {
             assert!(may(r, Capability::ViewOverview), "{r:?}");
         }
         assert!(!may(Role::Complaints, Capability::ViewOverview));
+        assert!(may(Role::Admin, Capability::PublishReleases));
+        assert!(may(Role::Leader, Capability::ViewReleases));
+        for r in [Role::Reviewer, Role::ApprovalOffice, Role::Complaints] {
+            assert!(!may(r, Capability::ViewReleases), "{r:?}");
+        }
+        for r in [
+            Role::Reviewer,
+            Role::ApprovalOffice,
+            Role::Leader,
+            Role::Complaints,
+        ] {
+            assert!(!may(r, Capability::PublishReleases), "{r:?}");
+        }
         assert_eq!(
             require(Role::Leader, Capability::ManageStaff),
             Err(Refusal::Forbidden(Capability::ManageStaff))

@@ -16,6 +16,7 @@ mod events;
 mod oversight;
 mod projections;
 mod releases;
+mod staging;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use yichuang_wire::SecretKey;
@@ -58,6 +59,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
         4,
         include_str!("../../migrations/0004_projection_facts.sql"),
     ),
+    (5, include_str!("../../migrations/0005_release_uploads.sql")),
     (
         7,
         include_str!("../../migrations/0007_review_supervision_notices.sql"),
@@ -285,6 +287,9 @@ pub const SERVER_ROLE_GRANTS: &[&str] = &[
     // Releases are signed by a key the server does not hold: it may serve
     // and (from the administration log) restore them.
     "GRANT SELECT, INSERT ON releases TO {role}",
+    // Staged release files: uploaded, then marked published (never deleted).
+    "GRANT SELECT, INSERT, UPDATE ON release_uploads TO {role}",
+    "GRANT USAGE ON SEQUENCE release_uploads_id_seq TO {role}",
 ];
 
 /// Grants `role` exactly [`SERVER_ROLE_GRANTS`] (run as the owner).

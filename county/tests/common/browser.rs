@@ -1,5 +1,6 @@
-//! A browser as the console sees it, for the console's tests: one session
-//! cookie, the CSRF token the page would have, JSON in and out.
+//! A browser as the console sees it, for the console's tests: a cookie jar
+//! of one cookie, the CSRF token the page would have from `/session`, JSON
+//! or raw bodies in, JSON or bytes (an export's workbook) out.
 #![allow(dead_code)]
 
 use serde_json::{Value, json};
@@ -7,9 +8,8 @@ use yichuang_county::RunningServer;
 use yichuang_county::console::accounts::{Actor, NewStaff, add_staff};
 
 pub const ADMIN_PASSWORD: &str = "县级管理员口令2026";
+pub const STAFF_PASSWORD: &str = "督查窗口口令2026";
 
-/// A browser as the console sees it: a cookie jar of one cookie, and the
-/// CSRF token the page would have from `/session`.
 pub struct Browser {
     pub agent: ureq::Agent,
     pub base: String,
@@ -21,6 +21,7 @@ pub struct Answer {
     pub status: u16,
     pub body: Value,
     pub set_cookie: Option<String>,
+    pub content_type: String,
     /// The raw body (an export's workbook).
     pub bytes: Vec<u8>,
 }
@@ -38,7 +39,16 @@ impl Browser {
         }
     }
 
-    pub fn send(&self, method: &str, path: &str, body: Option<&str>, csrf: Option<&str>) -> Answer {
+    /// Any request to `/console/api/{path}`; a body is sent as JSON unless
+    /// `raw` is given.
+    fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        json_body: bool,
+        csrf: Option<&str>,
+    ) -> Answer {
         let mut b = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}/console/api/{path}", self.base));
@@ -48,18 +58,19 @@ impl Browser {
         if let Some(t) = csrf {
             b = b.header("X-CSRF-Token", t);
         }
-        if body.is_some() {
+        if json_body {
             b = b.header("Content-Type", "application/json");
         }
-        let req = b
-            .body(body.unwrap_or("").as_bytes().to_vec())
-            .expect("request");
+        let req = b.body(body.to_vec()).expect("request");
         let mut r = self.agent.run(req).expect("answer");
-        let set_cookie = r
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            r.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let set_cookie = header("set-cookie");
+        let content_type = header("content-type").unwrap_or_default();
         let bytes = r
             .body_mut()
             .with_config()
@@ -70,12 +81,33 @@ impl Browser {
             status: r.status().as_u16(),
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             set_cookie,
+            content_type,
             bytes,
         }
     }
 
+    pub fn send(&self, method: &str, path: &str, body: Option<&str>, csrf: Option<&str>) -> Answer {
+        self.request(
+            method,
+            path,
+            body.unwrap_or("").as_bytes(),
+            body.is_some(),
+            csrf,
+        )
+    }
+
+    /// A raw body (an uploaded file), no content type of ours.
+    pub fn raw(&self, method: &str, path: &str, body: &[u8], csrf: Option<&str>) -> Answer {
+        self.request(method, path, body, false, csrf)
+    }
+
     pub fn get(&self, path: &str) -> Answer {
         self.send("GET", path, None, None)
+    }
+
+    /// A change with a raw body and the session's CSRF token.
+    pub fn post(&self, path: &str, body: &[u8]) -> Answer {
+        self.raw("POST", path, body, Some(&self.csrf))
     }
 
     /// A change, with the session's CSRF token.
@@ -105,6 +137,7 @@ impl Browser {
     }
 }
 
+/// The first administrator, as `staff add` makes it.
 pub fn first_admin(srv: &RunningServer) {
     srv.block_on(add_staff(
         &srv.state.storage,
@@ -119,9 +152,27 @@ pub fn first_admin(srv: &RunningServer) {
     .expect("first administrator");
 }
 
+/// The administrator, logged in.
 pub fn admin(srv: &RunningServer) -> Browser {
+    logged_in(srv, "admin", ADMIN_PASSWORD)
+}
+
+pub fn logged_in(srv: &RunningServer, login: &str, password: &str) -> Browser {
     let mut b = Browser::new(srv);
-    let a = b.login("admin", ADMIN_PASSWORD);
-    assert_eq!(a.status, 200, "{}", a.body);
+    let a = b.login(login, password);
+    assert_eq!(a.status, 200, "log-in of {login}: {}", a.body);
     b
+}
+
+/// An account of `role` (login `u.<role>`) added by the administrator, logged in.
+pub fn staff_of(srv: &RunningServer, admin: &Browser, role: &str) -> Browser {
+    let login = format!("u.{role}");
+    let a = admin.change(
+        "POST",
+        "staff",
+        json!({"login": login, "name": format!("{role} 同志"), "role": role,
+               "password": STAFF_PASSWORD}),
+    );
+    assert_eq!(a.status, 200, "{}", a.body);
+    logged_in(srv, &login, STAFF_PASSWORD)
 }
