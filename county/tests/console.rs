@@ -229,6 +229,7 @@ fn each_role_sees_and_does_only_its_part() {
         let caps: Vec<&str> = [
             (may_overview, "view_overview"),
             (may_evaluations, "view_evaluations"),
+            (r != "complaints", "view_stations"),
         ]
         .into_iter()
         .filter_map(|(may, c)| may.then_some(c))

@@ -7,6 +7,11 @@
 //! - [`overview`] — the 总览's figures from the projections' counts, by the
 //!   engine's rules (pure).
 //! - [`evaluations`] — the 好差评 pages' figures, by the engine's rules (pure).
+//! - [`stations`] — the 站点与设备 and 隔离区 pages' meaning of each
+//!   device's facts, the checks of their forms (pure);
+//!   [`device_acts`] — the administrator's acts on devices, shared by the
+//!   API and the commands (the database with its audit line, then the
+//!   administration log).
 //! - [`export`] — any page's tables as an `.xlsx` workbook.
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
@@ -19,7 +24,10 @@ pub mod accounts;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod device_acts;
 pub mod evaluations;
 pub mod export;
 pub mod overview;
 pub mod rules;
+pub mod stations;
+mod stations_api;

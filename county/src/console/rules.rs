@@ -67,13 +67,20 @@ pub enum Capability {
     ViewAudit,
     /// 好差评: figures by station, clerk and item, the ranking, every bad answer.
     ViewEvaluations,
+    /// 站点与设备, 隔离区: devices, sync health, chain status, quarantine.
+    ViewStations,
+    /// Enrolment codes, revoking and letting devices back in, resetting a
+    /// forked log, re-verifying the chains.
+    ManageDevices,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 4] = [
+pub const ALL_CAPABILITIES: [Capability; 6] = [
     Capability::ViewOverview,
     Capability::ViewEvaluations,
     Capability::ManageStaff,
     Capability::ViewAudit,
+    Capability::ViewStations,
+    Capability::ManageDevices,
 ];
 
 /// The permission table: the one place that says who may do what.
@@ -91,6 +98,13 @@ pub fn may(role: Role, cap: Capability) -> bool {
             Role::Admin | Role::Reviewer | Role::Leader | Role::Complaints
         ),
         ManageStaff | ViewAudit => role == Role::Admin,
+        // The complaint desk has no use for devices; the others read the
+        // stations' health, only the administrator acts on devices.
+        ViewStations => matches!(
+            role,
+            Role::Admin | Role::Reviewer | Role::ApprovalOffice | Role::Leader
+        ),
+        ManageDevices => role == Role::Admin,
     }
 }
 
@@ -207,6 +221,8 @@ pub fn field_label(name: &str) -> Option<(&'static str, &'static str)> {
         ("role", "角色"),
         ("password", "密码"),
         ("disabled", "停用"),
+        ("station_code", "站点编码"),
+        ("reason", "原因"),
     ]
     .into_iter()
     .find(|(f, _)| *f == name)
@@ -342,6 +358,11 @@ pub mod action {
     pub const PASSWORD_SET: &str = "password_set";
     pub const REPROJECTED: &str = "reprojected";
     pub const EXPORTED: &str = "exported";
+    pub const CODE_ISSUED: &str = "code_issued";
+    pub const DEVICE_REVOKED: &str = "device_revoked";
+    pub const DEVICE_UNREVOKED: &str = "device_unrevoked";
+    pub const LOG_RESET: &str = "log_reset";
+    pub const CHAINS_VERIFIED: &str = "chains_verified";
 
     pub fn label_zh(a: &str) -> &'static str {
         match a {
@@ -354,6 +375,11 @@ pub mod action {
             PASSWORD_SET => "设置密码",
             REPROJECTED => "重建投影",
             EXPORTED => "导出表格",
+            CODE_ISSUED => "签发注册码",
+            DEVICE_REVOKED => "停用设备",
+            DEVICE_UNREVOKED => "恢复设备",
+            LOG_RESET => "重置设备日志",
+            CHAINS_VERIFIED => "校验哈希链",
             _ => "其他",
         }
     }
@@ -385,6 +411,17 @@ mod tests {
             assert!(may(r, Capability::ViewOverview), "{r:?}");
         }
         assert!(!may(Role::Complaints, Capability::ViewOverview));
+        for r in [
+            Role::Admin,
+            Role::Reviewer,
+            Role::ApprovalOffice,
+            Role::Leader,
+        ] {
+            assert!(may(r, Capability::ViewStations), "{r:?}");
+            assert_eq!(may(r, Capability::ManageDevices), r == Role::Admin, "{r:?}");
+        }
+        assert!(!may(Role::Complaints, Capability::ViewStations));
+        assert!(!may(Role::Complaints, Capability::ManageDevices));
         assert_eq!(
             require(Role::Leader, Capability::ManageStaff),
             Err(Refusal::Forbidden(Capability::ManageStaff))

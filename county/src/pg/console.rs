@@ -27,7 +27,7 @@ fn staff_row(r: &tokio_postgres::Row) -> StaffRecord {
     }
 }
 
-async fn insert_audit(
+pub(super) async fn insert_audit(
     c: &impl tokio_postgres::GenericClient,
     a: NewAudit<'_>,
 ) -> Result<(), StorageError> {

@@ -15,6 +15,7 @@ mod devices;
 mod events;
 mod projections;
 mod releases;
+mod stations;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use yichuang_wire::SecretKey;
@@ -56,6 +57,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (
         4,
         include_str!("../../migrations/0004_projection_facts.sql"),
+    ),
+    (
+        6,
+        include_str!("../../migrations/0006_chain_verifications.sql"),
     ),
 ];
 
@@ -272,6 +277,9 @@ pub const SERVER_ROLE_GRANTS: &[&str] = &[
     // Releases are signed by a key the server does not hold: it may serve
     // and (from the administration log) restore them.
     "GRANT SELECT, INSERT ON releases TO {role}",
+    // Chain verification runs are appended and read (站点与设备).
+    "GRANT SELECT, INSERT ON chain_verifications TO {role}",
+    "GRANT USAGE ON SEQUENCE chain_verifications_id_seq TO {role}",
 ];
 
 /// Grants `role` exactly [`SERVER_ROLE_GRANTS`] (run as the owner).
