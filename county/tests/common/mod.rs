@@ -2,6 +2,7 @@
 //! in-memory outboxes, and the fault-injecting proxy.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod mitm;
 pub mod pg;
 pub mod proxy;
