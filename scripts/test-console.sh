@@ -34,6 +34,8 @@ county="$target/debug/yichuang-county"
 venv="$target/e2e-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c 'import selenium' 2>/dev/null || "$venv/bin/pip" install -q 'selenium>=4.20,<5'
+# The e2e reads the exported workbooks back.
+"$venv/bin/python" -c 'import openpyxl' 2>/dev/null || "$venv/bin/pip" install -q 'openpyxl>=3.1,<4'
 
 work=$(mktemp -d)
 shots="$target/console-screenshots"

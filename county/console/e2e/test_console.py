@@ -328,13 +328,16 @@ def main():
             assert words in text, words
         shot(d, "audit-log")
 
-        # The new reviewer sees the overview only; log out ends the session.
+        from steps_devices import devices_step
+        devices_step(d, stations, TODAY)
+
+        # The new reviewer sees the figures' pages only; log out ends the session.
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
         wait(d, inp("login-name"))
         login(d, "zhao.review", "审查窗口口令2026")
         wait(d, '[data-test="who"]')
         navs = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".nav a")]
-        assert navs == ["总览", "好差评"], navs
+        assert navs == ["总览", "好差评", "站点与设备", "隔离区"], navs
         shot(d, "reviewer-pages")
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
         wait(d, inp("login-name"))
