@@ -37,6 +37,9 @@ def devices_step(d, stations, today):
     tc.county("publish", "calendar", cal)
     for s in stations:
         s.run("login", "2001", day=today)
+        # The first sync applies the release; its release.applied event
+        # goes up with the next.
+        s.run("sync", "now", day=today)
         s.run("sync", "now", day=today)
     downloads = os.path.join(os.path.dirname(tc.WORK), "downloads")
     os.makedirs(downloads, exist_ok=True)
@@ -82,6 +85,16 @@ def devices_step(d, stations, today):
     shot(d, "code-issued")
     d.find_element(By.CSS_SELECTOR, '[data-test="code-close"]').click()
     log(f"enrolment code for XZ03 issued ({code[:4]}…)")
+
+    # 停用 asks for confirmation and a reason: without one it is refused
+    # naming the field, and the device stays as it was.
+    d.find_element(By.CSS_SELECTOR, '[data-test="revoke-XZ02"]').click()
+    wait(d, '[data-test="act-confirm"]').click()
+    wait_text(d, '[data-test="act-error"]', "原因")
+    shot(d, "revoke-needs-reason")
+    field(d, "act-reason").send_keys(Keys.ESCAPE)
+    time.sleep(0.5)
+    assert d.find_elements(By.CSS_SELECTOR, '[data-test="revoke-XZ02"]'), "XZ02 still active"
 
     # 导出 Excel, read back.
     d.find_element(By.CSS_SELECTOR, '[data-test="stations-export"]').click()
