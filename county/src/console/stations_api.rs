@@ -18,7 +18,7 @@ use super::stations::{self, StationsPage, check_device_id, check_reason, check_s
 use crate::api::AppState;
 use crate::error::ConsoleError;
 use crate::now_ms;
-use crate::storage::{QuarantineRow, Storage};
+use crate::storage::{QuarantineRow, Storage, StorageError};
 
 pub(super) fn routes<S: Storage>() -> Router<AppState<S>> {
     Router::new()
@@ -178,7 +178,12 @@ async fn verify<S: Storage>(
     h: HeaderMap,
 ) -> Result<Json<Verified>, ConsoleError> {
     let who = staff(&st, &h, &peer, Some(Capability::ManageDevices), true).await?;
-    let reports = device_acts::verify_chains(&st, &who.actor()).await?;
+    // Run to the end even if the request times out (a large county's
+    // events take long to read): the results are stored and shown later.
+    let (st2, actor) = (st.clone(), who.actor());
+    let reports = tokio::spawn(async move { device_acts::verify_chains(&st2, &actor).await })
+        .await
+        .map_err(|e| StorageError::Inconsistent(format!("chain verification task: {e}")))??;
     Ok(Json(Verified {
         logs: reports.len(),
         bad: reports.iter().filter(|r| r.first_bad.is_some()).count(),
