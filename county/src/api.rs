@@ -364,7 +364,27 @@ async fn upload<S: Storage>(
     let batch: UploadBatch =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let checked = upload::check_envelope(&batch)?;
-    let accepted = st.storage.append(&device.device_id, checked).await?;
+    let accepted = match st.storage.append(&device.device_id, checked).await {
+        Ok(a) => a,
+        Err(e) => {
+            // Counted per device for the console's 站点与设备 (a fork waits
+            // for the administrator's reset).
+            if let crate::storage::AppendError::Refused(r) = &e {
+                let code = match r {
+                    crate::protocol::Refusal::Fork { .. } => Some(codes::FORK),
+                    crate::protocol::Refusal::LogMismatch { .. } => Some(codes::LOG_MISMATCH),
+                    crate::protocol::Refusal::ChainInvalid { .. } => Some(codes::CHAIN_INVALID),
+                    _ => None,
+                };
+                if let Some(code) = code {
+                    st.storage
+                        .log_refusal(Some(&device.device_id), code, &r.to_string())
+                        .await;
+                }
+            }
+            return Err(e.into());
+        }
+    };
     let mut ack = UploadAck {
         acked_seq: accepted.acked_seq,
         acked_hash: accepted.acked_hash,

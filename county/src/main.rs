@@ -6,9 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use yichuang_county::adminlog::Act;
 use yichuang_county::console::accounts::{self, Actor, NewStaff};
+use yichuang_county::console::device_acts::{self, ActError};
+use yichuang_county::console::rules::Refusal;
 use yichuang_county::console::{PublishError, publish_checked};
-use yichuang_county::protocol::enrolment::code_hash;
-use yichuang_county::storage::{Admin, Console, Devices, EventLog, NewAudit, Projections, Staging};
+use yichuang_county::storage::{Admin, Console, NewAudit, Projections, Staging};
 use yichuang_county::{Config, keys, pg, prepare, serve};
 
 #[derive(Parser)]
@@ -64,9 +65,18 @@ enum Command {
     /// Re-verify every device's stored chain; non-zero exit if any is bad.
     VerifyChains,
     /// Refuse every further request of a device.
-    Revoke { device: String },
+    Revoke {
+        device: String,
+        /// Why (kept in the staff audit log).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// Accept a revoked device again.
-    Unrevoke { device: String },
+    Unrevoke {
+        device: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// List the enrolled devices (station, log, head, revoked).
     Devices,
     /// Replace the answer or the release key with a new one, written to
@@ -82,7 +92,11 @@ enum Command {
     /// Set a device's log aside at the county (kept for the audit) so that
     /// its station can upload its log again: after a fork, or before the
     /// station re-enrols with a new device.
-    ResetLog { device: String },
+    ResetLog {
+        device: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
     /// List events kept out of the projections by business validation.
     Quarantine,
     /// Print the 否定备案 register (cases whose latest state is rejected).
@@ -112,6 +126,14 @@ enum StaffCommand {
     },
     /// List the accounts.
     List,
+}
+
+/// An act on a device: an unknown one is named as before.
+fn device_act<T>(r: Result<T, ActError>, device: &str) -> Result<T, Box<dyn std::error::Error>> {
+    match r {
+        Err(ActError::Refused(Refusal::NotFound(_))) => Err(format!("no device {device}").into()),
+        other => Ok(other?),
+    }
 }
 
 /// The password from the terminal (asked twice) or from standard input.
@@ -185,10 +207,10 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
         return Ok(ExitCode::SUCCESS);
     }
     let listen = config.listen.clone();
-    let ttl = config.enrol_code_ttl_hours;
     let release_key_file = config.release_key_file.clone();
     let config_answer = config.answer_key_file.clone();
     let state = prepare(config).await?;
+    let cli_actor = Actor::command_line();
     match command {
         Command::Keygen { .. } | Command::Migrate | Command::GrantServerRole { .. } => {
             return Err("handled before start-up".into());
@@ -204,14 +226,18 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             .await?;
         }
         Command::EnrollCode { station } => {
-            let secret = state.storage.issue_enrol_code(&station, ttl).await?;
-            state.record(Act::CodeIssued {
-                code_hash: code_hash(&secret),
-                station_code: station.trim().to_owned(),
-                expires_at_ms: yichuang_county::now_ms() + ttl * 3_600_000,
-            })?;
-            println!("{}", state.enrolment_code(&secret));
-            eprintln!("one-time code for station {station}, valid {ttl} hours");
+            let issued = match device_acts::issue_code(&state, &cli_actor, &station).await {
+                Err(ActError::Refused(r)) => {
+                    eprintln!("yichuang-county: {}", r.message_zh());
+                    return Ok(ExitCode::from(2));
+                }
+                other => other?,
+            };
+            println!("{}", issued.code);
+            eprintln!(
+                "one-time code for station {}, valid {} hours",
+                issued.station_code, issued.valid_hours
+            );
         }
         Command::Publish { kind, file, staged } => {
             let (kind, file_name, bytes) = match (staged, kind, file) {
@@ -267,7 +293,7 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             println!("{}", serde_json::to_string_pretty(&m)?);
         }
         Command::VerifyChains => {
-            let reports = state.storage.verify_chains().await?;
+            let reports = device_acts::verify_chains(&state, &cli_actor).await?;
             let mut bad = 0;
             for r in &reports {
                 match &r.first_bad {
@@ -283,22 +309,18 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
                 return Ok(ExitCode::FAILURE);
             }
         }
-        Command::Revoke { device } => {
-            if !state.storage.revoke(&device).await? {
-                return Err(format!("no device {device}").into());
-            }
-            state.record(Act::Revoked {
-                device_id: device.clone(),
-            })?;
+        Command::Revoke { device, reason } => {
+            device_act(
+                device_acts::set_revoked(&state, &cli_actor, &device, true, &reason).await,
+                &device,
+            )?;
             println!("revoked {device}");
         }
-        Command::Unrevoke { device } => {
-            if !state.storage.unrevoke(&device).await? {
-                return Err(format!("no device {device}").into());
-            }
-            state.record(Act::Unrevoked {
-                device_id: device.clone(),
-            })?;
+        Command::Unrevoke { device, reason } => {
+            device_act(
+                device_acts::set_revoked(&state, &cli_actor, &device, false, &reason).await,
+                &device,
+            )?;
             println!("{device} is accepted again");
         }
         Command::RotateKey { role, new_file } => {
@@ -353,16 +375,11 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             }
             println!("{} devices", rows.len());
         }
-        Command::ResetLog { device } => {
-            let at = yichuang_county::now_ms();
-            match state.storage.reset_log(&device, at).await? {
+        Command::ResetLog { device, reason } => {
+            let reset = device_acts::reset_log(&state, &cli_actor, &device, &reason).await;
+            match device_act(reset, &device)? {
                 None => println!("{device} has no log at the county yet; nothing to reset"),
                 Some((old, archived)) => {
-                    state.record(Act::LogReset {
-                        device_id: device.clone(),
-                        old_log_id: old.clone(),
-                        archived_as: archived.clone(),
-                    })?;
                     println!(
                         "log {old} of {device} set aside as {archived}; the station uploads its log again"
                     );

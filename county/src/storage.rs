@@ -192,12 +192,20 @@ pub trait Releases: Clone + Send + Sync + 'static {
 
 /// Everything the server needs; implemented for any type that has them all.
 pub trait Storage:
-    Devices + EventLog + Projections + Releases + Admin + Console + Oversight + Staging
+    Devices + EventLog + Projections + Releases + Admin + Console + Oversight + Staging + Stations
 {
 }
 
 impl<T> Storage for T where
-    T: Devices + EventLog + Projections + Releases + Admin + Console + Oversight + Staging
+    T: Devices
+        + EventLog
+        + Projections
+        + Releases
+        + Admin
+        + Console
+        + Oversight
+        + Staging
+        + Stations
 {
 }
 
@@ -803,4 +811,101 @@ pub struct EvaluationRecord {
     pub level: Option<String>,
     pub reasons: Vec<String>,
     pub comment: Option<String>,
+}
+
+/// One device as the 站点与设备 page lists it, with its station's facts
+/// (`console::stations` decides what they mean).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StationDevice {
+    pub station_code: String,
+    pub station_name: Option<String>,
+    pub device_id: String,
+    pub label: String,
+    pub enrolled_at: String,
+    pub revoked_at: Option<String>,
+    /// Last authenticated request or upload.
+    pub last_contact: Option<String>,
+    pub last_contact_ms: Option<i64>,
+    pub last_upload_at: Option<String>,
+    pub log_id: Option<String>,
+    pub head_seq: i64,
+    pub projected_seq: i64,
+    pub catalog_version: Option<String>,
+    pub templates_version: Option<String>,
+    pub calendar_version: Option<String>,
+    pub last_device_time: Option<String>,
+    pub quarantined: i64,
+    /// Uploads refused as a fork, a log mismatch or a broken chain (409/422).
+    pub fork_refusals: i64,
+    /// Of those, refused after the device's last accepted upload.
+    pub fork_refusals_since_upload: i64,
+    pub last_fork_refusal: Option<String>,
+    pub last_verification: Option<ChainVerification>,
+}
+
+/// A stored result of re-verifying one log (`POST chains/verify` or the
+/// `verify-chains` command).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChainVerification {
+    pub verified_at: String,
+    pub log_id: String,
+    pub events: i64,
+    pub bad_seq: Option<i64>,
+    pub bad_reason: Option<String>,
+    pub verified_by: String,
+}
+
+/// One quarantined event with its station and when it was set aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantineRow {
+    pub station_code: String,
+    pub log_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub reason: String,
+    pub quarantined_at: String,
+}
+
+/// The 站点与设备 page's storage: the administrator's acts, each with its
+/// staff audit line in the same transaction, and the page's reads.
+pub trait Stations: Clone + Send + Sync + 'static {
+    /// A one-time enrolment code (only its hash stored), with the audit line.
+    fn issue_code_audited(
+        &self,
+        station_code: &str,
+        ttl_hours: i64,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<String, StorageError>> + Send;
+    /// `false` (and no audit line) if there is no such device.
+    fn set_revoked_audited(
+        &self,
+        device_id: &str,
+        revoked: bool,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
+    /// [`Admin::reset_log`] with the audit line; `Ok(None)` if the device
+    /// has no log yet, an unknown device is [`StorageError::Invalid`].
+    fn reset_log_audited(
+        &self,
+        device_id: &str,
+        at_ms: i64,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<Option<(String, String)>, StorageError>> + Send;
+    /// Stores one verification run's reports, with the audit line.
+    fn store_verification(
+        &self,
+        reports: &[ChainReport],
+        verified_by: &str,
+        audit: NewAudit<'_>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
+    fn station_devices(
+        &self,
+    ) -> impl Future<Output = Result<Vec<StationDevice>, StorageError>> + Send;
+    /// Newest first, of one station or all; and the total.
+    fn quarantine_page(
+        &self,
+        station_code: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> impl Future<Output = Result<(Vec<QuarantineRow>, i64), StorageError>> + Send;
 }

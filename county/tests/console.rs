@@ -147,6 +147,7 @@ fn each_role_sees_and_does_only_its_part() {
             (may_supervise, "supervise_cases"),
             (true, "view_cases"),
             (r == "leader", "view_releases"),
+            (r != "complaints", "view_stations"),
         ]
         .into_iter()
         .filter_map(|(may, c)| may.then_some(c))

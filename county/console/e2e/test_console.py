@@ -332,6 +332,9 @@ def main():
         from steps_publish import publish_step
         publish_step(d, stations)
 
+        from steps_devices import devices_step
+        devices_step(d, stations, TODAY)
+
         # The new reviewer sees the figures and the register, reviews a
         # filing; log out ends the session.
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()
@@ -339,7 +342,7 @@ def main():
         login(d, "zhao.review", "审查窗口口令2026")
         wait(d, '[data-test="who"]')
         navs = [e.text for e in d.find_elements(By.CSS_SELECTOR, ".nav a")]
-        assert navs == ["总览", "否定备案审查", "时限督办", "好差评"], navs
+        assert navs == ["总览", "否定备案审查", "时限督办", "好差评", "站点与设备", "隔离区"], navs
         shot(d, "reviewer-pages")
         steps_oversight.review_a_filing(d, own)
         d.find_element(By.CSS_SELECTOR, '[data-test="logout"]').click()

@@ -66,6 +66,7 @@ pub fn router<S: Storage>(state: AppState<S>) -> Router {
         .merge(super::releases_api::routes())
         // Unknown API paths: 401 to strangers, 404 to staff.
         .route("/console/api/{*rest}", axum::routing::any(unknown::<S>))
+        .merge(super::stations_api::routes())
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

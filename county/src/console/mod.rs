@@ -14,6 +14,11 @@
 //! - [`releases`] — 发布: a release file's check (the stations' own) and
 //!   its difference from the newest release (pure); `releases_api` its
 //!   routes and the publishing shared with `yichuang-county publish`.
+//! - [`stations`] — the 站点与设备 and 隔离区 pages' meaning of each
+//!   device's facts, the checks of their forms (pure);
+//!   [`device_acts`] — the administrator's acts on devices, shared by the
+//!   API and the commands (the database with its audit line, then the
+//!   administration log).
 //! - [`export`] — any page's tables as an `.xlsx` workbook.
 //! - [`auth`] — argon2 hashing, random tokens, their digests.
 //! - [`accounts`] — adding and changing staff (validation, hashing,
@@ -27,6 +32,7 @@ pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cases;
+pub mod device_acts;
 pub mod evaluations;
 pub mod export;
 pub mod filings;
@@ -36,4 +42,6 @@ pub mod releases;
 mod releases_api;
 pub use releases_api::{PublishError, publish_checked};
 pub mod rules;
+pub mod stations;
+mod stations_api;
 pub mod supervision;

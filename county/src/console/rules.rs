@@ -81,9 +81,14 @@ pub enum Capability {
     ViewReleases,
     /// 发布: upload, check and publish a catalog, calendar or templates file.
     PublishReleases,
+    /// 站点与设备, 隔离区: devices, sync health, chain status, quarantine.
+    ViewStations,
+    /// Enrolment codes, revoking and letting devices back in, resetting a
+    /// forked log, re-verifying the chains.
+    ManageDevices,
 }
 
-pub const ALL_CAPABILITIES: [Capability; 11] = [
+pub const ALL_CAPABILITIES: [Capability; 13] = [
     Capability::ViewOverview,
     Capability::ViewEvaluations,
     Capability::ViewFilings,
@@ -95,6 +100,8 @@ pub const ALL_CAPABILITIES: [Capability; 11] = [
     Capability::ViewAudit,
     Capability::ViewReleases,
     Capability::PublishReleases,
+    Capability::ViewStations,
+    Capability::ManageDevices,
 ];
 
 /// The permission table: the one place that says who may do what.
@@ -127,6 +134,13 @@ pub fn may(role: Role, cap: Capability) -> bool {
         // administrator changes what the stations receive.
         ViewReleases => matches!(role, Role::Admin | Role::Leader),
         ManageStaff | ViewAudit | PublishReleases => role == Role::Admin,
+        // The complaint desk has no use for devices; the others read the
+        // stations' health, only the administrator acts on devices.
+        ViewStations => matches!(
+            role,
+            Role::Admin | Role::Reviewer | Role::ApprovalOffice | Role::Leader
+        ),
+        ManageDevices => role == Role::Admin,
     }
 }
 
@@ -249,6 +263,8 @@ pub fn field_label(name: &str) -> Option<(&'static str, &'static str)> {
         ("comment", "审查意见"),
         ("case_no", "办件编号"),
         ("note", "督办说明"),
+        ("station_code", "站点编码"),
+        ("reason", "原因"),
     ]
     .into_iter()
     .find(|(f, _)| *f == name)
@@ -389,6 +405,11 @@ pub mod action {
     pub const FLAG_LIFTED: &str = "flag_lifted";
     pub const RELEASE_UPLOADED: &str = "release_uploaded";
     pub const RELEASE_PUBLISHED: &str = "release_published";
+    pub const CODE_ISSUED: &str = "code_issued";
+    pub const DEVICE_REVOKED: &str = "device_revoked";
+    pub const DEVICE_UNREVOKED: &str = "device_unrevoked";
+    pub const LOG_RESET: &str = "log_reset";
+    pub const CHAINS_VERIFIED: &str = "chains_verified";
 
     pub fn label_zh(a: &str) -> &'static str {
         match a {
@@ -406,6 +427,11 @@ pub mod action {
             FLAG_LIFTED => "撤销督办",
             RELEASE_UPLOADED => "上传发布文件",
             RELEASE_PUBLISHED => "发布数据",
+            CODE_ISSUED => "签发注册码",
+            DEVICE_REVOKED => "停用设备",
+            DEVICE_UNREVOKED => "恢复设备",
+            LOG_RESET => "重置设备日志",
+            CHAINS_VERIFIED => "校验哈希链",
             _ => "其他",
         }
     }
@@ -450,6 +476,17 @@ mod tests {
         ] {
             assert!(!may(r, Capability::PublishReleases), "{r:?}");
         }
+        for r in [
+            Role::Admin,
+            Role::Reviewer,
+            Role::ApprovalOffice,
+            Role::Leader,
+        ] {
+            assert!(may(r, Capability::ViewStations), "{r:?}");
+            assert_eq!(may(r, Capability::ManageDevices), r == Role::Admin, "{r:?}");
+        }
+        assert!(!may(Role::Complaints, Capability::ViewStations));
+        assert!(!may(Role::Complaints, Capability::ManageDevices));
         assert_eq!(
             require(Role::Leader, Capability::ManageStaff),
             Err(Refusal::Forbidden(Capability::ManageStaff))

@@ -416,7 +416,7 @@ mod tests {
             &cal,
             facts,
             vec![flag],
-            &BTreeMap::new(),
+            None,
             &Filters::default(),
             1,
             50,

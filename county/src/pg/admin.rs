@@ -203,22 +203,33 @@ impl Admin for PgStorage {
     ) -> Result<Option<(String, String)>, StorageError> {
         let mut client = self.pool.get().await.db()?;
         let tx = client.transaction().await.db()?;
-        let row = tx
-            .query_opt(
-                "SELECT log_id FROM devices WHERE device_id = $1 FOR UPDATE",
-                &[&device_id],
-            )
-            .await
-            .db()?
-            .ok_or_else(|| StorageError::Invalid(format!("no device {device_id}")))?;
-        let Some(old) = row.get::<_, Option<String>>(0) else {
-            return Ok(None);
-        };
-        let archived = format!("{old}#reset-{at_ms}");
-        set_log_aside(&tx, device_id, &old, &archived).await?;
+        let r = reset_in(&tx, device_id, at_ms).await?;
         tx.commit().await.db()?;
-        Ok(Some((old, archived)))
+        Ok(r)
     }
+}
+
+/// The reset of [`Admin::reset_log`] inside `tx` (the console's act adds its
+/// audit line to the same transaction).
+pub(super) async fn reset_in(
+    tx: &deadpool_postgres::Transaction<'_>,
+    device_id: &str,
+    at_ms: i64,
+) -> Result<Option<(String, String)>, StorageError> {
+    let row = tx
+        .query_opt(
+            "SELECT log_id FROM devices WHERE device_id = $1 FOR UPDATE",
+            &[&device_id],
+        )
+        .await
+        .db()?
+        .ok_or_else(|| StorageError::Invalid(format!("no device {device_id}")))?;
+    let Some(old) = row.get::<_, Option<String>>(0) else {
+        return Ok(None);
+    };
+    let archived = format!("{old}#reset-{at_ms}");
+    set_log_aside(tx, device_id, &old, &archived).await?;
+    Ok(Some((old, archived)))
 }
 
 /// Keeps the device's events under `archived` (for the audit), drops their

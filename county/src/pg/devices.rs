@@ -98,18 +98,8 @@ impl Devices for PgStorage {
         station_code: &str,
         ttl_hours: i64,
     ) -> Result<String, StorageError> {
-        let station = enrolment::check_station(station_code).map_err(StorageError::Invalid)?;
-        let code = enrolment::format_code(random_bytes::<12>()?);
         let client = self.pool.get().await.db()?;
-        client
-            .execute(
-                "INSERT INTO enrol_codes (code_hash, station_code, expires_at)
-                 VALUES ($1, $2, now() + make_interval(hours => $3))",
-                &[&enrolment::code_hash(&code), &station, &(ttl_hours as i32)],
-            )
-            .await
-            .db()?;
-        Ok(code)
+        insert_code(&**client, station_code, ttl_hours).await
     }
 
     async fn enrol(&self, device: &NewDevice) -> Result<Option<String>, StorageError> {
@@ -156,4 +146,23 @@ impl Devices for PgStorage {
             .db()?
             == 1)
     }
+}
+
+/// A new code for `station_code` (checked by the station's own rule): only
+/// its hash is stored. Shared by the command and the console's audited act.
+pub(super) async fn insert_code(
+    c: &impl tokio_postgres::GenericClient,
+    station_code: &str,
+    ttl_hours: i64,
+) -> Result<String, StorageError> {
+    let station = enrolment::check_station(station_code).map_err(StorageError::Invalid)?;
+    let code = enrolment::format_code(random_bytes::<12>()?);
+    c.execute(
+        "INSERT INTO enrol_codes (code_hash, station_code, expires_at)
+         VALUES ($1, $2, now() + make_interval(hours => $3))",
+        &[&enrolment::code_hash(&code), &station, &(ttl_hours as i32)],
+    )
+    .await
+    .db()?;
+    Ok(code)
 }

@@ -17,6 +17,7 @@ mod oversight;
 mod projections;
 mod releases;
 mod staging;
+mod stations;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use yichuang_wire::SecretKey;
@@ -60,6 +61,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         include_str!("../../migrations/0004_projection_facts.sql"),
     ),
     (5, include_str!("../../migrations/0005_release_uploads.sql")),
+    (
+        6,
+        include_str!("../../migrations/0006_chain_verifications.sql"),
+    ),
     (
         7,
         include_str!("../../migrations/0007_review_supervision_notices.sql"),
@@ -290,6 +295,9 @@ pub const SERVER_ROLE_GRANTS: &[&str] = &[
     // Staged release files: uploaded, then marked published (never deleted).
     "GRANT SELECT, INSERT, UPDATE ON release_uploads TO {role}",
     "GRANT USAGE ON SEQUENCE release_uploads_id_seq TO {role}",
+    // Chain verification runs are appended and read (站点与设备).
+    "GRANT SELECT, INSERT ON chain_verifications TO {role}",
+    "GRANT USAGE ON SEQUENCE chain_verifications_id_seq TO {role}",
 ];
 
 /// Grants `role` exactly [`SERVER_ROLE_GRANTS`] (run as the owner).

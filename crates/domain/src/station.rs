@@ -13,12 +13,9 @@ pub struct StationInfo {
     pub created_at: String,
 }
 
-/// Checks a new station's code, name and county; returns them trimmed.
-pub fn validate_station<'a>(
-    code: &'a str,
-    name: &'a str,
-    county: &'a str,
-) -> Result<(&'a str, &'a str, &'a str)> {
+/// A station code, trimmed: 1 to 16 ASCII letters, digits or `-` (the
+/// county issues enrolment codes only for codes a station can have).
+pub fn check_code(code: &str) -> Result<&str> {
     let code = code.trim();
     if code.is_empty()
         || code.len() > 16
@@ -30,6 +27,16 @@ pub fn validate_station<'a>(
             "站点编码须为1至16位字母、数字或“-”",
         ));
     }
+    Ok(code)
+}
+
+/// Checks a new station's code, name and county; returns them trimmed.
+pub fn validate_station<'a>(
+    code: &'a str,
+    name: &'a str,
+    county: &'a str,
+) -> Result<(&'a str, &'a str, &'a str)> {
+    let code = check_code(code)?;
     for (field, v, zh) in [
         ("station_name", name, "站点名称"),
         ("county", county, "所属县（区）"),

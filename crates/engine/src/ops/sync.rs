@@ -292,12 +292,15 @@ impl Engine {
         if applied.iter().any(|m| m.kind == "calendar") {
             self.reload_calendar()?;
         }
-        // 挂牌督办: a change is recorded as events, sent at once so the
-        // county sees the flag arrive with this run.
-        if self.restore_status()?.is_none()
-            && let Some(list) = client.fetch_supervision().map_err(sync_error)?
-            && self.apply_supervision(&list)?
-        {
+        // 挂牌督办: each change is recorded as an event.
+        let flags_changed = self.restore_status()?.is_none()
+            && match client.fetch_supervision().map_err(sync_error)? {
+                Some(list) => self.apply_supervision(&list)?,
+                None => false,
+            };
+        // What this run applied (`release.applied`, flags received) goes up
+        // at once, so the county sees it with this run, not the next.
+        if flags_changed || !applied.is_empty() {
             let more = client.sync_once(&*self).map_err(sync_error)?;
             report.sent += more.sent;
             report.stored += more.stored;
