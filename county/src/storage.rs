@@ -833,6 +833,8 @@ pub struct StationDevice {
     pub catalog_version: Option<String>,
     pub templates_version: Option<String>,
     pub calendar_version: Option<String>,
+    /// The program version the station last reported (`station.software`).
+    pub app_version: Option<String>,
     pub last_device_time: Option<String>,
     pub quarantined: i64,
     /// Uploads refused as a fork, a log mismatch or a broken chain (409/422).

@@ -534,6 +534,14 @@ fn a_review_a_flag_that_reaches_the_station_and_exports_read_back() {
         (Some(2), Some(1))
     );
 
+    // The station's software version, from its own event.
+    let o = reviewer.get("overview?date=2026-11-23");
+    assert!(
+        o.body["stations"][0]["app_version"].is_string(),
+        "{}",
+        o.body["stations"][0]
+    );
+
     // 办件详情: the withdrawn case's history, applicant masked.
     let c = reviewer.get(&format!("cases/{}", w.case_no));
     assert_eq!(c.status, 200, "{}", c.body);

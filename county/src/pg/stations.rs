@@ -121,7 +121,7 @@ impl Stations for PgStorage {
                         coalesce(r.total, 0)::int8, coalesce(r.since, 0)::int8,
                         to_char(r.last_at AT TIME ZONE 'Asia/Shanghai', {CHINA_TIME}),
                         to_char(v.verified_at AT TIME ZONE 'Asia/Shanghai', {CHINA_TIME}),
-                        v.log_id, v.events, v.bad_seq, v.bad_reason, v.verified_by
+                        v.log_id, v.events, v.bad_seq, v.bad_reason, v.verified_by, f.app_version
                      FROM devices d
                      LEFT JOIN station_facts f ON f.log_id = d.log_id
                      LEFT JOIN LATERAL (
@@ -156,6 +156,7 @@ impl Stations for PgStorage {
                 catalog_version: r.get(12),
                 templates_version: r.get(13),
                 calendar_version: r.get(14),
+                app_version: r.get(26),
                 last_device_time: r.get(15),
                 quarantined: r.get(16),
                 fork_refusals: r.get(17),
