@@ -57,6 +57,11 @@ CREATE TABLE supervision_receipts (
 );
 
 CREATE INDEX filings_kind_decided ON filings (kind, decided_on);
+-- The console's month figures read the cases received in a period, all
+-- stations at once.
+CREATE INDEX cases_received ON cases (received_on);
+-- A case looked up by its number (办件详情, a flag, a flag's case).
+CREATE INDEX cases_by_number ON cases (station_code, case_no);
 
 -- County records (not projections: staff acts, kept through a re-projection).
 

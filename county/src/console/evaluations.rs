@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use yichuang_domain::evaluation::{
-    Channel, EvaluationCounts, Scale, StatRow, Status, counts, ranking_order, single_source,
+    Channel, EvaluationCounts, Scale, StatRow, Status, ranking_order, single_source,
+    weighted_counts,
 };
 
 use super::export::{Cell, Sheet};
@@ -184,17 +185,17 @@ pub fn page(
 ) -> EvaluationsPage {
     let rows = stat_rows(&scale, item_names, &facts.counts);
     let names = &facts.station_names;
-    let all: Vec<&StatRow> = rows.iter().map(|(_, r)| r).collect();
-    let county = counts(&scale, &all);
+    let all: Vec<(&StatRow, i64)> = rows.iter().map(|(_, r, w)| (r, *w)).collect();
+    let county = weighted_counts(&scale, &all);
 
     let group = |key_of: &dyn Fn(&str, &StatRow) -> GroupKey| {
-        let mut by: BTreeMap<GroupKey, Vec<&StatRow>> = BTreeMap::new();
-        for (station, r) in &rows {
-            by.entry(key_of(station, r)).or_default().push(r);
+        let mut by: BTreeMap<GroupKey, Vec<(&StatRow, i64)>> = BTreeMap::new();
+        for (station, r, w) in &rows {
+            by.entry(key_of(station, r)).or_default().push((r, *w));
         }
         by.into_iter()
             .map(|((station, key, name), rs)| {
-                let c = counts(&scale, &rs);
+                let c = weighted_counts(&scale, &rs);
                 Group {
                     rank: 0,
                     station_name: station.as_ref().and_then(|s| names.get(s).cloned()),
@@ -266,12 +267,13 @@ pub fn page(
 }
 
 /// One engine row per case (the storage counted combinations), with its station.
+/// One row per counted combination, with how many cases it stands for.
 fn stat_rows(
     scale: &Scale,
     item_names: &BTreeMap<String, String>,
     facts: &[EvaluationCount],
-) -> Vec<(String, StatRow)> {
-    let mut rows = Vec::with_capacity(facts.iter().map(|f| f.cases.max(0) as usize).sum());
+) -> Vec<(String, StatRow, i64)> {
+    let mut rows = Vec::with_capacity(facts.len());
     for f in facts {
         let handler = f.handler.clone().unwrap_or_default();
         let item = f.item_code.clone().unwrap_or_default();
@@ -298,8 +300,8 @@ fn stat_rows(
             level: f.level.clone(),
             good: f.good,
         };
-        for _ in 0..f.cases.max(0) {
-            rows.push((f.station_code.clone(), row.clone()));
+        if f.cases > 0 {
+            rows.push((f.station_code.clone(), row, f.cases));
         }
     }
     rows

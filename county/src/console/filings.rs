@@ -270,27 +270,15 @@ pub fn sheets(p: &FilingsPage) -> Vec<Sheet> {
                 })
                 .collect::<Vec<_>>()
                 .join("；");
-            s.row(vec![
-                l.station_name
-                    .clone()
-                    .unwrap_or_else(|| r.station_code.clone())
-                    .into(),
-                r.case_no.as_str().into(),
-                l.kind_zh.into(),
-                l.item_name.clone().or_else(|| r.item_code.clone()).into(),
-                r.applicant_masked.clone().into(),
-                r.applicant_id_masked.clone().into(),
-                r.reason.clone().into(),
-                r.legal_basis.clone().into(),
-                r.proposed_by.clone().into(),
-                r.approved_by.clone().into(),
-                r.decided_on.into(),
+            let mut row = record_cells(l);
+            row.extend([
                 notices.into(),
                 l.verdict_zh.into(),
                 r.review.as_ref().map(|v| v.comment.clone()).into(),
                 r.review.as_ref().map(|v| v.reviewer_name.clone()).into(),
                 r.review.as_ref().map(|v| v.reviewed_at.clone()).into(),
             ]);
+            s.row(row);
         }
     };
     let mut register = Sheet::new(format!("否定备案 {} 至 {}", p.from, p.to), &register_cols);
@@ -342,25 +330,30 @@ pub fn sheets(p: &FilingsPage) -> Vec<Sheet> {
     }
     let mut closings = Sheet::new("撤回与终止", &register_cols[..11]);
     for l in &p.closings {
-        let r = &l.record;
-        closings.row(vec![
-            l.station_name
-                .clone()
-                .unwrap_or_else(|| r.station_code.clone())
-                .into(),
-            r.case_no.as_str().into(),
-            l.kind_zh.into(),
-            l.item_name.clone().or_else(|| r.item_code.clone()).into(),
-            r.applicant_masked.clone().into(),
-            r.applicant_id_masked.clone().into(),
-            r.reason.clone().into(),
-            Cell::Empty,
-            r.proposed_by.clone().into(),
-            Cell::Empty,
-            r.decided_on.into(),
-        ]);
+        closings.row(record_cells(l));
     }
     vec![register, bulletin, clerks, closings]
+}
+
+/// A filing's (or closing's) own record, the first eleven columns.
+fn record_cells(l: &FilingLine) -> Vec<Cell> {
+    let r = &l.record;
+    vec![
+        l.station_name
+            .clone()
+            .unwrap_or_else(|| r.station_code.clone())
+            .into(),
+        r.case_no.as_str().into(),
+        l.kind_zh.into(),
+        l.item_name.clone().or_else(|| r.item_code.clone()).into(),
+        r.applicant_masked.clone().into(),
+        r.applicant_id_masked.clone().into(),
+        r.reason.clone().into(),
+        r.legal_basis.clone().into(),
+        r.proposed_by.clone().into(),
+        r.approved_by.clone().into(),
+        r.decided_on.into(),
+    ]
 }
 
 #[cfg(test)]

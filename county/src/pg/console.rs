@@ -28,6 +28,16 @@ fn staff_row(r: &tokio_postgres::Row) -> StaffRecord {
     }
 }
 
+/// One query on a connection of its own (for reads run side by side).
+async fn query_on(
+    pool: &deadpool_postgres::Pool,
+    sql: &str,
+    params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+) -> Result<Vec<tokio_postgres::Row>, StorageError> {
+    let client = pool.get().await.db()?;
+    client.query(sql, params).await.db()
+}
+
 pub(super) async fn insert_audit(
     c: &impl tokio_postgres::GenericClient,
     a: NewAudit<'_>,
@@ -308,20 +318,84 @@ impl Console for PgStorage {
         today: chrono::NaiveDate,
         month_start: chrono::NaiveDate,
     ) -> Result<Vec<StationFigures>, StorageError> {
-        let client = self.pool.get().await.db()?;
-        let mut by: BTreeMap<String, StationFigures> = BTreeMap::new();
-        for r in client
-            .query(
+        // Which deadline runs in which state is the overview module's.
+        let deadline_states: Vec<&str> = DEADLINE_STATES.to_vec();
+        let supplement_states: Vec<&str> = SUPPLEMENT_STATES.to_vec();
+        let kinds = FILING_KINDS.as_slice();
+        // Independent reads, on connections of their own at once: the page
+        // waits for the slowest, not for their sum.
+        let p4 = [
+            &today as &(dyn tokio_postgres::types::ToSql + Sync),
+            &month_start,
+        ];
+        let p5 = [
+            &today as &(dyn tokio_postgres::types::ToSql + Sync),
+            &month_start,
+            &kinds,
+        ];
+        let p6 = [
+            &deadline_states as &(dyn tokio_postgres::types::ToSql + Sync),
+            &supplement_states,
+        ];
+        let (q1, q2, q3, q4, q5, q6) = tokio::try_join!(
+            query_on(
+                &self.pool,
                 "SELECT station_code, count(*), count(*) FILTER (WHERE revoked_at IS NOT NULL),
                         to_char(max(greatest(last_contact_at, last_upload_at)) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS'),
                         (extract(epoch FROM max(greatest(last_contact_at, last_upload_at))) * 1000)::int8,
                         sum(head_seq - projected_seq)::int8
                  FROM devices GROUP BY station_code",
                 &[],
-            )
-            .await
-            .db()?
-        {
+            ),
+            query_on(
+                &self.pool,
+                "SELECT DISTINCT ON (station_code) station_code, station_name, at_risk_days, catalog_version,
+                        app_version
+                 FROM station_facts ORDER BY station_code, last_device_time DESC NULLS LAST",
+                &[],
+            ),
+            query_on(
+                &self.pool,
+                "SELECT d.station_code, count(*) FROM quarantine q JOIN devices d ON d.log_id = q.log_id
+                 GROUP BY 1",
+                &[],
+            ),
+            query_on(
+                &self.pool,
+                "SELECT c.station_code, c.received_on = $1,
+                        count(*), count(e.requested_at),
+                        count(*) FILTER (WHERE e.status = 'answered'),
+                        count(*) FILTER (WHERE e.status = 'defaulted'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'satisfied'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'basically_satisfied'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'dissatisfied'),
+                        count(e.case_no),
+                        count(*) FILTER (WHERE e.status = 'unanswered'),
+                        count(*) FILTER (WHERE e.status = 'answered' AND e.good)
+                 FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
+                 WHERE c.received_on BETWEEN $2 AND $1
+                 GROUP BY 1, 2",
+                &p4,
+            ),
+            query_on(
+                &self.pool,
+                "SELECT station_code, count(*) FILTER (WHERE decided_on = $1), count(*)
+                 FROM filings WHERE decided_on BETWEEN $2 AND $1 AND kind = ANY($3) GROUP BY 1",
+                &p5,
+            ),
+            query_on(
+                &self.pool,
+                "SELECT station_code, due, count(*) FROM (
+                    SELECT station_code, least(
+                        CASE WHEN state = ANY($2) THEN supplement_due END,
+                        promised_due, statutory_due) AS due
+                    FROM cases WHERE state = ANY($1)) open
+                 WHERE due IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
+                &p6,
+            ),
+        )?;
+        let mut by: BTreeMap<String, StationFigures> = BTreeMap::new();
+        for r in q1 {
             let code: String = r.get(0);
             by.insert(
                 code.clone(),
@@ -337,16 +411,7 @@ impl Console for PgStorage {
             );
         }
         // The facts of the station's newest log (a re-enrolled device's).
-        for r in client
-            .query(
-                "SELECT DISTINCT ON (station_code) station_code, station_name, at_risk_days, catalog_version,
-                        app_version
-                 FROM station_facts ORDER BY station_code, last_device_time DESC NULLS LAST",
-                &[],
-            )
-            .await
-            .db()?
-        {
+        for r in q2 {
             if let Some(f) = by.get_mut(r.get::<_, &str>(0)) {
                 f.station_name = r.get(1);
                 f.at_risk_days = r.get::<_, Option<i32>>(2).map(i64::from);
@@ -354,40 +419,13 @@ impl Console for PgStorage {
                 f.app_version = r.get(4);
             }
         }
-        for r in client
-            .query(
-                "SELECT d.station_code, count(*) FROM quarantine q JOIN devices d ON d.log_id = q.log_id
-                 GROUP BY 1",
-                &[],
-            )
-            .await
-            .db()?
-        {
+        for r in q3 {
             if let Some(f) = by.get_mut(r.get::<_, &str>(0)) {
                 f.quarantined = r.get(1);
             }
         }
         // 好差评 counts over the cases received in the period (the station's rule).
-        for r in client
-            .query(
-                "SELECT c.station_code, c.received_on = $1,
-                        count(*), count(e.requested_at),
-                        count(*) FILTER (WHERE e.status = 'answered'),
-                        count(*) FILTER (WHERE e.status = 'defaulted'),
-                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'satisfied'),
-                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'basically_satisfied'),
-                        count(*) FILTER (WHERE e.status = 'answered' AND e.level = 'dissatisfied'),
-                        count(e.case_no),
-                        count(*) FILTER (WHERE e.status = 'unanswered'),
-                        count(*) FILTER (WHERE e.status = 'answered' AND e.good)
-                 FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
-                 WHERE c.received_on BETWEEN $2 AND $1
-                 GROUP BY 1, 2",
-                &[&today, &month_start],
-            )
-            .await
-            .db()?
-        {
+        for r in q4 {
             let Some(f) = by.get_mut(r.get::<_, &str>(0)) else {
                 continue;
             };
@@ -409,36 +447,13 @@ impl Console for PgStorage {
                 f.today += &p;
             }
         }
-        for r in client
-            .query(
-                "SELECT station_code, count(*) FILTER (WHERE decided_on = $1), count(*)
-                 FROM filings WHERE decided_on BETWEEN $2 AND $1 AND kind = ANY($3) GROUP BY 1",
-                &[&today, &month_start, &FILING_KINDS.as_slice()],
-            )
-            .await
-            .db()?
-        {
+        for r in q5 {
             if let Some(f) = by.get_mut(r.get::<_, &str>(0)) {
                 f.today.rejections = r.get(1);
                 f.month.rejections = r.get(2);
             }
         }
-        // Which deadline runs in which state is the overview module's.
-        let deadline_states: Vec<&str> = DEADLINE_STATES.to_vec();
-        let supplement_states: Vec<&str> = SUPPLEMENT_STATES.to_vec();
-        for r in client
-            .query(
-                "SELECT station_code, due, count(*) FROM (
-                    SELECT station_code, least(
-                        CASE WHEN state = ANY($2) THEN supplement_due END,
-                        promised_due, statutory_due) AS due
-                    FROM cases WHERE state = ANY($1)) open
-                 WHERE due IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2",
-                &[&deadline_states, &supplement_states],
-            )
-            .await
-            .db()?
-        {
+        for r in q6 {
             if let Some(f) = by.get_mut(r.get::<_, &str>(0)) {
                 f.open_deadlines.push((r.get(1), r.get(2)));
             }
@@ -452,20 +467,46 @@ impl Console for PgStorage {
         to: chrono::NaiveDate,
         bad_limit: i64,
     ) -> Result<EvaluationFacts, StorageError> {
-        let client = self.pool.get().await.db()?;
-        let mut facts = EvaluationFacts::default();
-        for r in client
-            .query(
+        // Three independent reads of the month, on three connections at
+        // once: the page waits for the slowest, not for their sum.
+        let (month, limit) = (
+            [&from as &(dyn tokio_postgres::types::ToSql + Sync), &to],
+            [
+                &from as &(dyn tokio_postgres::types::ToSql + Sync),
+                &to,
+                &bad_limit,
+            ],
+        );
+        let (counts, names, bad) = tokio::try_join!(
+            query_on(
+                &self.pool,
                 "SELECT c.station_code, c.handler, c.item_code, e.status, e.channel, e.level, e.good,
                         e.requested_at IS NOT NULL, count(*)
                  FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
                  WHERE c.received_on BETWEEN $1 AND $2
                  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
-                &[&from, &to],
-            )
-            .await
-            .db()?
-        {
+                &month,
+            ),
+            query_on(
+                &self.pool,
+                "SELECT DISTINCT ON (station_code) station_code, station_name
+                 FROM station_facts WHERE station_name IS NOT NULL
+                 ORDER BY station_code, last_device_time DESC NULLS LAST",
+                &[],
+            ),
+            query_on(
+                &self.pool,
+                "SELECT c.station_code, c.case_no, c.handler, c.item_code, e.channel, e.level,
+                        e.reasons, e.comment, e.answered_at, count(*) OVER ()
+                 FROM evaluations e JOIN cases c ON c.log_id = e.log_id AND c.case_no = e.case_no
+                 WHERE c.received_on BETWEEN $1 AND $2 AND e.status = 'answered' AND e.good = false
+                 ORDER BY e.answered_at DESC NULLS LAST, c.station_code, c.case_no
+                 LIMIT $3",
+                &limit,
+            ),
+        )?;
+        let mut facts = EvaluationFacts::default();
+        for r in counts {
             facts.counts.push(EvaluationCount {
                 station_code: r.get(0),
                 handler: r.get(1),
@@ -478,31 +519,10 @@ impl Console for PgStorage {
                 cases: r.get(8),
             });
         }
-        for r in client
-            .query(
-                "SELECT DISTINCT ON (station_code) station_code, station_name
-                 FROM station_facts WHERE station_name IS NOT NULL
-                 ORDER BY station_code, last_device_time DESC NULLS LAST",
-                &[],
-            )
-            .await
-            .db()?
-        {
+        for r in names {
             facts.station_names.insert(r.get(0), r.get(1));
         }
-        for r in client
-            .query(
-                "SELECT c.station_code, c.case_no, c.handler, c.item_code, e.channel, e.level,
-                        e.reasons, e.comment, e.answered_at, count(*) OVER ()
-                 FROM evaluations e JOIN cases c ON c.log_id = e.log_id AND c.case_no = e.case_no
-                 WHERE c.received_on BETWEEN $1 AND $2 AND e.status = 'answered' AND e.good = false
-                 ORDER BY e.answered_at DESC NULLS LAST, c.station_code, c.case_no
-                 LIMIT $3",
-                &[&from, &to, &bad_limit],
-            )
-            .await
-            .db()?
-        {
+        for r in bad {
             let reasons: Option<String> = r.get(6);
             facts.bad_total = r.get(9);
             facts.bad.push(BadAnswer {

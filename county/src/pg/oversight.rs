@@ -320,14 +320,19 @@ impl Oversight for PgStorage {
         let supplement_states: Vec<&str> = SUPPLEMENT_STATES.to_vec();
         let rows = client
             .query(
+                // Two arms, not an OR: each uses its index (cases by state;
+                // flags by case).
                 "SELECT c.station_code, c.case_no, c.state, c.item_code, c.handler, c.applicant_masked,
                         c.received_on, c.promised_due, c.statutory_due, c.supplement_due
                  FROM cases c
-                 WHERE (c.state = ANY($1) AND least(
+                 WHERE c.state = ANY($1) AND least(
                           CASE WHEN c.state = ANY($2) THEN c.supplement_due END,
-                          c.promised_due, c.statutory_due) < $3)
-                    OR EXISTS (SELECT 1 FROM supervision s WHERE s.lifted_at IS NULL
-                               AND s.station_code = c.station_code AND s.case_no = c.case_no)",
+                          c.promised_due, c.statutory_due) < $3
+                 UNION
+                 SELECT c.station_code, c.case_no, c.state, c.item_code, c.handler, c.applicant_masked,
+                        c.received_on, c.promised_due, c.statutory_due, c.supplement_due
+                 FROM supervision s JOIN cases c ON c.station_code = s.station_code AND c.case_no = s.case_no
+                 WHERE s.lifted_at IS NULL",
                 &[&deadline_states, &supplement_states, &cutoff],
             )
             .await

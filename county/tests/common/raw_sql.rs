@@ -30,7 +30,7 @@ pub fn batch(url: &str, sql: &str) {
         let c = connect(url).await;
         c.batch_execute(sql)
             .await
-            .unwrap_or_else(|e| panic!("fixture: {e}"))
+            .unwrap_or_else(|e| panic!("fixture: {e}: {:?}", e.as_db_error()))
     })
 }
 

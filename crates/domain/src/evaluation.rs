@@ -637,8 +637,15 @@ pub fn rates(b: &RateBasis) -> Rates {
 /// under an earlier scale (a code it no longer has, or the same code counted
 /// the other way), so an answer keeps the classification it was given.
 fn level_counts<'a>(scale: &Scale, rows: impl Iterator<Item = &'a StatRow>) -> Vec<LevelCount> {
+    weighted_level_counts(scale, rows.map(|r| (r, 1)))
+}
+
+fn weighted_level_counts<'a>(
+    scale: &Scale,
+    rows: impl Iterator<Item = (&'a StatRow, i64)>,
+) -> Vec<LevelCount> {
     let mut seen: BTreeMap<(String, Option<bool>), LevelCount> = BTreeMap::new();
-    for r in rows {
+    for (r, weight) in rows {
         let Some(code) = &r.level else { continue };
         seen.entry((code.clone(), r.good))
             .or_insert_with(|| LevelCount {
@@ -647,7 +654,7 @@ fn level_counts<'a>(scale: &Scale, rows: impl Iterator<Item = &'a StatRow>) -> V
                 good: r.good,
                 count: 0,
             })
-            .count += 1;
+            .count += weight;
     }
     let mut out: Vec<LevelCount> = scale
         .levels
@@ -668,11 +675,23 @@ fn level_counts<'a>(scale: &Scale, rows: impl Iterator<Item = &'a StatRow>) -> V
 
 /// The counts and rates of one group of cases.
 pub fn counts(scale: &Scale, rows: &[&StatRow]) -> EvaluationCounts {
-    let n = |f: &dyn Fn(&StatRow) -> bool| rows.iter().filter(|r| f(r)).count() as i64;
+    let weighted: Vec<(&StatRow, i64)> = rows.iter().map(|r| (*r, 1)).collect();
+    weighted_counts(scale, &weighted)
+}
+
+/// [`counts`] over rows that each stand for `weight` identical cases (a
+/// county's grouped counts: the same figures without a row per case).
+pub fn weighted_counts(scale: &Scale, rows: &[(&StatRow, i64)]) -> EvaluationCounts {
+    let n = |f: &dyn Fn(&StatRow) -> bool| {
+        rows.iter()
+            .filter(|(r, _)| f(r))
+            .map(|(_, w)| *w)
+            .sum::<i64>()
+    };
     let is = |s: Status| move |r: &StatRow| r.status == Some(s);
     let answered_by =
         |c: Channel| move |r: &StatRow| r.status == Some(Status::Answered) && r.channel == Some(c);
-    let cases = rows.len() as i64;
+    let cases = rows.iter().map(|(_, w)| *w).sum::<i64>();
     let evaluated = n(&|r| r.status.is_some());
     let requested = n(&|r| r.requested);
     let screen = n(&answered_by(Channel::ApplicantScreen));
@@ -711,11 +730,11 @@ pub fn counts(scale: &Scale, rows: &[&StatRow]) -> EvaluationCounts {
         pending,
         legacy,
         good,
-        levels: level_counts(
+        levels: weighted_level_counts(
             scale,
             rows.iter()
                 .copied()
-                .filter(|r| r.status == Some(Status::Answered)),
+                .filter(|(r, _)| r.status == Some(Status::Answered)),
         ),
         sources: vec![
             share(
