@@ -15,6 +15,7 @@ does not exist yet), E2E_BACKUP_DIR (an empty folder: the "USB drive") and
 E2E_RESTORE_DIR (an empty folder for the new installs' data directories).
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -111,7 +112,17 @@ def main():
         names = sorted(os.listdir(USB))
         assert len([n for n in names if n.endswith(".ycbak")]) == 2, names
         assert not [n for n in names if n.endswith(".partial")], names
-        t.log("two verified backups in the folder; the county has everything")
+        heads = [json.load(open(os.path.join(USB, n)))["head_seq"] for n in names if n.endswith(".ycbak.json")]
+        t.log(f"two verified backups in the folder (log heads {heads}); the county has everything")
+        assert len(set(heads)) == 2, f"the work between the backups is in the log: {heads}"
+        # The badge can still say 0 before the sync thread has counted the
+        # newest events: wait for the county itself to hold the newest
+        # backup's whole log before the app closes.
+        end = time.time() + 60
+        while t.county_events() < max(heads):
+            assert time.time() < end, f"the county holds {t.county_events()} events, the newest backup {max(heads)}"
+            time.sleep(0.5)
+
     finally:
         d.quit()
 
