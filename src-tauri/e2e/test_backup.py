@@ -112,15 +112,19 @@ def main():
         names = sorted(os.listdir(USB))
         assert len([n for n in names if n.endswith(".ycbak")]) == 2, names
         assert not [n for n in names if n.endswith(".partial")], names
-        heads = [json.load(open(os.path.join(USB, n)))["head_seq"] for n in names if n.endswith(".ycbak.json")]
+        manifests = [json.load(open(os.path.join(USB, n))) for n in names if n.endswith(".ycbak.json")]
+        heads = [m["head_seq"] for m in manifests]
+        log_ids = {m["log_id"] for m in manifests}
+        assert len(log_ids) == 1, log_ids
         t.log(f"two verified backups in the folder (log heads {heads}); the county has everything")
         assert len(set(heads)) == 2, f"the work between the backups is in the log: {heads}"
         # The badge can still say 0 before the sync thread has counted the
         # newest events: wait for the county itself to hold the newest
         # backup's whole log before the app closes.
         end = time.time() + 60
-        while t.county_events() < max(heads):
-            assert time.time() < end, f"the county holds {t.county_events()} events, the newest backup {max(heads)}"
+        log_id = log_ids.pop()
+        while t.county_events(log_id) < max(heads):
+            assert time.time() < end, f"the county holds {t.county_events(log_id)} events, the newest backup {max(heads)}"
             time.sleep(0.5)
 
     finally:

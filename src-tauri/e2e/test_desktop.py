@@ -213,10 +213,13 @@ def log_in(d, staff, name):
     wait_text(d, "#current-clerk", name)
 
 
-def county_events():
+def county_events(log_id=None):
+    """Events the county holds, verified: of the one device it knows, or of
+    the log `log_id` when other tests' stations share the county."""
     out = subprocess.run(COUNTY + ["verify-chains"], capture_output=True, text=True, check=True).stdout
-    # e.g. "<log id>\tDEMO01\tOK (123 events)"
-    counts = [int(n) for n in re.findall(r"OK \((\d+) events\)", out)]
+    # e.g. "dev-… log <log id>: OK (123 events)"
+    counts = [int(n) for lid, n in re.findall(r"log (\S+): OK \((\d+) events\)", out)
+              if log_id is None or lid == log_id]
     assert len(counts) == 1, out
     return counts[0]
 
