@@ -70,14 +70,14 @@ fn fill(db: &str, cases: i64) {
                '张*' || (i % 10), '110105********' || lpad((i % 10000)::text, 4, '0')
         FROM g;
         INSERT INTO evaluations (log_id, case_no, station_code, status, channel, level, good, reasons,
-                                 comment, requested_at, answered_at, last_seq)
+                                 comment, requested_at, answered_at, last_seq, received_on)
         SELECT c.log_id, c.case_no, c.station_code,
                CASE WHEN g.i % 10 < 7 THEN 'answered' WHEN g.i % 10 < 8 THEN 'defaulted' ELSE 'requested' END,
                CASE WHEN g.i % 10 < 6 THEN 'applicant_screen' ELSE 'paper' END,
                CASE WHEN g.i % 10 < 5 THEN 'satisfied' WHEN g.i % 10 < 6 THEN 'basically_satisfied'
                     ELSE 'dissatisfied' END,
                g.i % 10 < 6, CASE WHEN g.i % 10 = 6 THEN '[\"服务态度欠佳\"]' END, NULL,
-               c.registered_at, c.registered_at, g.i
+               c.registered_at, c.registered_at, g.i, c.received_on
         FROM cases c JOIN g ON c.last_seq = g.i WHERE g.i % 10 < 9;
         INSERT INTO notices (log_id, station_code, doc_no, case_no, kind, issued_by, issued_at,
                              template_version, pdf_sha256, prints, reprints)

@@ -339,6 +339,21 @@ fn the_overview_equals_the_stations_figures_and_a_rebuild_equals_the_incremental
         o.county.month
     );
 
+    // Each evaluation carries its case's receipt day (the month's index range).
+    assert!(
+        raw_sql::query_i64(
+            &db,
+            "SELECT count(*) FROM evaluations WHERE received_on IS NOT NULL"
+        ) > 0
+    );
+    assert_eq!(
+        raw_sql::query_i64(
+            &db,
+            "SELECT count(*) FROM evaluations e JOIN cases c USING (log_id, case_no)
+             WHERE e.received_on IS DISTINCT FROM c.received_on"
+        ),
+        0
+    );
     let incremental = snapshot(&db);
     assert!(
         incremental.iter().any(|l| l.starts_with("filings: 6 rows")),

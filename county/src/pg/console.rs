@@ -373,6 +373,7 @@ impl Console for PgStorage {
                         count(*) FILTER (WHERE e.status = 'unanswered'),
                         count(*) FILTER (WHERE e.status = 'answered' AND e.good)
                  FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
+                      AND e.received_on BETWEEN $2 AND $1
                  WHERE c.received_on BETWEEN $2 AND $1
                  GROUP BY 1, 2",
                 &p4,
@@ -483,6 +484,7 @@ impl Console for PgStorage {
                 "SELECT c.station_code, c.handler, c.item_code, e.status, e.channel, e.level, e.good,
                         e.requested_at IS NOT NULL, count(*)
                  FROM cases c LEFT JOIN evaluations e ON e.log_id = c.log_id AND e.case_no = c.case_no
+                      AND e.received_on BETWEEN $1 AND $2
                  WHERE c.received_on BETWEEN $1 AND $2
                  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8",
                 &month,
@@ -499,7 +501,7 @@ impl Console for PgStorage {
                 "SELECT c.station_code, c.case_no, c.handler, c.item_code, e.channel, e.level,
                         e.reasons, e.comment, e.answered_at, count(*) OVER ()
                  FROM evaluations e JOIN cases c ON c.log_id = e.log_id AND c.case_no = e.case_no
-                 WHERE c.received_on BETWEEN $1 AND $2 AND e.status = 'answered' AND e.good = false
+                 WHERE e.received_on BETWEEN $1 AND $2 AND e.status = 'answered' AND e.good = false
                  ORDER BY e.answered_at DESC NULLS LAST, c.station_code, c.case_no
                  LIMIT $3",
                 &limit,

@@ -69,6 +69,10 @@ const MIGRATIONS: &[(i32, &str)] = &[
         7,
         include_str!("../../migrations/0007_review_supervision_notices.sql"),
     ),
+    (
+        8,
+        include_str!("../../migrations/0008_evaluation_received_on.sql"),
+    ),
 ];
 
 /// Every table computed from the stored events: dropped for a device whose

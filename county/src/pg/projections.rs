@@ -260,6 +260,23 @@ async fn write_cases(
     )
     .await
     .db()?;
+    // An evaluation keeps its case's receipt day (write_evaluations): should
+    // a later event restate the day, the evaluation follows.
+    let restated: Vec<&str> = c
+        .iter()
+        .filter(|r| r.facts.received_on.is_some())
+        .map(|r| r.case_no.as_str())
+        .collect();
+    if !restated.is_empty() {
+        tx.execute(
+            "UPDATE evaluations e SET received_on = c.received_on FROM cases c
+             WHERE e.log_id = $1 AND e.case_no = ANY($2) AND c.log_id = e.log_id AND c.case_no = e.case_no
+               AND e.received_on IS DISTINCT FROM c.received_on",
+            &[&log_id, &restated],
+        )
+        .await
+        .db()?;
+    }
     Ok(())
 }
 
@@ -425,11 +442,17 @@ async fn write_evaluations(
     let good: Vec<Option<bool>> = rows.iter().map(|r| r.good).collect();
     let seq: Vec<i64> = rows.iter().map(|r| r.last_seq as i64).collect();
     tx.execute(
+        // The case's receipt day comes along (written above in the same
+        // transaction) so the console reads a month by one index range.
         "INSERT INTO evaluations (log_id, station_code, case_no, status, channel, level, reasons, comment,
-                requested_at, answered_at, last_seq, good)
-         SELECT $1, $2, * FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                requested_at, answered_at, last_seq, good, received_on)
+         SELECT $1, $2, u.*, c.received_on
+         FROM UNNEST($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                 $9::text[], $10::text[], $11::int8[], $12::bool[])
+              AS u (case_no, status, channel, level, reasons, comment, requested_at, answered_at, last_seq, good)
+         LEFT JOIN cases c ON c.log_id = $1 AND c.case_no = u.case_no
          ON CONFLICT (log_id, case_no) DO UPDATE SET
+            received_on = coalesce(EXCLUDED.received_on, evaluations.received_on),
             status = EXCLUDED.status,
             channel = coalesce(EXCLUDED.channel, evaluations.channel),
             level = coalesce(EXCLUDED.level, evaluations.level),
