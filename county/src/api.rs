@@ -364,7 +364,7 @@ async fn upload<S: Storage>(
     let batch: UploadBatch =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let checked = upload::check_envelope(&batch)?;
-    let accepted = match st.storage.append(&device.device_id, checked).await {
+    let appended = match st.storage.append(&device.device_id, checked).await {
         Ok(a) => a,
         Err(e) => {
             // Counted per device for the console's 站点与设备 (a fork waits
@@ -385,6 +385,7 @@ async fn upload<S: Storage>(
             return Err(e.into());
         }
     };
+    let accepted = appended.accepted;
     let mut ack = UploadAck {
         acked_seq: accepted.acked_seq,
         acked_hash: accepted.acked_hash,
@@ -393,12 +394,15 @@ async fn upload<S: Storage>(
         quarantined: Vec::new(),
     };
     // The events are committed; validation problems are reported, never refused.
-    match st.storage.project(&device.device_id).await {
-        Ok(q) => ack.quarantined = q,
-        Err(e) => eprintln!(
-            "yichuang-county: projection of {} deferred: {e}",
-            device.device_id
-        ),
+    match appended.quarantined {
+        Some(q) => ack.quarantined = q,
+        None => match st.storage.project(&device.device_id).await {
+            Ok(q) => ack.quarantined = q,
+            Err(e) => eprintln!(
+                "yichuang-county: projection of {} deferred: {e}",
+                device.device_id
+            ),
+        },
     }
     Ok(Json(ack))
 }

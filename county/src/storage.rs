@@ -129,6 +129,15 @@ pub trait Devices: Clone + Send + Sync + 'static {
     fn revoke(&self, device_id: &str) -> impl Future<Output = Result<bool, StorageError>> + Send;
 }
 
+/// A stored batch, and its validation findings when it was projected in
+/// the append's own transaction.
+#[derive(Debug)]
+pub struct Appended {
+    pub accepted: Accepted,
+    /// `None`: not projected yet; [`Projections::project`] catches up.
+    pub quarantined: Option<Vec<QuarantineNotice>>,
+}
+
 /// The devices' hash-chained event logs.
 pub trait EventLog: Clone + Send + Sync + 'static {
     /// Where the county's copy of the device's log ends.
@@ -136,12 +145,14 @@ pub trait EventLog: Clone + Send + Sync + 'static {
     /// Store a batch atomically, in one transaction with the device's head
     /// locked: [`crate::protocol::upload`] decides (replay, append, or a
     /// refusal); appended events and the new head are committed before this
-    /// returns.
+    /// returns. A backend may project the batch in the same transaction
+    /// when the device's projection is caught up, never letting a failed
+    /// projection undo the append.
     fn append(
         &self,
         device_id: &str,
         batch: CheckedBatch<'_>,
-    ) -> impl Future<Output = Result<Accepted, AppendError>> + Send;
+    ) -> impl Future<Output = Result<Appended, AppendError>> + Send;
     /// Re-verify every device's stored chain from genesis.
     fn verify_chains(&self) -> impl Future<Output = Result<Vec<ChainReport>, StorageError>> + Send;
 }
@@ -149,8 +160,9 @@ pub trait EventLog: Clone + Send + Sync + 'static {
 /// What committed events project to: cases, the 否定备案 register, quarantine.
 pub trait Projections: Clone + Send + Sync + 'static {
     /// Validate and project a device's committed but not yet projected
-    /// events (runs after the upload's commit, so a bad event never blocks
-    /// the upload path). Returns the events quarantined by this run.
+    /// events (after an upload that could not project them itself, or a
+    /// crash; a bad event never blocks the upload path). Returns the events
+    /// quarantined by this run.
     fn project(
         &self,
         device_id: &str,

@@ -429,6 +429,50 @@ fn projection_catches_up_after_a_crash_between_commit_and_projection() {
 }
 
 #[test]
+fn a_projection_failing_inside_the_upload_keeps_the_events_and_catches_up_later() {
+    let (srv, db) = server("yc_projfail");
+    let (reg, key) = enrol(&srv, &srv.url(), "S001");
+    let c = client(&reg, &key, test_options());
+    let ob = MemOutbox::new("log-projfail");
+    ob.append_case("P1", "case.registered", "registered");
+    c.sync_once(&ob).unwrap();
+    // The upload projects in its own transaction; a table it cannot write
+    // must cost the projection only, never the events.
+    raw_sql::execute(&db, "ALTER TABLE case_events RENAME TO case_events_away");
+    ob.append_case("P1", "case.accepted", "accepted");
+    ob.append_case("P2", "case.registered", "registered");
+    let r = c.sync_once(&ob).unwrap();
+    assert_eq!((r.stored, r.acked_seq), (2, 3));
+    assert_eq!(
+        raw_sql::query_i64(&db, "SELECT head_seq * 10 + projected_seq FROM devices"),
+        31,
+        "stored up to 3, projected up to 1"
+    );
+    assert_eq!(raw_sql::query_i64(&db, "SELECT count(*) FROM cases"), 1);
+    raw_sql::execute(&db, "ALTER TABLE case_events_away RENAME TO case_events");
+    // The next upload finds the projection behind and catches up first.
+    ob.append_case("P2", "case.accepted", "accepted");
+    let r = c.sync_once(&ob).unwrap();
+    assert_eq!((r.stored, r.acked_seq), (1, 4));
+    assert_eq!(
+        raw_sql::query_i64(&db, "SELECT projected_seq FROM devices"),
+        4
+    );
+    assert_eq!(
+        raw_sql::query_strings(&db, "SELECT case_no, state FROM cases ORDER BY case_no"),
+        vec![
+            vec![Some("P1".into()), Some("accepted".into())],
+            vec![Some("P2".into()), Some("accepted".into())],
+        ]
+    );
+    assert_eq!(
+        raw_sql::query_i64(&db, "SELECT count(*) FROM case_events"),
+        4
+    );
+    drop(srv);
+}
+
+#[test]
 fn verify_chains_names_the_first_bad_seq() {
     let (srv, db) = server("yc_verify");
     let (reg, key) = enrol(&srv, &srv.url(), "S001");

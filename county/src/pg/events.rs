@@ -4,11 +4,11 @@ use deadpool_postgres::GenericClient;
 use yichuang_wire::Event;
 
 use crate::protocol::audit::ChainAudit;
-use crate::protocol::upload::{
-    self, Accepted, CheckedBatch, DecideError, Decision, Head, LogBinding,
-};
-use crate::storage::{AppendError, ChainReport, EventLog, StorageError};
+use crate::protocol::projection::StoredEvent;
+use crate::protocol::upload::{self, CheckedBatch, DecideError, Decision, Head, LogBinding};
+use crate::storage::{AppendError, Appended, ChainReport, EventLog, StorageError};
 
+use super::projections::project_events;
 use super::{OrBackend, PgStorage};
 
 impl EventLog for PgStorage {
@@ -34,14 +34,14 @@ impl EventLog for PgStorage {
         &self,
         device_id: &str,
         batch: CheckedBatch<'_>,
-    ) -> Result<Accepted, AppendError> {
+    ) -> Result<Appended, AppendError> {
         let mut client = self.pool.get().await.db()?;
         let tx = client.transaction().await.db()?;
         // The lock serialises uploads of one device: the decision below is
         // made against a head nobody else can move until COMMIT.
         let row = tx
             .query_one(
-                "SELECT log_id, head_seq, head_hash, revoked_at IS NOT NULL
+                "SELECT log_id, head_seq, head_hash, revoked_at IS NOT NULL, station_code, projected_seq
                  FROM devices WHERE device_id = $1 FOR UPDATE",
                 &[&device_id],
             )
@@ -53,6 +53,8 @@ impl EventLog for PgStorage {
             hash: row.get(2),
             revoked: row.get(3),
         };
+        let station: String = row.get(4);
+        let projected_seq: i64 = row.get(5);
         if upload::check_device(&head, batch)? == LogBinding::Unbound {
             let taken = tx
                 .query_opt(
@@ -90,6 +92,7 @@ impl EventLog for PgStorage {
                 AppendError::Storage(StorageError::Inconsistent(e.to_string()))
             }
         })?;
+        let mut quarantined = None;
         if let Decision::Append {
             events,
             head_seq,
@@ -99,15 +102,45 @@ impl EventLog for PgStorage {
             insert_events(&tx, device_id, batch.log_id(), events)
                 .await
                 .db()?;
+            let mut projected = projected_seq;
+            // Caught up, the batch is projected here from memory: one commit
+            // instead of two and no read-back. Under a savepoint, so a failed
+            // projection keeps the events; `project` then catches up.
+            if projected_seq == head.seq as i64 {
+                tx.batch_execute("SAVEPOINT projection").await.db()?;
+                let run = events.iter().map(|e| StoredEvent {
+                    seq: e.seq,
+                    kind: &e.kind,
+                    payload: e.payload.as_bytes(),
+                    event_id: &e.event_id,
+                    device_time: &e.device_time,
+                });
+                match project_events(&tx, batch.log_id(), &station, run).await {
+                    Ok(p) => {
+                        projected = p.last_seq.map_or(projected, |s| s as i64);
+                        quarantined = Some(p.quarantined);
+                    }
+                    Err(e) => {
+                        eprintln!("yichuang-county: projection of {device_id} left for later: {e}");
+                        tx.batch_execute("ROLLBACK TO SAVEPOINT projection")
+                            .await
+                            .db()?;
+                    }
+                }
+            }
             tx.execute(
-                "UPDATE devices SET head_seq = $2, head_hash = $3, last_upload_at = now() WHERE device_id = $1",
-                &[&device_id, &(*head_seq as i64), head_hash],
+                "UPDATE devices SET head_seq = $2, head_hash = $3, last_upload_at = now(), projected_seq = $4
+                 WHERE device_id = $1",
+                &[&device_id, &(*head_seq as i64), head_hash, &projected],
             )
             .await
             .db()?;
         }
         tx.commit().await.db()?;
-        Ok(decision.accepted(batch))
+        Ok(Appended {
+            accepted: decision.accepted(batch),
+            quarantined,
+        })
     }
 
     async fn verify_chains(&self) -> Result<Vec<ChainReport>, StorageError> {

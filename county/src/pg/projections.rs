@@ -51,34 +51,19 @@ impl Projections for PgStorage {
                     "log {log_id}: no stored events after {from} below head {head}"
                 )));
             }
-            let p = projection::project(rows.iter().map(|r| StoredEvent {
-                seq: r.get::<_, i64>(0) as u64,
-                kind: r.get(1),
-                payload: r.get(2),
-                event_id: r.get(3),
-                device_time: r.get(4),
-            }));
-            if !p.quarantined.is_empty() {
-                let seqs: Vec<i64> = p.quarantined.iter().map(|q| q.seq as i64).collect();
-                let kinds: Vec<&str> = p.quarantined.iter().map(|q| q.kind.as_str()).collect();
-                let reasons: Vec<&str> = p.quarantined.iter().map(|q| q.reason.as_str()).collect();
-                tx.execute(
-                    "INSERT INTO quarantine (log_id, seq, kind, reason)
-                     SELECT $1, * FROM UNNEST($2::int8[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
-                    &[&log_id, &seqs, &kinds, &reasons],
-                )
-                .await
-                .db()?;
-            }
-            write_cases(&tx, &log_id, &station, &p.cases).await?;
-            write_filings(&tx, &log_id, &station, &p.filings).await?;
-            write_evaluations(&tx, &log_id, &station, &p.evaluations).await?;
-            write_notices(&tx, &log_id, &station, &p.notices).await?;
-            write_supervision(&tx, &log_id, &station, &p.supervision).await?;
-            write_case_events(&tx, &log_id, &station, &p.case_events).await?;
-            if let Some(last) = p.last_seq {
-                write_station_facts(&tx, &log_id, &station, &p.station, last).await?;
-            }
+            let p = project_events(
+                &tx,
+                &log_id,
+                &station,
+                rows.iter().map(|r| StoredEvent {
+                    seq: r.get::<_, i64>(0) as u64,
+                    kind: r.get(1),
+                    payload: r.get(2),
+                    event_id: r.get(3),
+                    device_time: r.get(4),
+                }),
+            )
+            .await?;
             let last = p.last_seq.map_or(from, |s| s as i64);
             tx.execute(
                 "UPDATE devices SET projected_seq = $2 WHERE device_id = $1",
@@ -183,6 +168,51 @@ impl Projections for PgStorage {
 }
 
 type Tx<'a> = deadpool_postgres::Transaction<'a>;
+
+/// What [`project_events`] did: the events it quarantined and the last seq
+/// it looked at.
+pub(super) struct Projected {
+    pub quarantined: Vec<QuarantineNotice>,
+    pub last_seq: Option<u64>,
+}
+
+/// Validate and project a run of one log's events (in seq order, following
+/// what is already projected) into every projection table in `tx`. The
+/// caller moves `projected_seq`: the upload in its own transaction, or the
+/// catch-up loop of [`Projections::project`].
+pub(super) async fn project_events<'e>(
+    tx: &Tx<'_>,
+    log_id: &str,
+    station: &str,
+    events: impl IntoIterator<Item = StoredEvent<'e>>,
+) -> Result<Projected, StorageError> {
+    let p = projection::project(events);
+    if !p.quarantined.is_empty() {
+        let seqs: Vec<i64> = p.quarantined.iter().map(|q| q.seq as i64).collect();
+        let kinds: Vec<&str> = p.quarantined.iter().map(|q| q.kind.as_str()).collect();
+        let reasons: Vec<&str> = p.quarantined.iter().map(|q| q.reason.as_str()).collect();
+        tx.execute(
+            "INSERT INTO quarantine (log_id, seq, kind, reason)
+             SELECT $1, * FROM UNNEST($2::int8[], $3::text[], $4::text[]) ON CONFLICT DO NOTHING",
+            &[&log_id, &seqs, &kinds, &reasons],
+        )
+        .await
+        .db()?;
+    }
+    write_cases(tx, log_id, station, &p.cases).await?;
+    write_filings(tx, log_id, station, &p.filings).await?;
+    write_evaluations(tx, log_id, station, &p.evaluations).await?;
+    write_notices(tx, log_id, station, &p.notices).await?;
+    write_supervision(tx, log_id, station, &p.supervision).await?;
+    write_case_events(tx, log_id, station, &p.case_events).await?;
+    if let Some(last) = p.last_seq {
+        write_station_facts(tx, log_id, station, &p.station, last).await?;
+    }
+    Ok(Projected {
+        quarantined: p.quarantined,
+        last_seq: p.last_seq,
+    })
+}
 
 /// Case rows: a re-run (after a crash) never moves a case back to an
 /// older event; facts an event does not mention keep their stored value.

@@ -92,6 +92,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("migrations/0014_supervision.sql"),
         backfill: None,
     },
+    Migration {
+        name: "font_listing",
+        sql: include_str!("migrations/0015_font_listing.sql"),
+        backfill: None,
+    },
 ];
 
 /// Remedy sentences moved from code into the templates, and a notice kind

@@ -643,3 +643,51 @@ fn font_hashes_are_remembered_per_file_and_recomputed_when_the_file_changes() {
         .unwrap();
     assert_eq!(stored, real);
 }
+
+/// Fontconfig's list of faces is kept in the station while the font and
+/// configuration directories are unchanged (a new process runs no fc-list
+/// before its first print), and asked again once they change.
+#[test]
+fn the_font_listing_is_kept_while_the_font_directories_are_unchanged() {
+    let s = station();
+    let db = s.dir.path().join("station.sqlite3");
+    let fresh = || {
+        yichuang_engine::Engine::open(&db)
+            .unwrap()
+            .with_clock(clock(TEST_NOW))
+    };
+    let listing = |e: &yichuang_engine::Engine| -> (String, String) {
+        e.connection()
+            .query_row("SELECT fingerprint, listing FROM font_listing", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+    };
+    let before = s.e.fonts_in_use().unwrap();
+    let (fingerprint, text) = listing(&s.e);
+    assert_eq!(fingerprint, yichuang_pdf::fontconfig_fingerprint());
+    assert!(text.contains("HanaMinB.ttf"), "{text}");
+
+    // A fresh engine takes the kept listing as it is: a forged one that
+    // names HanaMinA "FangSong" puts it first in the body chain.
+    let hana_a = std::fs::canonicalize("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf").unwrap();
+    let forged = format!("FangSong\tRegular\t0\t{}\n", hana_a.display());
+    s.e.connection()
+        .execute("UPDATE font_listing SET listing = ?1", [&forged])
+        .unwrap();
+    let e = fresh();
+    let body = e.fonts_in_use().unwrap().body;
+    assert_eq!(body[0], format!("{}#0", hana_a.display()));
+    assert_ne!(body, before.body);
+
+    // Another machine state: fontconfig is asked again and the answer kept.
+    e.connection()
+        .execute(
+            "UPDATE font_listing SET fingerprint = 'an older machine'",
+            [],
+        )
+        .unwrap();
+    let e = fresh();
+    assert_eq!(e.fonts_in_use().unwrap().body, before.body);
+    assert_eq!(listing(&e), (fingerprint, text));
+}

@@ -192,6 +192,23 @@ impl FontConfig {
 
     /// Configured paths first, then system fonts, then the free Noto / Hanazono faces.
     pub fn discover(overrides: &FontOverrides) -> Result<FontConfig, PdfError> {
+        FontConfig::discover_in(overrides, FontListing::query)
+    }
+
+    /// [`FontConfig::discover`] with fontconfig's answer given (one kept
+    /// while [`fontconfig_fingerprint`] is unchanged), so no `fc-list` runs.
+    pub fn discover_with(
+        overrides: &FontOverrides,
+        listing: &FontListing,
+    ) -> Result<FontConfig, PdfError> {
+        FontConfig::discover_in(overrides, || listing.clone())
+    }
+
+    fn discover_in(
+        overrides: &FontOverrides,
+        listing: impl FnOnce() -> FontListing,
+    ) -> Result<FontConfig, PdfError> {
+        let mut listing = Some(listing);
         let mut cfg = FontConfig {
             body: overrides.body.clone(),
             title: overrides.title.clone(),
@@ -221,7 +238,9 @@ impl FontConfig {
                         p.is_file().then(|| FontSpec::new(p, cand.face_index))
                     }
                     None => {
-                        let list = fc_cache.get_or_insert_with(fontconfig_list);
+                        let list = fc_cache.get_or_insert_with(|| {
+                            listing.take().map(|l| l().entries()).unwrap_or_default()
+                        });
                         fontconfig_lookup(list, cand.family)
                     }
                 };
@@ -308,17 +327,136 @@ pub fn installed_cjk_fonts() -> Vec<InstalledFont> {
     v
 }
 
-fn fontconfig_list() -> Vec<(String, FontSpec)> {
-    fc_list(&[])
+/// What `fc-list` answers for every installed face, as its text. Running
+/// fc-list costs a process and fontconfig's start-up (tens of ms); a caller
+/// that keeps the text while [`fontconfig_fingerprint`] is unchanged pays it
+/// only when the installed fonts or fontconfig's settings change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FontListing(String);
+
+impl FontListing {
+    /// Asks fontconfig; empty where it is absent (Windows).
+    pub fn query() -> FontListing {
+        FontListing(fc_list_text(&[]))
+    }
+
+    /// A listing kept from an earlier [`FontListing::query`].
+    pub fn from_text(text: String) -> FontListing {
+        FontListing(text)
+    }
+
+    pub fn as_text(&self) -> &str {
+        &self.0
+    }
+
+    fn entries(&self) -> Vec<(String, FontSpec)> {
+        parse_fc_list(&self.0)
+    }
+}
+
+/// Changes whenever fontconfig's answer may: the modification times of the
+/// font directories it scans (directories, recursively, as fontconfig's own
+/// cache checks them), of its configuration files, and the environment
+/// variables that point it elsewhere. A `stat` per directory: well under a
+/// millisecond on a counter PC.
+pub fn fontconfig_fingerprint() -> String {
+    let env = |k: &str| std::env::var_os(k).map(PathBuf::from);
+    let home = env("HOME");
+    let data_home = env("XDG_DATA_HOME").or_else(|| home.as_ref().map(|h| h.join(".local/share")));
+    let config_home = env("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
+    let mut font_dirs: Vec<PathBuf> =
+        vec!["/usr/share/fonts".into(), "/usr/local/share/fonts".into()];
+    font_dirs.extend(data_home.map(|d| d.join("fonts")));
+    font_dirs.extend(home.as_ref().map(|h| h.join(".fonts")));
+    let mut conf_dirs: Vec<PathBuf> = vec!["/etc/fonts".into(), "/etc/fonts/conf.d".into()];
+    conf_dirs.extend(config_home.map(|c| c.join("fontconfig")));
+    conf_dirs.extend(env("FONTCONFIG_PATH"));
+    let mut watched: Vec<PathBuf> = Vec::new();
+    watched.extend(env("FONTCONFIG_FILE"));
+    let vars: String = [
+        "FONTCONFIG_FILE",
+        "FONTCONFIG_PATH",
+        "FONTCONFIG_SYSROOT",
+        "HOME",
+        "XDG_DATA_HOME",
+        "XDG_CONFIG_HOME",
+    ]
+    .iter()
+    .map(|k| format!("{k}={:?}\n", std::env::var_os(k)))
+    .collect();
+    fingerprint_of(&font_dirs, &conf_dirs, &watched, &vars)
+}
+
+/// The fingerprint of font directories (each directory's identity,
+/// recursively), configuration directories and files (each file's identity)
+/// and the environment given as text.
+fn fingerprint_of(
+    font_dirs: &[PathBuf],
+    conf_dirs: &[PathBuf],
+    files: &[PathBuf],
+    vars: &str,
+) -> String {
+    let mut h = Sha256::new();
+    h.update(vars);
+    let mut stamp = |path: &Path, meta: &std::fs::Metadata| {
+        h.update(format!("{}\t{}\n", path.display(), file_identity(meta)));
+    };
+    for dir in font_dirs {
+        let mut todo = vec![dir.clone()];
+        while let Some(d) = todo.pop() {
+            let Ok(meta) = std::fs::metadata(&d) else {
+                continue;
+            };
+            stamp(&d, &meta);
+            let Ok(read) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            let mut subdirs: Vec<PathBuf> = read
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .map(|e| e.path())
+                .collect();
+            subdirs.sort();
+            todo.extend(subdirs.into_iter().rev());
+        }
+    }
+    for dir in conf_dirs {
+        let Ok(read) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        let mut entries: Vec<PathBuf> = read.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+        entries.sort();
+        for f in entries {
+            // Follows conf.d's symlinks: an edited configuration file counts.
+            if let Ok(meta) = std::fs::metadata(&f) {
+                stamp(&f, &meta);
+            }
+        }
+    }
+    for f in files {
+        if let Ok(meta) = std::fs::metadata(f) {
+            stamp(f, &meta);
+        }
+    }
+    format!("{:x}", h.finalize())
 }
 
 fn fc_list(pattern: &[&str]) -> Vec<(String, FontSpec)> {
+    parse_fc_list(&fc_list_text(pattern))
+}
+
+fn fc_list_text(pattern: &[&str]) -> String {
     let out = Command::new("fc-list")
         .args(pattern)
         .args(["-f", "%{family}\t%{style}\t%{index}\t%{file}\n"])
         .output();
-    let Ok(out) = out else { return Vec::new() };
-    let text = String::from_utf8_lossy(&out.stdout);
+    match out {
+        Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Err(_) => String::new(),
+    }
+}
+
+fn parse_fc_list(text: &str) -> Vec<(String, FontSpec)> {
     let mut v: Vec<(String, FontSpec)> = text
         .lines()
         .filter_map(|line| {
@@ -735,6 +873,51 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_fontconfig_fingerprint_follows_font_directories_and_configuration() {
+        let root = std::env::temp_dir().join(format!("yc-fontprint-{}", std::process::id()));
+        let fonts = root.join("fonts");
+        let conf = root.join("conf.d");
+        std::fs::create_dir_all(fonts.join("truetype")).unwrap();
+        std::fs::create_dir_all(&conf).unwrap();
+        std::fs::write(conf.join("10-a.conf"), "<fontconfig/>").unwrap();
+        let fp = || {
+            fingerprint_of(
+                std::slice::from_ref(&fonts),
+                std::slice::from_ref(&conf),
+                &[],
+                "HOME=x",
+            )
+        };
+        let first = fp();
+        assert_eq!(fp(), first, "nothing changed");
+        // A font installed in a subdirectory changes that directory.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(fonts.join("truetype").join("new.ttf"), b"x").unwrap();
+        let second = fp();
+        assert_ne!(second, first);
+        // A configuration file edited in place.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(
+            conf.join("10-a.conf"),
+            "<fontconfig><dir>/x</dir></fontconfig>",
+        )
+        .unwrap();
+        let third = fp();
+        assert_ne!(third, second);
+        // Another environment.
+        assert_ne!(
+            fingerprint_of(
+                std::slice::from_ref(&fonts),
+                std::slice::from_ref(&conf),
+                &[],
+                "HOME=y"
+            ),
+            third
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+
     use super::*;
 
     fn list() -> Vec<(String, FontSpec)> {

@@ -54,8 +54,8 @@ mod sfnt;
 use std::path::PathBuf;
 
 pub use fonts::{
-    FontConfig, FontFile, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont, file_identity,
-    installed_cjk_fonts,
+    FontConfig, FontFile, FontListing, FontOverrides, FontRole, FontSet, FontSpec, InstalledFont,
+    file_identity, fontconfig_fingerprint, installed_cjk_fonts,
 };
 pub use render::render;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::Value;
-use yichuang_pdf::{FontConfig, FontOverrides, FontRole, FontSet, FontSpec};
+use yichuang_pdf::{FontConfig, FontListing, FontOverrides, FontRole, FontSet, FontSpec};
 
 use crate::domain::notice::NoticeKind;
 use crate::domain::template::build_document;
@@ -74,7 +74,8 @@ impl Engine {
     pub fn fonts_in_use(&self) -> Result<FontsInUse> {
         // The settings form needs only the chains: no font file is mapped
         // (and on a new station none is hashed) for it.
-        let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
+        let cfg = FontConfig::discover_with(&self.font_overrides()?, &self.font_listing()?)
+            .map_err(pdf_error)?;
         let role = |r: FontRole| cfg.describe(r).iter().map(spec_value).collect();
         Ok(FontsInUse {
             body: role(FontRole::Body),
@@ -119,11 +120,37 @@ impl Engine {
         if let Some(f) = self.fonts.borrow().as_ref() {
             return Ok(f.clone());
         }
-        let cfg = FontConfig::discover(&self.font_overrides()?).map_err(pdf_error)?;
+        let cfg = FontConfig::discover_with(&self.font_overrides()?, &self.font_listing()?)
+            .map_err(pdf_error)?;
         let set = Arc::new(FontSet::load(&cfg).map_err(pdf_error)?);
         self.recall_font_hashes(&set)?;
         *self.fonts.borrow_mut() = Some(set.clone());
         Ok(set)
+    }
+
+    /// Fontconfig's list of installed faces, kept in the station while its
+    /// fingerprint (font and configuration directories) is unchanged, so a
+    /// fresh process's first print runs no `fc-list`.
+    fn font_listing(&self) -> Result<FontListing> {
+        let fingerprint = yichuang_pdf::fontconfig_fingerprint();
+        let kept: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT listing FROM font_listing WHERE fingerprint = ?1",
+                [&fingerprint],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(text) = kept {
+            return Ok(FontListing::from_text(text));
+        }
+        let listing = FontListing::query();
+        self.conn.execute(
+            "INSERT INTO font_listing (id, fingerprint, listing) VALUES (1, ?1, ?2)
+             ON CONFLICT (id) DO UPDATE SET fingerprint = ?1, listing = ?2",
+            params![fingerprint, listing.as_text()],
+        )?;
+        Ok(listing)
     }
 
     /// Fills in the hashes the cache holds for unchanged files; hashes the
