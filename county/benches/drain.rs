@@ -134,9 +134,10 @@ fn bench(suite: &str) {
         assert_eq!(report.stored as usize, n);
         drain_rates.push(n as f64 / drain.as_secs_f64());
         println!(
-            "run {run}: drain {n} events in {:.3} s ({} signed batches over loopback, chain verified, projected)",
+            "run {run}: drain {n} events in {:.3} s ({} signed batches over loopback, chain verified, projected; {} sent again after overtaking)",
             drain.as_secs_f64(),
-            report.batches
+            report.batches,
+            report.overtaken
         );
 
         // The same rows, straight into the same table with the same

@@ -188,6 +188,9 @@ pub struct SyncReport {
     pub halvings: u32,
     /// Times we re-read the county's head after a 409 and went on from it.
     pub resyncs: u32,
+    /// Batches sent again because, sent ahead, they reached the county
+    /// before the batch in front of them (not a resync: nothing was lost).
+    pub overtaken: u32,
     /// Events the county stored but quarantined (business validation).
     pub quarantined: Vec<QuarantineNotice>,
 }
@@ -372,6 +375,32 @@ struct Answer {
     body: Vec<u8>,
     /// The county's clock as the (verified) answer states it.
     server_time_ms: Option<i64>,
+}
+
+/// An upload on its way: the events it carries and the thread awaiting
+/// the county's (verified) answer.
+struct InFlight<'scope> {
+    events: Vec<Event>,
+    bytes: usize,
+    behind: Option<u64>,
+    answer: std::thread::ScopedJoinHandle<'scope, Result<Answer, SyncError>>,
+}
+
+impl InFlight<'_> {
+    fn answer(self) -> Result<Answer, SyncError> {
+        joined(self.answer)
+    }
+}
+
+fn joined(
+    h: std::thread::ScopedJoinHandle<'_, Result<Answer, SyncError>>,
+) -> Result<Answer, SyncError> {
+    h.join().unwrap_or_else(|_| {
+        Err(SyncError::Server {
+            status: 0,
+            message: "the upload thread panicked".into(),
+        })
+    })
 }
 
 /// The signature headers of an answer, as received.
@@ -958,95 +987,164 @@ impl Client {
                 cursor = head.head_seq;
             }
         }
-        loop {
-            let limit = self.batch_events();
-            let events = outbox.pending(cursor, limit).map_err(ob)?;
-            if events.is_empty() {
-                return Ok(report);
-            }
-            let (body, n) = encode_batch(&log_id, &events, self.options.max_batch_bytes)?;
-            let sent = &events[..n];
-            let a = self.signed("POST", paths::UPLOAD, &body)?;
-            match a.status {
-                200 => {
-                    let ack: UploadAck = json(&a)?;
-                    let last = &sent[n - 1];
-                    // The county acks exactly what we sent; anything else is a bug or an attack.
-                    if ack.acked_seq != last.seq || ack.acked_hash != last.hash {
-                        return Err(SyncError::Server {
-                            status: 200,
-                            message: format!(
-                                "ack ({}, {}) does not match the batch end ({}, {})",
-                                ack.acked_seq, ack.acked_hash, last.seq, last.hash
-                            ),
-                        });
-                    }
-                    report.batches += 1;
-                    report.sent += n as u64;
-                    report.stored += ack.stored;
-                    report.quarantined.extend(ack.quarantined);
-                    if ack.acked_seq > acked {
-                        outbox
-                            .record_ack(ack.acked_seq, &ack.acked_hash)
-                            .map_err(ob)?;
-                        acked = ack.acked_seq;
-                        acked_hash = ack.acked_hash;
-                    }
-                    report.acked_seq = acked;
-                    report.acked_hash = acked_hash.clone();
-                    cursor = last.seq;
+        // One upload runs ahead of the one awaiting its answer: while the
+        // county stores a batch, the next one is encoded, signed, sent and
+        // checked; the device lock on the county orders them. Whatever the
+        // answer to the first, the second is judged by its own answer.
+        std::thread::scope(|scope| {
+            let mut ahead: Option<InFlight<'_>> = None;
+            loop {
+                let current = match ahead.take() {
+                    Some(f) => f,
+                    None => match self.send_batch(scope, outbox, &log_id, cursor, None)? {
+                        Some(f) => f,
+                        None => return Ok(report),
+                    },
+                };
+                let after = current.events[current.events.len() - 1].seq;
+                // A failure to send the next batch waits until this one's
+                // answer is recorded.
+                let mut deferred = None;
+                match self.send_batch(scope, outbox, &log_id, after, Some(current.events[0].seq)) {
+                    Ok(f) => ahead = f,
+                    Err(e) => deferred = Some(e),
                 }
-                413 => {
-                    if n <= 1 {
-                        return Err(SyncError::EventTooLarge {
-                            seq: sent[0].seq,
-                            bytes: body.len(),
-                        });
-                    }
-                    self.batch_events.store((n / 2).max(1), Ordering::Relaxed);
-                    report.halvings += 1;
-                }
-                409 => {
-                    let Some(b) = a.error_body() else {
-                        return Err(failure(&a));
-                    };
-                    if b.code == codes::LOG_MISMATCH {
-                        return Err(SyncError::Refused {
-                            status: 409,
-                            body: Some(Box::new(b)),
-                        });
-                    }
-                    let (Some(expected), Some(head_hash)) = (b.expected_seq, b.head_hash.clone())
-                    else {
-                        return Err(SyncError::Refused {
-                            status: 409,
-                            body: Some(Box::new(b)),
-                        });
-                    };
-                    let head = expected.saturating_sub(1);
-                    report.resyncs += 1;
-                    // Go on from the county's head only if it is a prefix of our log.
-                    let ours = self.our_hash_at(outbox, head)?;
-                    let resumable = ours.as_deref() == Some(head_hash.as_str());
-                    if !resumable || report.resyncs > self.options.max_resyncs {
-                        return Err(SyncError::Fork {
-                            seq: b.seq.unwrap_or(expected),
-                            county_head_seq: head,
-                            county_head_hash: head_hash,
-                        });
-                    }
-                    if head > acked {
-                        outbox.record_ack(head, &head_hash).map_err(ob)?;
-                        acked = head;
-                        acked_hash = head_hash;
+                let InFlight {
+                    events: sent,
+                    bytes,
+                    behind,
+                    answer,
+                } = current;
+                let n = sent.len();
+                let a = joined(answer)?;
+                match a.status {
+                    200 => {
+                        let ack: UploadAck = json(&a)?;
+                        let last = &sent[n - 1];
+                        // The county acks exactly what we sent; anything else is a bug or an attack.
+                        if ack.acked_seq != last.seq || ack.acked_hash != last.hash {
+                            return Err(SyncError::Server {
+                                status: 200,
+                                message: format!(
+                                    "ack ({}, {}) does not match the batch end ({}, {})",
+                                    ack.acked_seq, ack.acked_hash, last.seq, last.hash
+                                ),
+                            });
+                        }
+                        report.batches += 1;
+                        report.sent += n as u64;
+                        report.stored += ack.stored;
+                        report.quarantined.extend(ack.quarantined);
+                        if ack.acked_seq > acked {
+                            outbox
+                                .record_ack(ack.acked_seq, &ack.acked_hash)
+                                .map_err(ob)?;
+                            acked = ack.acked_seq;
+                            acked_hash = ack.acked_hash;
+                        }
                         report.acked_seq = acked;
                         report.acked_hash = acked_hash.clone();
+                        cursor = last.seq;
+                        match deferred {
+                            Some(e) => return Err(e),
+                            None => continue,
+                        }
                     }
-                    cursor = head;
+                    413 => {
+                        if n <= 1 {
+                            return Err(SyncError::EventTooLarge {
+                                seq: sent[0].seq,
+                                bytes,
+                            });
+                        }
+                        self.batch_events.store((n / 2).max(1), Ordering::Relaxed);
+                        report.halvings += 1;
+                    }
+                    409 => {
+                        let Some(b) = a.error_body() else {
+                            return Err(failure(&a));
+                        };
+                        if b.code == codes::LOG_MISMATCH {
+                            return Err(SyncError::Refused {
+                                status: 409,
+                                body: Some(Box::new(b)),
+                            });
+                        }
+                        let (Some(expected), Some(head_hash)) =
+                            (b.expected_seq, b.head_hash.clone())
+                        else {
+                            return Err(SyncError::Refused {
+                                status: 409,
+                                body: Some(Box::new(b)),
+                            });
+                        };
+                        // Sent ahead, it reached the county before the batch in
+                        // front of it, which has since been acked: send it again
+                        // from the ack (the batch sent after it goes too).
+                        if behind == Some(expected) && cursor >= expected {
+                            report.overtaken += 1;
+                        } else {
+                            let head = expected.saturating_sub(1);
+                            report.resyncs += 1;
+                            // Go on from the county's head only if it is a prefix of our log.
+                            let ours = self.our_hash_at(outbox, head)?;
+                            let resumable = ours.as_deref() == Some(head_hash.as_str());
+                            if !resumable || report.resyncs > self.options.max_resyncs {
+                                return Err(SyncError::Fork {
+                                    seq: b.seq.unwrap_or(expected),
+                                    county_head_seq: head,
+                                    county_head_hash: head_hash,
+                                });
+                            }
+                            if head > acked {
+                                outbox.record_ack(head, &head_hash).map_err(ob)?;
+                                acked = head;
+                                acked_hash = head_hash;
+                                report.acked_seq = acked;
+                                report.acked_hash = acked_hash.clone();
+                            }
+                            cursor = head;
+                        }
+                    }
+                    _ => return Err(failure(&a)),
                 }
-                _ => return Err(failure(&a)),
+                // Not acked: the batch sent ahead started from the wrong place.
+                // Its answer is awaited (the scope would anyway) and dropped;
+                // had the county stored it, the next upload finds it there.
+                if let Some(f) = ahead.take() {
+                    let _ = f.answer();
+                }
             }
+        })
+    }
+
+    /// Encode the events after `after` into one batch and send it on its
+    /// own thread; `None` when nothing is pending. `behind` is the first seq
+    /// of the batch still in flight in front of this one.
+    fn send_batch<'scope, 'env, O: Outbox>(
+        &'env self,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        outbox: &O,
+        log_id: &str,
+        after: u64,
+        behind: Option<u64>,
+    ) -> Result<Option<InFlight<'scope>>, SyncError> {
+        let mut events = outbox
+            .pending(after, self.batch_events())
+            .map_err(|e| SyncError::Outbox(Box::new(e)))?;
+        if events.is_empty() {
+            return Ok(None);
         }
+        let (body, n) = encode_batch(log_id, &events, self.options.max_batch_bytes)?;
+        events.truncate(n);
+        let bytes = body.len();
+        let answer = scope.spawn(move || self.signed("POST", paths::UPLOAD, &body));
+        Ok(Some(InFlight {
+            events,
+            bytes,
+            behind,
+            answer,
+        }))
     }
 
     /// The station's cases under 挂牌督办, every open flag; `None` from a

@@ -170,6 +170,31 @@ fn read_request(stream: &mut TcpStream) -> Option<Request> {
     })
 }
 
+type Seen = Mutex<Vec<(String, String, usize)>>;
+
+fn serve_one(
+    mut stream: TcpStream,
+    responder: &Mutex<Responder>,
+    requests: &AtomicUsize,
+    seen: &Seen,
+) {
+    let Some(req) = read_request(&mut stream) else {
+        return;
+    };
+    requests.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut s) = seen.lock() {
+        s.push((req.method.clone(), req.path.clone(), req.body.len()));
+    }
+    let respond = responder.lock().map(|r| r.clone());
+    let Ok(respond) = respond else { return };
+    let bytes = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| respond(&req)))
+        .unwrap_or_else(|_| b"HTTP/1.1 500 responder panicked\r\n\r\n".to_vec());
+    let _ = stream.set_write_timeout(Some(Duration::from_secs(3)));
+    let _ = stream.write_all(&bytes);
+    let _ = stream.flush();
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
 impl Server {
     fn start() -> Server {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
@@ -188,25 +213,12 @@ impl Server {
                     if stop.load(Ordering::SeqCst) {
                         break;
                     }
-                    let Ok(mut stream) = stream else { continue };
-                    let Some(req) = read_request(&mut stream) else {
-                        continue;
-                    };
-                    requests.fetch_add(1, Ordering::SeqCst);
-                    if let Ok(mut s) = seen.lock() {
-                        s.push((req.method.clone(), req.path.clone(), req.body.len()));
-                    }
-                    let respond = responder.lock().map(|r| r.clone());
-                    let Ok(respond) = respond else { continue };
-                    let bytes =
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| respond(&req)))
-                            .unwrap_or_else(|_| {
-                                b"HTTP/1.1 500 responder panicked\r\n\r\n".to_vec()
-                            });
-                    let _ = stream.set_write_timeout(Some(Duration::from_secs(3)));
-                    let _ = stream.write_all(&bytes);
-                    let _ = stream.flush();
-                    let _ = stream.shutdown(Shutdown::Write);
+                    let Ok(stream) = stream else { continue };
+                    let (responder, requests, seen) =
+                        (responder.clone(), requests.clone(), seen.clone());
+                    // Each connection on its own thread: a client with two
+                    // uploads in flight meets a county that serves both.
+                    std::thread::spawn(move || serve_one(stream, &responder, &requests, &seen));
                 }
             })
         };
@@ -357,6 +369,10 @@ fn chain(n: u64) -> Vec<Event> {
 }
 
 fn client(server: &Server) -> Client {
+    client_with(server, 500)
+}
+
+fn client_with(server: &Server, max_batch_events: usize) -> Client {
     let reg = DeviceRegistration {
         server_url: server.url(),
         device_id: "dev-test".into(),
@@ -374,6 +390,7 @@ fn client(server: &Server) -> Client {
             timeout: Duration::from_secs(2),
             connect_timeout: Duration::from_secs(1),
             reuse_connections: false,
+            max_batch_events,
             ..ClientOptions::default()
         },
     )
@@ -391,6 +408,9 @@ enum Doc {
     /// A `ReleaseList` with one release properly signed by the release key.
     Releases,
     Error,
+    /// A 409 of a county whose log is still empty (a batch that overtook
+    /// the one in front of it).
+    Gap,
     Snapshot,
 }
 
@@ -505,6 +525,10 @@ impl Answer {
             Doc::Error => json!({
                 "code": "stale_timestamp", "message": "m", "message_zh": "错",
                 "expected_seq": 1, "head_hash": GENESIS_HASH, "seq": 1, "server_time_ms": time,
+            }),
+            Doc::Gap => json!({
+                "code": "gap", "message": "m", "message_zh": "错",
+                "expected_seq": 1, "head_hash": GENESIS_HASH, "server_time_ms": time,
             }),
             Doc::Snapshot => return SNAPSHOT.to_vec(),
         };
@@ -839,6 +863,64 @@ fn control_an_honest_signed_ack_is_recorded_and_the_clock_learnt() {
     assert_eq!(ob.acks(), vec![(3, ob.events[2].hash.clone())]);
     let skew = c.clock_skew_ms();
     assert!((3_000..7_000).contains(&skew), "skew {skew}");
+}
+
+/// Two uploads in flight: the second reaches the county first and is
+/// refused (the county's log is still empty), then the first is acked. The
+/// refusal is older than the ack: the client sends the second batch again
+/// (and drops the answer to the third, sent behind the refused one),
+/// without counting a resync, and every event ends acked once, in order.
+#[test]
+fn a_batch_that_overtook_the_one_in_front_is_sent_again() {
+    let server = Server::start();
+    let c = client_with(&server, 2);
+    let uploads = Arc::new(AtomicUsize::new(0));
+    let honest = honest();
+    server.respond_with({
+        let uploads = uploads.clone();
+        Arc::new(move |req: &Request| {
+            if req.path != "/v1/events" {
+                return honest(req);
+            }
+            let answer = |status, doc| Answer {
+                version: "HTTP/1.1",
+                status,
+                reason: "X".into(),
+                time: Time::Offset(0),
+                sign: Sign::Pinned,
+                extra: Vec::new(),
+                body: Body::Json(doc, None),
+                framing: Framing::Length,
+            };
+            let batch: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
+            let first = batch["events"][0]["seq"].as_u64();
+            match (first, uploads.fetch_add(1, Ordering::SeqCst)) {
+                // The first batch is slow to store …
+                (Some(1), _) => {
+                    std::thread::sleep(Duration::from_millis(400));
+                    answer(200, Doc::Ack).render(req)
+                }
+                // … the second, sent meanwhile, finds the log still empty.
+                (Some(3), 0 | 1) => answer(409, Doc::Gap).render(req),
+                _ => answer(200, Doc::Ack).render(req),
+            }
+        })
+    });
+    let ob = VecOutbox::new(4);
+    let r = c.sync_once(&ob).expect("both batches acked");
+    assert_eq!(
+        (r.acked_seq, r.batches, r.resyncs, r.overtaken),
+        (4, 2, 0, 1)
+    );
+    assert_eq!(
+        ob.acks(),
+        vec![
+            (2, ob.events[1].hash.clone()),
+            (4, ob.events[3].hash.clone())
+        ]
+    );
+    // First batch, the overtaking second, the second again.
+    assert_eq!(uploads.load(Ordering::SeqCst), 3);
 }
 
 #[test]
