@@ -842,6 +842,8 @@ pub struct StationDevice {
     pub log_id: Option<String>,
     pub head_seq: i64,
     pub projected_seq: i64,
+    /// Where the station's own log ended at its last upload that said so.
+    pub station_head_seq: Option<i64>,
     pub catalog_version: Option<String>,
     pub templates_version: Option<String>,
     pub calendar_version: Option<String>,

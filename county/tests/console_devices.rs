@@ -218,6 +218,8 @@ fn a_console_code_enrols_a_real_station_and_revoking_it_refuses_its_next_upload(
     assert_eq!(d["device_id"], device.as_str());
     assert_eq!(d["head_seq"], local.last_seq);
     assert_eq!(d["backlog"], 0);
+    // The engine's outbox says where its log ends: nothing left to send.
+    assert_eq!(d["unsent"], 0);
     // A fresh station runs its bundled reference data: no event names a
     // version until it applies a county release.
     assert_eq!(d["catalog_version"], Value::Null);
@@ -305,6 +307,59 @@ fn a_console_code_enrols_a_real_station_and_revoking_it_refuses_its_next_upload(
     e.sync_now(&client).expect("accepted again");
     assert_eq!(admin_acts(&db).last().unwrap()["type"], "unrevoked");
     assert!(audit_actions(&db).contains(&"device_unrevoked".to_owned()));
+}
+
+/// Each upload says where the station's log ends; the page shows what the
+/// station still held at its last upload, and one that says less than it
+/// sends is refused with nothing stored.
+#[test]
+fn what_a_station_still_holds_is_shown_from_its_own_uploads() {
+    let (srv, _db) = common::server("yc_devices_unsent");
+    first_admin(&srv);
+    let adm = admin(&srv);
+    let (reg, key) = enrol(&srv, &srv.url(), "XZ05");
+    let ob = MemOutbox::new("log-unsent");
+    for i in 0..10 {
+        ob.append_case(&format!("XZ05-{i}"), "case.registered", "registered");
+    }
+    let events = ob.events.lock().unwrap().clone();
+    let body = |from: usize, to: usize, head: u64| {
+        serde_json::to_vec(&yichuang_wire::UploadBatch {
+            log_id: "log-unsent".into(),
+            station_head_seq: Some(head),
+            events: events[from..to].to_vec(),
+        })
+        .unwrap()
+    };
+    let (status, _, raw) =
+        common::RawRequest::new(&srv.url(), &reg.device_id, &key, body(0, 3, 10)).send();
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&raw));
+    let d = &adm.get("stations").body["devices"][0];
+    assert_eq!(
+        (d["head_seq"].as_i64(), d["unsent"].as_i64()),
+        (Some(3), Some(7))
+    );
+
+    // A head below the batch's end is no head: refused, nothing stored.
+    let (status, err, _) =
+        common::RawRequest::new(&srv.url(), &reg.device_id, &key, body(3, 5, 4)).send();
+    assert_eq!(status, 400);
+    assert_eq!(err.expect("error body").code, "bad_request");
+    let d = &adm.get("stations").body["devices"][0];
+    assert_eq!(
+        (d["head_seq"].as_i64(), d["unsent"].as_i64()),
+        (Some(3), Some(7))
+    );
+
+    // The station's own client sends the rest and says so.
+    let c = client(&reg, &key, test_options());
+    let run = c.sync_once(&ob).expect("the rest");
+    assert_eq!(run.acked_seq, 10);
+    let d = &adm.get("stations").body["devices"][0];
+    assert_eq!(
+        (d["head_seq"].as_i64(), d["unsent"].as_i64()),
+        (Some(10), Some(0))
+    );
 }
 
 #[test]

@@ -170,6 +170,7 @@ fn arb_batch() -> BoxedStrategy<UploadBatch> {
                 }
             }
             UploadBatch {
+                station_head_seq: None,
                 log_id: s.batch_log,
                 events,
             }
@@ -261,7 +262,11 @@ proptest! {
         let events: Vec<Event> = (0..n as u64)
             .map(|i| Event { seq: first + i, ..one.clone() })
             .collect();
-        let b = UploadBatch { log_id: "L".into(), events };
+        let b = UploadBatch {
+            log_id: "L".into(),
+            station_head_seq: None,
+            events,
+        };
         let r = check_envelope(&b);
         if n > MAX_BATCH_EVENTS {
             prop_assert!(matches!(r, Err(Refusal::TooLarge(_))), "{:?}", r.err());
@@ -306,7 +311,11 @@ proptest! {
                 _ => e.kind.push('x'),
             }
         }
-        let batch = UploadBatch { log_id: "L".into(), events };
+        let batch = UploadBatch {
+            log_id: "L".into(),
+            station_head_seq: None,
+            events,
+        };
         let Ok(checked) = check_envelope(&batch) else {
             return Err(TestCaseError::fail("a cut of a chain is a well-formed envelope"));
         };

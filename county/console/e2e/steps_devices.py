@@ -63,6 +63,9 @@ def devices_step(d, stations, today):
         versions = d.find_element(By.CSS_SELECTOR, f'[data-test="versions-{s.code}"]').text
         # catalog / templates / calendar: the calendar is the county's release.
         assert not versions.endswith("/ 内置"), f"{s.code} runs the county calendar: {versions}"
+        # Each upload said where the station's log ended: all of it sent.
+        unsent = " ".join(d.find_element(By.CSS_SELECTOR, f'[data-test="unsent-{s.code}"]').text.split())
+        assert unsent == "站点未上传 0", f"{s.code}: {unsent}"
     summary = d.find_element(By.CSS_SELECTOR, '[data-test="stations-summary"]').text
     assert "2 个站点" in summary and "尚未校验" not in summary, summary
     shot(d, "stations-verified")

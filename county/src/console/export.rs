@@ -48,6 +48,12 @@ impl From<i64> for Cell {
     }
 }
 
+impl From<Option<i64>> for Cell {
+    fn from(n: Option<i64>) -> Cell {
+        n.map_or(Cell::Empty, Cell::Int)
+    }
+}
+
 impl From<Option<NaiveDate>> for Cell {
     fn from(d: Option<NaiveDate>) -> Cell {
         d.map_or(Cell::Empty, Cell::Date)

@@ -82,9 +82,11 @@ pub struct DeviceView {
     pub log_id: Option<String>,
     pub head_seq: i64,
     pub projected_seq: i64,
-    /// Stored events not yet projected. The station reports nothing else
-    /// of its own backlog (what it has not sent is not known here).
+    /// Stored events not yet projected.
     pub backlog: i64,
+    /// Events the station held beyond the county's head at its last upload
+    /// (`None`: a station that does not say).
+    pub unsent: Option<i64>,
     pub catalog_version: Option<String>,
     pub templates_version: Option<String>,
     pub calendar_version: Option<String>,
@@ -145,6 +147,7 @@ pub fn device_view(d: &StationDevice, now_ms: i64) -> DeviceView {
         .is_none_or(|t| now_ms - t > SILENT_AFTER_MS);
     let forked = d.fork_refusals_since_upload > 0;
     let backlog = (d.head_seq - d.projected_seq).max(0);
+    let unsent = d.station_head_seq.map(|h| (h - d.head_seq).max(0));
     let mut problems = Vec::new();
     if revoked {
         problems.push("已停用");
@@ -161,6 +164,11 @@ pub fn device_view(d: &StationDevice, now_ms: i64) -> DeviceView {
     if d.quarantined > 0 {
         problems.push("有隔离事件");
     }
+    // The upload stopped with events left (an error, a closed network); a
+    // station that went on syncing since would have said less.
+    if silent && !revoked && unsent.is_some_and(|n| n > 0) {
+        problems.push("最后联系时仍有未上传事件");
+    }
     DeviceView {
         station_code: d.station_code.clone(),
         station_name: d.station_name.clone(),
@@ -176,6 +184,7 @@ pub fn device_view(d: &StationDevice, now_ms: i64) -> DeviceView {
         head_seq: d.head_seq,
         projected_seq: d.projected_seq,
         backlog,
+        unsent,
         catalog_version: d.catalog_version.clone(),
         templates_version: d.templates_version.clone(),
         calendar_version: d.calendar_version.clone(),
@@ -222,6 +231,7 @@ pub fn sheets(p: &StationsPage) -> Vec<Sheet> {
             ("超过24小时未联系", 10.0),
             ("县级已存（条）", 10.0),
             ("未投影（条）", 10.0),
+            ("站点未上传（条，截至最后上传）", 12.0),
             ("事项清单版本", 14.0),
             ("文书模板版本", 14.0),
             ("工作日历版本", 14.0),
@@ -246,6 +256,7 @@ pub fn sheets(p: &StationsPage) -> Vec<Sheet> {
             yes_no(d.silent),
             d.head_seq.into(),
             d.backlog.into(),
+            d.unsent.into(),
             d.catalog_version.clone().into(),
             d.templates_version.clone().into(),
             d.calendar_version.clone().into(),
@@ -317,6 +328,7 @@ mod tests {
         let v = device_view(&d, 2_000);
         assert_eq!(v.chain.status, "ok");
         assert_eq!(v.backlog, 2);
+        assert_eq!(v.unsent, None, "a station that never said");
         assert!(v.problems.is_empty(), "{:?}", v.problems);
         d.last_verification.as_mut().unwrap().bad_seq = Some(7);
         let v = device_view(&d, 2_000);
@@ -324,6 +336,24 @@ mod tests {
         assert_eq!(v.problems, ["哈希链校验失败"]);
         d.log_id = Some("log-b".into());
         assert_eq!(device_view(&d, 2_000).chain.status, "stale");
+    }
+
+    #[test]
+    fn what_the_station_still_held_is_its_head_beyond_the_countys() {
+        let mut d = device();
+        d.station_head_seq = Some(40);
+        assert_eq!(device_view(&d, 2_000).unsent, Some(0));
+        d.station_head_seq = Some(55);
+        let v = device_view(&d, 2_000);
+        assert_eq!(v.unsent, Some(15));
+        assert!(v.problems.is_empty(), "heard from lately: {:?}", v.problems);
+        // Silent since, with events left: worth a look.
+        let v = device_view(&d, 2_000 + SILENT_AFTER_MS);
+        assert!(
+            v.problems.contains(&"最后联系时仍有未上传事件"),
+            "{:?}",
+            v.problems
+        );
     }
 
     #[test]

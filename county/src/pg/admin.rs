@@ -252,7 +252,8 @@ async fn set_log_aside(
             .db()?;
     }
     tx.execute(
-        "UPDATE devices SET log_id = NULL, head_seq = 0, head_hash = $2, projected_seq = 0
+        "UPDATE devices SET log_id = NULL, head_seq = 0, head_hash = $2, projected_seq = 0,
+            station_head_seq = NULL, station_head_at = NULL
          WHERE device_id = $1",
         &[&device_id, &GENESIS_HASH],
     )

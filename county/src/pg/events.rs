@@ -128,10 +128,13 @@ impl EventLog for PgStorage {
                     }
                 }
             }
+            let station_head = batch.station_head_seq().map(|s| s as i64);
             tx.execute(
-                "UPDATE devices SET head_seq = $2, head_hash = $3, last_upload_at = now(), projected_seq = $4
+                "UPDATE devices SET head_seq = $2, head_hash = $3, last_upload_at = now(), projected_seq = $4,
+                    station_head_seq = coalesce($5, station_head_seq),
+                    station_head_at = CASE WHEN $5::int8 IS NULL THEN station_head_at ELSE now() END
                  WHERE device_id = $1",
-                &[&device_id, &(*head_seq as i64), head_hash, &projected],
+                &[&device_id, &(*head_seq as i64), head_hash, &projected, &station_head],
             )
             .await
             .db()?;

@@ -73,6 +73,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
         8,
         include_str!("../../migrations/0008_evaluation_received_on.sql"),
     ),
+    (9, include_str!("../../migrations/0009_station_head.sql")),
 ];
 
 /// Every table computed from the stored events: dropped for a device whose

@@ -121,7 +121,8 @@ impl Stations for PgStorage {
                         coalesce(r.total, 0)::int8, coalesce(r.since, 0)::int8,
                         to_char(r.last_at AT TIME ZONE 'Asia/Shanghai', {CHINA_TIME}),
                         to_char(v.verified_at AT TIME ZONE 'Asia/Shanghai', {CHINA_TIME}),
-                        v.log_id, v.events, v.bad_seq, v.bad_reason, v.verified_by, f.app_version
+                        v.log_id, v.events, v.bad_seq, v.bad_reason, v.verified_by, f.app_version,
+                        d.station_head_seq
                      FROM devices d
                      LEFT JOIN station_facts f ON f.log_id = d.log_id
                      LEFT JOIN LATERAL (
@@ -153,6 +154,7 @@ impl Stations for PgStorage {
                 log_id: r.get(9),
                 head_seq: r.get(10),
                 projected_seq: r.get(11),
+                station_head_seq: r.get(27),
                 catalog_version: r.get(12),
                 templates_version: r.get(13),
                 calendar_version: r.get(14),

@@ -40,6 +40,11 @@ impl<'a> CheckedBatch<'a> {
         &self.batch.events
     }
 
+    /// The station's own head as it reported it (never below the batch end).
+    pub fn station_head_seq(&self) -> Option<u64> {
+        self.batch.station_head_seq
+    }
+
     pub fn first_seq(&self) -> u64 {
         self.batch.events.first().map_or(0, |e| e.seq)
     }
@@ -88,6 +93,13 @@ pub fn check_envelope(batch: &UploadBatch) -> Result<CheckedBatch<'_>, Refusal> 
                 e.seq
             )));
         }
+    }
+    if let Some(h) = batch.station_head_seq
+        && (h < batch.events[batch.events.len() - 1].seq || h > i64::MAX as u64)
+    {
+        return Err(Refusal::Malformed(format!(
+            "station_head_seq {h} is below the batch's last seq or out of range"
+        )));
     }
     Ok(CheckedBatch { batch })
 }
@@ -284,6 +296,7 @@ pub(crate) mod tests {
 
     fn batch(log: &str, events: &[Event]) -> UploadBatch {
         UploadBatch {
+            station_head_seq: None,
             log_id: log.into(),
             events: events.to_vec(),
         }

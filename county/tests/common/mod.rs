@@ -234,6 +234,9 @@ impl Outbox for MemOutbox {
             .cloned()
             .collect())
     }
+    fn last_seq(&self) -> Result<u64, Infallible> {
+        Ok(self.events.lock().unwrap().last().map_or(0, |e| e.seq))
+    }
     fn record_ack(&self, seq: u64, hash: &str) -> Result<(), Infallible> {
         let mut a = self.ack.lock().unwrap();
         assert!(seq >= a.0, "ack went backwards: {} -> {seq}", a.0);
@@ -359,6 +362,7 @@ impl<'a> RawRequest<'a> {
 
 pub fn batch_body(log_id: &str, events: &[Event]) -> Vec<u8> {
     serde_json::to_vec(&yichuang_wire::UploadBatch {
+        station_head_seq: None,
         log_id: log_id.to_owned(),
         events: events.to_vec(),
     })

@@ -60,6 +60,9 @@ pub trait Outbox {
     /// `after_seq` below the ack too (to resend after a county restore, or to
     /// compare one event with the county's head), so keep acked events.
     fn pending(&self, after_seq: u64, limit: usize) -> Result<Vec<Event>, Self::Error>;
+    /// The seq of the log's last event (0 for an empty log): each upload
+    /// tells the county how much is still to come.
+    fn last_seq(&self) -> Result<u64, Self::Error>;
     /// The county durably stored everything up to `seq`. Only ever increases.
     fn record_ack(&self, seq: u64, hash: &str) -> Result<(), Self::Error>;
     /// Remember the last success / last error for the status line.
@@ -1129,13 +1132,14 @@ impl Client {
         after: u64,
         behind: Option<u64>,
     ) -> Result<Option<InFlight<'scope>>, SyncError> {
-        let mut events = outbox
-            .pending(after, self.batch_events())
-            .map_err(|e| SyncError::Outbox(Box::new(e)))?;
+        let ob = |e: O::Error| SyncError::Outbox(Box::new(e));
+        let mut events = outbox.pending(after, self.batch_events()).map_err(ob)?;
         if events.is_empty() {
             return Ok(None);
         }
-        let (body, n) = encode_batch(log_id, &events, self.options.max_batch_bytes)?;
+        // Read after the events: never below the batch's end.
+        let station_head = outbox.last_seq().map_err(ob)?;
+        let (body, n) = encode_batch(log_id, station_head, &events, self.options.max_batch_bytes)?;
         events.truncate(n);
         let bytes = body.len();
         let answer = scope.spawn(move || self.signed("POST", paths::UPLOAD, &body));
@@ -1291,10 +1295,15 @@ fn read_answer(mut resp: ureq::http::Response<ureq::Body>) -> Result<Answer, Syn
 /// how many events it holds (at least one, else the event is too large).
 fn encode_batch(
     log_id: &str,
+    station_head: u64,
     events: &[Event],
     max_bytes: usize,
 ) -> Result<(Vec<u8>, usize), SyncError> {
-    let head = format!("{{\"log_id\":{},\"events\":[", to_json(&log_id));
+    let station_head = station_head.max(events.last().map_or(0, |e| e.seq));
+    let head = format!(
+        "{{\"log_id\":{},\"station_head_seq\":{station_head},\"events\":[",
+        to_json(&log_id)
+    );
     let mut body = head.into_bytes();
     let mut n = 0;
     for e in events {
@@ -1354,12 +1363,17 @@ mod tests {
     #[test]
     fn batch_respects_byte_limit_and_parses_back() {
         let ev = chain(50, 1000);
-        let (body, n) = encode_batch("L", &ev, 10_000).unwrap();
+        let (body, n) = encode_batch("L", 70, &ev, 10_000).unwrap();
         assert!(body.len() <= 10_000, "{}", body.len());
         assert!((5..50).contains(&n));
         let parsed: UploadBatch = serde_json::from_slice(&body).unwrap();
         assert_eq!(parsed.events, ev[..n]);
-        let err = encode_batch("L", &chain(1, 20_000), 10_000).unwrap_err();
+        // The station's own head goes along, never below what is sent.
+        assert_eq!(parsed.station_head_seq, Some(70));
+        let (body, _) = encode_batch("L", 0, &ev, 10_000).unwrap();
+        let parsed: UploadBatch = serde_json::from_slice(&body).unwrap();
+        assert_eq!(parsed.station_head_seq, Some(50));
+        let err = encode_batch("L", 1, &chain(1, 20_000), 10_000).unwrap_err();
         assert!(matches!(err, SyncError::EventTooLarge { seq: 1, .. }));
     }
 

@@ -311,6 +311,10 @@ impl Outbox for VecOutbox {
             .collect())
     }
 
+    fn last_seq(&self) -> Result<u64, Self::Error> {
+        Ok(self.events.last().map_or(0, |e| e.seq))
+    }
+
     fn record_ack(&self, seq: u64, hash: &str) -> Result<(), Self::Error> {
         *self.acked.lock().expect("lock") = (seq, hash.to_owned());
         self.acks.lock().expect("lock").push((seq, hash.to_owned()));

@@ -133,6 +133,11 @@ pub struct EnrolResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UploadBatch {
     pub log_id: String,
+    /// The last seq of the station's log when it sent the batch: what lies
+    /// beyond the batch is still to come (the console's 未上传). Absent from
+    /// older stations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub station_head_seq: Option<u64>,
     pub events: Vec<Event>,
 }
 

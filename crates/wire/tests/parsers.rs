@@ -184,7 +184,11 @@ fn arb_event() -> BoxedStrategy<Event> {
 
 fn arb_upload_batch() -> BoxedStrategy<UploadBatch> {
     (hostile_string(), prop::collection::vec(arb_event(), 0..4))
-        .prop_map(|(log_id, events)| UploadBatch { log_id, events })
+        .prop_map(|(log_id, events)| UploadBatch {
+            log_id,
+            station_head_seq: None,
+            events,
+        })
         .boxed()
 }
 

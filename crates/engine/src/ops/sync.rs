@@ -427,13 +427,6 @@ impl Engine {
         Ok(policy)
     }
 
-    fn last_seq(&self) -> Result<u64> {
-        let n: i64 = self
-            .conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
-        Ok(n as u64)
-    }
-
     /// Keeps the station in sync until `stop` is set: at start-up, shortly
     /// after any local write (from any process on this database), after the
     /// network comes back, periodically, and with jittered backoff after a
@@ -514,6 +507,13 @@ impl Outbox for Engine {
 
     fn pending(&self, after_seq: u64, limit: usize) -> Result<Vec<Event>> {
         self.events_after(after_seq, limit)
+    }
+
+    fn last_seq(&self) -> Result<u64> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM events", [], |r| r.get(0))?;
+        Ok(n as u64)
     }
 
     fn record_ack(&self, seq: u64, hash: &str) -> Result<()> {
