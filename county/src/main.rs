@@ -189,6 +189,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// A listing ends quietly when its reader goes away (`devices | head`):
+/// `println!` would panic on the broken pipe.
+fn print_listing(lines: impl IntoIterator<Item = String>) -> std::io::Result<()> {
+    use std::io::{ErrorKind, Write};
+    let mut out = std::io::stdout().lock();
+    let written = lines
+        .into_iter()
+        .try_for_each(|l| writeln!(out, "{l}"))
+        .and_then(|()| out.flush());
+    match written {
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => Ok(()),
+        r => r,
+    }
+}
+
 async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::error::Error>> {
     if let Command::Keygen { adopt_database_key } = command {
         return keygen(&config, adopt_database_key).await;
@@ -360,20 +375,23 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
         }
         Command::Devices => {
             let rows = state.storage.list_devices().await?;
-            for d in &rows {
-                println!(
-                    "{}\t{}\t{}\tlog {}\thead {}\t{}\tenrolled {}\tlast upload {}",
-                    d.device_id,
-                    d.station_code,
-                    d.label,
-                    d.log_id.as_deref().unwrap_or("-"),
-                    d.head_seq,
-                    if d.revoked { "REVOKED" } else { "active" },
-                    d.enrolled_at,
-                    d.last_upload_at.as_deref().unwrap_or("-")
-                );
-            }
-            println!("{} devices", rows.len());
+            print_listing(
+                rows.iter()
+                    .map(|d| {
+                        format!(
+                            "{}\t{}\t{}\tlog {}\thead {}\t{}\tenrolled {}\tlast upload {}",
+                            d.device_id,
+                            d.station_code,
+                            d.label,
+                            d.log_id.as_deref().unwrap_or("-"),
+                            d.head_seq,
+                            if d.revoked { "REVOKED" } else { "active" },
+                            d.enrolled_at,
+                            d.last_upload_at.as_deref().unwrap_or("-")
+                        )
+                    })
+                    .chain([format!("{} devices", rows.len())]),
+            )?;
         }
         Command::ResetLog { device, reason } => {
             let reset = device_acts::reset_log(&state, &cli_actor, &device, &reason).await;
@@ -388,27 +406,33 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
         }
         Command::Quarantine => {
             let rows = state.storage.list_quarantine().await?;
-            for q in &rows {
-                println!(
-                    "{}\t{}\tseq {}\t{}\t{}",
-                    q.station_code, q.log_id, q.seq, q.kind, q.reason
-                );
-            }
-            println!("{} quarantined events", rows.len());
+            print_listing(
+                rows.iter()
+                    .map(|q| {
+                        format!(
+                            "{}\t{}\tseq {}\t{}\t{}",
+                            q.station_code, q.log_id, q.seq, q.kind, q.reason
+                        )
+                    })
+                    .chain([format!("{} quarantined events", rows.len())]),
+            )?;
         }
         Command::Rejections => {
             let rows = state.storage.rejection_register().await?;
-            for r in &rows {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    r.station_code,
-                    r.case_no,
-                    r.item_code.as_deref().unwrap_or("-"),
-                    r.actor.as_deref().unwrap_or("-"),
-                    r.device_time
-                );
-            }
-            println!("{} cases in the 否定备案 register", rows.len());
+            print_listing(
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{}\t{}\t{}\t{}\t{}",
+                            r.station_code,
+                            r.case_no,
+                            r.item_code.as_deref().unwrap_or("-"),
+                            r.actor.as_deref().unwrap_or("-"),
+                            r.device_time
+                        )
+                    })
+                    .chain([format!("{} cases in the 否定备案 register", rows.len())]),
+            )?;
         }
         Command::Reproject => {
             let quarantined = state.storage.reproject().await?;
@@ -447,17 +471,20 @@ async fn run(command: Command, config: Config) -> Result<ExitCode, Box<dyn std::
             }
             StaffCommand::List => {
                 let rows = state.storage.list_staff().await?;
-                for s in &rows {
-                    println!(
-                        "{}\t{}\t{}\t{}\tcreated {}",
-                        s.login,
-                        s.name,
-                        s.role,
-                        if s.disabled { "DISABLED" } else { "active" },
-                        s.created_at
-                    );
-                }
-                println!("{} accounts", rows.len());
+                print_listing(
+                    rows.iter()
+                        .map(|s| {
+                            format!(
+                                "{}\t{}\t{}\t{}\tcreated {}",
+                                s.login,
+                                s.name,
+                                s.role,
+                                if s.disabled { "DISABLED" } else { "active" },
+                                s.created_at
+                            )
+                        })
+                        .chain([format!("{} accounts", rows.len())]),
+                )?;
             }
         },
     }

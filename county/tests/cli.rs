@@ -89,6 +89,24 @@ fn admin_commands_enrol_publish_verify_and_revoke() {
     let (ok, _, err) = county(&db, &["revoke", "dev-nobody"]);
     assert!(!ok && err.contains("no device"), "{err}");
 
+    // `devices | head`: the reader gone before the listing is written (the
+    // read end closed at once; the command first connects to the database).
+    let (answer, release) = common::key_files();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
+        .arg("devices")
+        .env("YICHUANG_COUNTY_DATABASE_URL", &db)
+        .env("YICHUANG_COUNTY_ANSWER_KEY_FILE", answer)
+        .env("YICHUANG_COUNTY_RELEASE_KEY_FILE", release)
+        .env("YICHUANG_COUNTY_ADMIN_LOG", common::admin_log(&db))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("panicked"), "{err}");
+
     // No database configured: a clear error, not a panic.
     let out = Command::new(env!("CARGO_BIN_EXE_yichuang-county"))
         .arg("verify-chains")

@@ -671,14 +671,17 @@ fn the_font_listing_is_kept_while_the_font_directories_are_unchanged() {
     // A fresh engine takes the kept listing as it is: a forged one that
     // names HanaMinA "FangSong" puts it first in the body chain.
     let hana_a = std::fs::canonicalize("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf").unwrap();
-    let forged = format!("FangSong\tRegular\t0\t{}\n", hana_a.display());
+    let forged = format!("FangSong\tRegular\t0\tzh-cn\t{}\n", hana_a.display());
     s.e.connection()
         .execute("UPDATE font_listing SET listing = ?1", [&forged])
         .unwrap();
     let e = fresh();
-    let body = e.fonts_in_use().unwrap().body;
-    assert_eq!(body[0], format!("{}#0", hana_a.display()));
-    assert_ne!(body, before.body);
+    let fonts = e.fonts_in_use().unwrap();
+    assert_eq!(fonts.body[0], format!("{}#0", hana_a.display()));
+    assert_ne!(fonts.body, before.body);
+    // The font picker reads the same kept listing: only its one face.
+    let offered: Vec<&str> = fonts.installed.iter().map(|f| f.value.as_str()).collect();
+    assert_eq!(offered, [format!("{}#0", hana_a.display())]);
 
     // Another machine state: fontconfig is asked again and the answer kept.
     e.connection()

@@ -283,7 +283,6 @@ fn expand_windir(path: &str) -> PathBuf {
     }
 }
 
-/// `fc-list` output as (family list, spec); empty when fontconfig is absent.
 /// A Chinese-capable face installed on this machine, for a font picker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstalledFont {
@@ -292,12 +291,14 @@ pub struct InstalledFont {
     pub spec: FontSpec,
 }
 
-/// The faces with Chinese coverage that fontconfig knows, and on Windows the
-/// known Chinese fonts in the Windows font folder; sorted by family.
-pub fn installed_cjk_fonts() -> Vec<InstalledFont> {
-    let mut v: Vec<InstalledFont> = fc_list(&[":lang=zh"])
+/// The faces of `listing` with Chinese coverage (what `fc-list :lang=zh`
+/// answers: a language set naming `zh` or a `zh-` territory), and on Windows
+/// the known Chinese fonts in the Windows font folder; sorted by family.
+pub fn installed_cjk_fonts(listing: &FontListing) -> Vec<InstalledFont> {
+    let mut v: Vec<InstalledFont> = parse_fc_list(&listing.0)
         .into_iter()
-        .map(|(names, spec)| {
+        .filter(|e| e.chinese)
+        .map(|FcEntry { names, spec, .. }| {
             let (families, styles) = names.split_once('\t').unwrap_or((&names, ""));
             let first = |s: &str| s.split(',').next().unwrap_or("").trim().to_owned();
             InstalledFont {
@@ -351,6 +352,9 @@ impl FontListing {
 
     fn entries(&self) -> Vec<(String, FontSpec)> {
         parse_fc_list(&self.0)
+            .into_iter()
+            .map(|e| (e.names, e.spec))
+            .collect()
     }
 }
 
@@ -366,13 +370,35 @@ pub fn fontconfig_fingerprint() -> String {
     let config_home = env("XDG_CONFIG_HOME").or_else(|| home.as_ref().map(|h| h.join(".config")));
     let mut font_dirs: Vec<PathBuf> =
         vec!["/usr/share/fonts".into(), "/usr/local/share/fonts".into()];
-    font_dirs.extend(data_home.map(|d| d.join("fonts")));
+    font_dirs.extend(data_home.as_ref().map(|d| d.join("fonts")));
     font_dirs.extend(home.as_ref().map(|h| h.join(".fonts")));
     let mut conf_dirs: Vec<PathBuf> = vec!["/etc/fonts".into(), "/etc/fonts/conf.d".into()];
     conf_dirs.extend(config_home.map(|c| c.join("fontconfig")));
     conf_dirs.extend(env("FONTCONFIG_PATH"));
     let mut watched: Vec<PathBuf> = Vec::new();
     watched.extend(env("FONTCONFIG_FILE"));
+    // Font folders a configuration file adds (`<dir>`) are watched too.
+    let mut conf_files: Vec<PathBuf> = watched.clone();
+    for d in &conf_dirs {
+        if let Ok(read) = std::fs::read_dir(d) {
+            conf_files.extend(
+                read.filter_map(|e| e.ok())
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "conf")),
+            );
+        }
+    }
+    conf_files.push("/etc/fonts/fonts.conf".into());
+    for f in &conf_files {
+        if let Ok(text) = std::fs::read_to_string(f) {
+            let base = f.parent().unwrap_or(Path::new("/"));
+            for d in dirs_named_in(&text, base, home.as_deref(), data_home.as_deref()) {
+                if !font_dirs.contains(&d) {
+                    font_dirs.push(d);
+                }
+            }
+        }
+    }
     let vars: String = [
         "FONTCONFIG_FILE",
         "FONTCONFIG_PATH",
@@ -383,8 +409,51 @@ pub fn fontconfig_fingerprint() -> String {
     ]
     .iter()
     .map(|k| format!("{k}={:?}\n", std::env::var_os(k)))
+    .chain([format!("format={FC_LIST_FORMAT:?}\n")])
     .collect();
     fingerprint_of(&font_dirs, &conf_dirs, &watched, &vars)
+}
+
+/// The font folders a fontconfig configuration text names with `<dir>`:
+/// `~/` from the home folder, `prefix="xdg"` under the XDG data folder, a
+/// relative path from the configuration file's folder.
+fn dirs_named_in(
+    text: &str,
+    base: &Path,
+    home: Option<&Path>,
+    data_home: Option<&Path>,
+) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("<dir") {
+        rest = &rest[at + 4..];
+        // `<dir>` or `<dir attr…>`, not `<dirname>` or `<dir/>`.
+        let Some(end) = rest.find('>') else { break };
+        let attrs = &rest[..end];
+        if !(attrs.is_empty() || attrs.starts_with(char::is_whitespace)) || attrs.ends_with('/') {
+            continue;
+        }
+        rest = &rest[end + 1..];
+        let Some(close) = rest.find("</dir>") else {
+            break;
+        };
+        let path = rest[..close].trim();
+        rest = &rest[close + 6..];
+        if path.is_empty() {
+            continue;
+        }
+        let dir = if attrs.contains("prefix=\"xdg\"") {
+            data_home.map(|d| d.join(path))
+        } else if let Some(sub) = path.strip_prefix("~/") {
+            home.map(|h| h.join(sub))
+        } else if path == "~" {
+            home.map(Path::to_path_buf)
+        } else {
+            Some(base.join(path))
+        };
+        dirs.extend(dir);
+    }
+    dirs
 }
 
 /// The fingerprint of font directories (each directory's identity,
@@ -441,14 +510,14 @@ fn fingerprint_of(
     format!("{:x}", h.finalize())
 }
 
-fn fc_list(pattern: &[&str]) -> Vec<(String, FontSpec)> {
-    parse_fc_list(&fc_list_text(pattern))
-}
+/// The listing's line format; part of [`fontconfig_fingerprint`], so a
+/// listing kept in another format is asked again.
+const FC_LIST_FORMAT: &str = "%{family}\t%{style}\t%{index}\t%{lang}\t%{file}\n";
 
 fn fc_list_text(pattern: &[&str]) -> String {
     let out = Command::new("fc-list")
         .args(pattern)
-        .args(["-f", "%{family}\t%{style}\t%{index}\t%{file}\n"])
+        .args(["-f", FC_LIST_FORMAT])
         .output();
     match out {
         Ok(out) => String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -456,20 +525,33 @@ fn fc_list_text(pattern: &[&str]) -> String {
     }
 }
 
-fn parse_fc_list(text: &str) -> Vec<(String, FontSpec)> {
-    let mut v: Vec<(String, FontSpec)> = text
+/// One face of the listing: its family and style lists (tab between),
+/// where it is, and whether it covers Chinese.
+struct FcEntry {
+    names: String,
+    spec: FontSpec,
+    chinese: bool,
+}
+
+fn parse_fc_list(text: &str) -> Vec<FcEntry> {
+    let mut v: Vec<FcEntry> = text
         .lines()
         .filter_map(|line| {
-            let mut it = line.splitn(4, '\t');
+            let mut it = line.splitn(5, '\t');
             let fam = it.next()?;
             let style = it.next()?;
             let idx = it.next()?.parse().ok()?;
+            let langs = it.next()?;
             let path = it.next()?;
-            Some((format!("{fam}\t{style}"), FontSpec::new(path, idx)))
+            Some(FcEntry {
+                names: format!("{fam}\t{style}"),
+                spec: FontSpec::new(path, idx),
+                chinese: langs.split('|').any(|l| l == "zh" || l.starts_with("zh-")),
+            })
         })
         .collect();
     // fc-list order is unspecified; sort so discovery is reproducible.
-    v.sort_by(|a, b| (&a.1.path, a.1.face_index).cmp(&(&b.1.path, b.1.face_index)));
+    v.sort_by(|a, b| (&a.spec.path, a.spec.face_index).cmp(&(&b.spec.path, b.spec.face_index)));
     v
 }
 
@@ -946,6 +1028,62 @@ mod tests {
             Some(FontSpec::new("/f.ttf", 0))
         );
         assert_eq!(fontconfig_lookup(&l, "FangSong_GB2312"), None);
+    }
+
+    #[test]
+    fn font_folders_named_in_the_configuration_are_found() {
+        let conf = r#"<fontconfig>
+            <dir>/usr/share/fonts</dir>
+            <dir prefix="xdg">fonts</dir>
+            <dir>~/.fonts</dir>
+            <dir> /opt/county-fonts </dir>
+            <dir>relative</dir>
+            <dirname/>
+            <cachedir>/var/cache/fontconfig</cachedir>
+        </fontconfig>"#;
+        let dirs = dirs_named_in(
+            conf,
+            Path::new("/etc/fonts"),
+            Some(Path::new("/home/clerk")),
+            Some(Path::new("/home/clerk/.local/share")),
+        );
+        assert_eq!(
+            dirs,
+            [
+                PathBuf::from("/usr/share/fonts"),
+                "/home/clerk/.local/share/fonts".into(),
+                "/home/clerk/.fonts".into(),
+                "/opt/county-fonts".into(),
+                "/etc/fonts/relative".into(),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_font_picker_offers_the_faces_whose_languages_name_chinese() {
+        let listing = FontListing::from_text(
+            [
+                "Noto Serif CJK SC\tRegular\t2\tja|ko|zh-cn|zh-tw\t/a.ttc",
+                "DejaVu Sans\tBook\t0\taa|en|ru\t/d.ttf",
+                "Zh Only\tRegular\t0\tzh\t/z.ttf",
+                "Zhuang Font\tRegular\t0\tza|zu\t/za.ttf",
+                "a line of an older format\t/x.ttf",
+            ]
+            .join("\n"),
+        );
+        let got: Vec<(String, FontSpec)> = installed_cjk_fonts(&listing)
+            .into_iter()
+            .map(|f| (f.family, f.spec))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("Noto Serif CJK SC".to_owned(), FontSpec::new("/a.ttc", 2)),
+                ("Zh Only".to_owned(), FontSpec::new("/z.ttf", 0)),
+            ]
+        );
+        // The same listing resolves family names, whatever the languages.
+        assert_eq!(listing.entries().len(), 4);
     }
 
     #[test]

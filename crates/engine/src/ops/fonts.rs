@@ -74,14 +74,15 @@ impl Engine {
     pub fn fonts_in_use(&self) -> Result<FontsInUse> {
         // The settings form needs only the chains: no font file is mapped
         // (and on a new station none is hashed) for it.
-        let cfg = FontConfig::discover_with(&self.font_overrides()?, &self.font_listing()?)
-            .map_err(pdf_error)?;
+        let listing = self.font_listing()?;
+        let cfg =
+            FontConfig::discover_with(&self.font_overrides()?, &listing).map_err(pdf_error)?;
         let role = |r: FontRole| cfg.describe(r).iter().map(spec_value).collect();
         Ok(FontsInUse {
             body: role(FontRole::Body),
             title: role(FontRole::Title),
             heading: role(FontRole::Heading),
-            installed: yichuang_pdf::installed_cjk_fonts()
+            installed: yichuang_pdf::installed_cjk_fonts(&listing)
                 .into_iter()
                 .map(|f| FontChoice {
                     value: spec_value(&f.spec),
