@@ -642,6 +642,23 @@ pub(super) fn item_names(catalog: Option<&Catalog>) -> std::collections::BTreeMa
 /// the one the program carries (what an unpublished county's stations use).
 /// A release that does not parse was refused at publication; here it is
 /// logged and the bundled catalog used.
+/// The newest published release of `kind`: its version and its text (or why
+/// it is not text); `None` when there is none or its content is gone.
+async fn newest_release_text<S: Storage>(
+    storage: &S,
+    kind: &str,
+) -> Result<Option<(String, Result<String, String>)>, ConsoleError> {
+    let latest = storage.latest_releases().await?;
+    let Some(m) = latest.into_iter().find(|m| m.kind == kind) else {
+        return Ok(None);
+    };
+    let Some(bytes) = storage.release_content(kind, &m.version).await? else {
+        return Ok(None);
+    };
+    let text = String::from_utf8(bytes).map_err(|e| e.to_string());
+    Ok(Some((m.version, text)))
+}
+
 pub(super) async fn county_catalog<S: Storage>(
     storage: &S,
 ) -> Result<Option<Catalog>, ConsoleError> {
@@ -655,17 +672,11 @@ pub(super) async fn county_catalog<S: Storage>(
             })
             .clone()
     };
-    let latest = storage.latest_releases().await?;
-    let Some(m) = latest.iter().find(|m| m.kind == "catalog") else {
+    let Some((version, text)) = newest_release_text(storage, "catalog").await? else {
         return Ok(bundled());
     };
-    let Some(bytes) = storage.release_content("catalog", &m.version).await? else {
-        return Ok(bundled());
-    };
-    let file = format!("county release catalog {}", m.version);
-    let parsed = std::str::from_utf8(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|t| Catalog::parse_new(t, &file).map_err(|e| e.to_string()));
+    let file = format!("county release catalog {version}");
+    let parsed = text.and_then(|t| Catalog::parse_new(&t, &file).map_err(|e| e.to_string()));
     match parsed {
         Ok(c) => Ok(Some(c)),
         Err(e) => {
@@ -689,25 +700,18 @@ pub(super) async fn county_calendar<S: Storage>(storage: &S) -> Result<Calendar,
             })
         })
         .clone();
-    let latest = storage.latest_releases().await?;
-    let Some(m) = latest.iter().find(|m| m.kind == "calendar") else {
+    let Some((version, text)) = newest_release_text(storage, "calendar").await? else {
         return Ok(cal);
     };
-    let Some(bytes) = storage.release_content("calendar", &m.version).await? else {
-        return Ok(cal);
-    };
-    let years = std::str::from_utf8(&bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|t| release_years(t).map_err(|e| e.to_string()));
-    match years {
+    match text.and_then(|t| release_years(&t).map_err(|e| e.to_string())) {
         Ok(years) => {
             for (_, doc) in years {
                 if let Err(e) = cal.add_year_json(&doc) {
-                    eprintln!("yichuang-county: calendar release {}: {e}", m.version);
+                    eprintln!("yichuang-county: calendar release {version}: {e}");
                 }
             }
         }
-        Err(e) => eprintln!("yichuang-county: calendar release {}: {e}", m.version),
+        Err(e) => eprintln!("yichuang-county: calendar release {version}: {e}"),
     }
     Ok(cal)
 }
