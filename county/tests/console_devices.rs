@@ -331,35 +331,28 @@ fn what_a_station_still_holds_is_shown_from_its_own_uploads() {
         })
         .unwrap()
     };
+    // (stored at the county, still on the station) as the page shows them.
+    let shown = || {
+        let d = &adm.get("stations").body["devices"][0];
+        (d["head_seq"].as_i64(), d["unsent"].as_i64())
+    };
     let (status, _, raw) =
         common::RawRequest::new(&srv.url(), &reg.device_id, &key, body(0, 3, 10)).send();
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&raw));
-    let d = &adm.get("stations").body["devices"][0];
-    assert_eq!(
-        (d["head_seq"].as_i64(), d["unsent"].as_i64()),
-        (Some(3), Some(7))
-    );
+    assert_eq!(shown(), (Some(3), Some(7)));
 
     // A head below the batch's end is no head: refused, nothing stored.
     let (status, err, _) =
         common::RawRequest::new(&srv.url(), &reg.device_id, &key, body(3, 5, 4)).send();
     assert_eq!(status, 400);
     assert_eq!(err.expect("error body").code, "bad_request");
-    let d = &adm.get("stations").body["devices"][0];
-    assert_eq!(
-        (d["head_seq"].as_i64(), d["unsent"].as_i64()),
-        (Some(3), Some(7))
-    );
+    assert_eq!(shown(), (Some(3), Some(7)));
 
     // The station's own client sends the rest and says so.
     let c = client(&reg, &key, test_options());
     let run = c.sync_once(&ob).expect("the rest");
     assert_eq!(run.acked_seq, 10);
-    let d = &adm.get("stations").body["devices"][0];
-    assert_eq!(
-        (d["head_seq"].as_i64(), d["unsent"].as_i64()),
-        (Some(10), Some(0))
-    );
+    assert_eq!(shown(), (Some(10), Some(0)));
 }
 
 #[test]

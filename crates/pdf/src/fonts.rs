@@ -377,7 +377,8 @@ pub fn fontconfig_fingerprint() -> String {
     conf_dirs.extend(env("FONTCONFIG_PATH"));
     let mut watched: Vec<PathBuf> = Vec::new();
     watched.extend(env("FONTCONFIG_FILE"));
-    // Font folders a configuration file adds (`<dir>`) are watched too.
+    // Font folders a configuration file adds (`<dir>`) are watched too
+    // (fonts.conf is among /etc/fonts's files).
     let mut conf_files: Vec<PathBuf> = watched.clone();
     for d in &conf_dirs {
         if let Ok(read) = std::fs::read_dir(d) {
@@ -388,7 +389,6 @@ pub fn fontconfig_fingerprint() -> String {
             );
         }
     }
-    conf_files.push("/etc/fonts/fonts.conf".into());
     for f in &conf_files {
         if let Ok(text) = std::fs::read_to_string(f) {
             let base = f.parent().unwrap_or(Path::new("/"));

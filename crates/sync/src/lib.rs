@@ -389,12 +389,7 @@ struct InFlight<'scope> {
     answer: std::thread::ScopedJoinHandle<'scope, Result<Answer, SyncError>>,
 }
 
-impl InFlight<'_> {
-    fn answer(self) -> Result<Answer, SyncError> {
-        joined(self.answer)
-    }
-}
-
+/// The verified answer an upload thread got (a panicked thread is an error).
 fn joined(
     h: std::thread::ScopedJoinHandle<'_, Result<Answer, SyncError>>,
 ) -> Result<Answer, SyncError> {
@@ -1115,7 +1110,7 @@ impl Client {
                 // Its answer is awaited (the scope would anyway) and dropped;
                 // had the county stored it, the next upload finds it there.
                 if let Some(f) = ahead.take() {
-                    let _ = f.answer();
+                    let _ = joined(f.answer);
                 }
             }
         })
